@@ -1,0 +1,15 @@
+/** Synchronous Linux file calls; each throws an Error with `code` ("EIO", "ENOSPC", ...) and `errno`. */
+export interface NativeFs {
+  fdatasync(fd: number): void;
+  fsync(fd: number): void;
+  /** Reserve [offset, offset+length) on disk (extends the file); posix_fallocate when unsupported. */
+  fallocate(fd: number, offset: number, length: number): void;
+  /** advice: see FADV. */
+  fadvise(fd: number, offset: number, length: number, advice: number): void;
+  /** pwrite the bytes [byteOffset, byteOffset+length) of a typed array (SharedArrayBuffer views too) at position. */
+  pwrite(fd: number, data: ArrayBufferView, byteOffset: number, length: number, position: number): number;
+}
+/** null when the addon could not be loaded (or RMQ_NATIVE_DISABLE=1). */
+export declare const native: NativeFs | null;
+export declare const FADV: Readonly<{ NORMAL: 0; RANDOM: 1; SEQUENTIAL: 2; WILLNEED: 3; DONTNEED: 4; NOREUSE: 5 }>;
+export default native;

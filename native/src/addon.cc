@@ -1,0 +1,143 @@
+// Thin synchronous wrappers over the Linux file calls Node does not expose (fallocate, posix_fadvise)
+// and the ones the store's flush worker calls in its hot loop (fdatasync, pwrite from shared memory).
+// Every function throws an Error carrying `code` (e.g. "EIO") and `errno` on failure, like fs does.
+#include <napi.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <string>
+
+namespace {
+
+const char* ErrnoName(int e) {
+  switch (e) {
+    case EIO: return "EIO";
+    case ENOSPC: return "ENOSPC";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case EROFS: return "EROFS";
+    case EDQUOT: return "EDQUOT";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EFBIG: return "EFBIG";
+    case EINTR: return "EINTR";
+    case ENOSYS: return "ENOSYS";
+    case ESPIPE: return "ESPIPE";
+    default: return "EUNKNOWN";
+  }
+}
+
+void ThrowErrno(Napi::Env env, const char* syscall, int e) {
+  std::string msg = std::string(ErrnoName(e)) + ": " + std::strerror(e) + ", " + syscall;
+  napi_value m, obj;
+  napi_create_string_utf8(env, msg.c_str(), msg.size(), &m);
+  napi_create_error(env, nullptr, m, &obj);
+  Napi::Object o(env, obj);
+  o.Set("code", Napi::String::New(env, ErrnoName(e)));
+  o.Set("errno", Napi::Number::New(env, -e));
+  o.Set("syscall", Napi::String::New(env, syscall));
+  napi_throw(env, obj);
+}
+
+bool ArgInt(const Napi::CallbackInfo& info, size_t i, int64_t* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    Napi::TypeError::New(info.Env(), "expected a number argument").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Number>().Int64Value();
+  return true;
+}
+
+Napi::Value Fdatasync(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  int r;
+  do { r = ::fdatasync(static_cast<int>(fd)); } while (r != 0 && errno == EINTR);
+  if (r != 0) ThrowErrno(info.Env(), "fdatasync", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Fsync(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  int r;
+  do { r = ::fsync(static_cast<int>(fd)); } while (r != 0 && errno == EINTR);
+  if (r != 0) ThrowErrno(info.Env(), "fsync", errno);
+  return info.Env().Undefined();
+}
+
+// fallocate(fd, offset, length): reserve blocks so a later write cannot fail with ENOSPC halfway.
+// Mode 0 (extends the file size). Falls back to posix_fallocate when the FS lacks fallocate.
+Napi::Value Fallocate(const Napi::CallbackInfo& info) {
+  int64_t fd, off, len;
+  if (!ArgInt(info, 0, &fd) || !ArgInt(info, 1, &off) || !ArgInt(info, 2, &len)) return info.Env().Undefined();
+  int r;
+  do { r = ::fallocate(static_cast<int>(fd), 0, static_cast<off_t>(off), static_cast<off_t>(len)); } while (r != 0 && errno == EINTR);
+  if (r != 0 && errno == EOPNOTSUPP) {
+    int pr = ::posix_fallocate(static_cast<int>(fd), static_cast<off_t>(off), static_cast<off_t>(len));
+    if (pr != 0) { ThrowErrno(info.Env(), "posix_fallocate", pr); return info.Env().Undefined(); }
+    return info.Env().Undefined();
+  }
+  if (r != 0) ThrowErrno(info.Env(), "fallocate", errno);
+  return info.Env().Undefined();
+}
+
+// fadvise(fd, offset, length, advice): 0 NORMAL, 1 RANDOM, 2 SEQUENTIAL, 3 WILLNEED, 4 DONTNEED, 5 NOREUSE.
+Napi::Value Fadvise(const Napi::CallbackInfo& info) {
+  int64_t fd, off, len, advice;
+  if (!ArgInt(info, 0, &fd) || !ArgInt(info, 1, &off) || !ArgInt(info, 2, &len) || !ArgInt(info, 3, &advice))
+    return info.Env().Undefined();
+  static const int kAdvice[] = {POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL,
+                                POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  if (advice < 0 || advice > 5) { Napi::RangeError::New(info.Env(), "advice 0..5").ThrowAsJavaScriptException(); return info.Env().Undefined(); }
+  int r = ::posix_fadvise(static_cast<int>(fd), static_cast<off_t>(off), static_cast<off_t>(len), kAdvice[advice]);
+  if (r != 0) ThrowErrno(info.Env(), "posix_fadvise", r);
+  return info.Env().Undefined();
+}
+
+// pwrite(fd, typedArray, byteOffset, length, position) -> bytes written (loops over short writes).
+// Accepts views over SharedArrayBuffer without copying.
+Napi::Value Pwrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, off, len, pos;
+  if (!ArgInt(info, 0, &fd)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray()) { Napi::TypeError::New(env, "expected a typed array").ThrowAsJavaScriptException(); return env.Undefined(); }
+  if (!ArgInt(info, 2, &off) || !ArgInt(info, 3, &len) || !ArgInt(info, 4, &pos)) return env.Undefined();
+  // napi_get_typedarray_info gives the data pointer for SharedArrayBuffer views too.
+  napi_typedarray_type type;
+  size_t count;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, info[1], &type, &count, &data, nullptr, nullptr) != napi_ok || data == nullptr) {
+    Napi::TypeError::New(env, "cannot read the typed array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  size_t avail = info[1].As<Napi::TypedArray>().ByteLength();
+  if (off < 0 || len < 0 || static_cast<size_t>(off + len) > avail) { Napi::RangeError::New(env, "range outside the array").ThrowAsJavaScriptException(); return env.Undefined(); }
+  const uint8_t* base = static_cast<const uint8_t*>(data) + off;
+  int64_t done = 0;
+  while (done < len) {
+    ssize_t w = ::pwrite(static_cast<int>(fd), base + done, static_cast<size_t>(len - done), static_cast<off_t>(pos + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      ThrowErrno(env, "pwrite", errno);
+      return env.Undefined();
+    }
+    if (w == 0) { ThrowErrno(env, "pwrite", EIO); return env.Undefined(); }
+    done += w;
+  }
+  return Napi::Number::New(env, static_cast<double>(done));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("fdatasync", Napi::Function::New(env, Fdatasync, "fdatasync"));
+  exports.Set("fsync", Napi::Function::New(env, Fsync, "fsync"));
+  exports.Set("fallocate", Napi::Function::New(env, Fallocate, "fallocate"));
+  exports.Set("fadvise", Napi::Function::New(env, Fadvise, "fadvise"));
+  exports.Set("pwrite", Napi::Function::New(env, Pwrite, "pwrite"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(rmq_native, Init)
