@@ -1,0 +1,329 @@
+// Frame codec: RemotingCommand <-> `int32 length | byte serializeType | uint24 headerLength | header | body`.
+// The decoder splits frames straight out of each socket chunk (bodies are views into it); only a frame
+// that spans chunks is copied, once, into a buffer of its announced size. Bad input throws FrameError.
+import { LanguageCode, LanguageName } from './codes.js';
+import { RemotingCommand, type SerializeTypeValue } from './command.js';
+
+export const MAX_FRAME_BYTES_DEFAULT = 16 * 1024 * 1024;
+const MAX_HEADER_BYTES = 0xffffff;
+
+export class FrameError extends Error {
+  /** Commands decoded from the same chunk before the bad frame; the caller may still serve them. */
+  commands: RemotingCommand[] = [];
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+// ---------------------------------------------------------------- encode
+
+const LANGUAGE_JSON = new Map<string, string>(Object.keys(LanguageCode).map((k) => [k, `"${k}"`]));
+
+function extJson(ext: Record<string, string>): string {
+  for (const k in ext) {
+    if (typeof ext[k] !== 'string') return extJsonSlow(ext);
+  }
+  // all values are strings: the native serializer emits exactly fastjson's form
+  return JSON.stringify(ext);
+}
+
+function extJsonSlow(ext: Record<string, unknown>): string {
+  let s = '{';
+  let first = true;
+  for (const k of Object.keys(ext)) {
+    const v = ext[k];
+    if (v === null || v === undefined) continue;
+    s += (first ? '' : ',') + JSON.stringify(k) + ':' + JSON.stringify(typeof v === 'string' ? v : String(v));
+    first = false;
+  }
+  return s + '}';
+}
+
+/** The JSON header text in fastjson's order (alphabetical keys); absent remark/extFields are omitted. */
+export function jsonHeaderText(cmd: RemotingCommand): string {
+  let s = '{"code":' + (cmd.code | 0);
+  if (cmd.extFields !== null) s += ',"extFields":' + extJson(cmd.extFields);
+  s += ',"flag":' + (cmd.flag | 0);
+  s += ',"language":' + (LANGUAGE_JSON.get(cmd.language) ?? JSON.stringify(cmd.language));
+  s += ',"opaque":' + (cmd.opaque | 0);
+  if (cmd.remark !== null) s += ',"remark":' + JSON.stringify(cmd.remark);
+  s += ',"serializeTypeCurrentRPC":"JSON","version":' + (cmd.version | 0) + '}';
+  return s;
+}
+
+function bodyParts(cmd: RemotingCommand, head: Buffer): Buffer[] {
+  const b = cmd.body;
+  if (b === null) return [head];
+  if (Buffer.isBuffer(b)) return b.length > 0 ? [head, b] : [head];
+  const out = [head];
+  for (const part of b) if (part.length > 0) out.push(part);
+  return out;
+}
+
+function writePrefix(buf: Buffer, serializeType: number, headerBytes: number, bodyBytes: number): void {
+  if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+  buf.writeInt32BE(4 + headerBytes + bodyBytes, 0);
+  buf.writeUInt32BE(((serializeType & 0xff) << 24) | headerBytes, 4);
+}
+
+function encodeJson(cmd: RemotingCommand): Buffer {
+  const text = jsonHeaderText(cmd);
+  const headerBytes = Buffer.byteLength(text, 'utf8');
+  const buf = Buffer.allocUnsafe(8 + headerBytes);
+  writePrefix(buf, 0, headerBytes, cmd.bodyLength());
+  buf.write(text, 8, 'utf8');
+  return buf;
+}
+
+function encodeBinary(cmd: RemotingCommand): Buffer {
+  const remarkBytes = cmd.remark ? Buffer.byteLength(cmd.remark, 'utf8') : 0;
+  const ext = cmd.extFields;
+  let keys: string[] = [];
+  let vals: string[] = [];
+  let extBytes = 0;
+  if (ext !== null) {
+    keys = Object.keys(ext);
+    vals = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const v = ext[keys[i]!];
+      vals[i] = typeof v === 'string' ? v : String(v);
+      extBytes += 2 + Buffer.byteLength(keys[i]!, 'utf8') + 4 + Buffer.byteLength(vals[i]!, 'utf8');
+    }
+  }
+  const headerBytes = 2 + 1 + 2 + 4 + 4 + 4 + remarkBytes + 4 + extBytes;
+  const buf = Buffer.allocUnsafe(8 + headerBytes);
+  writePrefix(buf, 1, headerBytes, cmd.bodyLength());
+  let p = 8;
+  buf.writeInt16BE((cmd.code << 16) >> 16, p); p += 2;
+  buf.writeUInt8((LanguageCode[cmd.language] ?? LanguageCode.OTHER!) & 0xff, p); p += 1;
+  buf.writeInt16BE((cmd.version << 16) >> 16, p); p += 2;
+  buf.writeInt32BE(cmd.opaque | 0, p); p += 4;
+  buf.writeInt32BE(cmd.flag | 0, p); p += 4;
+  buf.writeInt32BE(remarkBytes, p); p += 4;
+  if (remarkBytes > 0) p += buf.write(cmd.remark!, p, 'utf8');
+  buf.writeInt32BE(extBytes, p); p += 4;
+  for (let i = 0; i < keys.length; i++) {
+    const kLen = buf.write(keys[i]!, p + 2, 'utf8');
+    if (kLen > 0x7fff) throw new FrameError('ext key too long for the binary header');
+    buf.writeInt16BE(kLen, p); p += 2 + kLen;
+    const vLen = buf.write(vals[i]!, p + 4, 'utf8');
+    buf.writeInt32BE(vLen, p); p += 4 + vLen;
+  }
+  return buf;
+}
+
+/** [length + header, ...body parts]: hand the list to writev/cork so bodies are never concatenated. */
+export function encodeCommand(cmd: RemotingCommand): Buffer[] {
+  const head = cmd.serializeType === 1 ? encodeBinary(cmd) : encodeJson(cmd);
+  return bodyParts(cmd, head);
+}
+
+/** The whole frame as one buffer (tests, small control-plane messages). */
+export function encodeCommandToBuffer(cmd: RemotingCommand): Buffer {
+  const parts = encodeCommand(cmd);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+// ---------------------------------------------------------------- decode
+
+function intField(v: unknown, dflt: number, name: string): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d{1,10}$/.test(v)) return Number(v);
+  throw new FrameError(`header field ${name} is not an integer`);
+}
+
+function languageField(v: unknown): string {
+  if (v === undefined || v === null) return 'JAVA';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return LanguageName[v] ?? 'OTHER';
+  throw new FrameError('header field language is not a string');
+}
+
+/** Turns parsed extFields into a string map in place (no copy on the common all-strings path). */
+function extFieldsFrom(v: unknown): Record<string, string> | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new FrameError('header field extFields is not an object');
+  const ext = v as Record<string, unknown>;
+  for (const k in ext) {
+    const x = ext[k];
+    if (typeof x === 'string') continue;
+    if (x === null) delete ext[k];
+    else if (typeof x === 'object') ext[k] = JSON.stringify(x);
+    else ext[k] = String(x);
+  }
+  return ext as Record<string, string>;
+}
+
+function decodeJsonHeader(buf: Buffer, start: number, end: number): RemotingCommand {
+  let h: unknown;
+  try {
+    h = JSON.parse(buf.toString('utf8', start, end));
+  } catch (e) {
+    throw new FrameError(`bad JSON header: ${(e as Error).message}`);
+  }
+  if (h === null || typeof h !== 'object' || Array.isArray(h)) throw new FrameError('JSON header is not an object');
+  const o = h as Record<string, unknown>;
+  if (o.code === undefined) throw new FrameError('JSON header has no code');
+  const cmd = new RemotingCommand(intField(o.code, 0, 'code'));
+  cmd.language = languageField(o.language);
+  cmd.version = intField(o.version, 0, 'version');
+  cmd.opaque = intField(o.opaque, 0, 'opaque');
+  cmd.flag = intField(o.flag, 0, 'flag');
+  const remark = o.remark;
+  if (remark === undefined || remark === null) cmd.remark = null;
+  else if (typeof remark === 'object') throw new FrameError('header field remark is not a string');
+  else cmd.remark = String(remark);
+  cmd.extFields = extFieldsFrom(o.extFields);
+  return cmd;
+}
+
+function truncated(): never {
+  throw new FrameError('binary header truncated');
+}
+
+function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCommand {
+  let p = start;
+  if (end - p < 21) truncated();
+  const cmd = new RemotingCommand(buf.readInt16BE(p)); p += 2;
+  cmd.language = LanguageName[buf.readUInt8(p)] ?? 'OTHER'; p += 1;
+  cmd.version = buf.readInt16BE(p); p += 2;
+  cmd.opaque = buf.readInt32BE(p); p += 4;
+  cmd.flag = buf.readInt32BE(p); p += 4;
+  const remarkLen = buf.readInt32BE(p); p += 4;
+  if (remarkLen < 0 || remarkLen > end - p - 4) truncated();
+  cmd.remark = remarkLen > 0 ? buf.toString('utf8', p, p + remarkLen) : null;
+  p += remarkLen;
+  const extLen = buf.readInt32BE(p); p += 4;
+  if (extLen < 0 || extLen > end - p) truncated();
+  if (extLen > 0) {
+    const extEnd = p + extLen;
+    const ext: Record<string, string> = {};
+    while (p < extEnd) {
+      if (extEnd - p < 2) truncated();
+      const kLen = buf.readInt16BE(p); p += 2;
+      if (kLen < 0 || kLen > extEnd - p - 4) truncated();
+      const key = buf.toString('utf8', p, p + kLen); p += kLen;
+      const vLen = buf.readInt32BE(p); p += 4;
+      if (vLen < 0 || vLen > extEnd - p) truncated();
+      const val = buf.toString('utf8', p, p + vLen); p += vLen;
+      if (key === '__proto__') Object.defineProperty(ext, key, { value: val, enumerable: true, writable: true, configurable: true });
+      else ext[key] = val;
+    }
+    cmd.extFields = ext;
+  }
+  return cmd;
+}
+
+/** Decodes one frame whose bytes after the length field are buf[start, end). */
+export function decodeFrame(buf: Buffer, start: number, end: number): RemotingCommand {
+  if (end - start < 4) throw new FrameError('frame shorter than its header length field');
+  const field = buf.readUInt32BE(start);
+  const serializeType = field >>> 24;
+  const headerBytes = field & 0xffffff;
+  const hs = start + 4;
+  const he = hs + headerBytes;
+  if (he > end) throw new FrameError(`header length ${headerBytes} beyond frame of ${end - start} bytes`);
+  let cmd: RemotingCommand;
+  if (serializeType === 0) cmd = decodeJsonHeader(buf, hs, he);
+  else if (serializeType === 1) cmd = decodeBinaryHeader(buf, hs, he);
+  else throw new FrameError(`unknown serialize type ${serializeType}`);
+  cmd.serializeType = serializeType as SerializeTypeValue;
+  cmd.body = he < end ? buf.subarray(he, end) : null;
+  return cmd;
+}
+
+/** Decodes one whole frame, length field included (tests, fixtures). */
+export function decodeCommand(frame: Buffer): RemotingCommand {
+  if (frame.length < 4) throw new FrameError('frame shorter than its length field');
+  const len = frame.readInt32BE(0);
+  if (len !== frame.length - 4) throw new FrameError(`frame length ${len} does not match ${frame.length - 4} bytes`);
+  return decodeFrame(frame, 4, frame.length);
+}
+
+export class FrameDecoder {
+  private readonly maxFrameBytes: number;
+  // A length field split across chunks waits here.
+  private readonly lenBytes = Buffer.alloc(4);
+  private lenFill = 0;
+  // A frame split across chunks is assembled here, allocated at its announced size.
+  private partial: Buffer | null = null;
+  private partialFill = 0;
+  private failed: FrameError | null = null;
+
+  constructor(maxFrameBytes: number = MAX_FRAME_BYTES_DEFAULT) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held for an incomplete frame. */
+  bufferedBytes(): number {
+    return this.lenFill + this.partialFill;
+  }
+
+  private frameLength(len: number): number {
+    if (len < 4) throw new FrameError(`frame length ${len} is below the minimum of 4`);
+    if (len > this.maxFrameBytes) throw new FrameError(`frame length ${len} exceeds the limit of ${this.maxFrameBytes}`);
+    return len;
+  }
+
+  /** Decoded commands in arrival order; throws FrameError (and keeps failing) once the stream is bad. */
+  push(chunk: Buffer): RemotingCommand[] {
+    if (this.failed !== null) throw this.failed;
+    const out: RemotingCommand[] = [];
+    try {
+      this.pushInto(chunk, out);
+    } catch (e) {
+      const err = e instanceof FrameError ? e : new FrameError(`frame decode failed: ${(e as Error).message}`);
+      err.commands = out;
+      this.failed = err;
+      throw err;
+    }
+    return out;
+  }
+
+  private pushInto(chunk: Buffer, out: RemotingCommand[]): void {
+    const n = chunk.length;
+    let off = 0;
+    if (this.lenFill > 0) {
+      const take = Math.min(4 - this.lenFill, n);
+      chunk.copy(this.lenBytes, this.lenFill, 0, take);
+      this.lenFill += take;
+      off = take;
+      if (this.lenFill < 4) return;
+      const len = this.frameLength(this.lenBytes.readInt32BE(0));
+      this.partial = Buffer.allocUnsafe(4 + len);
+      this.lenBytes.copy(this.partial, 0);
+      this.partialFill = 4;
+      this.lenFill = 0;
+    }
+    if (this.partial !== null) {
+      const frame = this.partial;
+      const take = Math.min(frame.length - this.partialFill, n - off);
+      chunk.copy(frame, this.partialFill, off, off + take);
+      this.partialFill += take;
+      off += take;
+      if (this.partialFill < frame.length) return;
+      this.partial = null;
+      this.partialFill = 0;
+      out.push(decodeFrame(frame, 4, frame.length));
+    }
+    while (n - off >= 4) {
+      const len = this.frameLength(chunk.readInt32BE(off));
+      if (n - off - 4 >= len) {
+        out.push(decodeFrame(chunk, off + 4, off + 4 + len));
+        off += 4 + len;
+      } else {
+        const frame = Buffer.allocUnsafe(4 + len);
+        chunk.copy(frame, 0, off, n);
+        this.partial = frame;
+        this.partialFill = n - off;
+        return;
+      }
+    }
+    if (off < n) {
+      chunk.copy(this.lenBytes, 0, off, n);
+      this.lenFill = n - off;
+    }
+  }
+}

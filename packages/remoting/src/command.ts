@@ -1,0 +1,120 @@
+// RemotingCommand: one request or response of the RocketMQ remoting protocol, header fields plus body.
+// extFields hold strings only (what Java peers send and expect); builders stringify numbers/booleans so
+// callers can pass them directly. The codec (codec.ts) turns commands into frames and back.
+import { MQ_VERSION_4_9_8 } from './codes.js';
+
+export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
+export type SerializeTypeValue = 0 | 1;
+
+export type ExtValue = string | number | boolean | bigint | null | undefined;
+export type ExtInput = Record<string, ExtValue>;
+
+const FLAG_RESPONSE = 1;
+const FLAG_ONEWAY = 2;
+
+let opaqueCounter = 0;
+/** The next request id of this process; wraps before 2^31 so it stays a positive int32 on the wire. */
+export function nextOpaque(): number {
+  const v = opaqueCounter;
+  opaqueCounter = opaqueCounter >= 0x7ffffffe ? 0 : opaqueCounter + 1;
+  return v;
+}
+
+/** Drops null/undefined values and stringifies the rest; null in, null out. */
+export function normalizeExtFields(ext: ExtInput | null | undefined): Record<string, string> | null {
+  if (ext == null) return null;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(ext)) {
+    const v = ext[key];
+    if (v === null || v === undefined) continue;
+    // a plain assignment to '__proto__' would change the prototype instead of adding a key
+    if (key === '__proto__') Object.defineProperty(out, key, { value: String(v), enumerable: true, writable: true, configurable: true });
+    else out[key] = typeof v === 'string' ? v : String(v);
+  }
+  return out;
+}
+
+export class RemotingCommand {
+  code: number;
+  language: string = 'JAVA';
+  version: number = MQ_VERSION_4_9_8;
+  opaque: number = 0;
+  flag: number = 0;
+  remark: string | null = null;
+  extFields: Record<string, string> | null = null;
+  body: Buffer | Buffer[] | null = null;
+  serializeType: SerializeTypeValue = 0;
+
+  constructor(code: number) {
+    this.code = code;
+  }
+
+  static request(code: number, extFields?: ExtInput | null, body?: Buffer | null): RemotingCommand {
+    const cmd = new RemotingCommand(code);
+    cmd.opaque = nextOpaque();
+    cmd.extFields = normalizeExtFields(extFields);
+    cmd.body = body ?? null;
+    return cmd;
+  }
+
+  static response(code: number, remark?: string | null, extFields?: ExtInput | null, body?: Buffer | Buffer[] | null): RemotingCommand {
+    const cmd = new RemotingCommand(code);
+    cmd.flag = FLAG_RESPONSE;
+    cmd.remark = remark ?? null;
+    cmd.extFields = normalizeExtFields(extFields);
+    cmd.body = body ?? null;
+    return cmd;
+  }
+
+  isResponse(): boolean {
+    return (this.flag & FLAG_RESPONSE) !== 0;
+  }
+
+  isOneway(): boolean {
+    return (this.flag & FLAG_ONEWAY) !== 0;
+  }
+
+  markOneway(): this {
+    this.flag |= FLAG_ONEWAY;
+    return this;
+  }
+
+  markResponse(): this {
+    this.flag |= FLAG_RESPONSE;
+    return this;
+  }
+
+  bodyLength(): number {
+    const b = this.body;
+    if (b === null) return 0;
+    if (Buffer.isBuffer(b)) return b.length;
+    let n = 0;
+    for (const part of b) n += part.length;
+    return n;
+  }
+
+  /** The body as one Buffer (copies only when it is a list of parts). */
+  bodyBuffer(): Buffer | null {
+    const b = this.body;
+    if (b === null || Buffer.isBuffer(b)) return b;
+    return b.length === 1 ? b[0]! : Buffer.concat(b);
+  }
+
+  /** One ext field, undefined when absent. */
+  ext(name: string): string | undefined {
+    const e = this.extFields;
+    return e === null ? undefined : Object.prototype.hasOwnProperty.call(e, name) ? e[name] : undefined;
+  }
+
+  /** Sets (stringifying) or, for null/undefined, removes one ext field. */
+  setExt(name: string, value: ExtValue): this {
+    if (value === null || value === undefined) {
+      if (this.extFields !== null) delete this.extFields[name];
+      return this;
+    }
+    if (this.extFields === null) this.extFields = {};
+    if (name === '__proto__') Object.defineProperty(this.extFields, name, { value: String(value), enumerable: true, writable: true, configurable: true });
+    else this.extFields[name] = String(value);
+    return this;
+  }
+}

@@ -1,0 +1,275 @@
+// One TCP connection speaking the remoting protocol, shared by server channels and client connections:
+// frame decoding, dispatch of incoming requests to processors, matching of responses by opaque, and an
+// output queue written once per event-loop turn (cork/uncork -> one writev) with a hard byte limit.
+import type { Socket } from 'node:net';
+import { encodeCommand, FrameDecoder, FrameError } from './codec.js';
+import { ResponseCode } from './codes.js';
+import { RemotingCommand } from './command.js';
+import type { Logger } from './logger.js';
+
+export type Processor = (req: RemotingCommand, ch: Channel) => RemotingCommand | null | Promise<RemotingCommand | null>;
+
+export interface Channel {
+  readonly id: number;
+  /** "ip:port" of the peer. */
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly closed: boolean;
+  attrs: Map<string, unknown>;
+  /** Queues the command; written with everything else queued in this event-loop turn. */
+  send(cmd: RemotingCommand): void;
+  /** Sends a request on this connection and waits for the response with the same opaque. */
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
+  invokeOneway(cmd: RemotingCommand): void;
+  close(): void;
+}
+
+/** Codes of RemotingError, outside the protocol's response codes so the two never mix up. */
+export const RemotingErrorCode = {
+  CONNECT_FAILED: 10001,
+  TIMEOUT: 10002,
+  CHANNEL_CLOSED: 10003,
+  SEND_FAILED: 10004,
+  CLIENT_CLOSED: 10005,
+} as const;
+
+export class RemotingError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = 'RemotingError';
+    this.code = code;
+  }
+}
+
+export class ProcessorTable {
+  private readonly table = new Map<number, Processor>();
+  private defaultProcessor: Processor | null = null;
+
+  register(code: number, p: Processor): void {
+    this.table.set(code, p);
+  }
+
+  registerDefault(p: Processor): void {
+    this.defaultProcessor = p;
+  }
+
+  get(code: number): Processor | null {
+    return this.table.get(code) ?? this.defaultProcessor;
+  }
+}
+
+export interface ConnectionOptions {
+  name: string;
+  logger: Logger;
+  processors: ProcessorTable;
+  maxFrameBytes: number;
+  /** Close the connection when queued plus socket-buffered output exceeds this. */
+  maxPendingWriteBytes: number;
+  /** Opaque for requests this side starts (the server has its own counter, clients share the process one). */
+  nextOpaque: () => number;
+  onClose: (conn: Connection) => void;
+}
+
+interface PendingCall {
+  resolve: (cmd: RemotingCommand) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export function formatAddress(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return 'unknown';
+  const host = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return `${host.includes(':') ? `[${host}]` : host}:${port ?? 0}`;
+}
+
+let lastChannelId = 0;
+
+export class Connection implements Channel {
+  readonly id = ++lastChannelId;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  attrs = new Map<string, unknown>();
+
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingCall>();
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  private isClosed = false;
+  private closeReported = false;
+
+  constructor(readonly socket: Socket, private readonly opts: ConnectionOptions) {
+    this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.localAddress = formatAddress(socket.localAddress, socket.localPort);
+    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => opts.logger.debug(`${opts.name}: socket error on ${this.remoteAddress}: ${err.message}`));
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  private onData(chunk: Buffer): void {
+    let cmds: RemotingCommand[];
+    try {
+      cmds = this.decoder.push(chunk);
+    } catch (e) {
+      const msg = e instanceof FrameError ? e.message : String(e);
+      this.opts.logger.warn(`closing connection ${this.remoteAddress}: ${msg}`);
+      this.destroy();
+      return;
+    }
+    for (let i = 0; i < cmds.length; i++) this.dispatch(cmds[i]!);
+  }
+
+  private dispatch(cmd: RemotingCommand): void {
+    if (cmd.isResponse()) {
+      const call = this.pending.get(cmd.opaque);
+      if (call === undefined) {
+        this.opts.logger.debug(`response with unknown opaque ${cmd.opaque} from ${this.remoteAddress}`);
+        return;
+      }
+      this.pending.delete(cmd.opaque);
+      clearTimeout(call.timer);
+      call.resolve(cmd);
+      return;
+    }
+    const processor = this.opts.processors.get(cmd.code);
+    if (processor === null) {
+      this.reply(cmd, RemotingCommand.response(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${cmd.code} not supported`));
+      return;
+    }
+    let result: RemotingCommand | null | Promise<RemotingCommand | null>;
+    try {
+      result = processor(cmd, this);
+    } catch (e) {
+      this.replyError(cmd, e);
+      return;
+    }
+    if (result !== null && result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<RemotingCommand | null>).then(
+        (r) => this.reply(cmd, r),
+        (e: unknown) => this.replyError(cmd, e),
+      );
+    } else {
+      this.reply(cmd, result as RemotingCommand | null);
+    }
+  }
+
+  private replyError(req: RemotingCommand, e: unknown): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    this.opts.logger.error(`processor for code ${req.code} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
+    this.reply(req, RemotingCommand.response(ResponseCode.SYSTEM_ERROR, msg));
+  }
+
+  /** The response goes back with the request's opaque and serialize type; oneway requests get none. */
+  private reply(req: RemotingCommand, resp: RemotingCommand | null | undefined): void {
+    if (resp === null || resp === undefined || req.isOneway() || this.isClosed) return;
+    resp.opaque = req.opaque;
+    resp.flag |= 1;
+    resp.serializeType = req.serializeType;
+    this.send(resp);
+  }
+
+  send(cmd: RemotingCommand): void {
+    if (this.isClosed) return;
+    const parts = encodeCommand(cmd);
+    for (let i = 0; i < parts.length; i++) {
+      this.out.push(parts[i]!);
+      this.outBytes += parts[i]!.length;
+    }
+    const pendingBytes = this.outBytes + this.socket.writableLength;
+    if (pendingBytes > this.opts.maxPendingWriteBytes) {
+      this.opts.logger.warn(
+        `closing connection ${this.remoteAddress}: ${pendingBytes} bytes of output pending, limit ${this.opts.maxPendingWriteBytes}`,
+      );
+      this.destroy();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.isClosed || this.out.length === 0) return;
+    const out = this.out;
+    this.out = [];
+    this.outBytes = 0;
+    const s = this.socket;
+    if (out.length === 1) {
+      s.write(out[0]!);
+      return;
+    }
+    s.cork();
+    for (let i = 0; i < out.length; i++) s.write(out[i]!);
+    s.uncork();
+  };
+
+  invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.isClosed) {
+      return Promise.reject(new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} is closed`));
+    }
+    cmd.opaque = this.opts.nextOpaque();
+    cmd.flag &= ~1;
+    const opaque = cmd.opaque;
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(opaque);
+        reject(new RemotingError(RemotingErrorCode.TIMEOUT,
+          `wait for response of code ${cmd.code} (opaque ${opaque}) from ${this.remoteAddress} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(opaque, { resolve, reject, timer });
+      this.send(cmd);
+    });
+  }
+
+  invokeOneway(cmd: RemotingCommand): void {
+    cmd.opaque = this.opts.nextOpaque();
+    cmd.flag = (cmd.flag & ~1) | 2;
+    this.send(cmd);
+  }
+
+  /** Number of requests waiting for a response. */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  close(): void {
+    this.destroy();
+  }
+
+  private destroy(): void {
+    if (!this.isClosed) {
+      this.isClosed = true;
+      this.out = [];
+      this.outBytes = 0;
+      this.failPending();
+    }
+    this.socket.destroy();
+  }
+
+  private failPending(): void {
+    if (this.pending.size === 0) return;
+    const err = new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} closed`);
+    for (const call of this.pending.values()) {
+      clearTimeout(call.timer);
+      call.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  private onSocketClose(): void {
+    this.isClosed = true;
+    this.failPending();
+    if (this.closeReported) return;
+    this.closeReported = true;
+    this.opts.onClose(this);
+  }
+}

@@ -1,0 +1,363 @@
+// Message-level wire formats shared by broker, store tools and clients: the properties string
+// (name\u0001value pairs joined by \u0002), offset message ids, stored V1 records (PULL reply bodies,
+// VIEW_MESSAGE_BY_ID) and SEND_BATCH_MESSAGE bodies. Pure functions, no I/O.
+import { inflateSync } from 'node:zlib';
+
+export const NAME_VALUE_SEPARATOR = '\u0001';
+export const PROPERTY_SEPARATOR = '\u0002';
+
+export const MessageConst = {
+  PROPERTY_KEYS: 'KEYS',
+  PROPERTY_TAGS: 'TAGS',
+  PROPERTY_WAIT_STORE_MSG_OK: 'WAIT',
+  PROPERTY_DELAY_TIME_LEVEL: 'DELAY',
+  PROPERTY_RETRY_TOPIC: 'RETRY_TOPIC',
+  PROPERTY_REAL_TOPIC: 'REAL_TOPIC',
+  PROPERTY_REAL_QUEUE_ID: 'REAL_QID',
+  PROPERTY_TRANSACTION_PREPARED: 'TRAN_MSG',
+  PROPERTY_PRODUCER_GROUP: 'PGROUP',
+  PROPERTY_MIN_OFFSET: 'MIN_OFFSET',
+  PROPERTY_MAX_OFFSET: 'MAX_OFFSET',
+  PROPERTY_BUYER_ID: 'BUYER_ID',
+  PROPERTY_ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
+  PROPERTY_TRANSFER_FLAG: 'TRANSFER_FLAG',
+  PROPERTY_CORRECTION_FLAG: 'CORRECTION_FLAG',
+  PROPERTY_MQ2_FLAG: 'MQ2_FLAG',
+  PROPERTY_RECONSUME_TIME: 'RECONSUME_TIME',
+  PROPERTY_MSG_REGION: 'MSG_REGION',
+  PROPERTY_TRACE_SWITCH: 'TRACE_ON',
+  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX: 'UNIQ_KEY',
+  PROPERTY_EXTEND_UNIQ_INFO: 'EXTEND_UNIQ_INFO',
+  PROPERTY_MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
+  PROPERTY_CONSUME_START_TIMESTAMP: 'CONSUME_START_TIME',
+  PROPERTY_TRANSACTION_PREPARED_QUEUE_OFFSET: 'TRAN_PREPARED_QUEUE_OFFSET',
+  PROPERTY_TRANSACTION_CHECK_TIMES: 'TRANSACTION_CHECK_TIMES',
+  PROPERTY_CHECK_IMMUNITY_TIME_IN_SECONDS: 'CHECK_IMMUNITY_TIME_IN_SECONDS',
+  PROPERTY_INSTANCE_ID: 'INSTANCE_ID',
+  PROPERTY_CORRELATION_ID: 'CORRELATION_ID',
+  PROPERTY_MESSAGE_REPLY_TO_CLIENT: 'REPLY_TO_CLIENT',
+  PROPERTY_MESSAGE_TTL: 'TTL',
+  PROPERTY_REPLY_MESSAGE_ARRIVE_TIME: 'ARRIVE_TIME',
+  PROPERTY_PUSH_REPLY_TIME: 'PUSH_REPLY_TIME',
+  PROPERTY_CLUSTER: 'CLUSTER',
+  PROPERTY_MESSAGE_TYPE: 'MSG_TYPE',
+  PROPERTY_POP_CK: 'POP_CK',
+  PROPERTY_FIRST_POP_TIME: '1ST_POP_TIME',
+  PROPERTY_SHARDING_KEY: '__SHARDING_KEY',
+  PROPERTY_TRANSACTION_ID: '__transactionId__',
+  KEY_SEPARATOR: ' ',
+} as const;
+
+export const MessageSysFlag = {
+  COMPRESSED_FLAG: 0x1,
+  MULTI_TAGS_FLAG: 0x2,
+  TRANSACTION_NOT_TYPE: 0,
+  TRANSACTION_PREPARED_TYPE: 0x4,
+  TRANSACTION_COMMIT_TYPE: 0x8,
+  TRANSACTION_ROLLBACK_TYPE: 0xc,
+  BORNHOST_V6_FLAG: 0x10,
+  STOREHOSTADDRESS_V6_FLAG: 0x20,
+  /** Bits 8..10 carry the compression type (1 = ZLIB) in 5.x-style senders; 4.x peers ignore them. */
+  COMPRESSION_TYPE_MASK: 0x700,
+} as const;
+
+export function transactionType(sysFlag: number): number {
+  return sysFlag & 0xc;
+}
+
+export const MESSAGE_MAGIC_CODE_V1 = 0xdaa320a7 | 0;
+export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;
+
+// ---------------------------------------------------------------- properties
+
+export function parseProperties(text: string | null | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!text) return map;
+  let start = 0;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = n;
+    const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
+    if (sep >= 0 && sep < end) map.set(text.slice(start, sep), text.slice(sep + 1, end));
+    start = end + 1;
+  }
+  return map;
+}
+
+export function parsePropertiesToRecord(text: string | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of parseProperties(text)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Joins pairs without a trailing separator, as the 4.9.8 Java client does. */
+export function propertiesToString(props: Map<string, string> | Record<string, string | number | boolean> | null | undefined): string {
+  if (!props) return '';
+  let s = '';
+  const entries: Iterable<[string, unknown]> = props instanceof Map ? props.entries() : Object.entries(props);
+  for (const [k, v] of entries) {
+    if (v === null || v === undefined) continue;
+    if (s.length > 0) s += PROPERTY_SEPARATOR;
+    s += k + NAME_VALUE_SEPARATOR + String(v);
+  }
+  return s;
+}
+
+/** java.lang.String#hashCode over UTF-16 code units (tags codes in ConsumeQueue, codeSet in heartbeats). */
+export function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+// ---------------------------------------------------------------- CRC32 (java.util.zip.CRC32)
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** CRC32 as an unsigned number; the stored BODYCRC field is the same bits as an int32 (`crc32(b) | 0`). */
+export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+// ---------------------------------------------------------------- offset message id
+
+export interface OffsetMsgId {
+  ip: string;
+  port: number;
+  offset: number;
+}
+
+function hexByte(b: number): string {
+  return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
+}
+
+/** 32 uppercase hex chars: IPv4 (4 bytes) + port (int32) + commit log offset (int64). */
+export function createOffsetMsgId(ip: string, port: number, offset: number | bigint): string {
+  const buf = Buffer.alloc(16);
+  const parts = ip.split('.');
+  if (parts.length !== 4) throw new RangeError(`not an IPv4 address: ${ip}`);
+  for (let i = 0; i < 4; i++) buf[i] = Number(parts[i]) & 0xff;
+  buf.writeInt32BE(port | 0, 4);
+  buf.writeBigInt64BE(BigInt(offset), 8);
+  let s = '';
+  for (const b of buf) s += hexByte(b);
+  return s;
+}
+
+/** Accepts the IPv4 form (32 hex chars) and the IPv6 one (56 hex chars). */
+export function decodeOffsetMsgId(msgId: string): OffsetMsgId {
+  if ((msgId.length !== 32 && msgId.length !== 56) || !/^[0-9a-fA-F]+$/.test(msgId)) {
+    throw new RangeError(`not an offset message id: ${msgId}`);
+  }
+  const buf = Buffer.from(msgId, 'hex');
+  const ipBytes = msgId.length === 32 ? 4 : 16;
+  const ip = ipBytes === 4 ? [...buf.subarray(0, 4)].join('.') : ipv6Text(buf.subarray(0, 16));
+  const port = buf.readInt32BE(ipBytes);
+  const offset = Number(buf.readBigInt64BE(ipBytes + 4));
+  return { ip, port, offset };
+}
+
+function ipv6Text(b: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}
+
+// ---------------------------------------------------------------- stored records (V1)
+
+export interface DecodedMessage {
+  storeSize: number;
+  bodyCRC: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: string;
+  storeTimestamp: number;
+  storeHost: string;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  /** Inflated when the record was stored compressed. */
+  body: Buffer;
+  topic: string;
+  propertiesText: string;
+  properties: Record<string, string>;
+  /** Offset message id from store host + commit log offset. */
+  offsetMsgId: string;
+  /** UNIQ_KEY when present, else the offset id (what clients call msgId). */
+  msgId: string;
+  tags: string | undefined;
+  keys: string | undefined;
+}
+
+function readInt64(buf: Buffer, p: number): number {
+  return buf.readInt32BE(p) * 4294967296 + buf.readUInt32BE(p + 4);
+}
+
+function readHost(buf: Buffer, p: number, v6: boolean): [string, number] {
+  const ipBytes = v6 ? 16 : 4;
+  const ip = v6 ? ipv6Text(buf.subarray(p, p + 16)) : `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
+  return [`${ip}:${buf.readInt32BE(p + ipBytes)}`, ipBytes + 4];
+}
+
+function hostIdHex(buf: Buffer, p: number, len: number): string {
+  let s = '';
+  for (let i = p; i < p + len; i++) s += hexByte(buf[i]!);
+  return s;
+}
+
+export interface DecodeMessagesOptions {
+  /** Inflate zlib bodies (sysFlag & 1); default true. */
+  decompress?: boolean;
+  /** Leave out bodies (listing tools); default false. */
+  skipBody?: boolean;
+}
+
+/**
+ * Decodes concatenated stored V1 records (a PULL reply body, a VIEW_MESSAGE_BY_ID body). Stops at a
+ * blank (end-of-file) record or a record that does not fit; throws RangeError on a bad magic code.
+ */
+export function decodeMessages(buf: Buffer, opts: DecodeMessagesOptions = {}): DecodedMessage[] {
+  const out: DecodedMessage[] = [];
+  let p = 0;
+  while (buf.length - p >= 8) {
+    const size = buf.readInt32BE(p);
+    const magic = buf.readInt32BE(p + 4);
+    if (magic === BLANK_MAGIC_CODE) break;
+    if (magic !== MESSAGE_MAGIC_CODE_V1) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${p}`);
+    if (size < 91 || size > buf.length - p) break;
+    out.push(decodeOne(buf, p, size, opts));
+    p += size;
+  }
+  return out;
+}
+
+function decodeOne(buf: Buffer, start: number, size: number, opts: DecodeMessagesOptions): DecodedMessage {
+  const end = start + size;
+  let p = start + 8;
+  const need = (n: number): void => {
+    if (p + n > end) throw new RangeError(`stored record at ${start} is truncated`);
+  };
+  need(4 + 4 + 4 + 8 + 8 + 4 + 8);
+  const bodyCRC = buf.readInt32BE(p); p += 4;
+  const queueId = buf.readInt32BE(p); p += 4;
+  const flag = buf.readInt32BE(p); p += 4;
+  const queueOffset = readInt64(buf, p); p += 8;
+  const commitLogOffset = readInt64(buf, p); p += 8;
+  const sysFlag = buf.readInt32BE(p); p += 4;
+  const bornTimestamp = readInt64(buf, p); p += 8;
+  need((sysFlag & MessageSysFlag.BORNHOST_V6_FLAG ? 20 : 8) + 8);
+  const [bornHost, bornLen] = readHost(buf, p, (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) !== 0); p += bornLen;
+  const storeTimestamp = readInt64(buf, p); p += 8;
+  const storeV6 = (sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) !== 0;
+  need((storeV6 ? 20 : 8) + 4 + 8 + 4);
+  const storeHostStart = p;
+  const [storeHost, storeLen] = readHost(buf, p, storeV6); p += storeLen;
+  const reconsumeTimes = buf.readInt32BE(p); p += 4;
+  const preparedTransactionOffset = readInt64(buf, p); p += 8;
+  const bodyLen = buf.readInt32BE(p); p += 4;
+  if (bodyLen < 0) throw new RangeError(`stored record at ${start} has a negative body length`);
+  need(bodyLen + 1);
+  let body = buf.subarray(p, p + bodyLen); p += bodyLen;
+  if (opts.skipBody) body = Buffer.alloc(0);
+  else if ((sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0 && opts.decompress !== false) body = inflateSync(body);
+  const topicLen = buf.readUInt8(p); p += 1;
+  need(topicLen + 2);
+  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  const propLen = buf.readInt16BE(p); p += 2;
+  if (propLen < 0) throw new RangeError(`stored record at ${start} has a negative properties length`);
+  need(propLen);
+  const propertiesText = buf.toString('utf8', p, p + propLen);
+  const properties = parsePropertiesToRecord(propertiesText);
+  // the offset id is store host bytes + the commit log offset, read straight from the record
+  const offsetMsgId = hostIdHex(buf, storeHostStart, storeLen) + hostIdHex(buf, start + 28, 8);
+  return {
+    storeSize: size, bodyCRC, queueId, flag, queueOffset, commitLogOffset, sysFlag, bornTimestamp, bornHost,
+    storeTimestamp, storeHost, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, properties,
+    offsetMsgId,
+    msgId: properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? offsetMsgId,
+    tags: properties[MessageConst.PROPERTY_TAGS],
+    keys: properties[MessageConst.PROPERTY_KEYS],
+  };
+}
+
+// ---------------------------------------------------------------- SEND_BATCH_MESSAGE body
+
+export interface BatchMessage {
+  flag?: number;
+  body: Buffer;
+  /** Properties string, or pairs to join. */
+  properties?: string | Map<string, string> | Record<string, string>;
+}
+
+export interface DecodedBatchMessage {
+  flag: number;
+  body: Buffer;
+  propertiesText: string;
+}
+
+/** `[totalSize][magic 0][bodyCRC 0][flag][bodyLen][body][propertiesLen int16][properties]` per message. */
+export function encodeBatchMessages(msgs: BatchMessage[]): Buffer {
+  const props = msgs.map((m) => Buffer.from(typeof m.properties === 'string' ? m.properties : propertiesToString(m.properties), 'utf8'));
+  let total = 0;
+  for (let i = 0; i < msgs.length; i++) {
+    if (props[i]!.length > 0x7fff) throw new RangeError('batch message properties exceed 32767 bytes');
+    total += 20 + msgs[i]!.body.length + 2 + props[i]!.length;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let p = 0;
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    const pr = props[i]!;
+    out.writeInt32BE(20 + m.body.length + 2 + pr.length, p);
+    out.writeInt32BE(0, p + 4);
+    out.writeInt32BE(0, p + 8);
+    out.writeInt32BE(m.flag ?? 0, p + 12);
+    out.writeInt32BE(m.body.length, p + 16);
+    p += 20;
+    p += m.body.copy(out, p);
+    out.writeInt16BE(pr.length, p);
+    p += 2;
+    p += pr.copy(out, p);
+  }
+  return out;
+}
+
+/** Bodies are views into buf. Throws RangeError on a malformed batch. */
+export function decodeBatchMessages(buf: Buffer): DecodedBatchMessage[] {
+  const out: DecodedBatchMessage[] = [];
+  let p = 0;
+  while (p < buf.length) {
+    if (buf.length - p < 22) throw new RangeError(`batch message at ${p} is truncated`);
+    const total = buf.readInt32BE(p);
+    const flag = buf.readInt32BE(p + 12);
+    const bodyLen = buf.readInt32BE(p + 16);
+    if (bodyLen < 0 || p + 20 + bodyLen + 2 > buf.length) throw new RangeError(`batch message at ${p} has a bad body length`);
+    const body = buf.subarray(p + 20, p + 20 + bodyLen);
+    const q = p + 20 + bodyLen;
+    const propLen = buf.readInt16BE(q);
+    if (propLen < 0 || q + 2 + propLen > buf.length) throw new RangeError(`batch message at ${p} has a bad properties length`);
+    const propertiesText = buf.toString('utf8', q + 2, q + 2 + propLen);
+    const next = q + 2 + propLen;
+    if (total !== next - p) throw new RangeError(`batch message at ${p}: total size ${total} does not match ${next - p}`);
+    out.push({ flag, body, propertiesText });
+    p = next;
+  }
+  return out;
+}

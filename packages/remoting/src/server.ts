@@ -1,0 +1,106 @@
+// RemotingServer: a node:net listener whose connections dispatch requests by code to processors.
+// Unknown codes get REQUEST_CODE_NOT_SUPPORTED, a throwing processor SYSTEM_ERROR; a peer that sends
+// bad frames or does not read its replies is disconnected alone, never the whole server.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { MAX_FRAME_BYTES_DEFAULT } from './codec.js';
+import { Connection, ProcessorTable, type Channel, type Processor } from './connection.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RemotingServerOptions {
+  port: number;
+  /** Default 0.0.0.0; tests pass 127.0.0.1. */
+  host?: string;
+  maxFrameBytes?: number;
+  /** Per connection; default 64 MiB. */
+  maxPendingWriteBytes?: number;
+  /** Default 10000. */
+  maxConnections?: number;
+  logger?: Logger;
+  name?: string;
+}
+
+export class RemotingServer extends EventEmitter {
+  private readonly server: net.Server;
+  private readonly conns = new Set<Connection>();
+  private readonly processors = new ProcessorTable();
+  private readonly logger: Logger;
+  private readonly name: string;
+  private opaqueCounter = 0;
+  private boundPort = 0;
+
+  constructor(private readonly opts: RemotingServerOptions) {
+    super();
+    this.name = opts.name ?? 'remoting-server';
+    this.logger = opts.logger ?? createLogger(this.name);
+    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    this.server.maxConnections = opts.maxConnections ?? 10000;
+    this.server.on('error', (err) => this.logger.error(`server error: ${err.message}`));
+  }
+
+  registerProcessor(code: number, p: Processor): void {
+    this.processors.register(code, p);
+  }
+
+  registerDefaultProcessor(p: Processor): void {
+    this.processors.registerDefault(p);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  channels(): Iterable<Channel> {
+    return this.conns.values();
+  }
+
+  listen(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ port: this.opts.port, host: this.opts.host ?? '0.0.0.0' }, () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.opts.port;
+        this.logger.info(`listening on ${this.opts.host ?? '0.0.0.0'}:${this.boundPort}`);
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      for (const c of this.conns) c.close();
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      this.server.close(() => resolve());
+    });
+  }
+
+  private nextOpaque = (): number => {
+    const v = this.opaqueCounter;
+    this.opaqueCounter = this.opaqueCounter >= 0x7ffffffe ? 0 : this.opaqueCounter + 1;
+    return v;
+  };
+
+  private onConnection(socket: net.Socket): void {
+    const conn = new Connection(socket, {
+      name: this.name,
+      logger: this.logger,
+      processors: this.processors,
+      maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT,
+      maxPendingWriteBytes: this.opts.maxPendingWriteBytes ?? 64 * 1024 * 1024,
+      nextOpaque: this.nextOpaque,
+      onClose: (c) => {
+        this.conns.delete(c);
+        this.logger.debug(`connection ${c.remoteAddress} closed`);
+        this.emit('close', c);
+      },
+    });
+    this.conns.add(conn);
+    this.logger.debug(`connection from ${conn.remoteAddress}`);
+    this.emit('connect', conn);
+  }
+}
