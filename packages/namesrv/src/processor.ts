@@ -1,0 +1,243 @@
+// One function per name-server request code; `namesrvProcessors` at the bottom maps each code to
+// its handler. Handlers answer like the 4.x name server: same codes, remarks, ext fields, bodies.
+import { parseFastJson, RemotingCommand, type Channel, type Logger } from '@rmq/remoting';
+import {
+  convertValue, formatProperties, namesrvConfigReadOnlyKeys, parseProperties, type NamesrvConfig,
+} from './config.js';
+import { NAMESPACE_ORDER_TOPIC_CONFIG, type KvConfigManager } from './kv-config-manager.js';
+import type { RouteInfoManager, UnitTopicKind } from './route-info-manager.js';
+import {
+  bodyCrc32, decodeDataVersion, decodeRegisterBrokerBody, encodeClusterInfo, encodeDataVersion,
+  encodeKvTable, encodeTopicList, encodeTopicRouteData,
+} from './wire.js';
+
+const SUCCESS = 0;
+const SYSTEM_ERROR = 1;
+const NO_PERMISSION = 16;
+const TOPIC_NOT_EXIST = 17;
+const QUERY_NOT_FOUND = 22;
+
+/** MQVersion ordinal from which clients get the route in standard JSON. */
+const STANDARD_JSON_ROUTE_VERSION = 401;
+
+export interface NamesrvContext {
+  readonly routes: RouteInfoManager;
+  readonly kv: KvConfigManager;
+  readonly config: NamesrvConfig;
+  readonly logger: Logger;
+  /** Called after UPDATE_NAMESRV_CONFIG changed the config object in place. */
+  onConfigUpdated(changedKeys: string[]): void;
+}
+
+export type NamesrvHandler = (ctx: NamesrvContext, req: RemotingCommand, ch: Channel) => RemotingCommand;
+
+/** A header field the request must carry; a missing one fails the request like Apache's decoder. */
+function field(req: RemotingCommand, name: string): string {
+  const v = req.extFields?.[name];
+  if (v === undefined || v === null) throw new Error(`the custom field <${name}> is null`);
+  return String(v);
+}
+
+function optionalField(req: RemotingCommand, name: string): string | null {
+  const v = req.extFields?.[name];
+  return v === undefined || v === null ? null : String(v);
+}
+
+function intField(req: RemotingCommand, name: string): number {
+  const raw = field(req, name);
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new Error(`the custom field <${name}> is not a number: ${raw}`);
+  return n;
+}
+
+function bodyOf(req: RemotingCommand): Buffer | null {
+  const b = req.body;
+  if (b === null) return null;
+  return Array.isArray(b) ? Buffer.concat(b) : b;
+}
+
+const ok = (body: Buffer | null = null, ext: Record<string, string> | null = null) =>
+  RemotingCommand.response(SUCCESS, null, ext, body);
+
+// ---- KV config (100, 101, 102, 219) ----
+
+export function putKvConfig(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const namespace = optionalField(req, 'namespace');
+  const key = optionalField(req, 'key');
+  if (namespace === null || key === null) return RemotingCommand.response(SYSTEM_ERROR, 'namespace or key is null');
+  ctx.kv.put(namespace, key, field(req, 'value'));
+  return ok();
+}
+
+export function getKvConfig(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const namespace = field(req, 'namespace');
+  const key = field(req, 'key');
+  const value = ctx.kv.get(namespace, key);
+  if (value === null) {
+    return RemotingCommand.response(QUERY_NOT_FOUND, `No config item, Namespace: ${namespace} Key: ${key}`);
+  }
+  return ok(null, { value });
+}
+
+export function deleteKvConfig(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  ctx.kv.delete(field(req, 'namespace'), field(req, 'key'));
+  return ok();
+}
+
+export function getKvListByNamespace(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const namespace = field(req, 'namespace');
+  const table = ctx.kv.list(namespace);
+  if (!table) return RemotingCommand.response(QUERY_NOT_FOUND, `No config item, Namespace: ${namespace}`);
+  return ok(encodeKvTable(table));
+}
+
+// ---- broker registration (103, 104, 322) ----
+
+export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, ch: Channel): RemotingCommand {
+  const body = bodyOf(req);
+  const expectedCrc = Number(optionalField(req, 'bodyCrc32') ?? 0);
+  if (expectedCrc !== 0 && body && bodyCrc32(body) !== expectedCrc) {
+    return RemotingCommand.response(SYSTEM_ERROR, 'crc32 not match');
+  }
+  if (optionalField(req, 'compressed') === 'true') {
+    return RemotingCommand.response(SYSTEM_ERROR, 'compressed REGISTER_BROKER bodies are not supported');
+  }
+  const decoded = decodeRegisterBrokerBody(body);
+  const result = ctx.routes.registerBroker({
+    clusterName: field(req, 'clusterName'),
+    brokerAddr: field(req, 'brokerAddr'),
+    brokerName: field(req, 'brokerName'),
+    brokerId: intField(req, 'brokerId'),
+    haServerAddr: optionalField(req, 'haServerAddr') ?? '',
+    dataVersion: decoded.dataVersion,
+    topicConfigs: decoded.topicConfigs,
+    filterServerList: decoded.filterServerList,
+    channel: ch,
+  });
+  const ext: Record<string, string> = {};
+  if (result.haServerAddr !== null) ext.haServerAddr = result.haServerAddr;
+  if (result.masterAddr !== null) ext.masterAddr = result.masterAddr;
+  const orderConf = ctx.kv.list(NAMESPACE_ORDER_TOPIC_CONFIG);
+  return ok(orderConf ? encodeKvTable(orderConf) : null, ext);
+}
+
+export function unregisterBroker(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  ctx.routes.unregisterBroker(
+    field(req, 'clusterName'), field(req, 'brokerAddr'), field(req, 'brokerName'), intField(req, 'brokerId'));
+  return ok();
+}
+
+export function queryDataVersion(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const brokerAddr = field(req, 'brokerAddr');
+  const body = bodyOf(req);
+  const dv = decodeDataVersion(body && body.length > 0 ? parseFastJson(body.toString('utf8')) : null);
+  const changed = ctx.routes.isBrokerTopicConfigChanged(brokerAddr, dv);
+  ctx.routes.updateBrokerInfoUpdateTimestamp(brokerAddr);
+  const known = ctx.routes.queryBrokerDataVersion(brokerAddr);
+  return ok(known ? encodeDataVersion(known) : null, { changed: String(changed) });
+}
+
+// ---- routes and topic lists (105, 106, 206, 216, 224, 304, 311-313) ----
+
+export function getRouteInfoByTopic(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const topic = field(req, 'topic');
+  const route = ctx.routes.pickupTopicRouteData(topic);
+  if (!route) {
+    return RemotingCommand.response(TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${topic}\n`
+      + 'See http://rocketmq.apache.org/docs/faq/ for further details.');
+  }
+  const orderTopicConf = ctx.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, topic);
+  const standard = req.version >= STANDARD_JSON_ROUTE_VERSION || optionalField(req, 'acceptStandardJsonOnly') === 'true';
+  return ok(encodeTopicRouteData(route, orderTopicConf, standard));
+}
+
+export function getBrokerClusterInfo(ctx: NamesrvContext): RemotingCommand {
+  return ok(encodeClusterInfo(ctx.routes.clusterInfo()));
+}
+
+export function getAllTopicListFromNameserver(ctx: NamesrvContext): RemotingCommand {
+  return ok(encodeTopicList(ctx.routes.allTopics()));
+}
+
+export function deleteTopicInNamesrv(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  ctx.routes.deleteTopic(field(req, 'topic'), optionalField(req, 'clusterName'));
+  return ok();
+}
+
+export function getTopicsByCluster(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  return ok(encodeTopicList(ctx.routes.topicsByCluster(field(req, 'cluster'))));
+}
+
+export function getSystemTopicListFromNs(ctx: NamesrvContext): RemotingCommand {
+  const { topics, brokerAddr } = ctx.routes.systemTopicList();
+  return ok(encodeTopicList(topics, brokerAddr));
+}
+
+const unitTopicList = (kind: UnitTopicKind): NamesrvHandler => (ctx) => ok(encodeTopicList(ctx.routes.unitTopics(kind)));
+export const getUnitTopicList = unitTopicList('unit');
+export const getHasUnitSubTopicList = unitTopicList('hasUnitSub');
+export const getHasUnitSubUnunitTopicList = unitTopicList('hasUnitSubUnUnit');
+
+// ---- write permission (205, 327) ----
+
+export function wipeWritePermOfBroker(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const count = ctx.routes.wipeWritePermOfBroker(field(req, 'brokerName'));
+  return ok(null, { wipeTopicCount: String(count) });
+}
+
+export function addWritePermOfBroker(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const count = ctx.routes.addWritePermOfBroker(field(req, 'brokerName'));
+  return ok(null, { addTopicCount: String(count) });
+}
+
+// ---- name-server config (318, 319) ----
+
+export function updateNamesrvConfig(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
+  const body = bodyOf(req);
+  if (!body || body.length === 0) return ok();
+  const pairs = parseProperties(body.toString('utf8'));
+  if (pairs.some(([k]) => namesrvConfigReadOnlyKeys.has(k))) {
+    return RemotingCommand.response(NO_PERMISSION, 'Can not update config in black list.');
+  }
+  const config = ctx.config as unknown as Record<string, unknown>;
+  const updates: Array<[string, unknown]> = [];
+  for (const [k, raw] of pairs) {
+    if (!(k in config)) continue; // like Apache: keys it does not know are ignored
+    try {
+      updates.push([k, convertValue(k, raw, config[k])]);
+    } catch (e) {
+      return RemotingCommand.response(SYSTEM_ERROR, (e as Error).message);
+    }
+  }
+  for (const [k, v] of updates) config[k] = v;
+  if (updates.length > 0) ctx.onConfigUpdated(updates.map(([k]) => k));
+  return ok();
+}
+
+export function getNamesrvConfig(ctx: NamesrvContext): RemotingCommand {
+  return ok(Buffer.from(formatProperties(ctx.config), 'utf8'));
+}
+
+/** Request code -> handler, every code the name server answers. Others get REQUEST_CODE_NOT_SUPPORTED. */
+export const namesrvProcessors: ReadonlyMap<number, NamesrvHandler> = new Map<number, NamesrvHandler>([
+  [100, putKvConfig], //                    PUT_KV_CONFIG
+  [101, getKvConfig], //                    GET_KV_CONFIG
+  [102, deleteKvConfig], //                 DELETE_KV_CONFIG
+  [103, registerBroker], //                 REGISTER_BROKER
+  [104, unregisterBroker], //               UNREGISTER_BROKER
+  [105, getRouteInfoByTopic], //            GET_ROUTEINFO_BY_TOPIC
+  [106, getBrokerClusterInfo], //           GET_BROKER_CLUSTER_INFO
+  [205, wipeWritePermOfBroker], //          WIPE_WRITE_PERM_OF_BROKER
+  [206, getAllTopicListFromNameserver], //  GET_ALL_TOPIC_LIST_FROM_NAMESERVER
+  [216, deleteTopicInNamesrv], //           DELETE_TOPIC_IN_NAMESRV
+  [219, getKvListByNamespace], //           GET_KVLIST_BY_NAMESPACE
+  [224, getTopicsByCluster], //             GET_TOPICS_BY_CLUSTER
+  [304, getSystemTopicListFromNs], //       GET_SYSTEM_TOPIC_LIST_FROM_NS
+  [311, getUnitTopicList], //               GET_UNIT_TOPIC_LIST
+  [312, getHasUnitSubTopicList], //         GET_HAS_UNIT_SUB_TOPIC_LIST
+  [313, getHasUnitSubUnunitTopicList], //   GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST
+  [318, updateNamesrvConfig], //            UPDATE_NAMESRV_CONFIG
+  [319, getNamesrvConfig], //               GET_NAMESRV_CONFIG
+  [322, queryDataVersion], //               QUERY_DATA_VERSION
+  [327, addWritePermOfBroker], //           ADD_WRITE_PERM_OF_BROKER
+]);

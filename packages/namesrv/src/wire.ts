@@ -1,0 +1,97 @@
+// Name-server bodies as the 4.x name server writes them. Fastjson writes bean fields in
+// alphabetical order and omits nulls; maps keyed by Long (brokerAddrs) get unquoted integer keys,
+// except in the route reply to new clients (version >= 401 or acceptStandardJsonOnly), which is
+// standard JSON with quoted keys and non-ASCII characters escaped (BrowserCompatible).
+import { crc32 } from 'node:zlib';
+import { parseFastJson } from '@rmq/remoting';
+import { javaHashOrder } from './java-hash-order.js';
+import type { BrokerData, ClusterInfo, DataVersion, TopicConfig, TopicRouteData } from './route-info-manager.js';
+
+const q = (s: string) => JSON.stringify(s);
+
+function brokerAddrsJson(addrs: Map<number, string>, standard: boolean): string {
+  const ids = [...addrs.keys()].sort((a, b) => a - b);
+  return '{' + ids.map((id) => `${standard ? q(String(id)) : id}:${q(addrs.get(id)!)}`).join(',') + '}';
+}
+
+function brokerDataJson(b: BrokerData, standard: boolean): string {
+  return `{"brokerAddrs":${brokerAddrsJson(b.brokerAddrs, standard)},"brokerName":${q(b.brokerName)},"cluster":${q(b.cluster)}}`;
+}
+
+function escapeNonAscii(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+export function encodeTopicRouteData(route: TopicRouteData, orderTopicConf: string | null, standard: boolean): Buffer {
+  const parts = [`"brokerDatas":[${route.brokerDatas.map((b) => brokerDataJson(b, standard)).join(',')}]`];
+  const filter = [...route.filterServerTable].map(([addr, list]) => `${q(addr)}:${JSON.stringify(list)}`);
+  parts.push(`"filterServerTable":{${filter.join(',')}}`);
+  if (orderTopicConf !== null) parts.push(`"orderTopicConf":${q(orderTopicConf)}`);
+  const queues = route.queueDatas.map((d) => `{"brokerName":${q(d.brokerName)},"perm":${d.perm},`
+    + `"readQueueNums":${d.readQueueNums},"topicSysFlag":${d.topicSysFlag},"writeQueueNums":${d.writeQueueNums}}`);
+  parts.push(`"queueDatas":[${queues.join(',')}]`);
+  const json = `{${parts.join(',')}}`;
+  return Buffer.from(standard ? escapeNonAscii(json) : json, 'utf8');
+}
+
+export function encodeClusterInfo(info: ClusterInfo): Buffer {
+  const brokers = info.brokerAddrTable.map((b) => `${q(b.brokerName)}:${brokerDataJson(b, false)}`);
+  const clusters = info.clusterAddrTable.map(([c, names]) => `${q(c)}:${JSON.stringify(names)}`);
+  return Buffer.from(`{"brokerAddrTable":{${brokers.join(',')}},"clusterAddrTable":{${clusters.join(',')}}}`, 'utf8');
+}
+
+export function encodeTopicList(topics: string[], brokerAddr: string | null = null): Buffer {
+  const addr = brokerAddr === null ? '' : `"brokerAddr":${q(brokerAddr)},`;
+  return Buffer.from(`{${addr}"topicList":${JSON.stringify(topics)}}`, 'utf8');
+}
+
+/** KVTable {table:{k:v}}; Apache's table is a HashMap, so keys come in Java hash order. */
+export function encodeKvTable(table: Map<string, string>): Buffer {
+  const entries = javaHashOrder(table.keys()).map((k) => `${q(k)}:${q(table.get(k)!)}`);
+  return Buffer.from(`{"table":{${entries.join(',')}}}`, 'utf8');
+}
+
+export function encodeDataVersion(dv: DataVersion): Buffer {
+  return Buffer.from(`{"counter":${dv.counter},"timestamp":${dv.timestamp}}`, 'utf8');
+}
+
+/** Java's UtilAll.crc32: CRC-32 of the bytes with the sign bit cleared. */
+export function bodyCrc32(body: Buffer): number {
+  return crc32(body) & 0x7fffffff;
+}
+
+export interface RegisterBrokerBody {
+  dataVersion: DataVersion;
+  topicConfigs: TopicConfig[];
+  filterServerList: string[];
+}
+
+function num(v: unknown, dflt: number): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : dflt;
+}
+
+export function decodeDataVersion(raw: unknown): DataVersion {
+  const dv = (raw ?? {}) as Record<string, unknown>;
+  return { timestamp: num(dv.timestamp, 0), counter: num(dv.counter, 0) };
+}
+
+/** REGISTER_BROKER body: {filterServerList, topicConfigSerializeWrapper:{dataVersion, topicConfigTable}}. */
+export function decodeRegisterBrokerBody(body: Buffer | null): RegisterBrokerBody {
+  if (!body || body.length === 0) {
+    return { dataVersion: { timestamp: 0, counter: 0 }, topicConfigs: [], filterServerList: [] };
+  }
+  const root = parseFastJson(body.toString('utf8')) as Record<string, any>;
+  // The pre-3.0.11 form is the wrapper itself, without filterServerList.
+  const wrapper = (root.topicConfigSerializeWrapper ?? root) as Record<string, any>;
+  const table = (wrapper.topicConfigTable ?? {}) as Record<string, Record<string, unknown>>;
+  const topicConfigs: TopicConfig[] = Object.entries(table).map(([name, tc]) => ({
+    topicName: typeof tc.topicName === 'string' ? tc.topicName : name,
+    readQueueNums: num(tc.readQueueNums, 16),
+    writeQueueNums: num(tc.writeQueueNums, 16),
+    perm: num(tc.perm, 6),
+    topicSysFlag: num(tc.topicSysFlag, 0),
+  }));
+  const filterServerList = Array.isArray(root.filterServerList) ? root.filterServerList.map(String) : [];
+  return { dataVersion: decodeDataVersion(wrapper.dataVersion), topicConfigs, filterServerList };
+}
