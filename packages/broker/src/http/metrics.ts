@@ -1,0 +1,113 @@
+// Prometheus text exposition (format 0.0.4) of the broker's counters and gauges. Per-queue series
+// are bounded so a broker with many topics cannot make a scrape unbounded.
+
+import type { AdminHttpContext, BrokerStatsView, TopicView } from './context.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** At most this many per-queue offset series (each of min and max) per scrape. */
+export const QUEUE_SERIES_MAX = 4096;
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function num(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+class Exposition {
+  private readonly lines: string[] = [];
+  family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    return this;
+  }
+  sample(name: string, value: number, labels?: Record<string, string>): this {
+    const l = labels ? Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',') : '';
+    this.lines.push(`${name}${l ? `{${l}}` : ''} ${num(value)}`);
+    return this;
+  }
+  text(): string {
+    return this.lines.join('\n') + '\n';
+  }
+}
+
+function renderStats(x: Exposition, s: BrokerStatsView, base: Record<string, string>): void {
+  x.family('rocketmq_messages_put_total', 'counter', 'Messages stored by this broker.')
+    .sample('rocketmq_messages_put_total', s.messagesPutTotal, base);
+  x.family('rocketmq_messages_got_total', 'counter', 'Messages returned to pulls by this broker.')
+    .sample('rocketmq_messages_got_total', s.messagesGotTotal, base);
+  if (s.bytesPutTotal !== undefined) {
+    x.family('rocketmq_message_bytes_put_total', 'counter', 'Message bytes stored.')
+      .sample('rocketmq_message_bytes_put_total', s.bytesPutTotal, base);
+  }
+  if (s.bytesGotTotal !== undefined) {
+    x.family('rocketmq_message_bytes_got_total', 'counter', 'Message bytes returned to pulls.')
+      .sample('rocketmq_message_bytes_got_total', s.bytesGotTotal, base);
+  }
+  if (s.putLatency !== undefined) {
+    const h = s.putLatency;
+    const name = 'rocketmq_put_latency_seconds';
+    x.family(name, 'histogram', 'Time from put to stored with the configured durability.');
+    let cumulative = 0;
+    h.boundsMs.forEach((b, i) => {
+      cumulative += h.counts[i] ?? 0;
+      x.sample(`${name}_bucket`, cumulative, { ...base, le: String(b / 1000) });
+    });
+    cumulative += h.counts[h.boundsMs.length] ?? 0;
+    x.sample(`${name}_bucket`, cumulative, { ...base, le: '+Inf' });
+    x.sample(`${name}_sum`, h.sumMs / 1000, base).sample(`${name}_count`, h.count, base);
+  }
+  x.family('rocketmq_commitlog_min_offset_bytes', 'gauge', 'Smallest commit log offset still on disk.')
+    .sample('rocketmq_commitlog_min_offset_bytes', s.commitLogMinOffset, base);
+  x.family('rocketmq_commitlog_max_offset_bytes', 'gauge', 'Commit log write position.')
+    .sample('rocketmq_commitlog_max_offset_bytes', s.commitLogMaxOffset, base);
+  if (s.dispatchBehindBytes !== undefined) {
+    x.family('rocketmq_dispatch_behind_bytes', 'gauge', 'Commit log bytes not yet dispatched to consume queues and index.')
+      .sample('rocketmq_dispatch_behind_bytes', s.dispatchBehindBytes, base);
+  }
+  x.family('rocketmq_page_cache_bytes', 'gauge', 'Bytes of commit log pages held in memory.')
+    .sample('rocketmq_page_cache_bytes', s.pageCacheBytes, base);
+  x.family('rocketmq_connections', 'gauge', 'Open client connections to the broker port.')
+    .sample('rocketmq_connections', s.connections, base);
+}
+
+function renderQueues(x: Exposition, topics: TopicView[], base: Record<string, string>): void {
+  const rows: Array<{ topic: string; queueId: number; min: number; max: number }> = [];
+  for (const t of topics) {
+    for (const q of t.queues ?? []) {
+      if (rows.length >= QUEUE_SERIES_MAX) break;
+      rows.push({ topic: t.topic, queueId: q.queueId, min: q.minOffset, max: q.maxOffset });
+    }
+  }
+  x.family('rocketmq_topics', 'gauge', 'Topics configured on this broker.').sample('rocketmq_topics', topics.length, base);
+  x.family('rocketmq_queue_max_offset', 'gauge', 'Next consume queue offset (messages) per queue.');
+  for (const r of rows) x.sample('rocketmq_queue_max_offset', r.max, { ...base, topic: r.topic, queue_id: String(r.queueId) });
+  x.family('rocketmq_queue_min_offset', 'gauge', 'Smallest consume queue offset still readable per queue.');
+  for (const r of rows) x.sample('rocketmq_queue_min_offset', r.min, { ...base, topic: r.topic, queue_id: String(r.queueId) });
+}
+
+export function renderMetrics(ctx: AdminHttpContext): string {
+  const info = ctx.brokerInfo();
+  const base = { cluster: info.brokerClusterName, broker: info.brokerName };
+  const x = new Exposition();
+  x.family('rocketmq_broker_info', 'gauge', 'Broker identity (always 1).')
+    .sample('rocketmq_broker_info', 1, { ...base, broker_id: String(info.brokerId), role: info.brokerRole, version: info.version });
+  x.family('rocketmq_broker_uptime_seconds', 'gauge', 'Seconds since the broker started.')
+    .sample('rocketmq_broker_uptime_seconds', Math.max(0, (Date.now() - info.startTimeMs) / 1000), base);
+  renderStats(x, ctx.stats(), base);
+  renderQueues(x, ctx.topics(), base);
+  const groups = ctx.groups();
+  x.family('rocketmq_consumer_group_online_clients', 'gauge', 'Online client instances per consumer group.');
+  for (const g of groups) x.sample('rocketmq_consumer_group_online_clients', g.online, { ...base, group: g.group });
+  x.family('rocketmq_consumer_group_diff_messages', 'gauge', 'Messages not yet consumed per consumer group.');
+  for (const g of groups) {
+    if (g.diffTotal !== undefined) x.sample('rocketmq_consumer_group_diff_messages', g.diffTotal, { ...base, group: g.group });
+  }
+  const mem = process.memoryUsage();
+  x.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').sample('process_resident_memory_bytes', mem.rss);
+  x.family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.').sample('nodejs_heap_used_bytes', mem.heapUsed);
+  return x.text();
+}

@@ -1,0 +1,173 @@
+// Admin HTTP server: endpoints, Prometheus text, and the /ws stats stream (raw RFC 6455 client).
+import t from 'tap';
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import {
+  startAdminHttp, uwsNativeAvailable, LatencyHistogram, renderMetrics, type AdminHttpContext,
+} from '../src/http/index.js';
+
+const hist = new LatencyHistogram();
+for (const ms of [0.05, 0.3, 0.3, 2, 7000]) hist.record(ms);
+
+let putTotal = 10;
+const ctx: AdminHttpContext = {
+  brokerInfo: () => ({
+    brokerClusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 0, brokerAddr: '127.0.0.1:10911',
+    brokerRole: 'ASYNC_MASTER', version: 'V4_9_8', startTimeMs: Date.now() - 5000,
+  }),
+  stats: () => ({
+    messagesPutTotal: putTotal, messagesGotTotal: 7, bytesPutTotal: 1000, putLatency: hist.snapshot(),
+    commitLogMinOffset: 0, commitLogMaxOffset: 4096, dispatchBehindBytes: 0, pageCacheBytes: 1 << 20, connections: 3,
+  }),
+  topics: () => [
+    { topic: 'FixtureTopic', readQueueNums: 2, writeQueueNums: 2, perm: 6,
+      queues: [{ queueId: 0, minOffset: 0, maxOffset: 5 }, { queueId: 1, minOffset: 1, maxOffset: 4 }] },
+    { topic: 'we"ird\\name', readQueueNums: 1, writeQueueNums: 1, perm: 6, queues: [{ queueId: 0, minOffset: 0, maxOffset: 0 }] },
+  ],
+  groups: () => [{ group: 'FixtureConsumerGroup', online: 2, messageModel: 'CLUSTERING', diffTotal: 3 }],
+  logger: { info() {}, warn() {}, error() {} },
+};
+
+function get(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8'),
+      }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Opens /ws and returns the first `n` text messages the server pushes. */
+function wsMessages(port: number, n: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port, path: '/ws', agent: false,
+      headers: {
+        Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+      },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+      let buf = head;
+      const out: string[] = [];
+      const parse = (): void => {
+        for (;;) {
+          if (buf.length < 2) return;
+          let len = buf[1]! & 0x7f;
+          let off = 2;
+          if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+          else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+          if (buf.length < off + len) return;
+          const opcode = buf[0]! & 0x0f;
+          if (opcode === 1) out.push(buf.subarray(off, off + len).toString('utf8'));
+          buf = buf.subarray(off + len);
+          if (out.length >= n) { socket.destroy(); resolve(out); return; }
+        }
+      };
+      socket.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); parse(); });
+      socket.on('error', reject);
+      parse();
+    });
+    req.end();
+  });
+}
+
+t.test('histogram buckets', async (t) => {
+  const s = hist.snapshot();
+  t.equal(s.count, 5);
+  t.equal(s.counts.length, s.boundsMs.length + 1);
+  t.equal(s.counts[0], 1, '0.05 ms <= 0.1');
+  t.equal(s.counts[s.counts.length - 1], 1, '7000 ms overflows');
+  t.equal(s.counts.reduce((a, b) => a + b, 0), 5);
+});
+
+t.test('Prometheus text', async (t) => {
+  const text = renderMetrics(ctx);
+  t.match(text, /^# HELP rocketmq_broker_info /m);
+  t.match(text, /^# TYPE rocketmq_messages_put_total counter$/m);
+  t.match(text, /^rocketmq_messages_put_total\{cluster="DefaultCluster",broker="broker-a"\} 10$/m);
+  t.match(text, /^rocketmq_messages_got_total\{[^}]*\} 7$/m);
+  t.match(text, /^rocketmq_put_latency_seconds_bucket\{[^}]*le="0\.0001"\} 1$/m);
+  t.match(text, /^rocketmq_put_latency_seconds_bucket\{[^}]*le="\+Inf"\} 5$/m);
+  t.match(text, /^rocketmq_put_latency_seconds_count\{[^}]*\} 5$/m);
+  t.match(text, /^rocketmq_commitlog_max_offset_bytes\{[^}]*\} 4096$/m);
+  t.match(text, /^rocketmq_page_cache_bytes\{[^}]*\} 1048576$/m);
+  t.match(text, /^rocketmq_connections\{[^}]*\} 3$/m);
+  t.match(text, /^rocketmq_queue_max_offset\{[^}]*topic="FixtureTopic",queue_id="1"\} 4$/m);
+  t.match(text, /^rocketmq_consumer_group_diff_messages\{[^}]*group="FixtureConsumerGroup"\} 3$/m);
+  t.match(text, /topic="we\\"ird\\\\name"/, 'label values escaped');
+  // Every sample line is "name{labels} value" or "name value".
+  for (const line of text.trim().split('\n')) {
+    if (line.startsWith('#')) continue;
+    t.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [-+0-9.eEInfa]+$/, line);
+  }
+  // Buckets are cumulative.
+  const buckets = [...text.matchAll(/^rocketmq_put_latency_seconds_bucket\{.*\} (\d+)$/gm)].map((m) => Number(m[1]));
+  t.same(buckets, [...buckets].sort((a, b) => a - b));
+});
+
+t.test('server', { skip: uwsNativeAvailable() ? false : 'uWebSockets.js native binary not available' }, async (t) => {
+  const srv = await startAdminHttp(ctx, 0, { statsIntervalMs: 100 });
+  t.teardown(() => srv.close());
+  t.ok(srv.port > 0, `bound port ${srv.port}`);
+
+  const metrics = await get(srv.port, '/metrics');
+  t.equal(metrics.status, 200);
+  t.match(metrics.type, /^text\/plain; version=0\.0\.4/);
+  t.match(metrics.body, /rocketmq_messages_put_total\{[^}]*\} 10/);
+
+  const broker = await get(srv.port, '/api/broker');
+  t.equal(broker.status, 200);
+  t.match(broker.type, /application\/json/);
+  const b = JSON.parse(broker.body);
+  t.equal(b.brokerName, 'broker-a');
+  t.equal(b.stats.connections, 3);
+  t.ok(b.uptimeMs >= 5000);
+
+  const topics = JSON.parse((await get(srv.port, '/api/topics')).body);
+  t.equal(topics[0].topic, 'FixtureTopic');
+  t.equal(topics[0].queues.length, 2);
+  const groups = JSON.parse((await get(srv.port, '/api/groups')).body);
+  t.same(groups, ctx.groups());
+
+  const page = await get(srv.port, '/');
+  t.equal(page.status, 200);
+  t.match(page.type, /text\/html/);
+  t.match(page.body, /new WebSocket\(/);
+  t.match(page.body, /\/ws/);
+  t.notMatch(page.body, /<script src=|<link /, 'self-contained');
+
+  t.equal((await get(srv.port, '/nope')).status, 404);
+
+  // WebSocket: an immediate snapshot on open, then one per tick with fresh values.
+  const first = wsMessages(srv.port, 2);
+  setTimeout(() => { putTotal = 11; }, 20);
+  const msgs = (await first).map((s) => JSON.parse(s));
+  t.equal(msgs.length, 2);
+  t.equal(msgs[0].stats.messagesPutTotal, 10);
+  t.equal(msgs[1].stats.messagesPutTotal, 11);
+  t.ok(msgs[1].t >= msgs[0].t);
+});
+
+t.test('a failing getter answers 500, the server keeps serving', { skip: !uwsNativeAvailable() }, async (t) => {
+  const bad: AdminHttpContext = { ...ctx, topics: () => { throw new Error('boom'); } };
+  const srv = await startAdminHttp(bad, 0);
+  t.teardown(() => srv.close());
+  const r = await get(srv.port, '/api/topics');
+  t.equal(r.status, 500);
+  t.match(r.body, /boom/);
+  t.equal((await get(srv.port, '/api/groups')).status, 200);
+});
+
+t.test('a port in use is an error', { skip: !uwsNativeAvailable() }, async (t) => {
+  const srv = await startAdminHttp(ctx, 0);
+  t.teardown(() => srv.close());
+  await t.rejects(startAdminHttp(ctx, srv.port), /cannot listen/);
+});
