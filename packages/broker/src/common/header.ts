@@ -1,0 +1,41 @@
+// Typed access to a request's extFields. Missing or malformed required fields throw
+// RequestHeaderError; the remoting server turns a throw into SYSTEM_ERROR (1) with the message as
+// remark, which is what Apache answers for "the custom field <x> is null" and number format errors.
+
+export class RequestHeaderError extends Error {}
+
+type Ext = Record<string, string> | null | undefined;
+
+export function reqStr(ext: Ext, name: string): string {
+  const v = ext?.[name];
+  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${name}> is null`);
+  return String(v);
+}
+
+export function optStr(ext: Ext, name: string): string | undefined {
+  const v = ext?.[name];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function toInt(name: string, v: string): number {
+  const s = String(v).trim();
+  if (!/^-?\d+$/.test(s)) throw new RequestHeaderError(`the custom field <${name}> is not a number: ${s}`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new RequestHeaderError(`the custom field <${name}> is out of range: ${s}`);
+  return n;
+}
+
+export function reqInt(ext: Ext, name: string): number {
+  return toInt(name, reqStr(ext, name));
+}
+
+export function optInt(ext: Ext, name: string): number | undefined {
+  const v = optStr(ext, name);
+  return v === undefined || v === '' ? undefined : toInt(name, v);
+}
+
+export function optBool(ext: Ext, name: string): boolean | undefined {
+  const v = optStr(ext, name);
+  if (v === undefined) return undefined;
+  return v === 'true';
+}
