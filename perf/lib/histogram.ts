@@ -1,0 +1,62 @@
+// Latency recording in microseconds with HdrHistogram (1 µs .. 1 h, 3 significant digits): one
+// histogram for the whole measured run and one per progress interval (reset each tick) for the
+// timeline. Values above the trackable range are clamped, never dropped.
+import hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+
+const HIGHEST_US = 3_600_000_000;
+
+export function newHistogram(): Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3,
+    bitBucketSize: 32, autoResize: false, useWebAssembly: false,
+  });
+}
+
+/** Latency figures in milliseconds (what the summary and progress lines print). */
+export interface LatencySummaryMs {
+  count: number; min: number; mean: number; p50: number; p90: number; p99: number; p999: number; max: number;
+}
+
+const ms = (us: number): number => Math.round(us) / 1000;
+
+export function summarize(h: Histogram): LatencySummaryMs {
+  if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count: h.totalCount,
+    min: ms(h.minNonZeroValue),
+    mean: ms(h.mean),
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+  };
+}
+
+export class LatencyRecorder {
+  readonly total = newHistogram();
+  private interval = newHistogram();
+  /** False during warm-up: values go to the interval histogram (progress) but not the total. */
+  measuring = true;
+
+  recordUs(us: number): void {
+    const v = us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : Math.round(us);
+    this.interval.recordValue(v);
+    if (this.measuring) this.total.recordValue(v);
+  }
+
+  recordMs(ms: number): void { this.recordUs(ms * 1000); }
+
+  /** Summary of the interval since the last call, then starts a new interval. */
+  takeInterval(): LatencySummaryMs {
+    const s = summarize(this.interval);
+    this.interval.reset();
+    return s;
+  }
+
+  summary(): LatencySummaryMs { return summarize(this.total); }
+
+  /** The full percentile distribution (HdrHistogram text format), for latency.hgrm. */
+  distributionText(): string { return this.total.totalCount ? this.total.outputPercentileDistribution(5, 1000) : ''; }
+}

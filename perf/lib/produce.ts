@@ -1,0 +1,215 @@
+// Producer load. Each producer instance is one "stream" (its index) with its own sequence numbers.
+//
+// Closed loop (no rate): keep `inflight` sends outstanding per producer and issue the next one as soon
+// as one completes; latency = completion - issue.
+// Open loop (rate R): send k of producer p is due at start + k * batch / (R / producers) on a fixed
+// timetable, whatever the broker does; latency is measured from that intended time, so a stall shows
+// up as latency of every send it delayed (no coordinated omission). Sends that are due while the
+// window is full wait in a backlog (a counter, not a queue: the due time of send k is computable).
+//
+// sync mode runs `inflight` sequential loops that each await their send; async keeps a window of
+// `inflight` sends; oneway keeps a window of `inflight` unacknowledged writes (latency = write time).
+import type { ClientModule, PerfMessage, PerfProducer } from './client.js';
+import { errorKind } from './client.js';
+import { BodyEncoder } from './body.js';
+import type { RunOptions } from './options.js';
+import { topicNames } from './options.js';
+import type { Stats } from './stats.js';
+import type { Verifier } from './verify.js';
+
+export interface ProduceBudget {
+  count: number | null;      // total messages across producers
+  deadlineMs: number | null; // performance.now() after which no new sends start
+}
+
+/** Splits `total` into `parts` near-equal shares (the first ones get the remainder). */
+export function splitCount(total: number, parts: number): number[] {
+  const base = Math.floor(total / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < total % parts ? 1 : 0));
+}
+
+/** The intended start (ms) of send `k` in an open-loop timetable. */
+export function intendedStartMs(startMs: number, k: number, intervalMs: number): number {
+  return startMs + k * intervalMs;
+}
+
+class ProducerLoop {
+  private seq = 0;
+  private issued = 0;          // sends (calls) issued
+  private remaining: number;   // messages left in the budget (Infinity for duration runs)
+  private inflight = 0;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly encoder: BodyEncoder;
+  private readonly topics: string[];
+  private readonly intervalMs: number | null;
+  private startMs = 0;
+  private done!: () => void;
+  readonly finished: Promise<void>;
+
+  constructor(
+    private readonly producer: PerfProducer, private readonly stream: number, private readonly o: RunOptions,
+    private readonly stats: Stats, private readonly verifier: Verifier | null, runId: number,
+    count: number | null, private readonly deadlineMs: number | null, ratePerProducer: number | null,
+  ) {
+    this.encoder = new BodyEncoder(o.sizeBytes, runId, stream);
+    this.topics = topicNames(o);
+    this.remaining = count ?? Infinity;
+    this.intervalMs = ratePerProducer ? (1000 * o.batch) / ratePerProducer : null;
+    this.finished = new Promise((r) => { this.done = r; });
+  }
+
+  /** Open-loop sends that are due but not issued yet. */
+  backlog(now = performance.now()): number {
+    if (this.intervalMs === null || this.stopped) return 0;
+    return Math.max(0, this.dueCount(now) - this.issued);
+  }
+
+  private dueCount(now: number): number {
+    return Math.floor((now - this.startMs) / this.intervalMs!) + 1;
+  }
+
+  start(): void {
+    this.startMs = performance.now();
+    if (this.intervalMs !== null) {
+      // The timer only wakes the pump; the timetable itself comes from the clock.
+      this.timer = setInterval(() => this.pump(), Math.max(1, Math.min(10, this.intervalMs / 2)));
+    }
+    if (this.o.mode === 'sync') for (let i = 0; i < this.o.inflight; i++) void this.syncLoop();
+    else this.pump();
+    if (this.remaining === 0) this.finish();
+  }
+
+  stop(): void { this.stopped = true; this.maybeFinish(); }
+
+  /** Returns the intended start of the next send, or null if none may start now. */
+  private take(now: number): number | null {
+    if (this.stopped) return null;
+    if (this.deadlineMs !== null && now >= this.deadlineMs) { this.stopped = true; return null; }
+    if (this.remaining <= 0) { this.stopped = true; return null; }
+    let intended = now;
+    if (this.intervalMs !== null) {
+      if (this.dueCount(now) <= this.issued) return null;
+      intended = intendedStartMs(this.startMs, this.issued, this.intervalMs);
+    }
+    this.issued++;
+    return intended;
+  }
+
+  private nextMessages(): { msgs: PerfMessage[]; seqs: number[] } {
+    const n = Math.min(this.o.batch, this.remaining);
+    this.remaining -= n;
+    const topic = this.topics[this.issued % this.topics.length]!;
+    const msgs: PerfMessage[] = [];
+    const seqs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const seq = this.seq++;
+      seqs.push(seq);
+      msgs.push({ topic, body: this.encoder.encode(seq) });
+    }
+    return { msgs, seqs };
+  }
+
+  private async sendOne(intended: number): Promise<void> {
+    const { msgs, seqs } = this.nextMessages();
+    this.stats.sent += msgs.length;
+    try {
+      let status = 'SEND_OK';
+      if (this.o.mode === 'oneway') await this.producer.sendOneway(msgs[0]!);
+      else if (msgs.length === 1) status = (await this.producer.send(msgs[0]!)).status;
+      else status = (await this.producer.sendBatch(msgs)).status;
+      this.stats.sendLatency.recordMs(performance.now() - intended);
+      this.stats.acked += msgs.length;
+      this.stats.ackedBytes += msgs.length * this.o.sizeBytes;
+      if (status !== 'SEND_OK') this.stats.error(`status ${status}`);
+      if (this.verifier) for (const s of seqs) this.verifier.expect(this.stream, s);
+    } catch (e) {
+      this.stats.sendErrors += msgs.length;
+      this.stats.error(errorKind(e));
+    }
+  }
+
+  private pump(): void {
+    while (this.inflight < this.o.inflight) {
+      const intended = this.take(performance.now());
+      if (intended === null) break;
+      this.inflight++;
+      void this.sendOne(intended).then(() => {
+        this.inflight--;
+        this.pump();
+      });
+    }
+    this.maybeFinish();
+  }
+
+  private async syncLoop(): Promise<void> {
+    this.inflight++;
+    for (;;) {
+      const now = performance.now();
+      const intended = this.take(now);
+      if (intended === null) {
+        if (this.stopped) break;
+        // Open loop, nothing due yet: sleep until the next slot.
+        const next = intendedStartMs(this.startMs, this.issued, this.intervalMs!);
+        await new Promise((r) => setTimeout(r, Math.max(0, next - now)));
+        continue;
+      }
+      await this.sendOne(intended);
+    }
+    this.inflight--;
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.stopped && this.inflight === 0) this.finish();
+  }
+
+  private finish(): void {
+    this.stopped = true;
+    if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    this.done();
+  }
+}
+
+export class ProduceLoad {
+  private readonly producers: PerfProducer[] = [];
+  private loops: ProducerLoop[] = [];
+
+  constructor(private readonly client: ClientModule, private readonly o: RunOptions, private readonly stats: Stats,
+              private readonly verifier: Verifier | null, private readonly runId: number, private readonly tag: string) {}
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.o.producers; i++) {
+      const p = new this.client.Producer({
+        groupName: `perf_producer_${this.tag}`, namesrvAddr: this.o.namesrv, sendMsgTimeoutMs: this.o.sendTimeoutMs,
+        retryTimesWhenSendFailed: this.o.retries, instanceName: `perf-${this.tag}-p${i}`,
+        compressMsgBodyOverHowmuch: 1 << 30, // measure the broker, not zlib
+      });
+      await p.start();
+      this.producers.push(p);
+    }
+  }
+
+  /** Runs the budget; resolves when every send has completed. `streamBase` keeps streams unique across phases. */
+  async run(budget: ProduceBudget, rateMsgsPerSec: number | null, streamBase = 0): Promise<void> {
+    const n = this.producers.length;
+    const counts = budget.count === null ? null : splitCount(budget.count, n);
+    this.loops = this.producers.map((p, i) => new ProducerLoop(
+      p, streamBase + i, this.o, this.stats, this.verifier, this.runId, counts ? counts[i]! : null, budget.deadlineMs,
+      rateMsgsPerSec === null ? null : rateMsgsPerSec / n,
+    ));
+    for (const l of this.loops) l.start();
+    await Promise.all(this.loops.map((l) => l.finished));
+  }
+
+  backlog(): number {
+    const now = performance.now();
+    return this.loops.reduce((s, l) => s + l.backlog(now), 0);
+  }
+
+  stop(): void { for (const l of this.loops) l.stop(); }
+
+  async shutdown(): Promise<void> {
+    await Promise.allSettled(this.producers.map((p) => p.shutdown()));
+  }
+}
