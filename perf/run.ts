@@ -11,6 +11,7 @@ import { helpText, OptionError, parseArgs } from './lib/options.js';
 import { loadClient } from './lib/client.js';
 import { runDriver } from './lib/driver.js';
 import { profileReport } from './lib/cpuprofile.js';
+import { terminateSpawned } from './lib/broker.js';
 
 const perfDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');   // perf/ (this file runs from perf/dist)
 const repoRoot = resolve(perfDir, '..');
@@ -51,8 +52,9 @@ let stopping = false;
 process.on('SIGINT', () => {
   if (stopping) process.exit(130);
   stopping = true;
-  console.error('\ninterrupted (Ctrl-C again to quit at once)');
-  process.exit(130);
+  console.error('\ninterrupted: stopping any spawned server (Ctrl-C again to quit at once)');
+  terminateSpawned();
+  setTimeout(() => process.exit(130), 3000).unref();
 });
 
 main(process.argv.slice(2)).then(

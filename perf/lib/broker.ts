@@ -40,6 +40,8 @@ export function serverArgs(cli: string, ports: { namesrv: number; broker: number
     ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []),
     cli, 'standalone',
     `--namesrvListenPort=${ports.namesrv}`,
+    '--namesrvListenHost=127.0.0.1',
+    `--kvConfigPath=${join(storeDir, 'kvConfig.json')}`,
     `--listenPort=${ports.broker}`,
     `--namesrvAddr=127.0.0.1:${ports.namesrv}`,
     '--brokerIP1=127.0.0.1',
@@ -51,10 +53,18 @@ export function serverArgs(cli: string, ports: { namesrv: number; broker: number
   ];
 }
 
+const live = new Set<SpawnedBroker>();
+
+/** For the driver's SIGINT handler: terminate servers we started (SIGTERM lets them flush and profile). */
+export function terminateSpawned(): void {
+  for (const b of live) b.child.kill('SIGTERM');
+}
+
 export class SpawnedBroker {
-  private exited = false;
+  exited = false;
   private constructor(readonly child: ChildProcess, readonly namesrv: string, readonly storeDir: string, readonly args: string[]) {
-    child.once('exit', () => { this.exited = true; });
+    live.add(this);
+    child.once('exit', () => { this.exited = true; live.delete(this); });
   }
 
   get pid(): number { return this.child.pid!; }
@@ -66,7 +76,9 @@ export class SpawnedBroker {
     const storeDir = mkdtempSync(join(tmpdir(), 'rmq-perf-store-'));
     const args = serverArgs(cli, ports, storeDir, o);
     const log = createWriteStream(o.logPath);
-    const child = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a Ctrl-C on the driver reaches the server once, as our SIGTERM, not twice.
+    const child = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    process.once('exit', () => { if (!b.exited) child.kill('SIGKILL'); });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const b = new SpawnedBroker(child, `127.0.0.1:${ports.namesrv}`, storeDir, args);
