@@ -1,0 +1,251 @@
+// BrokerController: opens the MessageStore and the metadata managers, serves the request table
+// on a RemotingServer, registers with the name servers, and runs the periodic tasks (offset
+// persistence, channel expiry, re-registration). Shutdown unregisters, answers held pulls, and
+// flushes every metadata file before closing the store.
+
+import { join } from 'node:path';
+import { RemotingServer, createLogger, type Channel, type Logger } from '@rmq/remoting';
+import { MessageStore, type StoreConfig } from '@rmq/store';
+import type { BrokerContext } from './broker-context.js';
+import { parseDelayLevels, type BrokerConfig } from './config.js';
+import { TopicConfigManager } from './topic/topic-config-manager.js';
+import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
+import { ConsumerOffsetManager } from './offset/consumer-offset-manager.js';
+import { ConsumerManager } from './client/consumer-manager.js';
+import { ProducerManager } from './client/producer-manager.js';
+import { RebalanceLockManager } from './client/rebalance-lock-manager.js';
+import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
+import { ScheduleMessageService } from './schedule/schedule-message-service.js';
+import { BrokerOuterAPI } from './out/broker-outer-api.js';
+import { BrokerStats } from './stats.js';
+import { SCHEDULE_TOPIC } from './common/perm.js';
+import { registerAll, unregisterAll } from './processor/index.js';
+import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
+
+const SCAN_CHANNELS_INTERVAL_MS = 10_000;
+
+export interface BrokerControllerOptions {
+  logger?: Logger;
+  /** Interface to listen on; default 127.0.0.1 when brokerIP1 is loopback, else 0.0.0.0. */
+  host?: string;
+}
+
+export class BrokerController implements BrokerContext {
+  readonly logger: Logger;
+  readonly topicConfigManager: TopicConfigManager;
+  readonly subscriptionGroupManager: SubscriptionGroupManager;
+  readonly consumerOffsetManager: ConsumerOffsetManager;
+  readonly consumerManager: ConsumerManager;
+  readonly producerManager: ProducerManager;
+  readonly rebalanceLockManager: RebalanceLockManager;
+  readonly pullRequestHoldService: PullRequestHoldService;
+  readonly brokerOuterAPI: BrokerOuterAPI;
+  readonly stats = new BrokerStats();
+  readonly bootTimestamp = Date.now();
+  store!: MessageStore;
+  scheduleMessageService!: ScheduleMessageService;
+  brokerAddr = '';
+  storeHost = { ip: '127.0.0.1', port: 0 };
+
+  private readonly server: RemotingServer;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private adminHttp: AdminHttpServer | null = null;
+  private registerPending = false;
+  private started = false;
+  private stopped = false;
+
+  constructor(readonly config: BrokerConfig, readonly storeConfig: StoreConfig, opts: BrokerControllerOptions = {}) {
+    this.logger = opts.logger ?? createLogger('broker');
+    const root = storeConfig.storePathRootDir;
+    this.topicConfigManager = new TopicConfigManager(config, root);
+    this.subscriptionGroupManager = new SubscriptionGroupManager(config, root);
+    this.consumerOffsetManager = new ConsumerOffsetManager(root);
+    this.consumerManager = new ConsumerManager(this.logger, config.channelExpiredTimeoutMs);
+    this.producerManager = new ProducerManager(this.logger, config.channelExpiredTimeoutMs);
+    this.rebalanceLockManager = new RebalanceLockManager(config.rebalanceLockMaxLiveTimeMs);
+    this.pullRequestHoldService = new PullRequestHoldService(config.maxHeldPullRequests);
+    this.brokerOuterAPI = new BrokerOuterAPI(config.namesrvAddr, this.logger, config.registerBrokerTimeoutMills);
+    const host = opts.host ?? (config.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0');
+    this.server = new RemotingServer({ port: config.listenPort, host, logger: this.logger, name: 'broker' });
+  }
+
+  /** Bound remoting port (after start). */
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** The admin HTTP port, 0 when off. */
+  get adminHttpPort(): number {
+    return this.adminHttp?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('broker already started');
+    this.started = true;
+    const cfg = this.config;
+    const root = this.storeConfig.storePathRootDir;
+    const configDir = join(root, 'config');
+    this.topicConfigManager.load(join(configDir, 'topics.json'));
+    this.subscriptionGroupManager.load(join(configDir, 'subscriptionGroup.json'));
+    this.consumerOffsetManager.load(join(configDir, 'consumerOffset.json'));
+
+    // The port is part of every message id: bind first, then open the store with it.
+    const port = await this.server.listen();
+    this.brokerAddr = `${cfg.brokerIP1}:${port}`;
+    this.storeHost = { ip: cfg.brokerIP1, port };
+    this.storeConfig.storeHost = this.storeHost;
+    this.store = await MessageStore.open(this.storeConfig, this.logger);
+
+    this.scheduleMessageService = new ScheduleMessageService(this.store, parseDelayLevels(cfg.messageDelayLevel), root, this.logger);
+    this.scheduleMessageService.load(join(configDir, 'delayOffset.json'));
+    this.store.onNewMessage((topic, queueId, maxOffset) => {
+      this.pullRequestHoldService.notifyMessageArriving(topic, queueId, maxOffset);
+      if (topic === SCHEDULE_TOPIC) this.scheduleMessageService.notifyMessageArriving(queueId);
+    });
+
+    registerAll(this.server, this);
+    this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
+    this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
+
+    this.pullRequestHoldService.start();
+    this.scheduleMessageService.start();
+    this.every(cfg.flushConsumerOffsetIntervalMs, () => {
+      void this.consumerOffsetManager.persistIfDirty();
+      void this.scheduleMessageService.persistIfDirty();
+    });
+    this.every(SCAN_CHANNELS_INTERVAL_MS, () => this.scanNotActiveChannel());
+    if (this.brokerOuterAPI.nameServerAddressList().length > 0) {
+      this.every(Math.max(1000, cfg.registerBrokerIntervalMs), () => void this.registerBrokerAll(false));
+      await this.registerBrokerAll(false);
+    }
+    if (cfg.adminHttpPort > 0) {
+      try {
+        this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort);
+      } catch (e) {
+        this.logger.warn(`admin http not started: ${(e as Error).message}`);
+      }
+    }
+    this.logger.info(`broker ${cfg.brokerName} started at ${this.brokerAddr}`);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(() => {
+      try {
+        fn();
+      } catch (e) {
+        this.logger.error(`periodic task failed: ${(e as Error).message}`);
+      }
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private onChannelClose(ch: Channel): void {
+    this.consumerManager.doChannelCloseEvent(ch);
+    this.producerManager.doChannelCloseEvent(ch);
+  }
+
+  private scanNotActiveChannel(): void {
+    const now = Date.now();
+    for (const ch of this.consumerManager.scanNotActiveChannel(now)) ch.close();
+    for (const ch of this.producerManager.scanNotActiveChannel(now)) ch.close();
+  }
+
+  private identity() {
+    const cfg = this.config;
+    return {
+      brokerAddr: this.brokerAddr, brokerName: cfg.brokerName, clusterName: cfg.brokerClusterName, brokerId: cfg.brokerId,
+      haServerAddr: `${cfg.brokerIP2}:${this.port + 1}`,
+    };
+  }
+
+  async registerBrokerAll(oneway: boolean): Promise<void> {
+    if (this.stopped) return;
+    await this.brokerOuterAPI.registerBrokerAll(this.identity(), this.topicConfigManager.wrapper(), oneway);
+  }
+
+  /** Topic creations in one event-loop turn share one oneway REGISTER_BROKER. */
+  private requestOnewayRegister(): void {
+    if (this.registerPending || this.brokerOuterAPI.nameServerAddressList().length === 0) return;
+    this.registerPending = true;
+    setImmediate(() => {
+      this.registerPending = false;
+      void this.registerBrokerAll(true);
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.started || this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    this.adminHttp?.close();
+    unregisterAll(this);
+    if (this.brokerOuterAPI.nameServerAddressList().length > 0) {
+      await this.brokerOuterAPI.unregisterBrokerAll(this.identity()).catch(() => undefined);
+    }
+    // Held pulls get their (empty) answer before the connections close.
+    this.pullRequestHoldService.shutdown();
+    await new Promise((r) => setImmediate(r));
+    await this.server.close();
+    this.scheduleMessageService?.shutdown();
+    this.consumerOffsetManager.flushSync();
+    this.topicConfigManager.flushSync();
+    this.subscriptionGroupManager.flushSync();
+    if (this.store) await this.store.shutdown();
+    await this.brokerOuterAPI.close();
+    this.logger.info(`broker ${this.config.brokerName} stopped`);
+  }
+
+  /** What the admin HTTP server shows. */
+  adminHttpContext(): AdminHttpContext {
+    const queues = (topic: string, n: number) => {
+      const out = [];
+      for (let q = 0; q < n; q++) {
+        out.push({ queueId: q, minOffset: this.store.getMinOffsetInQueue(topic, q), maxOffset: this.store.getMaxOffsetInQueue(topic, q) });
+      }
+      return out;
+    };
+    return {
+      logger: this.logger,
+      brokerInfo: () => ({
+        brokerClusterName: this.config.brokerClusterName, brokerName: this.config.brokerName, brokerId: this.config.brokerId,
+        brokerAddr: this.brokerAddr, brokerRole: this.config.brokerRole, version: 'V4_9_8', startTimeMs: this.bootTimestamp,
+        namesrvAddr: this.config.namesrvAddr, storePathRootDir: this.storeConfig.storePathRootDir,
+        heldPullRequests: this.pullRequestHoldService.size,
+      }),
+      stats: () => {
+        let connections = 0;
+        for (const _ of this.server.channels()) connections++;
+        return {
+          messagesPutTotal: this.stats.putMessages, messagesGotTotal: this.stats.getMessages,
+          bytesPutTotal: this.stats.putBytes, bytesGotTotal: this.stats.getBytes,
+          commitLogMinOffset: this.store.getMinPhyOffset(), commitLogMaxOffset: this.store.getMaxPhyOffset(),
+          dispatchBehindBytes: this.store.dispatchBehindBytes(), pageCacheBytes: 0, connections,
+        };
+      },
+      topics: (): TopicView[] => [...this.topicConfigManager.table.values()].map((t) => ({
+        topic: t.topicName, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm,
+        queues: t.readQueueNums <= 64 ? queues(t.topicName, t.readQueueNums) : undefined,
+      })),
+      groups: (): GroupView[] => {
+        const out: GroupView[] = [];
+        for (const [name, g] of this.subscriptionGroupManager.table) {
+          const online = this.consumerManager.getConsumerGroupInfo(name);
+          const topics = online ? [...online.subscriptions.keys()] : [...this.consumerOffsetManager.whichTopicByConsumer(name)];
+          let diffTotal = 0;
+          for (const topic of topics) {
+            for (const [q, off] of this.consumerOffsetManager.queryOffsets(name, topic)) {
+              diffTotal += Math.max(0, this.store.getMaxOffsetInQueue(topic, q) - off);
+            }
+          }
+          out.push({
+            group: name, online: online ? online.allClientIds().length : 0, consumeEnable: g.consumeEnable,
+            messageModel: online?.messageModel, consumeType: online?.consumeType, topics, diffTotal,
+          });
+        }
+        return out;
+      },
+    };
+  }
+}

@@ -1,0 +1,131 @@
+// HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38) and
+// CHECK_CLIENT_CONFIG (46). A consumer's first heartbeat creates %RETRY%<group> (retryQueueNums
+// queues, perm 6) and registers its subscriptions; membership changes notify the group (40).
+
+import { RemotingCommand, parseFastJson, type Channel, type RemotingServer } from '@rmq/remoting';
+import type { BrokerContext } from '../broker-context.js';
+import type { ClientChannelInfo } from '../client/client-channel.js';
+import { buildSubscriptionData, isTagType, subscriptionFromHeartbeat, type SubscriptionData } from '../client/subscription-data.js';
+import { optStr, reqStr } from '../common/header.js';
+import { PERM_READ, PERM_WRITE, retryTopic } from '../common/perm.js';
+import { compileSql92 } from '../filter/sql92.js';
+import { ResponseCode as RC, RequestCode } from './codes.js';
+import { bodyOf } from './send-message.js';
+
+interface HeartbeatConsumerData {
+  groupName?: string;
+  consumeType?: string;
+  messageModel?: string;
+  consumeFromWhere?: string;
+  subscriptionDataSet?: Array<Record<string, unknown>>;
+  unitMode?: boolean;
+}
+
+interface HeartbeatData {
+  clientID?: string;
+  consumerDataSet?: HeartbeatConsumerData[];
+  producerDataSet?: Array<{ groupName?: string }>;
+}
+
+function parseJsonBody<T>(req: RemotingCommand): T {
+  const body = bodyOf(req);
+  if (body.length === 0) throw new Error('request body is empty');
+  return parseFastJson(body.toString('utf8')) as T;
+}
+
+export class ClientManageProcessor {
+  constructor(private readonly ctx: BrokerContext) {}
+
+  heartBeat(req: RemotingCommand, ch: Channel): RemotingCommand {
+    const ctx = this.ctx;
+    let hb: HeartbeatData;
+    try {
+      hb = parseJsonBody<HeartbeatData>(req);
+    } catch (e) {
+      return RemotingCommand.response(RC.SYSTEM_ERROR, `heartbeat body is illegal: ${(e as Error).message}`);
+    }
+    const clientId = String(hb.clientID ?? '');
+    const now = Date.now();
+    const info = (): ClientChannelInfo => ({ channel: ch, clientId, language: req.language, version: req.version, lastUpdateTimestamp: now });
+    for (const cd of hb.consumerDataSet ?? []) {
+      const group = String(cd.groupName ?? '');
+      if (!group) continue;
+      const sgc = ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);
+      let notify = true;
+      if (sgc) {
+        notify = sgc.notifyConsumerIdsChangedEnable;
+        const topicSysFlag = cd.unitMode ? 1 : 0;
+        ctx.topicConfigManager.createTopicInSendMessageBackMethod(retryTopic(group), sgc.retryQueueNums, PERM_WRITE | PERM_READ, topicSysFlag);
+      }
+      const subs: SubscriptionData[] = (cd.subscriptionDataSet ?? []).map(subscriptionFromHeartbeat);
+      ctx.consumerManager.registerConsumer(group, info(), String(cd.consumeType ?? 'CONSUME_PASSIVELY'),
+        String(cd.messageModel ?? 'CLUSTERING'), String(cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET'), subs, notify);
+    }
+    for (const pd of hb.producerDataSet ?? []) {
+      const group = String(pd.groupName ?? '');
+      if (group) ctx.producerManager.registerProducer(group, info());
+    }
+    return RemotingCommand.response(RC.SUCCESS, null);
+  }
+
+  unregisterClient(req: RemotingCommand, ch: Channel): RemotingCommand {
+    const ext = req.extFields;
+    reqStr(ext, 'clientID');
+    const producerGroup = optStr(ext, 'producerGroup');
+    const consumerGroup = optStr(ext, 'consumerGroup');
+    if (producerGroup) this.ctx.producerManager.unregisterProducer(producerGroup, ch);
+    if (consumerGroup) {
+      const sgc = this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(consumerGroup);
+      const notify = sgc ? sgc.notifyConsumerIdsChangedEnable : true;
+      this.ctx.consumerManager.unregisterConsumer(consumerGroup, ch, notify);
+    }
+    return RemotingCommand.response(RC.SUCCESS, null, {});
+  }
+
+  getConsumerListByGroup(req: RemotingCommand): RemotingCommand {
+    const group = reqStr(req.extFields, 'consumerGroup');
+    const info = this.ctx.consumerManager.getConsumerGroupInfo(group);
+    if (info) {
+      const ids = info.allClientIds();
+      if (ids.length > 0) {
+        return RemotingCommand.response(RC.SUCCESS, null, {}, Buffer.from(JSON.stringify({ consumerIdList: ids })));
+      }
+    }
+    return RemotingCommand.response(RC.SYSTEM_ERROR, `no consumer for this group, ${group}`);
+  }
+
+  checkClientConfig(req: RemotingCommand): RemotingCommand {
+    let body: { clientId?: string; group?: string; subscriptionData?: Record<string, unknown> };
+    try {
+      body = parseJsonBody(req);
+    } catch (e) {
+      return RemotingCommand.response(RC.SYSTEM_ERROR, `check client config body is illegal: ${(e as Error).message}`);
+    }
+    const sd = body.subscriptionData;
+    if (!sd) return RemotingCommand.response(RC.SUCCESS, null);
+    const type = sd.expressionType ? String(sd.expressionType) : 'TAG';
+    if (isTagType(type)) return RemotingCommand.response(RC.SUCCESS, null);
+    if (!this.ctx.config.enablePropertyFilter) {
+      return RemotingCommand.response(RC.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
+    }
+    if (type !== 'SQL92') {
+      return RemotingCommand.response(RC.SUBSCRIPTION_PARSE_FAILED, `Unsupported expression type: ${type}`);
+    }
+    try {
+      const built = buildSubscriptionData(String(sd.topic ?? ''), sd.subString === undefined ? undefined : String(sd.subString), type, 0);
+      compileSql92(built.subString);
+    } catch (e) {
+      return RemotingCommand.response(RC.SUBSCRIPTION_PARSE_FAILED, (e as Error).message);
+    }
+    return RemotingCommand.response(RC.SUCCESS, null);
+  }
+}
+
+export function register(server: RemotingServer, ctx: BrokerContext): ClientManageProcessor {
+  const p = new ClientManageProcessor(ctx);
+  server.registerProcessor(RequestCode.HEART_BEAT, (req, ch) => p.heartBeat(req, ch));
+  server.registerProcessor(RequestCode.UNREGISTER_CLIENT, (req, ch) => p.unregisterClient(req, ch));
+  server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => p.getConsumerListByGroup(req));
+  server.registerProcessor(RequestCode.CHECK_CLIENT_CONFIG, (req) => p.checkClientConfig(req));
+  return p;
+}

@@ -1,0 +1,84 @@
+// Offsets: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15), QUERY_BROKER_OFFSET (13),
+// SEARCH_OFFSET_BY_TIMESTAMP (29), GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
+// GET_EARLIEST_MSG_STORETIME (32).
+
+import { RemotingCommand, type RemotingServer } from '@rmq/remoting';
+import type { BrokerContext } from '../broker-context.js';
+import { reqInt, reqStr } from '../common/header.js';
+import { ResponseCode as RC, RequestCode } from './codes.js';
+
+export class ConsumerManageProcessor {
+  constructor(private readonly ctx: BrokerContext) {}
+
+  /**
+   * The committed offset; for a group without one, 0 when the queue still starts at offset 0
+   * (Apache answers so while message 0 is in memory), else QUERY_NOT_FOUND.
+   */
+  queryConsumerOffset(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const group = reqStr(ext, 'consumerGroup');
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    const offset = this.ctx.consumerOffsetManager.queryOffset(group, topic, queueId);
+    if (offset >= 0) return RemotingCommand.response(RC.SUCCESS, null, { offset });
+    const minOffset = this.ctx.store.getMinOffsetInQueue(topic, queueId);
+    if (minOffset <= 0) return RemotingCommand.response(RC.SUCCESS, null, { offset: 0 });
+    return RemotingCommand.response(RC.QUERY_NOT_FOUND, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first');
+  }
+
+  /** ali-ons sends -1 for an in-memory offset of 0 (`offset || -1`): -1 means "no offset". */
+  updateConsumerOffset(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const group = reqStr(ext, 'consumerGroup');
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    const commitOffset = reqInt(ext, 'commitOffset');
+    if (commitOffset >= 0) this.ctx.consumerOffsetManager.commitOffset(group, topic, queueId, commitOffset);
+    return RemotingCommand.response(RC.SUCCESS, null, {});
+  }
+
+  queryBrokerOffset(): RemotingCommand {
+    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMaxPhyOffset() });
+  }
+
+  searchOffsetByTimestamp(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    const timestamp = reqInt(ext, 'timestamp');
+    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getOffsetInQueueByTime(topic, queueId, timestamp) });
+  }
+
+  getMaxOffset(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMaxOffsetInQueue(topic, queueId) });
+  }
+
+  getMinOffset(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMinOffsetInQueue(topic, queueId) });
+  }
+
+  getEarliestMsgStoretime(req: RemotingCommand): RemotingCommand {
+    const ext = req.extFields;
+    const topic = reqStr(ext, 'topic');
+    const queueId = reqInt(ext, 'queueId');
+    return RemotingCommand.response(RC.SUCCESS, null, { timestamp: this.ctx.store.getEarliestMessageTime(topic, queueId) });
+  }
+}
+
+export function register(server: RemotingServer, ctx: BrokerContext): ConsumerManageProcessor {
+  const p = new ConsumerManageProcessor(ctx);
+  server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, (req) => p.queryConsumerOffset(req));
+  server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => p.updateConsumerOffset(req));
+  server.registerProcessor(RequestCode.QUERY_BROKER_OFFSET, () => p.queryBrokerOffset());
+  server.registerProcessor(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => p.searchOffsetByTimestamp(req));
+  server.registerProcessor(RequestCode.GET_MAX_OFFSET, (req) => p.getMaxOffset(req));
+  server.registerProcessor(RequestCode.GET_MIN_OFFSET, (req) => p.getMinOffset(req));
+  server.registerProcessor(RequestCode.GET_EARLIEST_MSG_STORETIME, (req) => p.getEarliestMsgStoretime(req));
+  return p;
+}

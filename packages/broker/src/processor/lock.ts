@@ -1,0 +1,48 @@
+// LOCK_BATCH_MQ (41) and UNLOCK_BATCH_MQ (42) for orderly consumers. Bodies are JSON:
+// {consumerGroup, clientId, mqSet:[{topic, brokerName, queueId}]} -> {lockOKMQSet:[...]}.
+
+import { RemotingCommand, parseFastJson, type RemotingServer } from '@rmq/remoting';
+import type { BrokerContext } from '../broker-context.js';
+import type { MessageQueue } from '../client/rebalance-lock-manager.js';
+import { ResponseCode as RC, RequestCode } from './codes.js';
+import { bodyOf } from './send-message.js';
+
+interface LockBody {
+  consumerGroup?: string;
+  clientId?: string;
+  mqSet?: Array<{ topic?: string; brokerName?: string; queueId?: number | string }>;
+}
+
+function parseLockBody(req: RemotingCommand): { group: string; clientId: string; mqs: MessageQueue[] } {
+  const body = bodyOf(req);
+  if (body.length === 0) throw new Error('lock request body is empty');
+  const b = parseFastJson(body.toString('utf8')) as LockBody;
+  if (!b.consumerGroup || !b.clientId) throw new Error('lock request body lacks consumerGroup or clientId');
+  const mqs = (b.mqSet ?? []).map((m) => ({ topic: String(m.topic ?? ''), brokerName: String(m.brokerName ?? ''), queueId: Number(m.queueId ?? 0) }));
+  return { group: b.consumerGroup, clientId: b.clientId, mqs };
+}
+
+const mqJson = (mq: MessageQueue): Record<string, unknown> => ({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic });
+
+export function register(server: RemotingServer, ctx: BrokerContext): void {
+  server.registerProcessor(RequestCode.LOCK_BATCH_MQ, (req) => {
+    let parsed;
+    try {
+      parsed = parseLockBody(req);
+    } catch (e) {
+      return RemotingCommand.response(RC.SYSTEM_ERROR, (e as Error).message);
+    }
+    const ok = ctx.rebalanceLockManager.tryLockBatch(parsed.group, parsed.mqs, parsed.clientId);
+    return RemotingCommand.response(RC.SUCCESS, null, null, Buffer.from(JSON.stringify({ lockOKMQSet: ok.map(mqJson) })));
+  });
+  server.registerProcessor(RequestCode.UNLOCK_BATCH_MQ, (req) => {
+    let parsed;
+    try {
+      parsed = parseLockBody(req);
+    } catch (e) {
+      return RemotingCommand.response(RC.SYSTEM_ERROR, (e as Error).message);
+    }
+    ctx.rebalanceLockManager.unlockBatch(parsed.group, parsed.mqs, parsed.clientId);
+    return RemotingCommand.response(RC.SUCCESS, null);
+  });
+}

@@ -1,0 +1,364 @@
+// SEND_MESSAGE (10, long header names), SEND_MESSAGE_V2 (310, one-letter names) and
+// SEND_BATCH_MESSAGE (320). The hot path: header fields are read straight from extFields, the
+// properties string is edited with indexOf (WAIT dropped, CLUSTER added, as Apache stores them),
+// and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
+
+import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import type { MessageInner, PutResult } from '@rmq/store';
+import type { BrokerContext } from '../broker-context.js';
+import type { TopicConfig } from '../topic/topic-config-manager.js';
+import { RequestHeaderError } from '../common/header.js';
+import {
+  DLQ_NUMS_PER_GROUP, FAQ_URL, PERM_READ, PERM_WRITE, RETRY_GROUP_TOPIC_PREFIX, dlqTopic, isNotAllowedSendTopic,
+  isWriteable, validateTopic,
+} from '../common/perm.js';
+import {
+  PROP_CLUSTER, PROP_DELAY, PROP_TRAN_MSG, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
+} from '../common/properties.js';
+import { ResponseCode as RC } from './codes.js';
+
+export const SEND_MESSAGE = 10;
+export const SEND_MESSAGE_V2 = 310;
+export const SEND_BATCH_MESSAGE = 320;
+
+const TRANSACTION_PREPARED_TYPE = 0x4;
+const TRANSACTION_TYPE_MASK = 0xc;
+const MAX_PROPERTIES_BYTES = 32767;
+const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties length not matched. msg body length limit 128k, msg properties length limit 32k.';
+
+/** The fields of SendMessageRequestHeader, whichever header form carried them. */
+export interface SendHeader {
+  producerGroup: string;
+  topic: string;
+  defaultTopic: string;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  properties: string;
+  reconsumeTimes: number;
+  unitMode: boolean;
+  maxReconsumeTimes: number | undefined;
+  batch: boolean;
+}
+
+function num(ext: Record<string, string>, name: string, label: string, required: boolean): number {
+  const v = ext[name];
+  if (v === undefined || v === null) {
+    if (required) throw new RequestHeaderError(`the custom field <${label}> is null`);
+    return 0;
+  }
+  // Fast path: extFields from ali-ons may hold real numbers.
+  if (typeof v === 'number') return v;
+  const n = Number(v);
+  if (!Number.isFinite(n) || !Number.isInteger(n) || String(v).trim() === '') {
+    throw new RequestHeaderError(`the custom field <${label}> is not a number: ${v}`);
+  }
+  return n;
+}
+
+function str(ext: Record<string, string>, name: string, label: string): string {
+  const v = ext[name];
+  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${label}> is null`);
+  return String(v);
+}
+
+/** Reads a V2 (short names) or V1 (long names) header. */
+export function parseSendHeader(req: RemotingCommand): SendHeader {
+  const ext = req.extFields;
+  if (!ext) throw new RequestHeaderError('the custom field <topic> is null');
+  const v2 = req.code !== SEND_MESSAGE || ext.b !== undefined;
+  if (v2) {
+    return {
+      producerGroup: str(ext, 'a', 'producerGroup'),
+      topic: str(ext, 'b', 'topic'),
+      defaultTopic: str(ext, 'c', 'defaultTopic'),
+      defaultTopicQueueNums: num(ext, 'd', 'defaultTopicQueueNums', true),
+      queueId: num(ext, 'e', 'queueId', true),
+      sysFlag: num(ext, 'f', 'sysFlag', true),
+      bornTimestamp: num(ext, 'g', 'bornTimestamp', true),
+      flag: num(ext, 'h', 'flag', true),
+      properties: ext.i === undefined || ext.i === null ? '' : String(ext.i),
+      reconsumeTimes: num(ext, 'j', 'reconsumeTimes', false),
+      unitMode: String(ext.k) === 'true',
+      maxReconsumeTimes: ext.l === undefined || ext.l === null ? undefined : num(ext, 'l', 'maxReconsumeTimes', true),
+      batch: String(ext.m) === 'true',
+    };
+  }
+  return {
+    producerGroup: str(ext, 'producerGroup', 'producerGroup'),
+    topic: str(ext, 'topic', 'topic'),
+    defaultTopic: str(ext, 'defaultTopic', 'defaultTopic'),
+    defaultTopicQueueNums: num(ext, 'defaultTopicQueueNums', 'defaultTopicQueueNums', true),
+    queueId: num(ext, 'queueId', 'queueId', true),
+    sysFlag: num(ext, 'sysFlag', 'sysFlag', true),
+    bornTimestamp: num(ext, 'bornTimestamp', 'bornTimestamp', true),
+    flag: num(ext, 'flag', 'flag', true),
+    properties: ext.properties === undefined || ext.properties === null ? '' : String(ext.properties),
+    reconsumeTimes: num(ext, 'reconsumeTimes', 'reconsumeTimes', false),
+    unitMode: String(ext.unitMode) === 'true',
+    maxReconsumeTimes: ext.maxReconsumeTimes === undefined || ext.maxReconsumeTimes === null
+      ? undefined : num(ext, 'maxReconsumeTimes', 'maxReconsumeTimes', true),
+    batch: String(ext.batch) === 'true',
+  };
+}
+
+/** "ip:port" of a channel's peer, parsed once per connection. */
+export function bornHostOf(ch: Channel): { ip: string; port: number } {
+  const cached = ch.attrs.get('bornHost') as { ip: string; port: number } | undefined;
+  if (cached) return cached;
+  const addr = ch.remoteAddress;
+  const i = addr.lastIndexOf(':');
+  let ip = i >= 0 ? addr.slice(0, i) : addr;
+  const port = i >= 0 ? Number(addr.slice(i + 1)) || 0 : 0;
+  if (ip.startsWith('[')) ip = ip.slice(1, -1);
+  if (ip.startsWith('::ffff:')) ip = ip.slice(7);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) ip = '127.0.0.1';
+  const host = { ip, port };
+  ch.attrs.set('bornHost', host);
+  return host;
+}
+
+function errorResponse(code: number, remark: string): RemotingCommand {
+  return RemotingCommand.response(code, remark);
+}
+
+/** Properties as Apache stores them: without WAIT, with CLUSTER, no trailing separator. */
+function storedProperties(props: string, cluster: string): string {
+  let p = props;
+  if (p.indexOf('WAIT\u0001') >= 0) p = removeProperty(p, PROP_WAIT);
+  if (p.indexOf('CLUSTER\u0001') >= 0) return putProperty(p, PROP_CLUSTER, cluster);
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 2) end--;
+  if (end !== p.length) p = p.slice(0, end);
+  return p.length === 0 ? 'CLUSTER\u0001' + cluster : p + '\u0002CLUSTER\u0001' + cluster;
+}
+
+export class SendMessageProcessor {
+  private readonly brokerDesc: string;
+  private readonly writeQueueCache = new Map<string, TopicConfig>();
+
+  constructor(private readonly ctx: BrokerContext) {
+    this.brokerDesc = ctx.config.brokerIP1;
+  }
+
+  /**
+   * Apache's msgCheck: broker/topic permissions, topic name, auto-creation, queue id range.
+   * Returns the topic config or an error reply.
+   */
+  msgCheck(h: SendHeader, ch: Channel): TopicConfig | RemotingCommand {
+    const ctx = this.ctx;
+    if (!isWriteable(ctx.config.brokerPermission)) {
+      return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending message is forbidden`);
+    }
+    let tc = ctx.topicConfigManager.selectTopicConfig(h.topic);
+    if (!tc) {
+      const invalid = validateTopic(h.topic);
+      if (invalid) return errorResponse(RC.SYSTEM_ERROR, invalid);
+      if (isNotAllowedSendTopic(h.topic)) {
+        return errorResponse(RC.NO_PERMISSION, `Sending message to topic[${h.topic}] is forbidden.`);
+      }
+      const sysFlag = h.unitMode ? 1 : 0;
+      tc = ctx.topicConfigManager.createTopicInSendMessageMethod(h.topic, h.defaultTopic, h.defaultTopicQueueNums, sysFlag);
+      if (!tc && h.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+        tc = ctx.topicConfigManager.createTopicInSendMessageBackMethod(h.topic, 1, PERM_WRITE | PERM_READ, sysFlag);
+      }
+      if (!tc) {
+        return errorResponse(RC.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!${FAQ_URL}`);
+      }
+    } else if (isNotAllowedSendTopic(h.topic)) {
+      return errorResponse(RC.NO_PERMISSION, `Sending message to topic[${h.topic}] is forbidden.`);
+    }
+    if (!isWriteable(tc.perm)) {
+      return errorResponse(RC.NO_PERMISSION, `the topic[${h.topic}] sending message is forbidden`);
+    }
+    const idValid = Math.max(tc.writeQueueNums, tc.readQueueNums);
+    if (h.queueId >= idValid) {
+      return errorResponse(RC.SYSTEM_ERROR,
+        `request queueId[${h.queueId}] is illegal, ${JSON.stringify(tc)} Producer: ${ch.remoteAddress}`);
+    }
+    return tc;
+  }
+
+  /**
+   * Retry topics: a message that has been reconsumed maxReconsumeTimes goes to %DLQ%<group>.
+   * Returns the (possibly new) destination or an error reply.
+   */
+  private handleRetryAndDLQ(h: SendHeader, topic: string, queueId: number): { topic: string; queueId: number } | RemotingCommand {
+    if (!topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return { topic, queueId };
+    const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+    const sgc = this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);
+    if (!sgc) {
+      return errorResponse(RC.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group not exist, ${group}${FAQ_URL}`);
+    }
+    const maxReconsumeTimes = h.maxReconsumeTimes ?? sgc.retryMaxTimes;
+    if (h.reconsumeTimes >= maxReconsumeTimes) {
+      const dlq = dlqTopic(group);
+      const tc = this.ctx.topicConfigManager.createTopicInSendMessageBackMethod(dlq, DLQ_NUMS_PER_GROUP, PERM_WRITE, 0);
+      if (!tc) return errorResponse(RC.SYSTEM_ERROR, `topic[${dlq}] not exist`);
+      return { topic: dlq, queueId: Math.floor(Math.random() * DLQ_NUMS_PER_GROUP) };
+    }
+    return { topic, queueId };
+  }
+
+  async sendMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
+    const ctx = this.ctx;
+    const h = parseSendHeader(req);
+    const tcOrErr = this.msgCheck(h, ch);
+    if (tcOrErr instanceof RemotingCommand) return tcOrErr;
+    const tc = tcOrErr;
+    let queueId = h.queueId < 0 ? Math.floor(Math.random() * tc.writeQueueNums) : h.queueId;
+    let topic = h.topic;
+    const dest = this.handleRetryAndDLQ(h, topic, queueId);
+    if (dest instanceof RemotingCommand) return dest;
+    topic = dest.topic;
+    queueId = dest.queueId;
+
+    const body = bodyOf(req);
+    if (body.length > ctx.config.maxMessageSize) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+    let properties = storedProperties(h.properties, ctx.config.brokerClusterName);
+    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+
+    const tranMsg = getProperty(properties, PROP_TRAN_MSG);
+    if (tranMsg === 'true' && ctx.config.rejectTransactionMessage) {
+      return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending transaction message is forbidden`);
+    }
+    let tagsCode: number | undefined;
+    const tranType = h.sysFlag & TRANSACTION_TYPE_MASK;
+    if (tranType !== TRANSACTION_PREPARED_TYPE && properties.indexOf('DELAY\u0001') >= 0) {
+      const level = Number(getProperty(properties, PROP_DELAY));
+      if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
+        const staged = ctx.scheduleMessageService.stage(topic, queueId, properties, level);
+        topic = staged.topic;
+        queueId = staged.queueId;
+        properties = staged.properties;
+        tagsCode = staged.tagsCode;
+      }
+    }
+    const inner: MessageInner = {
+      topic, queueId, flag: h.flag, body, properties, sysFlag: h.sysFlag, bornTimestamp: h.bornTimestamp,
+      bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
+      tagsCode: tagsCode ?? tagsCodeOf(properties),
+    };
+    const r = await ctx.store.putMessage(inner);
+    ctx.stats.putMessages++;
+    ctx.stats.putBytes += body.length;
+    return this.putResultResponse(r, queueId, r.msgId);
+  }
+
+  async sendBatchMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
+    const ctx = this.ctx;
+    const h = parseSendHeader(req);
+    const tcOrErr = this.msgCheck(h, ch);
+    if (tcOrErr instanceof RemotingCommand) return tcOrErr;
+    const tc = tcOrErr;
+    if (h.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      return errorResponse(RC.MESSAGE_ILLEGAL, `batch request does not support retry group ${h.topic}`);
+    }
+    const queueId = h.queueId < 0 ? Math.floor(Math.random() * tc.writeQueueNums) : h.queueId;
+    const body = bodyOf(req);
+    if (body.length > ctx.config.maxMessageSize) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+    let decoded: Array<{ flag: number; body: Buffer; properties: string }>;
+    try {
+      decoded = decodeBatchBody(body);
+    } catch (e) {
+      return errorResponse(RC.MESSAGE_ILLEGAL, `the batch body is illegal: ${(e as Error).message}`);
+    }
+    if (decoded.length === 0) return errorResponse(RC.MESSAGE_ILLEGAL, 'the batch body is empty');
+    // Batch-level properties (CLUSTER; WAIT is not stored) are appended to every message.
+    const batchProps = storedProperties(h.properties, ctx.config.brokerClusterName);
+    const bornHost = bornHostOf(ch);
+    const batch: MessageInner[] = [];
+    for (const m of decoded) {
+      if (getProperty(m.properties, PROP_DELAY) && Number(getProperty(m.properties, PROP_DELAY)) > 0) {
+        return errorResponse(RC.MESSAGE_ILLEGAL, 'batch message does not support delay level');
+      }
+      let props = m.properties;
+      let end = props.length;
+      while (end > 0 && props.charCodeAt(end - 1) === 2) end--;
+      props = props.slice(0, end);
+      props = props.length === 0 ? batchProps : props + '\u0002' + batchProps;
+      if (Buffer.byteLength(props) > MAX_PROPERTIES_BYTES) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+      batch.push({
+        topic: h.topic, queueId, flag: m.flag, body: m.body, properties: props, sysFlag: h.sysFlag,
+        bornTimestamp: h.bornTimestamp, bornHost, reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
+        tagsCode: tagsCodeOf(props),
+      });
+    }
+    const r = await ctx.store.putMessages(h.topic, queueId, batch);
+    ctx.stats.putMessages += batch.length;
+    ctx.stats.putBytes += body.length;
+    return this.putResultResponse(r, queueId, r.msgIds && r.msgIds.length > 0 ? r.msgIds.join(',') : r.msgId);
+  }
+
+  /** Apache's handlePutMessageResult: PutStatus -> response code and remark. */
+  private putResultResponse(r: PutResult, queueId: number, msgId: string): RemotingCommand {
+    let code: number;
+    let remark: string | null = null;
+    switch (r.status) {
+      case 'PUT_OK': code = RC.SUCCESS; break;
+      case 'FLUSH_DISK_TIMEOUT': code = RC.FLUSH_DISK_TIMEOUT; break;
+      case 'MESSAGE_ILLEGAL':
+      case 'PROPERTIES_SIZE_EXCEEDED':
+        code = RC.MESSAGE_ILLEGAL; remark = ILLEGAL_REMARK; break;
+      case 'SERVICE_NOT_AVAILABLE':
+        code = RC.SERVICE_NOT_AVAILABLE;
+        remark = "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.";
+        break;
+      case 'OS_PAGECACHE_BUSY': code = RC.SYSTEM_ERROR; remark = '[PC_SYNCHRONIZED]broker busy, start flow control for a while'; break;
+      default: code = RC.SYSTEM_ERROR; remark = 'UNKNOWN_ERROR'; break;
+    }
+    if (code !== RC.SUCCESS && code !== RC.FLUSH_DISK_TIMEOUT) {
+      this.ctx.stats.sendRejected++;
+      return RemotingCommand.response(code, remark);
+    }
+    return RemotingCommand.response(code, remark, {
+      msgId, queueId, queueOffset: r.queueOffset, MSG_REGION: this.ctx.config.regionId, TRACE_ON: this.ctx.config.traceOn,
+    });
+  }
+}
+
+export function bodyOf(req: RemotingCommand): Buffer {
+  const b = req.body;
+  if (!b) return Buffer.alloc(0);
+  return Array.isArray(b) ? Buffer.concat(b) : b;
+}
+
+/**
+ * SEND_BATCH_MESSAGE body: repeated [totalSize][magic][bodyCRC][flag][bodyLen][body]
+ * [propertiesLen int16][properties].
+ */
+export function decodeBatchBody(buf: Buffer): Array<{ flag: number; body: Buffer; properties: string }> {
+  const out: Array<{ flag: number; body: Buffer; properties: string }> = [];
+  let p = 0;
+  while (p < buf.length) {
+    if (p + 20 > buf.length) throw new Error(`truncated message at ${p}`);
+    const total = buf.readInt32BE(p);
+    if (total < 22 || p + total > buf.length) throw new Error(`bad message size ${total} at ${p}`);
+    const flag = buf.readInt32BE(p + 12);
+    const bodyLen = buf.readInt32BE(p + 16);
+    if (bodyLen < 0 || 20 + bodyLen + 2 > total) throw new Error(`bad body length ${bodyLen} at ${p}`);
+    const body = buf.subarray(p + 20, p + 20 + bodyLen);
+    const propLen = buf.readInt16BE(p + 20 + bodyLen);
+    if (propLen < 0 || 22 + bodyLen + propLen > total) throw new Error(`bad properties length ${propLen} at ${p}`);
+    const properties = buf.toString('utf8', p + 22 + bodyLen, p + 22 + bodyLen + propLen);
+    out.push({ flag, body, properties });
+    p += total;
+  }
+  return out;
+}
+
+export function register(server: RemotingServer, ctx: BrokerContext): void {
+  const p = new SendMessageProcessor(ctx);
+  const single = (req: RemotingCommand, ch: Channel) => p.sendMessage(req, ch);
+  server.registerProcessor(SEND_MESSAGE, (req, ch) => (isBatch(req) ? p.sendBatchMessage(req, ch) : single(req, ch)));
+  server.registerProcessor(SEND_MESSAGE_V2, (req, ch) => (isBatch(req) ? p.sendBatchMessage(req, ch) : single(req, ch)));
+  server.registerProcessor(SEND_BATCH_MESSAGE, (req, ch) => p.sendBatchMessage(req, ch));
+}
+
+function isBatch(req: RemotingCommand): boolean {
+  const ext = req.extFields;
+  if (!ext) return false;
+  return String(ext.m ?? ext.batch) === 'true';
+}
