@@ -1,0 +1,330 @@
+// CommitLog: one append-only log for every topic, split into fixed-size files named by their start
+// offset (20 digits). Records are appended on the main thread straight into shared pages; the flush
+// pool writes them out. Invariants: writePos >= committedPos (handed to the OS) >= flushedPos (on disk);
+// a record never crosses a file boundary (a blank record fills a file's tail); bytes below committedPos
+// are on the OS, so their pages may be dropped and re-read.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PageCache } from './page-cache.js';
+import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, checkRecord } from './record.js';
+import { preadAll, preallocate } from './fsio.js';
+import type { WriteOp } from './flush-worker.js';
+
+export interface LogFile { from: number; path: string; /** end of written bytes once sealed (blank included), else -1 */ sealedAt: number; readFd: number }
+
+export function offsetFileName(offset: number): string { return String(offset).padStart(20, '0'); }
+
+export class StoreIOError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) { super(message); this.code = code; }
+}
+
+export class CommitLog {
+  readonly dir: string;
+  readonly fileSize: number;
+  readonly cache: PageCache;
+  files: LogFile[] = [];
+  writePos = 0;
+  committedPos = 0;
+  flushedPos = 0;
+  /** where the target of the current append lives: a page buffer or the scratch buffer. */
+  tBuf: Buffer;
+  tPos = 0;
+  private scratch: Buffer;
+  private usingScratch = false;
+
+  constructor(dir: string, fileSize: number, chunkBytes: number, cacheBytesMax: number, maxRecordBytes: number) {
+    this.dir = dir;
+    this.fileSize = fileSize;
+    let chunk = Math.min(chunkBytes, fileSize);
+    if (fileSize % chunk !== 0) chunk = fileSize;
+    this.cache = new PageCache(chunk, cacheBytesMax);
+    this.scratch = Buffer.alloc(maxRecordBytes);
+    this.tBuf = this.scratch;
+  }
+
+  /** Lists existing files; all must have the configured size (as Apache requires). */
+  load(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const names = fs.readdirSync(this.dir).filter((n) => /^\d{20}$/.test(n)).sort();
+    for (const n of names) {
+      const p = path.join(this.dir, n);
+      const size = fs.statSync(p).size;
+      if (size !== this.fileSize) {
+        throw new Error(`commit log file ${p} is ${size} bytes, mappedFileSizeCommitLog is ${this.fileSize}: check the configuration`);
+      }
+      this.files.push({ from: Number(n), path: p, sealedAt: -1, readFd: -1 });
+    }
+    for (let i = 1; i < this.files.length; i++) {
+      if (this.files[i].from !== this.files[i - 1].from + this.fileSize) throw new Error(`commit log files are not contiguous at ${this.files[i].path}`);
+    }
+    for (let i = 0; i + 1 < this.files.length; i++) this.files[i].sealedAt = this.files[i].from + this.fileSize;
+  }
+
+  get minOffset(): number { return this.files.length > 0 ? this.files[0].from : 0; }
+
+  fileFor(offset: number): LogFile | undefined {
+    if (this.files.length === 0) return undefined;
+    const i = Math.floor((offset - this.files[0].from) / this.fileSize);
+    return i >= 0 && i < this.files.length ? this.files[i] : undefined;
+  }
+
+  private createFile(from: number): LogFile {
+    const p = path.join(this.dir, offsetFileName(from));
+    let fd = -1;
+    try {
+      fd = fs.openSync(p, 'w+', 0o644);
+      preallocate(fd, this.fileSize);
+    } catch (e) {
+      if (fd >= 0) { try { fs.closeSync(fd); fs.unlinkSync(p); } catch { /* best effort */ } }
+      const err = e as NodeJS.ErrnoException;
+      throw new StoreIOError(`cannot create commit log file ${p}: ${err.message}`, err.code ?? 'EIO');
+    }
+    const f: LogFile = { from, path: p, sealedAt: -1, readFd: fd };
+    this.files.push(f);
+    return f;
+  }
+
+  /**
+   * Makes room for `size` bytes in one file, writing a blank record and rolling to a new file when
+   * the current one is too full. Returns the offset where the bytes go. Throws StoreIOError.
+   */
+  prepare(size: number): number {
+    let file = this.fileFor(this.writePos);
+    if (file === undefined || file.sealedAt >= 0) {
+      const from = this.files.length === 0 ? this.writePos : this.files[this.files.length - 1].from + this.fileSize;
+      file = this.createFile(from);
+      this.writePos = from;
+      return from;
+    }
+    const left = file.from + this.fileSize - this.writePos;
+    if (size + END_FILE_MIN_BLANK_LENGTH > left) {
+      // A blank record marks the end of this file; the rest of the file stays zero.
+      const blankAt = this.writePos;
+      this.target(blankAt, 8);
+      this.tBuf.writeInt32BE(left, this.tPos);
+      this.tBuf.writeInt32BE(BLANK_MAGIC_CODE, this.tPos + 4);
+      this.finish(blankAt, 8);
+      file.sealedAt = blankAt + 8;
+      const next = this.createFile(file.from + this.fileSize);
+      this.writePos = next.from;
+      return next.from;
+    }
+    return this.writePos;
+  }
+
+  private pageForWrite(pos: number) {
+    const idx = Math.floor(pos / this.cache.chunkBytes);
+    let page = this.cache.get(idx);
+    if (page === undefined) {
+      const pageStart = idx * this.cache.chunkBytes;
+      // A page that already has bytes on disk (restart in the middle of a page) is loaded first.
+      page = pageStart < this.committedPos ? this.loadPage(idx) : this.cache.create(idx);
+      this.cache.evict(Math.floor(this.committedPos / this.cache.chunkBytes));
+    }
+    return page;
+  }
+
+  /** Points tBuf/tPos at where a record of `size` bytes at `phy` is encoded. */
+  target(phy: number, size: number): void {
+    const chunk = this.cache.chunkBytes;
+    const page = this.pageForWrite(phy);
+    const off = phy - page.index * chunk;
+    if (off + size <= chunk) {
+      this.tBuf = page.buf; this.tPos = off; this.usingScratch = false;
+    } else {
+      if (this.scratch.length < size) this.scratch = Buffer.alloc(size);
+      this.tBuf = this.scratch; this.tPos = 0; this.usingScratch = true;
+    }
+  }
+
+  /** Completes an append started with target(): copies a page-straddling record into its pages. */
+  finish(phy: number, size: number): void {
+    if (this.usingScratch) {
+      const chunk = this.cache.chunkBytes;
+      let done = 0;
+      while (done < size) {
+        const page = this.pageForWrite(phy + done);
+        const off = phy + done - page.index * chunk;
+        const n = Math.min(size - done, chunk - off);
+        this.scratch.copy(page.buf, off, done, done + n);
+        done += n;
+      }
+      this.usingScratch = false;
+    }
+    this.writePos = phy + size;
+  }
+
+  private loadPage(idx: number) {
+    const chunk = this.cache.chunkBytes;
+    const pageStart = idx * chunk;
+    const file = this.fileFor(pageStart);
+    if (file === undefined) throw new StoreIOError(`no commit log file holds offset ${pageStart}`, 'ENOENT');
+    return this.cache.create(idx, (buf) => {
+      preadAll(this.readFd(file), buf, 0, chunk, pageStart - file.from);
+    });
+  }
+
+  readFd(file: LogFile): number {
+    if (file.readFd < 0) file.readFd = fs.openSync(file.path, 'r');
+    return file.readFd;
+  }
+
+  /**
+   * The bytes [phy, phy+size): a view over a shared page when they sit in one page, else a copy.
+   * null when the range is not in the log.
+   */
+  read(phy: number, size: number): Buffer | null {
+    if (phy < this.minOffset || phy + size > this.writePos || size <= 0) return null;
+    const chunk = this.cache.chunkBytes;
+    const idx = Math.floor(phy / chunk);
+    const off = phy - idx * chunk;
+    if (off + size <= chunk) {
+      const page = this.cache.get(idx) ?? this.loadPageForRead(idx);
+      if (page === null) return null;
+      return Buffer.from(page.sab, off, size);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const i = Math.floor((phy + done) / chunk);
+      const o = phy + done - i * chunk;
+      const page = this.cache.get(i) ?? this.loadPageForRead(i);
+      if (page === null) return null;
+      const n = Math.min(size - done, chunk - o);
+      page.buf.copy(out, done, o, o + n);
+      done += n;
+    }
+    return out;
+  }
+
+  private loadPageForRead(idx: number) {
+    try {
+      const p = this.loadPage(idx);
+      this.cache.evict(Math.floor(this.committedPos / this.cache.chunkBytes));
+      return p;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Write ops for [from, to): one per page piece, skipping the zero tail after a blank record. */
+  writeOps(from: number, to: number): WriteOp[] {
+    const ops: WriteOp[] = [];
+    const chunk = this.cache.chunkBytes;
+    let pos = from;
+    while (pos < to) {
+      const file = this.fileFor(pos);
+      if (file === undefined) throw new Error(`flush range ${pos} outside the log`);
+      const fileEnd = file.sealedAt >= 0 ? file.sealedAt : file.from + this.fileSize;
+      if (pos >= fileEnd) { pos = file.from + this.fileSize; continue; }
+      const idx = Math.floor(pos / chunk);
+      const page = this.cache.get(idx);
+      if (page === undefined) throw new Error(`dirty page ${idx} missing from the page cache`);
+      const end = Math.min(to, (idx + 1) * chunk, fileEnd);
+      ops.push({ path: file.path, fileOffset: pos - file.from, sab: page.sab, sabOffset: pos - idx * chunk, length: end - pos });
+      pos = end;
+    }
+    return ops;
+  }
+
+  /** Drops pages now fully handed to the OS when over the bound. */
+  committed(pos: number): void {
+    this.committedPos = pos;
+    this.cache.evict(Math.floor(pos / this.cache.chunkBytes));
+  }
+
+  /**
+   * Recovery scan from `start`: calls onRecord for each valid record, stops at the first zero,
+   * torn or corrupt record. Returns the end of the valid log.
+   */
+  scan(start: number, checkCrc: boolean, maxRecordBytes: number,
+    onRecord: (buf: Buffer, pos: number, phy: number, size: number) => void,
+    log: (msg: string) => void): number {
+    if (this.files.length === 0) return start;
+    if (start < this.minOffset) start = this.minOffset;
+    const window = Buffer.allocUnsafe(Math.max(8 * 1024 * 1024, maxRecordBytes * 2));
+    let phy = start;
+    for (;;) {
+      const file = this.fileFor(phy);
+      if (file === undefined) return phy;
+      const fd = this.readFd(file);
+      let winStart = phy;
+      let winLen = preadAll(fd, window, 0, Math.min(window.length, file.from + this.fileSize - phy), phy - file.from);
+      const fileEnd = file.from + this.fileSize;
+      let nextFile = false;
+      for (;;) {
+        let pos = phy - winStart;
+        if (winStart + winLen < fileEnd && winLen - pos < maxRecordBytes + 8 && pos > 0) {
+          // the next record may continue past the window: slide the window to it
+          winStart = phy;
+          winLen = preadAll(fd, window, 0, Math.min(window.length, fileEnd - phy), phy - file.from);
+          pos = 0;
+        }
+        const r = checkRecord(window, pos, winLen, checkCrc, maxRecordBytes);
+        if (r.kind === 'ok') { onRecord(window, pos, phy, r.size); phy += r.size; continue; }
+        if (r.kind === 'blank') {
+          file.sealedAt = phy + 8;
+          phy = fileEnd;
+          nextFile = true;
+          break;
+        }
+        if (r.kind === 'corrupt') log(`commit log: ${r.reason} at offset ${phy}; the log ends there`);
+        return phy;
+      }
+      if (!nextFile) return phy;
+      if (this.fileFor(phy) === undefined) return phy;
+    }
+  }
+
+  /**
+   * Makes `end` the end of the log: deletes later files and zeroes leftover bytes after it in its file
+   * (a torn tail), so a later scan cannot mistake them for records.
+   */
+  truncateTo(end: number, log: (msg: string) => void): void {
+    while (this.files.length > 0 && this.files[this.files.length - 1].from > end) {
+      const f = this.files.pop()!;
+      if (f.readFd >= 0) fs.closeSync(f.readFd);
+      fs.unlinkSync(f.path);
+      log(`commit log: deleted ${f.path}, beyond the valid end ${end}`);
+    }
+    const file = this.fileFor(end);
+    if (file === undefined || file.sealedAt >= 0) { this.writePos = this.committedPos = this.flushedPos = end; return; }
+    const fd = fs.openSync(file.path, 'r+');
+    try {
+      const block = Buffer.alloc(1024 * 1024);
+      const zeros = Buffer.alloc(block.length);
+      let pos = end - file.from;
+      let zeroed = 0;
+      while (pos < this.fileSize) {
+        const n = preadAll(fd, block, 0, Math.min(block.length, this.fileSize - pos), pos);
+        if (n <= 0) break;
+        let dirty = false;
+        for (let i = 0; i < n; i++) if (block[i] !== 0) { dirty = true; break; }
+        if (!dirty) break;
+        fs.writeSync(fd, zeros, 0, n, pos);
+        zeroed += n;
+        pos += n;
+      }
+      if (zeroed > 0) { fs.fdatasyncSync(fd); log(`commit log: zeroed a torn tail of ${zeroed} bytes after offset ${end}`); }
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.writePos = this.committedPos = this.flushedPos = end;
+  }
+
+  /** Removes the oldest file (retention). */
+  deleteFirstFile(): LogFile | undefined {
+    const f = this.files.shift();
+    if (f === undefined) return undefined;
+    const chunk = this.cache.chunkBytes;
+    for (let i = Math.floor(f.from / chunk); i < Math.floor((f.from + this.fileSize) / chunk); i++) this.cache.drop(i);
+    if (f.readFd >= 0) { try { fs.closeSync(f.readFd); } catch { /* gone */ } }
+    fs.rmSync(f.path, { force: true });
+    return f;
+  }
+
+  close(): void {
+    for (const f of this.files) if (f.readFd >= 0) { try { fs.closeSync(f.readFd); } catch { /* gone */ } f.readFd = -1; }
+  }
+}

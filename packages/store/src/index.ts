@@ -1,0 +1,15 @@
+// @rmq/store: CommitLog -> ConsumeQueue / IndexFile, no network code. See docs/design.md.
+export { MessageStore } from './message-store.js';
+export type {
+  MessageInner, PutStatus, PutResult, GetStatus, GetResult, MessageFilter, QueryResult, Logger, StoreTestHooks,
+} from './message-store.js';
+export { defaultStoreConfig, storeConfigHelp } from './config.js';
+export type { StoreConfig } from './config.js';
+export {
+  MESSAGE_MAGIC_CODE, BLANK_MAGIC_CODE, SysFlag, bodyCrc, javaHashCode, encodeRecord, decodeRecord, checkRecord,
+  recordSize, recordLayout, getProperty, offsetMsgId, hostHex, storeTimestampOffset,
+} from './record.js';
+export type { StoredMessage, HostAddress, RecordFields } from './record.js';
+export { nativeLoaded } from './fsio.js';
+export { indexKeyHash, indexFileName } from './index-file.js';
+export { offsetFileName } from './commit-log.js';

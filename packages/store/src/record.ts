@@ -1,0 +1,274 @@
+// The V1 stored-message layout (the commit log record, also the PULL reply body) and the helpers that
+// read and write it. Invariant: a record written here decodes back field for field, and its body CRC is
+// java.util.zip.CRC32 masked with 0x7FFFFFFF as RocketMQ stores it.
+import { crc32 as zlibCrc32 } from 'node:zlib';
+
+export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0; // V1
+export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;
+/** A file keeps at least this many bytes for the blank record that marks its end. */
+export const END_FILE_MIN_BLANK_LENGTH = 4 + 4;
+
+export const SysFlag = {
+  COMPRESSED: 0x1,
+  MULTI_TAGS: 0x2,
+  TRANSACTION_NOT_TYPE: 0,
+  TRANSACTION_PREPARED_TYPE: 0x4,
+  TRANSACTION_COMMIT_TYPE: 0x8,
+  TRANSACTION_ROLLBACK_TYPE: 0xc,
+  BORNHOST_V6: 0x10,
+  STOREHOST_V6: 0x20,
+} as const;
+
+/** Field offsets for an IPv4 born host and store host (sysFlag without 0x10/0x20). */
+export const Off = {
+  TOTALSIZE: 0,
+  MAGICCODE: 4,
+  BODYCRC: 8,
+  QUEUEID: 12,
+  FLAG: 16,
+  QUEUEOFFSET: 20,
+  PHYSICALOFFSET: 28,
+  SYSFLAG: 36,
+  BORNTIMESTAMP: 40,
+  BORNHOST: 48,
+} as const;
+
+export function bornHostLength(sysFlag: number): number { return (sysFlag & SysFlag.BORNHOST_V6) ? 20 : 8; }
+export function storeHostLength(sysFlag: number): number { return (sysFlag & SysFlag.STOREHOST_V6) ? 20 : 8; }
+export function storeTimestampOffset(sysFlag: number): number { return 48 + bornHostLength(sysFlag); }
+
+/** 91 bytes plus body, topic and properties for IPv4 hosts. */
+export function recordSize(sysFlag: number, bodyLength: number, topicLength: number, propertiesLength: number): number {
+  return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornHostLength(sysFlag) + 8 + storeHostLength(sysFlag) + 4 + 8
+    + 4 + bodyLength + 1 + topicLength + 2 + propertiesLength;
+}
+
+/** RocketMQ's body CRC: CRC32 & 0x7FFFFFFF. */
+export function bodyCrc(body: Uint8Array, start = 0, end = body.length): number {
+  const view = start === 0 && end === body.length ? body : body.subarray(start, end);
+  return zlibCrc32(view) & 0x7fffffff;
+}
+
+/** java.lang.String.hashCode over UTF-16 code units. */
+export function javaHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+export function writeInt64(buf: Buffer, v: number, pos: number): void {
+  const hi = Math.floor(v / 4294967296);
+  buf.writeInt32BE(hi | 0, pos);
+  buf.writeUInt32BE((v - hi * 4294967296) >>> 0, pos + 4);
+}
+export function readInt64(buf: Uint8Array, pos: number): number {
+  const hi = (buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3];
+  const lo = ((buf[pos + 4] << 24) | (buf[pos + 5] << 16) | (buf[pos + 6] << 8) | buf[pos + 7]) >>> 0;
+  return hi * 4294967296 + lo;
+}
+export function readInt32(buf: Uint8Array, pos: number): number {
+  return (buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3];
+}
+
+export interface HostAddress { ip: string; port: number }
+
+/** Writes an IPv4 "a.b.c.d" (4 bytes) or IPv6 (16 bytes) address + int32 port. Returns the new position. */
+export function writeHost(buf: Buffer, pos: number, host: HostAddress, v6: boolean): number {
+  if (!v6) {
+    const ip = host.ip;
+    let part = 0;
+    let p = pos;
+    for (let i = 0; i < ip.length; i++) {
+      const c = ip.charCodeAt(i);
+      if (c === 46) { buf[p++] = part & 255; part = 0; } else part = part * 10 + (c - 48);
+    }
+    buf[p] = part & 255;
+    buf.writeInt32BE(host.port | 0, pos + 4);
+    return pos + 8;
+  }
+  const bytes = ipv6Bytes(host.ip);
+  for (let i = 0; i < 16; i++) buf[pos + i] = bytes[i];
+  buf.writeInt32BE(host.port | 0, pos + 16);
+  return pos + 20;
+}
+
+function ipv6Bytes(ip: string): Uint8Array {
+  const out = new Uint8Array(16);
+  if (ip.includes('.') && !ip.includes(':')) {
+    // IPv4 in a v6 slot: ::ffff:a.b.c.d
+    out[10] = 0xff; out[11] = 0xff;
+    ip.split('.').forEach((x, i) => { out[12 + i] = Number(x) & 255; });
+    return out;
+  }
+  const [head, tail] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = [...h, ...new Array(8 - h.length - t.length).fill('0'), ...t];
+  groups.slice(0, 8).forEach((g, i) => { const v = parseInt(g || '0', 16); out[i * 2] = v >> 8; out[i * 2 + 1] = v & 255; });
+  return out;
+}
+
+export function readHost(buf: Uint8Array, pos: number, v6: boolean): HostAddress {
+  if (!v6) return { ip: `${buf[pos]}.${buf[pos + 1]}.${buf[pos + 2]}.${buf[pos + 3]}`, port: readInt32(buf, pos + 4) };
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((buf[pos + i] << 8) | buf[pos + i + 1]).toString(16));
+  return { ip: parts.join(':'), port: readInt32(buf, pos + 16) };
+}
+
+/** What a record holds, decoded. */
+export interface StoredMessage {
+  totalSize: number; magicCode: number; bodyCRC: number; queueId: number; flag: number; queueOffset: number;
+  commitLogOffset: number; sysFlag: number; bornTimestamp: number; bornHost: HostAddress; storeTimestamp: number;
+  storeHost: HostAddress; reconsumeTimes: number; preparedTransactionOffset: number; body: Buffer; topic: string;
+  properties: string;
+}
+
+export interface RecordFields {
+  topicBytes: Uint8Array; queueId: number; flag: number; body: Buffer; properties: string; propertiesLength: number;
+  sysFlag: number; bornTimestamp: number; bornHost: HostAddress; reconsumeTimes: number; preparedTransactionOffset: number;
+  bodyCRC: number;
+}
+
+/**
+ * Encodes one record at buf[pos..pos+totalSize). totalSize must come from recordSize(); the caller has
+ * validated the lengths. No allocation for IPv4 hosts.
+ */
+export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: RecordFields, queueOffset: number,
+  physicalOffset: number, storeTimestamp: number, storeHost: HostAddress): void {
+  buf.writeInt32BE(totalSize, pos);
+  buf.writeInt32BE(MESSAGE_MAGIC_CODE, pos + 4);
+  buf.writeInt32BE(f.bodyCRC, pos + 8);
+  buf.writeInt32BE(f.queueId, pos + 12);
+  buf.writeInt32BE(f.flag | 0, pos + 16);
+  writeInt64(buf, queueOffset, pos + 20);
+  writeInt64(buf, physicalOffset, pos + 28);
+  buf.writeInt32BE(f.sysFlag, pos + 36);
+  writeInt64(buf, f.bornTimestamp, pos + 40);
+  let p = writeHost(buf, pos + 48, f.bornHost, (f.sysFlag & SysFlag.BORNHOST_V6) !== 0);
+  writeInt64(buf, storeTimestamp, p); p += 8;
+  p = writeHost(buf, p, storeHost, (f.sysFlag & SysFlag.STOREHOST_V6) !== 0);
+  buf.writeInt32BE(f.reconsumeTimes | 0, p); p += 4;
+  writeInt64(buf, f.preparedTransactionOffset, p); p += 8;
+  const body = f.body;
+  buf.writeInt32BE(body.length, p); p += 4;
+  p += body.copy(buf, p);
+  const tb = f.topicBytes;
+  buf[p++] = tb.length;
+  for (let i = 0; i < tb.length; i++) buf[p + i] = tb[i];
+  p += tb.length;
+  buf.writeInt16BE(f.propertiesLength, p); p += 2;
+  if (f.propertiesLength > 0) p += buf.write(f.properties, p, f.propertiesLength, 'utf8');
+  if (p - pos !== totalSize) throw new Error(`record encode size mismatch ${p - pos} != ${totalSize}`);
+}
+
+export type CheckResult =
+  | { kind: 'ok'; size: number }
+  | { kind: 'blank'; size: number }
+  | { kind: 'end' }                 // zeros: nothing written here
+  | { kind: 'corrupt'; reason: string };
+
+/**
+ * Validates the record at buf[pos..limit): magic, size, internal lengths and (when checkCrc) the body
+ * CRC. Used by recovery and before serving bytes read back from disk.
+ */
+export function checkRecord(buf: Uint8Array, pos: number, limit: number, checkCrc: boolean, maxSize: number): CheckResult {
+  if (limit - pos < 8) return limit - pos <= 0 || allZero(buf, pos, limit) ? { kind: 'end' } : { kind: 'corrupt', reason: 'short header' };
+  const size = readInt32(buf, pos);
+  const magic = readInt32(buf, pos + 4);
+  if (magic === BLANK_MAGIC_CODE) return { kind: 'blank', size };
+  if (size === 0 && magic === 0) return { kind: 'end' };
+  if (magic !== MESSAGE_MAGIC_CODE) return { kind: 'corrupt', reason: `bad magic 0x${(magic >>> 0).toString(16)}` };
+  if (size < 91 || size > maxSize) return { kind: 'corrupt', reason: `bad size ${size}` };
+  if (pos + size > limit) return { kind: 'corrupt', reason: 'torn record' };
+  const sysFlag = readInt32(buf, pos + 36);
+  const bodyLenPos = pos + 48 + bornHostLength(sysFlag) + 8 + storeHostLength(sysFlag) + 4 + 8;
+  const bodyLen = readInt32(buf, bodyLenPos);
+  if (bodyLen < 0 || bodyLenPos + 4 + bodyLen + 1 > pos + size) return { kind: 'corrupt', reason: 'bad body length' };
+  const topicLen = buf[bodyLenPos + 4 + bodyLen];
+  const propLenPos = bodyLenPos + 4 + bodyLen + 1 + topicLen;
+  if (propLenPos + 2 > pos + size) return { kind: 'corrupt', reason: 'bad topic length' };
+  const propLen = (buf[propLenPos] << 8) | buf[propLenPos + 1];
+  if (propLenPos + 2 + propLen !== pos + size) return { kind: 'corrupt', reason: 'size does not match the fields' };
+  if (checkCrc) {
+    const crc = readInt32(buf, pos + 8);
+    if (bodyCrc(buf, bodyLenPos + 4, bodyLenPos + 4 + bodyLen) !== crc) return { kind: 'corrupt', reason: 'body CRC mismatch' };
+  }
+  return { kind: 'ok', size };
+}
+
+function allZero(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/** Locations of the variable fields inside a record at pos. */
+export interface RecordLayout { bodyPos: number; bodyLength: number; topicPos: number; topicLength: number; propertiesPos: number; propertiesLength: number; storeTimestampPos: number }
+export function recordLayout(buf: Uint8Array, pos: number): RecordLayout {
+  const sysFlag = readInt32(buf, pos + 36);
+  const storeTimestampPos = pos + 48 + bornHostLength(sysFlag);
+  const bodyLenPos = storeTimestampPos + 8 + storeHostLength(sysFlag) + 4 + 8;
+  const bodyLength = readInt32(buf, bodyLenPos);
+  const topicPos = bodyLenPos + 4 + bodyLength + 1;
+  const topicLength = buf[topicPos - 1];
+  const propertiesPos = topicPos + topicLength + 2;
+  const propertiesLength = (buf[propertiesPos - 2] << 8) | buf[propertiesPos - 1];
+  return { bodyPos: bodyLenPos + 4, bodyLength, topicPos, topicLength, propertiesPos, propertiesLength, storeTimestampPos };
+}
+
+/** Full decode of one record (allocates; for tests, tools and the slow paths). */
+export function decodeRecord(buf: Buffer, pos = 0): StoredMessage {
+  const sysFlag = buf.readInt32BE(pos + 36);
+  const l = recordLayout(buf, pos);
+  const bornV6 = (sysFlag & SysFlag.BORNHOST_V6) !== 0;
+  const storeV6 = (sysFlag & SysFlag.STOREHOST_V6) !== 0;
+  const storeHostPos = l.storeTimestampPos + 8;
+  const afterStoreHost = storeHostPos + storeHostLength(sysFlag);
+  return {
+    totalSize: buf.readInt32BE(pos), magicCode: buf.readInt32BE(pos + 4), bodyCRC: buf.readInt32BE(pos + 8),
+    queueId: buf.readInt32BE(pos + 12), flag: buf.readInt32BE(pos + 16), queueOffset: readInt64(buf, pos + 20),
+    commitLogOffset: readInt64(buf, pos + 28), sysFlag, bornTimestamp: readInt64(buf, pos + 40),
+    bornHost: readHost(buf, pos + 48, bornV6), storeTimestamp: readInt64(buf, l.storeTimestampPos),
+    storeHost: readHost(buf, storeHostPos, storeV6), reconsumeTimes: buf.readInt32BE(afterStoreHost),
+    preparedTransactionOffset: readInt64(buf, afterStoreHost + 4),
+    body: buf.subarray(l.bodyPos, l.bodyPos + l.bodyLength),
+    topic: buf.toString('utf8', l.topicPos, l.topicPos + l.topicLength),
+    properties: buf.toString('utf8', l.propertiesPos, l.propertiesPos + l.propertiesLength),
+  };
+}
+
+/** Looks up one property in a `k\u0001v\u0002` string without building a map. */
+export function getProperty(properties: string, name: string): string | null {
+  let i = 0;
+  while (i < properties.length) {
+    const sep = properties.indexOf('\u0001', i);
+    if (sep < 0) return null;
+    let end = properties.indexOf('\u0002', sep + 1);
+    if (end < 0) end = properties.length;
+    if (sep - i === name.length && properties.startsWith(name, i)) return properties.substring(sep + 1, end);
+    i = end + 1;
+  }
+  return null;
+}
+
+const HEX = '0123456789ABCDEF';
+/** The 32-hex-char offset message id: store IPv4 (4 bytes) + port (int32) + commit log offset (int64). */
+export function offsetMsgId(ipBytesHex: string, commitLogOffset: number): string {
+  const hi = Math.floor(commitLogOffset / 4294967296);
+  const lo = (commitLogOffset - hi * 4294967296) >>> 0;
+  let s = ipBytesHex;
+  for (let sh = 28; sh >= 0; sh -= 4) s += HEX[(hi >>> sh) & 15];
+  for (let sh = 28; sh >= 0; sh -= 4) s += HEX[(lo >>> sh) & 15];
+  return s;
+}
+/** Hex of the store host part (ip + port), computed once per store. */
+export function hostHex(host: HostAddress): string {
+  const b = Buffer.alloc(8);
+  writeHost(b, 0, host, false);
+  return b.toString('hex').toUpperCase();
+}
+
+/** Delivery time for a delayed message, as the ConsumeQueue's tags code (recovery path). */
+export function parseDelayLevels(spec: string): number[] {
+  const unit: Record<string, number> = { s: 1000, m: 60000, h: 3600000, d: 86400000 };
+  return spec.trim().split(/\s+/).map((t) => Number(t.slice(0, -1)) * (unit[t.slice(-1)] ?? 1000));
+}
