@@ -1,0 +1,726 @@
+// Admin requests (mqadmin and the dashboard tools): topic and subscription-group administration,
+// broker config, runtime info, offsets, consume stats, connections, reset offset, consume queue
+// inspection. Replies follow RocketMQ 4.9.8's AdminBrokerProcessor: same codes, remarks and
+// fastjson bodies (alphabetical keys, MessageQueue objects as map keys), since mqadmin parses them.
+//
+// Request codes handled here (one handler each, in code order below):
+//   17 UPDATE_AND_CREATE_TOPIC        21 GET_ALL_TOPIC_CONFIG          25 UPDATE_BROKER_CONFIG
+//   26 GET_BROKER_CONFIG              28 GET_BROKER_RUNTIME_INFO       43 GET_ALL_CONSUMER_OFFSET
+//   45 GET_ALL_DELAY_OFFSET          200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
+//  201 GET_ALL_SUBSCRIPTIONGROUP_CONFIG 202 GET_TOPIC_STATS_INFO      203 GET_CONSUMER_CONNECTION_LIST
+//  204 GET_PRODUCER_CONNECTION_LIST  207 DELETE_SUBSCRIPTIONGROUP    208 GET_CONSUME_STATS
+//  215 DELETE_TOPIC_IN_BROKER        222 INVOKE_BROKER_TO_RESET_OFFSET 300 QUERY_TOPIC_CONSUME_BY_WHO
+//  306 CLEAN_EXPIRED_CONSUMEQUEUE    307 GET_CONSUMER_RUNNING_INFO    309 CONSUME_MESSAGE_DIRECTLY
+//  315 VIEW_BROKER_STATS_DATA        317 GET_BROKER_CONSUME_STATS     321 QUERY_CONSUME_QUEUE
+
+import { statfsSync } from 'node:fs';
+import {
+  FastJsonMap, RemotingCommand, RemotingError, RemotingErrorCode, RequestCode, ResponseCode, parseFastJson,
+  stringifyFastJson, type Channel, type RemotingServer,
+} from '@rmq/remoting';
+import type { BrokerContext } from '../broker-context.js';
+import { DataVersion } from '../common/json-file.js';
+import { optBool, optInt, optStr, reqInt, reqStr } from '../common/header.js';
+import { validateTopic } from '../common/perm.js';
+import { decodeOffsetMsgId } from '../common/record.js';
+import { getProperty, javaHashCode } from '../common/properties.js';
+import { newTopicConfig, type TopicConfig } from '../topic/topic-config-manager.js';
+import { subscriptionJson, type SubscriptionData } from '../client/subscription-data.js';
+import type { ClientChannelInfo } from '../client/client-channel.js';
+
+type Handler = (ctx: BrokerContext, req: RemotingCommand, ch: Channel) => RemotingCommand | Promise<RemotingCommand>;
+
+/** The remark Apache leaves on replies whose handler only sets the code (17, 321). */
+const NOT_SET_REMARK = 'not set any response code';
+const BROKER_VERSION = 409;
+const BROKER_VERSION_DESC = 'V4_9_8';
+/** Keys UPDATE_BROKER_CONFIG refuses, as Apache's configBlackList. */
+const CONFIG_BLACK_LIST = new Set(['brokerConfigPath', 'rocketmqHome', 'configBlackList']);
+/** Topics admins may neither create nor delete (Apache's TopicValidator system topic set + prefix). */
+const SYSTEM_TOPICS = new Set(['TBW102', 'SCHEDULE_TOPIC_XXXX', 'BenchmarkTest', 'RMQ_SYS_TRANS_HALF_TOPIC',
+  'RMQ_SYS_TRACE_TOPIC', 'RMQ_SYS_TRANS_OP_HALF_TOPIC', 'TRANS_CHECK_MAX_TIME_TOPIC', 'SELF_TEST_TOPIC',
+  'OFFSET_MOVED_EVENT']);
+const CALL_CLIENT_TIMEOUT_MS = 5000;
+/** Bound on consume-queue entries one QUERY_CONSUME_QUEUE may return. */
+const QUERY_CONSUME_QUEUE_COUNT_MAX = 1024;
+
+function ok(body?: Buffer | null, remark: string | null = null): RemotingCommand {
+  return RemotingCommand.response(ResponseCode.SUCCESS, remark, null, body ?? null);
+}
+
+function fail(code: number, remark: string): RemotingCommand {
+  return RemotingCommand.response(code, remark);
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(stringifyFastJson(value), 'utf8');
+}
+
+/** Java's Double.toString for the values we emit: integral values keep a ".0". */
+function javaDouble(v: number): string {
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
+function isSystemTopic(topic: string): boolean {
+  return SYSTEM_TOPICS.has(topic) || topic.startsWith('rmq_sys_');
+}
+
+/** Apache's validateSlave: admin writes go to the master. */
+function slaveRefusal(ctx: BrokerContext): RemotingCommand | null {
+  if (ctx.config.brokerRole !== 'SLAVE') return null;
+  return fail(ResponseCode.SYSTEM_ERROR, "Can't modify topic or subscription group from slave broker, please execute it from master broker.");
+}
+
+function topicRefusal(topic: string | undefined): RemotingCommand | null {
+  const invalid = validateTopic(topic);
+  if (invalid !== null) return fail(ResponseCode.SYSTEM_ERROR, invalid);
+  if (isSystemTopic(topic!)) return fail(ResponseCode.SYSTEM_ERROR, `The topic[${topic}] is conflict with system topic.`);
+  return null;
+}
+
+/** fastjson's MessageQueue (alphabetical fields), used as a map key. */
+function mqKey(ctx: BrokerContext, topic: string, queueId: number): Record<string, unknown> {
+  return { brokerName: ctx.config.brokerName, queueId, topic };
+}
+
+// ---------------------------------------------------------------- 17, 215: topics
+
+const updateAndCreateTopic: Handler = (ctx, req) => {
+  const refused = slaveRefusal(ctx) ?? topicRefusal(optStr(req.extFields, 'topic'));
+  if (refused) return refused;
+  const ext = req.extFields;
+  const topic = reqStr(ext, 'topic');
+  const filterType = optStr(ext, 'topicFilterType') === 'MULTI_TAG' ? 'MULTI_TAG' : 'SINGLE_TAG';
+  // As in 4.9.8, `order` is not taken from the request: mqadmin keeps order config in the name server.
+  const t: TopicConfig = newTopicConfig(topic, {
+    readQueueNums: reqInt(ext, 'readQueueNums'),
+    writeQueueNums: reqInt(ext, 'writeQueueNums'),
+    perm: reqInt(ext, 'perm'),
+    topicFilterType: filterType,
+    topicSysFlag: optInt(ext, 'topicSysFlag') ?? 0,
+  });
+  ctx.topicConfigManager.updateTopicConfig(t);
+  registerSoon(ctx);
+  return ok(null, NOT_SET_REMARK);
+};
+
+function registerSoon(ctx: BrokerContext): void {
+  ctx.registerBrokerAll(true).catch((e: Error) => ctx.logger.warn(`register broker after admin change failed: ${e.message}`));
+}
+
+const deleteTopicInBroker: Handler = (ctx, req) => {
+  const refused = slaveRefusal(ctx) ?? topicRefusal(optStr(req.extFields, 'topic'));
+  if (refused) return refused;
+  const topic = reqStr(req.extFields, 'topic');
+  ctx.topicConfigManager.deleteTopicConfig(topic);
+  ctx.store.deleteTopics([topic]);
+  return ok();
+};
+
+// ---------------------------------------------------------------- 21, 43, 45, 201: whole tables
+
+const getAllTopicConfig: Handler = (ctx) =>
+  RemotingCommand.response(ResponseCode.SUCCESS, null, {}, Buffer.from(ctx.topicConfigManager.encode(), 'utf8'));
+
+const getAllConsumerOffset: Handler = (ctx) => ok(Buffer.from(ctx.consumerOffsetManager.encode(), 'utf8'));
+
+const getAllDelayOffset: Handler = (ctx) => ok(Buffer.from(ctx.scheduleMessageService.encode(), 'utf8'));
+
+const getAllSubscriptionGroup: Handler = (ctx) => ok(Buffer.from(ctx.subscriptionGroupManager.encode(), 'utf8'));
+
+// ---------------------------------------------------------------- 25, 26: broker config
+
+interface ConfigState {
+  dataVersion: DataVersion;
+  /** Keys set by UPDATE_BROKER_CONFIG that no config object has (Apache keeps them in allConfigs). */
+  extra: Map<string, string>;
+}
+const configStates = new WeakMap<BrokerContext, ConfigState>();
+
+function configState(ctx: BrokerContext): ConfigState {
+  let s = configStates.get(ctx);
+  if (!s) {
+    s = { dataVersion: new DataVersion(), extra: new Map() };
+    configStates.set(ctx, s);
+  }
+  return s;
+}
+
+/** java.util.Properties text: `key=value` / `key: value` / `key value` lines, `#` and `!` comments. */
+export function parseJavaProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.replace(/\\\r?\n[ \t\f]*/g, '').split(/\r?\n|\r/);
+  for (const raw of lines) {
+    const line = raw.replace(/^[ \t\f]+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const m = /^((?:\\.|[^=:\s\\])*)[ \t\f]*[=:]?[ \t\f]*(.*)$/.exec(line);
+    if (!m) continue;
+    const unescape = (s: string): string => s.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[c] ?? c);
+    out.set(unescape(m[1]!), unescape(m[2]!));
+  }
+  return out;
+}
+
+/** Sets `key` on whichever config object has it, converting by the current value's type. */
+function applyConfigValue(target: Record<string, unknown>, key: string, value: string): 'set' | 'absent' | 'invalid' {
+  if (!Object.prototype.hasOwnProperty.call(target, key)) return 'absent';
+  const cur = target[key];
+  if (typeof cur === 'number') {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n)) return 'invalid';
+    target[key] = n;
+  } else if (typeof cur === 'boolean') {
+    target[key] = value.trim().toLowerCase() === 'true';
+  } else if (typeof cur === 'string') {
+    target[key] = value;
+  } else {
+    return 'invalid';
+  }
+  return 'set';
+}
+
+const updateBrokerConfig: Handler = (ctx, req) => {
+  const body = req.bodyBuffer();
+  if (body === null || body.length === 0) return ok();
+  const props = parseJavaProperties(body.toString('utf8'));
+  for (const key of props.keys()) {
+    if (CONFIG_BLACK_LIST.has(key)) return fail(ResponseCode.NO_PERMISSION, 'Can not update config in black list.');
+  }
+  const state = configState(ctx);
+  ctx.logger.info(`updateBrokerConfig, new config: [${[...props].map(([k, v]) => `${k}=${v}`).join(', ')}]`);
+  for (const [key, value] of props) {
+    const targets = [ctx.config as unknown as Record<string, unknown>, ctx.storeConfig as unknown as Record<string, unknown>];
+    const results = targets.map((t) => applyConfigValue(t, key, value));
+    if (results.includes('invalid')) ctx.logger.warn(`updateBrokerConfig: bad value for ${key}: ${value}`);
+    if (results.every((r) => r === 'absent')) state.extra.set(key, value);
+  }
+  state.dataVersion.next();
+  if (props.has('brokerPermission')) {
+    ctx.topicConfigManager.dataVersion.next();
+    ctx.registerBrokerAll(false).catch((e: Error) => ctx.logger.warn(`register after brokerPermission change failed: ${e.message}`));
+  }
+  return ok();
+};
+
+function configText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+const getBrokerConfig: Handler = (ctx) => {
+  const state = configState(ctx);
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  const add = (k: string, v: unknown): void => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    lines.push(`${k}=${configText(v)}`);
+  };
+  for (const [k, v] of Object.entries(ctx.config)) add(k, v);
+  for (const [k, v] of Object.entries(ctx.storeConfig)) add(k, v);
+  for (const [k, v] of state.extra) add(k, v);
+  const body = Buffer.from(lines.join('\n') + '\n', 'utf8');
+  return RemotingCommand.response(ResponseCode.SUCCESS, null, { version: JSON.stringify(state.dataVersion.toJSON()) }, body);
+};
+
+// ---------------------------------------------------------------- 28: runtime info
+
+/** Samples put/get totals once a second for the TPS figures and the day counters of runtime info. */
+class RuntimeSampler {
+  private readonly samples: Array<{ t: number; put: number; get: number }> = [];
+  private day = new Date().toDateString();
+  putTodayMorning = 0;
+  getTodayMorning = 0;
+  putYesterdayMorning = 0;
+  getYesterdayMorning = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly ctx: BrokerContext) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  sample(): void {
+    const now = Date.now();
+    const s = this.ctx.stats;
+    const today = new Date(now).toDateString();
+    if (today !== this.day) {
+      this.day = today;
+      this.putYesterdayMorning = this.putTodayMorning;
+      this.getYesterdayMorning = this.getTodayMorning;
+      this.putTodayMorning = s.putMessages;
+      this.getTodayMorning = s.getMessages;
+    }
+    this.samples.push({ t: now, put: s.putMessages, get: s.getMessages });
+    if (this.samples.length > 601) this.samples.shift();
+  }
+
+  /** Messages per second over the last `windowMs` (as far back as samples go). */
+  tps(which: 'put' | 'get', windowMs: number): number {
+    const s = this.ctx.stats;
+    const now = Date.now();
+    const current = which === 'put' ? s.putMessages : s.getMessages;
+    let base = this.samples[0];
+    for (const x of this.samples) {
+      if (now - x.t <= windowMs) break;
+      base = x;
+    }
+    if (!base || now - base.t <= 0) return 0;
+    return ((current - base[which]) * 1000) / (now - base.t);
+  }
+}
+const samplers = new WeakMap<BrokerContext, RuntimeSampler>();
+
+function humanBytes(n: number): string {
+  // MixAll.humanReadableByteCount(bytes, si=false)
+  if (n < 1024) return `${n} B`;
+  const exp = Math.min(6, Math.floor(Math.log(n) / Math.log(1024)));
+  return `${(n / 1024 ** exp).toFixed(1)} ${'KMGTPE'[exp - 1]}iB`;
+}
+
+function runtimeText(uptimeMs: number): string {
+  const s = Math.floor(uptimeMs / 1000);
+  return `[ ${Math.floor(s / 86400)} days, ${Math.floor((s % 86400) / 3600)} hours, ${Math.floor((s % 3600) / 60)} minutes, ${s % 60} seconds ]`;
+}
+
+function diskInfo(path: string): { ratio: string; capacity: string } | null {
+  try {
+    const st = statfsSync(path);
+    const total = st.blocks * st.bsize;
+    const free = st.bavail * st.bsize;
+    if (total <= 0) return null;
+    return {
+      ratio: String(Math.round(((total - free) / total) * 100) / 100),
+      capacity: `Total : ${humanBytes(total)}, Free : ${humanBytes(free)}.`,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The GET_BROKER_RUNTIME_INFO table: Apache's key set, filled from our stats and store. */
+export function brokerRuntimeInfo(ctx: BrokerContext): Record<string, string> {
+  const sampler = samplers.get(ctx) ?? new RuntimeSampler(ctx);
+  samplers.set(ctx, sampler);
+  const st = ctx.stats;
+  const store = ctx.store;
+  const tps3 = (w: 'put' | 'get'): string => `${sampler.tps(w, 10_000)} ${sampler.tps(w, 60_000)} ${sampler.tps(w, 600_000)}`;
+  const root = ctx.storeConfig.storePathRootDir;
+  const commitLogPath = ctx.storeConfig.storePathCommitLog ?? `${root}/commitlog`;
+  const disk = diskInfo(root);
+  const info: Record<string, string> = {
+    brokerVersionDesc: BROKER_VERSION_DESC,
+    brokerVersion: String(BROKER_VERSION),
+    bootTimestamp: String(ctx.bootTimestamp),
+    runtime: runtimeText(Date.now() - ctx.bootTimestamp),
+    msgPutTotalYesterdayMorning: String(sampler.putYesterdayMorning),
+    msgPutTotalTodayMorning: String(sampler.putTodayMorning),
+    msgPutTotalTodayNow: String(st.putMessages),
+    msgGetTotalYesterdayMorning: String(sampler.getYesterdayMorning),
+    msgGetTotalTodayMorning: String(sampler.getTodayMorning),
+    msgGetTotalTodayNow: String(st.getMessages),
+    putMessageTimesTotal: String(st.putMessages),
+    putMessageSizeTotal: String(st.putBytes),
+    putMessageAverageSize: st.putMessages > 0 ? (st.putBytes / st.putMessages).toFixed(2) : '0.0',
+    putMessageFailedTimes: String(st.sendRejected),
+    putTps: tps3('put'),
+    getTotalTps: tps3('get'),
+    getTransferedTps: tps3('get'),
+    getFoundTps: tps3('get'),
+    getMissTps: '0.0 0.0 0.0',
+    sendThreadPoolQueueSize: '0', sendThreadPoolQueueCapacity: '10000', sendThreadPoolQueueHeadWaitTimeMills: '0',
+    pullThreadPoolQueueSize: '0', pullThreadPoolQueueCapacity: '100000', pullThreadPoolQueueHeadWaitTimeMills: '0',
+    queryThreadPoolQueueSize: '0', queryThreadPoolQueueCapacity: '20000', queryThreadPoolQueueHeadWaitTimeMills: '0',
+    EndTransactionQueueSize: '0', EndTransactionThreadPoolQueueCapacity: '100000',
+    dispatchBehindBytes: String(store.dispatchBehindBytes()),
+    pageCacheLockTimeMills: '0',
+    commitLogMinOffset: String(store.getMinPhyOffset()),
+    commitLogMaxOffset: String(store.getMaxPhyOffset()),
+    earliestMessageTimeStamp: '-1',
+    startAcceptSendRequestTimeStamp: '0',
+    remainTransientStoreBufferNumbs: '2147483647',
+    remainHowManyDataToFlush: '0 B',
+    dispatchMaxBuffer: '0',
+    getMessageEntireTimeMax: '0',
+    putMessageEntireTimeMax: '0',
+    putLatency99: '0.00',
+    putLatency999: '0.00',
+    putMessageDistributeTime: '[<=0ms]:0 [0~10ms]:0 [10~50ms]:0 [50~100ms]:0 [100~200ms]:0 [200~500ms]:0 [500ms~1s]:0 [1~2s]:0 [2~3s]:0 [3~4s]:0 [4~5s]:0 [5~10s]:0 [10s~]:0 ',
+  };
+  const delayOffsets = (ctx.scheduleMessageService as { offsetTable?: Map<number, number> }).offsetTable;
+  for (const [level, offset] of delayOffsets ?? []) {
+    info[`scheduleMessageOffset_${level}`] = `${offset},${store.getMaxOffsetInQueue('SCHEDULE_TOPIC_XXXX', level - 1)}`;
+  }
+  if (disk) {
+    info.commitLogDiskRatio = disk.ratio;
+    info[`commitLogDiskRatio_${commitLogPath}`] = disk.ratio;
+    info.consumeQueueDiskRatio = disk.ratio;
+    info.commitLogDirCapacity = disk.capacity;
+  }
+  return { ...info, ...safeStoreRuntimeInfo(ctx) };
+}
+
+function safeStoreRuntimeInfo(ctx: BrokerContext): Record<string, string> {
+  try {
+    return ctx.store.runtimeInfo();
+  } catch (e) {
+    ctx.logger.warn(`store runtime info failed: ${(e as Error).message}`);
+    return {};
+  }
+}
+
+const getBrokerRuntimeInfo: Handler = (ctx) => ok(json({ table: brokerRuntimeInfo(ctx) }));
+
+// ---------------------------------------------------------------- 200, 207: subscription groups
+
+const updateAndCreateSubscriptionGroup: Handler = (ctx, req) => {
+  const refused = slaveRefusal(ctx);
+  if (refused) return refused;
+  const body = req.bodyBuffer();
+  if (body !== null && body.length > 0) {
+    const raw = parseFastJson(body.toString('utf8')) as Record<string, unknown> | null;
+    if (raw && typeof raw.groupName === 'string' && raw.groupName !== '') {
+      const m = ctx.subscriptionGroupManager;
+      const base = m.newConfig(raw.groupName);
+      const merged = { ...base } as unknown as Record<string, unknown>;
+      for (const k of Object.keys(base)) {
+        if (raw[k] !== undefined && raw[k] !== null && typeof raw[k] === typeof merged[k]) merged[k] = raw[k];
+      }
+      m.updateSubscriptionGroupConfig(merged as unknown as typeof base);
+    }
+  }
+  return ok();
+};
+
+const deleteSubscriptionGroup: Handler = (ctx, req) => {
+  const refused = slaveRefusal(ctx);
+  if (refused) return refused;
+  const group = reqStr(req.extFields, 'groupName');
+  ctx.subscriptionGroupManager.deleteSubscriptionGroupConfig(group);
+  if (optBool(req.extFields, 'removeOffset') === true) ctx.consumerOffsetManager.removeGroup(group);
+  return ok();
+};
+
+// ---------------------------------------------------------------- 202: topic stats
+
+const getTopicStatsInfo: Handler = (ctx, req) => {
+  const topic = reqStr(req.extFields, 'topic');
+  const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+  if (!tc) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const table = new FastJsonMap();
+  for (let q = 0; q < tc.writeQueueNums; q++) {
+    const min = Math.max(0, ctx.store.getMinOffsetInQueue(topic, q));
+    const max = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, q));
+    const lastUpdateTimestamp = max > 0 ? ctx.store.getMessageStoreTimeStamp(topic, q, max - 1) : 0;
+    table.set(mqKey(ctx, topic, q), { lastUpdateTimestamp, maxOffset: max, minOffset: min });
+  }
+  return ok(json({ offsetTable: table }));
+};
+
+// ---------------------------------------------------------------- 203, 204: connections
+
+function connectionJson(info: ClientChannelInfo): Record<string, unknown> {
+  return { clientAddr: info.channel.remoteAddress, clientId: info.clientId, language: info.language, version: info.version };
+}
+
+const getConsumerConnectionList: Handler = (ctx, req) => {
+  const group = reqStr(req.extFields, 'consumerGroup');
+  const g = ctx.consumerManager.getConsumerGroupInfo(group);
+  if (!g) return fail(ResponseCode.CONSUMER_NOT_ONLINE, `the consumer group[${group}] not online`);
+  const subscriptionTable: Record<string, unknown> = {};
+  for (const [topic, sd] of g.subscriptions) subscriptionTable[topic] = subscriptionJson(sd);
+  return ok(json({
+    connectionSet: [...g.channels.values()].map(connectionJson),
+    consumeFromWhere: g.consumeFromWhere,
+    consumeType: g.consumeType,
+    messageModel: g.messageModel,
+    subscriptionTable,
+  }));
+};
+
+const getProducerConnectionList: Handler = (ctx, req) => {
+  const group = reqStr(req.extFields, 'producerGroup');
+  const channels = ctx.producerManager.groups.get(group);
+  if (!channels) return fail(ResponseCode.SYSTEM_ERROR, `the producer group[${group}] not exist`);
+  return ok(json({ connectionSet: [...channels.values()].map(connectionJson) }));
+};
+
+// ---------------------------------------------------------------- 208, 317: consume stats
+
+interface OffsetWrapper { brokerOffset: number; consumerOffset: number; lastTimestamp: number }
+interface ConsumeStats { consumeTps: number; offsetTable: FastJsonMap; diff: number }
+
+function queueOffsets(ctx: BrokerContext, group: string, topic: string, queueId: number): OffsetWrapper {
+  const brokerOffset = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, queueId));
+  const consumerOffset = Math.max(0, ctx.consumerOffsetManager.queryOffset(group, topic, queueId));
+  let lastTimestamp = 0;
+  if (consumerOffset - 1 >= 0) {
+    const ts = ctx.store.getMessageStoreTimeStamp(topic, queueId, consumerOffset - 1);
+    if (ts > 0) lastTimestamp = ts;
+  }
+  return { brokerOffset, consumerOffset, lastTimestamp };
+}
+
+/** A group's subscribed topics hide topics it only has stale offsets on (Apache's rule). */
+function subscriptionHides(ctx: BrokerContext, group: string, topic: string): boolean {
+  const g = ctx.consumerManager.getConsumerGroupInfo(group);
+  return !!g && g.subscriptions.size > 0 && !g.subscriptions.has(topic);
+}
+
+function addTopicStats(ctx: BrokerContext, cs: ConsumeStats, group: string, topic: string, queueNums: number): void {
+  for (let q = 0; q < queueNums; q++) {
+    const w = queueOffsets(ctx, group, topic, q);
+    cs.offsetTable.set(mqKey(ctx, topic, q), w);
+    cs.diff += w.brokerOffset - w.consumerOffset;
+  }
+}
+
+function encodeConsumeStats(cs: ConsumeStats): string {
+  return `{"consumeTps":${javaDouble(cs.consumeTps)},"offsetTable":${stringifyFastJson(cs.offsetTable)}}`;
+}
+
+const getConsumeStats: Handler = (ctx, req) => {
+  const group = reqStr(req.extFields, 'consumerGroup');
+  const onlyTopic = optStr(req.extFields, 'topic');
+  const topics = onlyTopic && onlyTopic.trim() !== '' ? [onlyTopic] : [...ctx.consumerOffsetManager.whichTopicByConsumer(group)];
+  const cs: ConsumeStats = { consumeTps: 0, offsetTable: new FastJsonMap(), diff: 0 };
+  for (const topic of topics) {
+    const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+    if (!tc || subscriptionHides(ctx, group, topic)) continue;
+    addTopicStats(ctx, cs, group, topic, tc.readQueueNums);
+  }
+  return ok(Buffer.from(encodeConsumeStats(cs), 'utf8'));
+};
+
+const getBrokerConsumeStats: Handler = (ctx, req) => {
+  const isOrder = optBool(req.extFields, 'isOrder') === true;
+  let totalDiff = 0;
+  const perGroup: string[] = [];
+  for (const group of ctx.subscriptionGroupManager.table.keys()) {
+    const list: string[] = [];
+    for (const topic of ctx.consumerOffsetManager.whichTopicByConsumer(group)) {
+      const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+      if (!tc || (isOrder && !tc.order) || subscriptionHides(ctx, group, topic)) continue;
+      const cs: ConsumeStats = { consumeTps: 0, offsetTable: new FastJsonMap(), diff: 0 };
+      addTopicStats(ctx, cs, group, topic, tc.writeQueueNums);
+      totalDiff += cs.diff;
+      list.push(encodeConsumeStats(cs));
+    }
+    perGroup.push(`{${JSON.stringify(group)}:[${list.join(',')}]}`);
+  }
+  const text = `{"brokerAddr":${JSON.stringify(ctx.brokerAddr)},"consumeStatsList":[${perGroup.join(',')}],"totalDiff":${totalDiff}}`;
+  return ok(Buffer.from(text, 'utf8'));
+};
+
+// ---------------------------------------------------------------- 222: reset offset
+
+const invokeBrokerToResetOffset: Handler = (ctx, req) => {
+  const ext = req.extFields;
+  const topic = reqStr(ext, 'topic');
+  const group = reqStr(ext, 'group');
+  const timestamp = reqInt(ext, 'timestamp');
+  const isForce = optBool(ext, 'isForce') === true;
+  const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+  if (!tc) {
+    return fail(ResponseCode.SYSTEM_ERROR, `[reset-offset] reset offset failed, no topic in this broker. topic=${topic}`);
+  }
+  const offsets: Array<[number, number]> = [];
+  for (let q = 0; q < tc.writeQueueNums; q++) {
+    const consumerOffset = ctx.consumerOffsetManager.queryOffset(group, topic, q);
+    if (consumerOffset === -1) return fail(ResponseCode.SYSTEM_ERROR, `THe consumer group <${group}> not exist`);
+    let target = timestamp === -1 ? ctx.store.getMaxOffsetInQueue(topic, q) : ctx.store.getOffsetInQueueByTime(topic, q, timestamp);
+    if (target < 0) target = 0;
+    offsets.push([q, isForce || target < consumerOffset ? target : consumerOffset]);
+  }
+  const table = new FastJsonMap(offsets.map(([q, off]) => [mqKey(ctx, topic, q), off]));
+  const body = json({ offsetTable: table });
+  const g = ctx.consumerManager.getConsumerGroupInfo(group);
+  if (!g || g.channels.size === 0) {
+    return fail(ResponseCode.CONSUMER_NOT_ONLINE,
+      `Consumer not online, so can not reset offset, Group: ${group} Topic: ${topic} Timestamp: ${timestamp}`);
+  }
+  // Commit here too, so the offsets hold even if a client misses the notice.
+  for (const [q, off] of offsets) ctx.consumerOffsetManager.commitOffset(group, topic, q, off);
+  for (const info of g.channels.values()) {
+    const notice = RemotingCommand.request(RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
+      { topic, group, timestamp, isForce: false }, body);
+    notice.markOneway();
+    try {
+      info.channel.invokeOneway(notice);
+    } catch (e) {
+      ctx.logger.warn(`[reset-offset] notify ${info.clientId} failed: ${(e as Error).message}`);
+    }
+  }
+  return ok(body);
+};
+
+// ---------------------------------------------------------------- 300, 306, 315
+
+const queryTopicConsumeByWho: Handler = (ctx, req) => {
+  const topic = reqStr(req.extFields, 'topic');
+  const groups = new Set(ctx.consumerManager.queryTopicConsumeByWho(topic));
+  for (const g of ctx.consumerOffsetManager.whichGroupByTopic(topic)) groups.add(g);
+  return ok(json({ groupList: [...groups] }));
+};
+
+const cleanExpiredConsumeQueue: Handler = (ctx) => {
+  ctx.logger.warn('invoke cleanExpiredConsumeQueue start.');
+  ctx.store.cleanExpiredConsumeQueues();
+  return ok();
+};
+
+const viewBrokerStatsData: Handler = (_ctx, req) => {
+  // This broker keeps totals, not Apache's per-minute/hour/day stats items.
+  const name = optStr(req.extFields, 'statsName') ?? '';
+  const key = optStr(req.extFields, 'statsKey') ?? '';
+  return fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
+};
+
+// ---------------------------------------------------------------- 307, 309: forwarded to a consumer
+
+async function callConsumer(ctx: BrokerContext, req: RemotingCommand, body: Buffer | null): Promise<RemotingCommand> {
+  const group = reqStr(req.extFields, 'consumerGroup');
+  const clientId = reqStr(req.extFields, 'clientId');
+  const info = ctx.consumerManager.getConsumerGroupInfo(group)?.findChannelByClientId(clientId);
+  if (!info) return fail(ResponseCode.SYSTEM_ERROR, `The Consumer <${group}> <${clientId}> not online`);
+  const forward = RemotingCommand.request(req.code, { ...req.extFields }, body);
+  try {
+    return await info.channel.invoke(forward, CALL_CLIENT_TIMEOUT_MS);
+  } catch (e) {
+    if (e instanceof RemotingError && e.code === RemotingErrorCode.TIMEOUT) {
+      return fail(ResponseCode.CONSUME_MSG_TIMEOUT, `consumer <${group}> <${clientId}> Timeout: ${e.message}`);
+    }
+    return fail(ResponseCode.SYSTEM_ERROR, `invoke consumer <${group}> <${clientId}> Exception: ${(e as Error).message}`);
+  }
+}
+
+const getConsumerRunningInfo: Handler = (ctx, req) => callConsumer(ctx, req, req.bodyBuffer());
+
+const consumeMessageDirectly: Handler = (ctx, req) => {
+  const msgId = optStr(req.extFields, 'msgId');
+  const decoded = msgId ? decodeOffsetMsgId(msgId) : null;
+  const record = decoded ? ctx.store.lookMessageByOffset(decoded.offset) : null;
+  if (!record) return fail(ResponseCode.SYSTEM_ERROR, `can not find message by msgId ${msgId ?? ''}`);
+  req.setExt('brokerName', ctx.config.brokerName);
+  return callConsumer(ctx, req, Buffer.from(record));
+};
+
+// ---------------------------------------------------------------- 321: consume queue inspection
+
+function tagsCodeOfRecord(topic: string, record: Buffer | null): number {
+  if (!record) return 0;
+  try {
+    const propsLenAt = propertiesOffset(record);
+    const props = record.toString('utf8', propsLenAt + 2, propsLenAt + 2 + record.readInt16BE(propsLenAt));
+    if (topic === 'SCHEDULE_TOPIC_XXXX') return 0;
+    const tags = getProperty(props, 'TAGS');
+    return tags ? javaHashCode(tags) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Offset of the int16 properties length in a V1 stored record (IPv4 or IPv6 hosts). */
+function propertiesOffset(r: Buffer): number {
+  const sysFlag = r.readInt32BE(36);
+  const bornHost = sysFlag & 0x10 ? 20 : 8;
+  const storeHost = sysFlag & 0x20 ? 20 : 8;
+  let at = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornHost + 8 + storeHost + 4 + 8;
+  at += 4 + r.readInt32BE(at);
+  at += 1 + r.readInt8(at);
+  return at;
+}
+
+function filterDataText(sd: SubscriptionData | undefined, group: string, topic: string): string {
+  if (!sd) return `${group}@${topic} is not online!`;
+  if (sd.expressionType === 'TAG') return 'null';
+  return JSON.stringify({ consumerGroup: group, expression: sd.subString, expressionType: sd.expressionType,
+    topic, version: sd.subVersion }, null, '\t');
+}
+
+const queryConsumeQueue: Handler = (ctx, req) => {
+  const ext = req.extFields;
+  const topic = reqStr(ext, 'topic');
+  const queueId = reqInt(ext, 'queueId');
+  const index = reqInt(ext, 'index');
+  const count = Math.min(QUERY_CONSUME_QUEUE_COUNT_MAX, Math.max(0, reqInt(ext, 'count')));
+  const group = optStr(ext, 'consumerGroup');
+  const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+  if (!tc || queueId < 0 || queueId >= Math.max(tc.readQueueNums, tc.writeQueueNums)) {
+    return fail(ResponseCode.SYSTEM_ERROR, `${queueId}@${topic} is not exist!`);
+  }
+  const minQueueIndex = ctx.store.getMinOffsetInQueue(topic, queueId);
+  const maxQueueIndex = ctx.store.getMaxOffsetInQueue(topic, queueId);
+  if (index < minQueueIndex || index >= maxQueueIndex) {
+    return ok(null, `Index ${index} of ${queueId}@${topic} is not exist!`);
+  }
+  const body: Record<string, unknown> = {};
+  if (group !== undefined) {
+    const sd = ctx.consumerManager.findSubscriptionData(group, topic);
+    body.filterData = filterDataText(sd, group, topic);
+  }
+  body.maxQueueIndex = maxQueueIndex;
+  body.minQueueIndex = minQueueIndex;
+  const queueData: Record<string, unknown>[] = [];
+  for (let i = index; i < Math.min(maxQueueIndex, index + count); i++) {
+    const physicOffset = ctx.store.getCommitLogOffsetInQueue(topic, queueId, i);
+    const record = physicOffset >= 0 ? ctx.store.lookMessageByOffset(physicOffset) : null;
+    queueData.push({ eval: false, physicOffset, physicSize: record ? record.length : 0, tagsCode: tagsCodeOfRecord(topic, record) });
+  }
+  body.queueData = queueData;
+  if (group !== undefined) {
+    const sd = ctx.consumerManager.findSubscriptionData(group, topic);
+    if (sd) body.subscriptionData = subscriptionJson(sd);
+  }
+  return ok(json(body), NOT_SET_REMARK);
+};
+
+// ---------------------------------------------------------------- registration
+
+export const ADMIN_HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
+  [RequestCode.UPDATE_AND_CREATE_TOPIC, updateAndCreateTopic],
+  [RequestCode.GET_ALL_TOPIC_CONFIG, getAllTopicConfig],
+  [RequestCode.UPDATE_BROKER_CONFIG, updateBrokerConfig],
+  [RequestCode.GET_BROKER_CONFIG, getBrokerConfig],
+  [RequestCode.GET_BROKER_RUNTIME_INFO, getBrokerRuntimeInfo],
+  [RequestCode.GET_ALL_CONSUMER_OFFSET, getAllConsumerOffset],
+  [RequestCode.GET_ALL_DELAY_OFFSET, getAllDelayOffset],
+  [RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, updateAndCreateSubscriptionGroup],
+  [RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, getAllSubscriptionGroup],
+  [RequestCode.GET_TOPIC_STATS_INFO, getTopicStatsInfo],
+  [RequestCode.GET_CONSUMER_CONNECTION_LIST, getConsumerConnectionList],
+  [RequestCode.GET_PRODUCER_CONNECTION_LIST, getProducerConnectionList],
+  [RequestCode.DELETE_SUBSCRIPTIONGROUP, deleteSubscriptionGroup],
+  [RequestCode.GET_CONSUME_STATS, getConsumeStats],
+  [RequestCode.DELETE_TOPIC_IN_BROKER, deleteTopicInBroker],
+  [RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, invokeBrokerToResetOffset],
+  [RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, queryTopicConsumeByWho],
+  [RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, cleanExpiredConsumeQueue],
+  [RequestCode.GET_CONSUMER_RUNNING_INFO, getConsumerRunningInfo],
+  [RequestCode.CONSUME_MESSAGE_DIRECTLY, consumeMessageDirectly],
+  [RequestCode.VIEW_BROKER_STATS_DATA, viewBrokerStatsData],
+  [RequestCode.GET_BROKER_CONSUME_STATS, getBrokerConsumeStats],
+  [RequestCode.QUERY_CONSUME_QUEUE, queryConsumeQueue],
+]);
+
+export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
+  if (!samplers.has(ctx)) samplers.set(ctx, new RuntimeSampler(ctx));
+  for (const [code, handler] of ADMIN_HANDLERS) {
+    server.registerProcessor(code, (req, ch) => handler(ctx, req, ch));
+  }
+}
+
+/** Stops the runtime-info sampler of `ctx` (the controller calls it on shutdown; optional). */
+export function unregister(ctx: BrokerContext): void {
+  samplers.get(ctx)?.stop();
+  samplers.delete(ctx);
+}
+
+/** Exposed for tests: Java's Double.toString of integral values. */
+export const _internal = { javaDouble, isSystemTopic };

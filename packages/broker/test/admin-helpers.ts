@@ -1,0 +1,195 @@
+// Helpers for the admin/query processor tests: captured 4.9.8 frames, a broker context made of the
+// real metadata managers over an in-memory store, and "shape" comparison of fastjson bodies
+// (key names and order, value types, object map keys) that ignores volatile values.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  RemotingCommand, decodeCommand, parseFastJson, silentLogger, type Channel, type Processor,
+} from '@rmq/remoting';
+import type { BrokerContext } from '../src/broker-context.js';
+import { defaultBrokerConfig, type BrokerConfig } from '../src/config.js';
+import { TopicConfigManager } from '../src/topic/topic-config-manager.js';
+import { SubscriptionGroupManager } from '../src/subscription/subscription-group-manager.js';
+import { ConsumerOffsetManager } from '../src/offset/consumer-offset-manager.js';
+import { ConsumerManager } from '../src/client/consumer-manager.js';
+import { ProducerManager } from '../src/client/producer-manager.js';
+import { BrokerStats } from '../src/stats.js';
+
+export const FIXTURES_DIR = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
+
+export interface FixtureFrame {
+  dir: 'c2s' | 's2c'; conn: number; peer: string; code: number; flag: number; opaque: number;
+  requestCode?: number | null; header: Record<string, unknown>; bodyLength: number; bodyText?: string; hex: string;
+}
+
+export function fixtureFrames(file: string): FixtureFrame[] {
+  return (JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as { frames: FixtureFrame[] }).frames;
+}
+
+/** The broker-side request with `code` and its reply, decoded. */
+export function exchange(file: string, code: number): { req: RemotingCommand; res: RemotingCommand; resHex: Buffer; reqFrame: FixtureFrame; resFrame: FixtureFrame } {
+  const frames = fixtureFrames(file).filter((f) => f.peer === 'broker');
+  const reqFrame = frames.find((f) => f.dir === 'c2s' && f.code === code);
+  if (!reqFrame) throw new Error(`${file}: no request ${code}`);
+  const resFrame = frames.find((f) => f.dir === 's2c' && f.requestCode === code && f.opaque === reqFrame.opaque);
+  if (!resFrame) throw new Error(`${file}: no reply to ${code}`);
+  const resHex = Buffer.from(resFrame.hex, 'hex');
+  return { req: decodeCommand(Buffer.from(reqFrame.hex, 'hex')), res: decodeCommand(resHex), resHex, reqFrame, resFrame };
+}
+
+/** The JSON header text of a whole frame. */
+export function headerText(frame: Buffer): string {
+  const len = frame.readUInt32BE(4) & 0xffffff;
+  return frame.toString('utf8', 8, 8 + len);
+}
+
+/** Structure of a parsed fastjson value: key order, value kinds, object map keys (parsed). */
+export function shape(v: unknown): unknown {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length === 0 ? [] : [shape(v[0])];
+  if (typeof v === 'object') {
+    const out: Array<[string, unknown]> = [];
+    const keys = Object.keys(v as object);
+    // A map keyed by objects: one entry's shape stands for all.
+    if (keys.length > 0 && keys.every((k) => k.startsWith('{'))) {
+      return { '<objectKey>': shape(parseFastJson(keys[0]!)), '<value>': shape((v as Record<string, unknown>)[keys[0]!]) };
+    }
+    for (const k of keys) out.push([k, shape((v as Record<string, unknown>)[k])]);
+    return out;
+  }
+  return typeof v;
+}
+
+export function bodyJson(cmd: RemotingCommand): any {
+  const b = cmd.bodyBuffer();
+  if (b === null) return null;
+  return parseFastJson(b.toString('utf8'));
+}
+
+// ------------------------------------------------------------------ in-memory store
+
+interface Entry { phy: number; size: number; storeTs: number; record: Buffer; keys: string[] }
+
+/** Just enough of MessageStore for the admin and query processors. */
+export class MemoryStore {
+  readonly queues = new Map<string, Entry[]>();
+  readonly byPhy = new Map<number, Entry>();
+  readonly deleted: string[][] = [];
+  cleaned = 0;
+  private phyNext = 0;
+  indexLastUpdateTimestamp = 0;
+
+  /** Appends a record to topic/queue; returns its queue offset. */
+  put(topic: string, queueId: number, record: Buffer, storeTs: number, keys: string[] = [], phy?: number): number {
+    const k = `${topic}/${queueId}`;
+    const q = this.queues.get(k) ?? [];
+    this.queues.set(k, q);
+    const e: Entry = { phy: phy ?? this.phyNext, size: record.length, storeTs, record, keys };
+    this.phyNext = Math.max(this.phyNext, e.phy + record.length);
+    q.push(e);
+    this.byPhy.set(e.phy, e);
+    this.indexLastUpdateTimestamp = storeTs;
+    return q.length - 1;
+  }
+  private q(topic: string, queueId: number): Entry[] { return this.queues.get(`${topic}/${queueId}`) ?? []; }
+  getMinOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length > 0 ? 0 : 0; }
+  getMaxOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length; }
+  getMessageStoreTimeStamp(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.storeTs ?? -1; }
+  getCommitLogOffsetInQueue(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.phy ?? -1; }
+  getOffsetInQueueByTime(topic: string, queueId: number, ts: number): number {
+    const q = this.q(topic, queueId);
+    const i = q.findIndex((e) => e.storeTs >= ts);
+    return i < 0 ? q.length : i;
+  }
+  lookMessageByOffset(phy: number): Buffer | null { return this.byPhy.get(phy)?.record ?? null; }
+  queryMessage(topic: string, key: string, maxNum: number, beginMs: number, endMs: number) {
+    const buffers: Buffer[] = [];
+    for (const [k, q] of this.queues) {
+      if (!k.startsWith(topic + '/')) continue;
+      for (const e of q) {
+        if (buffers.length < maxNum && e.keys.includes(key) && e.storeTs >= beginMs && e.storeTs <= endMs) buffers.push(e.record);
+      }
+    }
+    return { buffers, indexLastUpdateTimestamp: this.indexLastUpdateTimestamp, indexLastUpdatePhyoffset: this.phyNext };
+  }
+  deleteTopics(topics: string[]): void { this.deleted.push(topics); }
+  cleanExpiredConsumeQueues(): void { this.cleaned++; }
+  dispatchBehindBytes(): number { return 0; }
+  getMinPhyOffset(): number { return 0; }
+  getMaxPhyOffset(): number { return this.phyNext; }
+  runtimeInfo(): Record<string, string> { return {}; }
+}
+
+// ------------------------------------------------------------------ context
+
+export interface TestContext extends BrokerContext {
+  store: MemoryStore & BrokerContext['store'];
+  registered: boolean[];
+}
+
+export function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-admin-test-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function makeContext(root: string, over: Partial<BrokerConfig> = {}): TestContext {
+  const config = defaultBrokerConfig({ listenPort: 20911, namesrvAddr: '', ...over });
+  const registered: boolean[] = [];
+  const ctx = {
+    config,
+    storeConfig: { storePathRootDir: root, mappedFileSizeCommitLog: 64 * 1024 * 1024, flushDiskType: 'ASYNC_FLUSH' },
+    store: new MemoryStore(),
+    logger: silentLogger,
+    topicConfigManager: new TopicConfigManager(config, root),
+    subscriptionGroupManager: new SubscriptionGroupManager(config, root),
+    consumerOffsetManager: new ConsumerOffsetManager(root),
+    consumerManager: new ConsumerManager(silentLogger),
+    producerManager: new ProducerManager(silentLogger),
+    scheduleMessageService: { encode: () => '{"offsetTable":{1:0,2:1}}' },
+    stats: new BrokerStats(),
+    brokerAddr: `127.0.0.1:${config.listenPort}`,
+    storeHost: { ip: '127.0.0.1', port: config.listenPort },
+    bootTimestamp: Date.now() - 1000,
+    registered,
+    registerBrokerAll: async (oneway: boolean) => { registered.push(oneway); },
+  };
+  return ctx as unknown as TestContext;
+}
+
+/** Collects what a processor file registers, so tests call handlers directly. */
+export function processors(register: (s: { registerProcessor(code: number, p: Processor): void }, ctx: BrokerContext) => void,
+  ctx: BrokerContext): (req: RemotingCommand, ch?: Channel) => Promise<RemotingCommand> {
+  const table = new Map<number, Processor>();
+  register({ registerProcessor: (code, p) => table.set(code, p) }, ctx);
+  return async (req, ch = fakeChannel()) => {
+    const p = table.get(req.code);
+    if (!p) throw new Error(`no processor for ${req.code}`);
+    const res = await p(req, ch);
+    if (!res) throw new Error('no reply');
+    res.opaque = req.opaque;
+    return res;
+  };
+}
+
+export function fakeChannel(remoteAddress = '127.0.0.1:50000'): Channel & { oneway: RemotingCommand[]; invoked: RemotingCommand[]; reply?: (c: RemotingCommand) => RemotingCommand } {
+  const ch = {
+    id: Math.floor(Math.random() * 1e9), remoteAddress, localAddress: '127.0.0.1:20911', closed: false,
+    attrs: new Map<string, unknown>(), oneway: [] as RemotingCommand[], invoked: [] as RemotingCommand[],
+    reply: undefined as undefined | ((c: RemotingCommand) => RemotingCommand),
+    send() {},
+    invoke(cmd: RemotingCommand) {
+      ch.invoked.push(cmd);
+      if (!ch.reply) return Promise.reject(new Error('no reply configured'));
+      return Promise.resolve(ch.reply(cmd));
+    },
+    invokeOneway(cmd: RemotingCommand) { ch.oneway.push(cmd); },
+    close() { ch.closed = true; },
+  };
+  return ch;
+}
+
+export function request(code: number, ext: Record<string, string | number | boolean> | null = null, body: Buffer | null = null): RemotingCommand {
+  return RemotingCommand.request(code, ext, body);
+}
