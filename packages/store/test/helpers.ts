@@ -34,7 +34,7 @@ export async function openStore(root: string, over: Partial<StoreConfig> = {}): 
   return MessageStore.open(smallConfig(root, over), quietLogger);
 }
 
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+export async function waitFor(cond: () => boolean, ms = 30000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > until) throw new Error('timed out waiting');
