@@ -1,0 +1,353 @@
+// One method per request code the client sends (MQClientAPIImpl in the Java client), over one
+// RemotingClient. Replies are turned into typed results or MQBrokerError with the remote code;
+// transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
+import { RemotingClient, RemotingCommand } from '@rmq/remoting';
+import type { Processor } from '@rmq/remoting';
+import type { MessageExt, MessageQueue } from '../message.js';
+import { decodeMessages } from '../message.js';
+import { CLIENT_VERSION, RequestCode, ResponseCode } from '../protocol.js';
+import { MQAbortError, MQBrokerError, MQClientError, MQConnectError, MQTimeoutError, TopicRouteError } from '../errors.js';
+import type { ClientLogger } from '../logger.js';
+import type { PullMessageRequestHeader, SendMessageRequestHeader } from './headers.js';
+import { pullMessageFields, sendMessageV2Fields } from './headers.js';
+import type { TopicRouteData } from './route.js';
+import { normalizeRoute } from './route.js';
+import { parseBody } from './json.js';
+
+export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
+
+export interface SendResult {
+  status: SendStatus;
+  /** The client-made unique id (UNIQ_KEY); comma-joined for a batch. */
+  msgId: string;
+  /** The broker's offset message id(s), comma-joined for a batch. */
+  offsetMsgId: string;
+  queue: MessageQueue;
+  queueOffset: number;
+  transactionId?: string;
+  regionId?: string;
+  traceOn?: boolean;
+}
+
+export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
+
+export interface PullResult {
+  status: PullStatus;
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  suggestWhichBrokerId: number;
+  messages: MessageExt[];
+}
+
+export type ServerRequestHandler = Processor;
+
+function num(v: string | undefined, dflt = 0): number {
+  if (v === undefined || v === null || v === '') return dflt;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : dflt;
+}
+
+function bodyOf(cmd: RemotingCommand): Buffer | null {
+  const b = cmd.body;
+  if (b === null || b === undefined) return null;
+  return Array.isArray(b) ? Buffer.concat(b) : b;
+}
+
+function strFields(o: Record<string, string | number | boolean | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+export function wrapTransportError(e: unknown, addr: string): Error {
+  if (e instanceof MQClientError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/time\s*out|timed out/i.test(msg)) return new MQTimeoutError(`request to ${addr} timed out: ${msg}`, { cause: e });
+  return new MQConnectError(`request to ${addr} failed: ${msg}`, { cause: e });
+}
+
+export interface ApiOptions {
+  namesrvAddr: string | string[];
+  logger: ClientLogger;
+  connectTimeoutMs?: number;
+}
+
+export class MQClientAPI {
+  readonly remoting: RemotingClient;
+  private namesrvAddrs: string[] = [];
+  private namesrvIndex = 0;
+  private readonly log: ClientLogger;
+
+  constructor(opts: ApiOptions) {
+    this.log = opts.logger;
+    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000 });
+    this.updateNameServerAddressList(opts.namesrvAddr);
+  }
+
+  updateNameServerAddressList(addrs: string | string[]): void {
+    const list = (Array.isArray(addrs) ? addrs : addrs.split(';')).map((s) => s.trim()).filter(Boolean);
+    if (list.length === 0) throw new MQClientError('no name server address given (namesrvAddr)');
+    this.namesrvAddrs = list;
+    this.namesrvIndex = Math.floor(Math.random() * list.length);
+  }
+
+  nameServerAddressList(): readonly string[] {
+    return this.namesrvAddrs;
+  }
+
+  registerProcessor(code: number, p: ServerRequestHandler): void {
+    this.remoting.registerProcessor(code, p);
+  }
+
+  private request(code: number, fields: Record<string, string> | null, body?: Buffer | null): RemotingCommand {
+    const cmd = RemotingCommand.request(code, fields, body ?? null);
+    cmd.version = CLIENT_VERSION;
+    return cmd;
+  }
+
+  /** invoke with transport errors mapped and an optional AbortSignal. */
+  async invoke(addr: string, cmd: RemotingCommand, timeoutMs: number, signal?: AbortSignal): Promise<RemotingCommand> {
+    if (signal?.aborted) throw new MQAbortError('aborted', { cause: signal.reason });
+    const p = this.remoting.invoke(addr, cmd, timeoutMs).catch((e: unknown) => { throw wrapTransportError(e, addr); });
+    if (!signal) return p;
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const onAbort = () => reject(new MQAbortError('aborted', { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (r) => { signal.removeEventListener('abort', onAbort); resolve(r); },
+        (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      );
+    });
+  }
+
+  async invokeOneway(addr: string, cmd: RemotingCommand): Promise<void> {
+    cmd.markOneway();
+    try {
+      await this.remoting.invokeOneway(addr, cmd);
+    } catch (e) {
+      throw wrapTransportError(e, addr);
+    }
+  }
+
+  /** Tries each name server once, starting with the one that answered last. */
+  private async invokeNamesrv(cmd: () => RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    let lastErr: unknown;
+    const n = this.namesrvAddrs.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.namesrvIndex + k) % n;
+      const addr = this.namesrvAddrs[i]!;
+      try {
+        const r = await this.invoke(addr, cmd(), timeoutMs);
+        this.namesrvIndex = i;
+        return r;
+      } catch (e) {
+        lastErr = e;
+        this.log.warn(`name server ${addr} failed: ${(e as Error).message}`);
+      }
+    }
+    throw lastErr instanceof Error ? lastErr : new MQConnectError('no name server reachable');
+  }
+
+  // ---- name server -------------------------------------------------------------------------------
+
+  /** GET_ROUTEINFO_BY_TOPIC (105). null when the topic does not exist (17). */
+  async getTopicRouteInfoFromNameServer(topic: string, timeoutMs: number): Promise<TopicRouteData | null> {
+    const r = await this.invokeNamesrv(() => this.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }), timeoutMs);
+    if (r.code === ResponseCode.TOPIC_NOT_EXIST) return null;
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark);
+    const body = bodyOf(r);
+    if (!body) throw new TopicRouteError(`empty route body for ${topic}`);
+    return normalizeRoute(parseBody(body));
+  }
+
+  // ---- producer ----------------------------------------------------------------------------------
+
+  private parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
+    let status: SendStatus;
+    switch (r.code) {
+      case ResponseCode.SUCCESS: status = 'SEND_OK'; break;
+      case ResponseCode.FLUSH_DISK_TIMEOUT: status = 'FLUSH_DISK_TIMEOUT'; break;
+      case ResponseCode.FLUSH_SLAVE_TIMEOUT: status = 'FLUSH_SLAVE_TIMEOUT'; break;
+      case ResponseCode.SLAVE_NOT_AVAILABLE: status = 'SLAVE_NOT_AVAILABLE'; break;
+      default: throw new MQBrokerError(r.code, r.remark, addr);
+    }
+    const ext = r.extFields ?? {};
+    const queueId = num(ext['queueId'], h.queueId);
+    const res: SendResult = {
+      status,
+      msgId: uniqMsgId,
+      offsetMsgId: ext['msgId'] ?? '',
+      queue: { topic: h.topic, brokerName: h.brokerName, queueId },
+      queueOffset: num(ext['queueOffset'], -1),
+    };
+    if (ext['transactionId']) res.transactionId = ext['transactionId'];
+    if (ext['MSG_REGION']) res.regionId = ext['MSG_REGION'];
+    if (ext['TRACE_ON'] !== undefined) res.traceOn = ext['TRACE_ON'] !== 'false';
+    return res;
+  }
+
+  /** SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) or SEND_REPLY_MESSAGE_V2 (325). */
+  async sendMessage(addr: string, h: SendMessageRequestHeader, body: Buffer, opts: {
+    timeoutMs: number; code?: number; uniqMsgId: string; signal?: AbortSignal;
+  }): Promise<SendResult> {
+    const code = opts.code ?? (h.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2);
+    const r = await this.invoke(addr, this.request(code, sendMessageV2Fields(h), body), opts.timeoutMs, opts.signal);
+    return this.parseSendResponse(r, addr, h, opts.uniqMsgId);
+  }
+
+  async sendMessageOneway(addr: string, h: SendMessageRequestHeader, body: Buffer, code?: number): Promise<void> {
+    const c = code ?? (h.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2);
+    await this.invokeOneway(addr, this.request(c, sendMessageV2Fields(h), body));
+  }
+
+  /** END_TRANSACTION (37), oneway. */
+  async endTransactionOneway(addr: string, fields: {
+    producerGroup: string; tranStateTableOffset: number; commitLogOffset: number; commitOrRollback: number;
+    fromTransactionCheck: boolean; msgId: string; transactionId?: string; brokerName?: string;
+  }, remark?: string): Promise<void> {
+    const cmd = this.request(RequestCode.END_TRANSACTION, strFields({
+      producerGroup: fields.producerGroup, tranStateTableOffset: fields.tranStateTableOffset,
+      commitLogOffset: fields.commitLogOffset, commitOrRollback: fields.commitOrRollback,
+      fromTransactionCheck: fields.fromTransactionCheck, msgId: fields.msgId, transactionId: fields.transactionId,
+      bname: fields.brokerName,
+    }));
+    if (remark) cmd.remark = remark;
+    await this.invokeOneway(addr, cmd);
+  }
+
+  // ---- consumer ----------------------------------------------------------------------------------
+
+  /** PULL_MESSAGE (11). */
+  async pullMessage(addr: string, h: PullMessageRequestHeader, timeoutMs: number, signal?: AbortSignal): Promise<PullResult> {
+    const r = await this.invoke(addr, this.request(RequestCode.PULL_MESSAGE, pullMessageFields(h)), timeoutMs, signal);
+    let status: PullStatus;
+    switch (r.code) {
+      case ResponseCode.SUCCESS: status = 'FOUND'; break;
+      case ResponseCode.PULL_NOT_FOUND: status = 'NO_NEW_MSG'; break;
+      case ResponseCode.PULL_RETRY_IMMEDIATELY: status = 'NO_MATCHED_MSG'; break;
+      case ResponseCode.PULL_OFFSET_MOVED: status = 'OFFSET_ILLEGAL'; break;
+      default: throw new MQBrokerError(r.code, r.remark, addr);
+    }
+    const ext = r.extFields ?? {};
+    const body = status === 'FOUND' ? bodyOf(r) : null;
+    return {
+      status,
+      nextBeginOffset: num(ext['nextBeginOffset'], h.queueOffset),
+      minOffset: num(ext['minOffset']),
+      maxOffset: num(ext['maxOffset']),
+      suggestWhichBrokerId: num(ext['suggestWhichBrokerId']),
+      messages: body ? decodeMessages(body, h.brokerName) : [],
+    };
+  }
+
+  /** QUERY_CONSUMER_OFFSET (14). -1 when the broker has none (22 QUERY_NOT_FOUND). */
+  async queryConsumerOffset(addr: string, mq: MessageQueue, consumerGroup: string, timeoutMs: number): Promise<number> {
+    const r = await this.invoke(addr, this.request(RequestCode.QUERY_CONSUMER_OFFSET, {
+      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), bname: mq.brokerName,
+    }), timeoutMs);
+    if (r.code === ResponseCode.QUERY_NOT_FOUND) return -1;
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+    return num(r.extFields?.['offset'], -1);
+  }
+
+  /** UPDATE_CONSUMER_OFFSET (15), oneway like the Java client's periodic persist. */
+  async updateConsumerOffsetOneway(addr: string, mq: MessageQueue, consumerGroup: string, commitOffset: number): Promise<void> {
+    await this.invokeOneway(addr, this.request(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), commitOffset: String(commitOffset), bname: mq.brokerName,
+    }));
+  }
+
+  async updateConsumerOffset(addr: string, mq: MessageQueue, consumerGroup: string, commitOffset: number, timeoutMs: number): Promise<void> {
+    const r = await this.invoke(addr, this.request(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), commitOffset: String(commitOffset), bname: mq.brokerName,
+    }), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  private async offsetCall(code: number, addr: string, fields: Record<string, string>, timeoutMs: number): Promise<number> {
+    const r = await this.invoke(addr, this.request(code, fields), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+    return num(r.extFields?.['offset'], -1);
+  }
+
+  /** GET_MAX_OFFSET (30). */
+  getMaxOffset(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
+    return this.offsetCall(RequestCode.GET_MAX_OFFSET, addr, { topic: mq.topic, queueId: String(mq.queueId), bname: mq.brokerName }, timeoutMs);
+  }
+
+  /** GET_MIN_OFFSET (31). */
+  getMinOffset(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
+    return this.offsetCall(RequestCode.GET_MIN_OFFSET, addr, { topic: mq.topic, queueId: String(mq.queueId), bname: mq.brokerName }, timeoutMs);
+  }
+
+  /** SEARCH_OFFSET_BY_TIMESTAMP (29). */
+  searchOffset(addr: string, mq: MessageQueue, timestampMs: number, timeoutMs: number): Promise<number> {
+    return this.offsetCall(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, addr, {
+      topic: mq.topic, queueId: String(mq.queueId), timestamp: String(timestampMs), bname: mq.brokerName,
+    }, timeoutMs);
+  }
+
+  /** HEART_BEAT (34): body is the HeartbeatData JSON. */
+  async sendHeartbeat(addr: string, heartbeatJson: string, timeoutMs: number): Promise<void> {
+    const r = await this.invoke(addr, this.request(RequestCode.HEART_BEAT, null, Buffer.from(heartbeatJson, 'utf8')), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  /** UNREGISTER_CLIENT (35): one call per group. */
+  async unregisterClient(addr: string, clientID: string, group: { producerGroup?: string; consumerGroup?: string }, timeoutMs: number): Promise<void> {
+    const fields: Record<string, string> = {};
+    if (group.producerGroup) fields['producerGroup'] = group.producerGroup;
+    if (group.consumerGroup) fields['consumerGroup'] = group.consumerGroup;
+    fields['clientID'] = clientID;
+    const r = await this.invoke(addr, this.request(RequestCode.UNREGISTER_CLIENT, fields), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  /** CONSUMER_SEND_MSG_BACK (36): the broker re-queues a failed message to %RETRY%group (or the DLQ). */
+  async consumerSendMessageBack(addr: string, brokerName: string, msg: MessageExt, group: string, delayLevel: number,
+    maxReconsumeTimes: number, timeoutMs: number): Promise<void> {
+    const r = await this.invoke(addr, this.request(RequestCode.CONSUMER_SEND_MSG_BACK, {
+      offset: String(msg.commitLogOffset), group, delayLevel: String(delayLevel), originMsgId: msg.msgId,
+      originTopic: msg.topic, unitMode: 'false', maxReconsumeTimes: String(maxReconsumeTimes), bname: brokerName,
+    }), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  /** GET_CONSUMER_LIST_BY_GROUP (38). */
+  async getConsumerIdListByGroup(addr: string, consumerGroup: string, timeoutMs: number): Promise<string[]> {
+    const r = await this.invoke(addr, this.request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup }), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+    const body = bodyOf(r);
+    if (!body) return [];
+    const list = parseBody(body)?.consumerIdList;
+    return Array.isArray(list) ? list.map(String) : [];
+  }
+
+  /** LOCK_BATCH_MQ (41): returns the queues the broker locked for this client. */
+  async lockBatchMQ(addr: string, consumerGroup: string, clientId: string, mqSet: MessageQueue[], timeoutMs: number): Promise<MessageQueue[]> {
+    const body = JSON.stringify({ clientId, consumerGroup, mqSet: mqSet.map(mqJson) });
+    const r = await this.invoke(addr, this.request(RequestCode.LOCK_BATCH_MQ, null, Buffer.from(body)), timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+    const b = bodyOf(r);
+    const set = b ? parseBody(b)?.lockOKMQSet : [];
+    return Array.isArray(set) ? set.map((m: any) => ({ topic: String(m.topic), brokerName: String(m.brokerName), queueId: Number(m.queueId) })) : [];
+  }
+
+  /** UNLOCK_BATCH_MQ (42). */
+  async unlockBatchMQ(addr: string, consumerGroup: string, clientId: string, mqSet: MessageQueue[], timeoutMs: number, oneway: boolean): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ clientId, consumerGroup, mqSet: mqSet.map(mqJson) }));
+    const cmd = this.request(RequestCode.UNLOCK_BATCH_MQ, null, body);
+    if (oneway) return this.invokeOneway(addr, cmd);
+    const r = await this.invoke(addr, cmd, timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  close(): Promise<void> {
+    return this.remoting.close();
+  }
+}
+
+export function mqJson(mq: MessageQueue): { brokerName: string; queueId: number; topic: string } {
+  return { brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic };
+}

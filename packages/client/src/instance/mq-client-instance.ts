@@ -1,0 +1,501 @@
+// The shared client instance, one per clientId (ip@instanceName) and name-server list. Producers
+// and consumers register by group; the instance owns the connections (one RemotingClient), the
+// topic route table, the periodic work (routes 30 s, heartbeats 30 s, offsets 5 s, rebalance 20 s)
+// and the answers to broker-initiated requests. It closes itself when the last group leaves.
+import { RemotingCommand } from '@rmq/remoting';
+import type { MessageExt, MessageQueue } from '../message.js';
+import { decodeMessage, localIPv4, mqKey, stringToProperties } from '../message.js';
+import { MessageConst, MixAll, RequestCode, ResponseCode } from '../protocol.js';
+import { MQClientError, MQTimeoutError } from '../errors.js';
+import type { ClientLogger } from '../logger.js';
+import { createClientLogger } from '../logger.js';
+import type { SubscriptionData } from '../consumer/subscription.js';
+import { subscriptionJson } from '../consumer/subscription.js';
+import { MQClientAPI } from './mq-client-api.js';
+import type { TopicPublishInfo, TopicRouteData } from './route.js';
+import { routeFingerprint, toPublishInfo, toSubscribeInfo } from './route.js';
+import { parseBody } from './json.js';
+import { inflateSync } from 'node:zlib';
+
+export interface ClientOptions {
+  /** "host:port;host:port" or an array; calls fail over down the list. */
+  namesrvAddr: string | string[];
+  /** Default: the process id; consumers and producers with the same clientId share one instance. */
+  instanceName?: string;
+  clientIP?: string;
+  pollNameServerIntervalMs?: number;
+  heartbeatBrokerIntervalMs?: number;
+  persistConsumerOffsetIntervalMs?: number;
+  rebalanceIntervalMs?: number;
+  /** Timeout of control requests (routes, heartbeats, offsets, locks). */
+  mqClientApiTimeoutMs?: number;
+  logger?: ClientLogger;
+}
+
+export interface ProducerInner {
+  readonly groupName: string;
+  publishTopics(): Iterable<string>;
+  updateTopicPublishInfo(topic: string, info: TopicPublishInfo): void;
+  /** CHECK_TRANSACTION_STATE seam: a transaction producer answers with END_TRANSACTION. */
+  checkTransactionState?(brokerAddr: string, msg: MessageExt, header: Record<string, string>): void;
+}
+
+export interface ConsumeDirectlyResult {
+  order: boolean;
+  autoCommit: boolean;
+  consumeResult: 'CR_SUCCESS' | 'CR_LATER' | 'CR_ROLLBACK' | 'CR_COMMIT' | 'CR_THROW_EXCEPTION' | 'CR_RETURN_NULL';
+  remark: string;
+  spentTimeMills: number;
+}
+
+export interface ConsumerInner {
+  readonly groupName: string;
+  readonly messageModel: 'CLUSTERING' | 'BROADCASTING';
+  readonly consumeType: 'CONSUME_PASSIVELY' | 'CONSUME_ACTIVELY';
+  readonly consumeFromWhere: string;
+  subscriptions(): SubscriptionData[];
+  updateTopicSubscribeInfo(topic: string, mqs: MessageQueue[]): void;
+  doRebalance(): Promise<void>;
+  persistConsumerOffset(): Promise<void>;
+  /** GET_CONSUMER_RUNNING_INFO body (ConsumerRunningInfo JSON). */
+  runningInfo(): string;
+  resetOffset(topic: string, offsets: Array<{ mq: MessageQueue; offset: number }>): Promise<void>;
+  consumerStatus?(topic: string): Array<{ mq: MessageQueue; offset: number }>;
+  consumeMessageDirectly?(msg: MessageExt, brokerName: string): Promise<ConsumeDirectlyResult>;
+}
+
+interface RequestFuture {
+  resolve(m: MessageExt): void;
+  reject(e: Error): void;
+  deadlineMs: number;
+  timeoutMs: number;
+  topic: string;
+}
+
+const instances = new Map<string, MQClientInstance>();
+
+export class MQClientInstance {
+  readonly clientId: string;
+  readonly api: MQClientAPI;
+  readonly log: ClientLogger;
+  readonly apiTimeoutMs: number;
+  private readonly opts: Required<Pick<ClientOptions, 'pollNameServerIntervalMs' | 'heartbeatBrokerIntervalMs' | 'persistConsumerOffsetIntervalMs' | 'rebalanceIntervalMs'>>;
+  private readonly registryKey: string;
+  private readonly producers = new Map<string, ProducerInner>();
+  private readonly consumers = new Map<string, ConsumerInner>();
+  /** brokerName -> brokerId -> address. */
+  private readonly brokerAddrTable = new Map<string, Map<number, string>>();
+  private readonly topicRouteTable = new Map<string, TopicRouteData>();
+  private readonly routeFingerprints = new Map<string, string>();
+  private readonly routeUpdates = new Map<string, Promise<boolean>>();
+  private readonly requestFutures = new Map<string, RequestFuture>();
+  private timers: NodeJS.Timeout[] = [];
+  private started = false;
+  private closed = false;
+  private rebalancing: Promise<void> | null = null;
+  private rebalanceAgain = false;
+  private heartbeatRunning: Promise<void> | null = null;
+  readonly startTimestamp = Date.now();
+
+  /** The instance for these options' clientId and name servers, created on first use. */
+  static getOrCreate(options: ClientOptions): MQClientInstance {
+    const ip = options.clientIP ?? localIPv4();
+    const clientId = `${ip}@${options.instanceName ?? String(process.pid)}`;
+    const ns = (Array.isArray(options.namesrvAddr) ? options.namesrvAddr.join(';') : options.namesrvAddr);
+    const key = `${clientId}|${ns}`;
+    let inst = instances.get(key);
+    if (!inst || inst.closed) {
+      inst = new MQClientInstance(clientId, key, options);
+      instances.set(key, inst);
+    }
+    return inst;
+  }
+
+  private constructor(clientId: string, registryKey: string, options: ClientOptions) {
+    this.clientId = clientId;
+    this.registryKey = registryKey;
+    this.log = options.logger ?? createClientLogger(`client ${clientId}`);
+    this.apiTimeoutMs = options.mqClientApiTimeoutMs ?? 3000;
+    this.opts = {
+      pollNameServerIntervalMs: options.pollNameServerIntervalMs ?? 30_000,
+      heartbeatBrokerIntervalMs: options.heartbeatBrokerIntervalMs ?? 30_000,
+      persistConsumerOffsetIntervalMs: options.persistConsumerOffsetIntervalMs ?? 5_000,
+      rebalanceIntervalMs: options.rebalanceIntervalMs ?? 20_000,
+    };
+    this.api = new MQClientAPI({ namesrvAddr: options.namesrvAddr, logger: this.log });
+    this.registerServerProcessors();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- registration ------------------------------------------------------------------------------
+
+  registerProducer(p: ProducerInner): void {
+    if (this.closed) throw new MQClientError('client instance is shut down');
+    if (this.producers.has(p.groupName)) {
+      throw new MQClientError(`The producer group[${p.groupName}] has been created before, specify another name please (clientId ${this.clientId}).`);
+    }
+    this.producers.set(p.groupName, p);
+  }
+
+  registerConsumer(c: ConsumerInner): void {
+    if (this.closed) throw new MQClientError('client instance is shut down');
+    if (this.consumers.has(c.groupName)) {
+      throw new MQClientError(`The consumer group[${c.groupName}] has been created before, specify another name please (clientId ${this.clientId}).`);
+    }
+    this.consumers.set(c.groupName, c);
+  }
+
+  async unregisterProducer(group: string): Promise<void> {
+    if (this.producers.get(group) === undefined) return;
+    this.producers.delete(group);
+    await this.unregisterClient({ producerGroup: group });
+    await this.closeIfIdle();
+  }
+
+  async unregisterConsumer(group: string): Promise<void> {
+    if (this.consumers.get(group) === undefined) return;
+    this.consumers.delete(group);
+    await this.unregisterClient({ consumerGroup: group });
+    await this.closeIfIdle();
+  }
+
+  private async unregisterClient(group: { producerGroup?: string; consumerGroup?: string }): Promise<void> {
+    const addrs = this.allBrokerAddrs();
+    await Promise.all(addrs.map((a) => this.api.unregisterClient(a.addr, this.clientId, group, this.apiTimeoutMs)
+      .catch((e) => this.log.warn(`unregister ${JSON.stringify(group)} at ${a.addr}: ${(e as Error).message}`))));
+  }
+
+  private async closeIfIdle(): Promise<void> {
+    if (this.producers.size > 0 || this.consumers.size > 0 || this.closed) return;
+    this.closed = true;
+    instances.delete(this.registryKey);
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.started) await this.unregisterClient({ producerGroup: MixAll.CLIENT_INNER_PRODUCER_GROUP });
+    for (const [id, f] of this.requestFutures) {
+      f.reject(new MQClientError('client instance shut down before the reply came'));
+      this.requestFutures.delete(id);
+    }
+    await this.api.close().catch(() => {});
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** Starts the periodic services once; later calls return at once. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => { fn().catch((e) => this.log.warn(`periodic task: ${(e as Error).message}`)); }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.opts.pollNameServerIntervalMs, () => this.updateAllTopicRoutes());
+    every(this.opts.heartbeatBrokerIntervalMs, async () => { this.cleanOfflineBroker(); await this.sendHeartbeatToAllBrokers(); });
+    every(this.opts.persistConsumerOffsetIntervalMs, () => this.persistAllConsumerOffsets());
+    every(this.opts.rebalanceIntervalMs, async () => this.rebalanceImmediately());
+    every(1000, async () => this.sweepExpiredRequests());
+  }
+
+  // ---- routes --------------------------------------------------------------------------------
+
+  private topicsInUse(): Set<string> {
+    const topics = new Set<string>();
+    for (const p of this.producers.values()) for (const t of p.publishTopics()) topics.add(t);
+    for (const c of this.consumers.values()) for (const sd of c.subscriptions()) topics.add(sd.topic);
+    return topics;
+  }
+
+  async updateAllTopicRoutes(): Promise<void> {
+    await Promise.all([...this.topicsInUse()].map((t) => this.updateTopicRouteInfoFromNameServer(t).catch((e) => {
+      this.log.debug(`route of ${t}: ${(e as Error).message}`);
+      return false;
+    })));
+  }
+
+  /**
+   * Fetches a topic's route and spreads it to producers and consumers. With `defaultTopic`, the
+   * route of that template topic (TBW102) stands in for a topic the broker will auto-create.
+   * Resolves true when the route changed.
+   */
+  updateTopicRouteInfoFromNameServer(topic: string, defaultTopic?: { topic: string; queueNums: number }): Promise<boolean> {
+    const key = defaultTopic ? `${topic}\u0000${defaultTopic.topic}` : topic;
+    const running = this.routeUpdates.get(key);
+    if (running) return running;
+    const p = this.doUpdateRoute(topic, defaultTopic).finally(() => this.routeUpdates.delete(key));
+    this.routeUpdates.set(key, p);
+    return p;
+  }
+
+  private async doUpdateRoute(topic: string, defaultTopic?: { topic: string; queueNums: number }): Promise<boolean> {
+    let route = await this.api.getTopicRouteInfoFromNameServer(defaultTopic ? defaultTopic.topic : topic, this.apiTimeoutMs);
+    if (!route) return false;
+    if (defaultTopic) {
+      route = {
+        ...route,
+        queueDatas: route.queueDatas.map((q) => {
+          const n = Math.min(defaultTopic.queueNums, q.readQueueNums);
+          return { ...q, readQueueNums: n, writeQueueNums: n };
+        }),
+      };
+    }
+    const fp = routeFingerprint(route);
+    const changed = this.routeFingerprints.get(topic) !== fp;
+    if (!changed) return false;
+    this.routeFingerprints.set(topic, fp);
+    this.topicRouteTable.set(topic, route);
+    let newBroker = false;
+    for (const bd of route.brokerDatas) {
+      let m = this.brokerAddrTable.get(bd.brokerName);
+      if (!m) { m = new Map(); this.brokerAddrTable.set(bd.brokerName, m); }
+      for (const [id, addr] of Object.entries(bd.brokerAddrs)) {
+        if (m.get(Number(id)) !== addr) newBroker = true;
+        m.set(Number(id), addr);
+      }
+    }
+    const publish = toPublishInfo(topic, route);
+    for (const p of this.producers.values()) p.updateTopicPublishInfo(topic, publish);
+    const sub = toSubscribeInfo(topic, route);
+    for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, sub);
+    // A broker we have never told about our groups would refuse pulls until the next heartbeat.
+    if (newBroker && this.started) void this.sendHeartbeatToAllBrokers();
+    return true;
+  }
+
+  getTopicRoute(topic: string): TopicRouteData | undefined {
+    return this.topicRouteTable.get(topic);
+  }
+
+  /** Forgets broker addresses no topic route mentions any more. */
+  cleanOfflineBroker(): void {
+    const live = new Set<string>();
+    for (const r of this.topicRouteTable.values()) for (const bd of r.brokerDatas) for (const a of Object.values(bd.brokerAddrs)) live.add(a);
+    for (const [name, m] of this.brokerAddrTable) {
+      for (const [id, addr] of m) {
+        if (!live.has(addr)) {
+          m.delete(id);
+          this.api.remoting.closeChannel(addr);
+          this.log.info(`broker ${name}[${id}] ${addr} is offline, dropped`);
+        }
+      }
+      if (m.size === 0) this.brokerAddrTable.delete(name);
+    }
+  }
+
+  allBrokerAddrs(): Array<{ brokerName: string; brokerId: number; addr: string }> {
+    const out: Array<{ brokerName: string; brokerId: number; addr: string }> = [];
+    for (const [brokerName, m] of this.brokerAddrTable) for (const [brokerId, addr] of m) out.push({ brokerName, brokerId, addr });
+    return out;
+  }
+
+  findBrokerAddressInPublish(brokerName: string): string | undefined {
+    return this.brokerAddrTable.get(brokerName)?.get(MixAll.MASTER_ID);
+  }
+
+  findBrokerAddressInSubscribe(brokerName: string, brokerId: number, onlyThisBroker: boolean): { addr: string; slave: boolean } | undefined {
+    const m = this.brokerAddrTable.get(brokerName);
+    if (!m || m.size === 0) return undefined;
+    const addr = m.get(brokerId);
+    if (addr) return { addr, slave: brokerId !== MixAll.MASTER_ID };
+    if (onlyThisBroker) return undefined;
+    const [id, any] = m.entries().next().value as [number, string];
+    return { addr: any, slave: id !== MixAll.MASTER_ID };
+  }
+
+  /** Any broker of the topic's route (GET_CONSUMER_LIST_BY_GROUP goes there). */
+  findBrokerAddrByTopic(topic: string): string | undefined {
+    const r = this.topicRouteTable.get(topic);
+    if (!r || r.brokerDatas.length === 0) return undefined;
+    const bd = r.brokerDatas[Math.floor(Math.random() * r.brokerDatas.length)]!;
+    return bd.brokerAddrs['0'] ?? Object.values(bd.brokerAddrs)[0];
+  }
+
+  async findConsumerIdList(topic: string, group: string): Promise<string[]> {
+    let addr = this.findBrokerAddrByTopic(topic);
+    if (!addr) {
+      await this.updateTopicRouteInfoFromNameServer(topic);
+      addr = this.findBrokerAddrByTopic(topic);
+    }
+    if (!addr) return [];
+    return this.api.getConsumerIdListByGroup(addr, group, this.apiTimeoutMs);
+  }
+
+  // ---- heartbeats, offsets, rebalance --------------------------------------------------------
+
+  heartbeatJson(): string {
+    const consumerDataSet = [...this.consumers.values()].map((c) => ({
+      consumeFromWhere: c.consumeFromWhere,
+      consumeType: c.consumeType,
+      groupName: c.groupName,
+      messageModel: c.messageModel,
+      subscriptionDataSet: c.subscriptions().map(subscriptionJson),
+      unitMode: false,
+    }));
+    const producerDataSet = [{ groupName: MixAll.CLIENT_INNER_PRODUCER_GROUP }, ...[...this.producers.keys()]
+      .filter((g) => g !== MixAll.CLIENT_INNER_PRODUCER_GROUP).map((groupName) => ({ groupName }))];
+    return JSON.stringify({ clientID: this.clientId, consumerDataSet, producerDataSet });
+  }
+
+  /** HEART_BEAT to every known broker (masters only when this instance has no consumer). */
+  sendHeartbeatToAllBrokers(): Promise<void> {
+    if (this.heartbeatRunning) return this.heartbeatRunning;
+    const run = async () => {
+      if (this.closed || (this.producers.size === 0 && this.consumers.size === 0)) return;
+      const body = this.heartbeatJson();
+      const onlyMasters = this.consumers.size === 0;
+      await Promise.all(this.allBrokerAddrs().filter((a) => !onlyMasters || a.brokerId === MixAll.MASTER_ID).map((a) =>
+        this.api.sendHeartbeat(a.addr, body, this.apiTimeoutMs).catch((e) => this.log.warn(`heartbeat to ${a.addr}: ${(e as Error).message}`))));
+    };
+    this.heartbeatRunning = run().finally(() => { this.heartbeatRunning = null; });
+    return this.heartbeatRunning;
+  }
+
+  async persistAllConsumerOffsets(): Promise<void> {
+    await Promise.all([...this.consumers.values()].map((c) => c.persistConsumerOffset().catch((e) => this.log.warn(`persist offsets of ${c.groupName}: ${(e as Error).message}`))));
+  }
+
+  /** Runs a rebalance of every consumer now; a request during a run schedules one more run. */
+  rebalanceImmediately(): Promise<void> {
+    if (this.rebalancing) {
+      this.rebalanceAgain = true;
+      return this.rebalancing;
+    }
+    const run = async () => {
+      do {
+        this.rebalanceAgain = false;
+        for (const c of [...this.consumers.values()]) {
+          await c.doRebalance().catch((e) => this.log.warn(`rebalance of ${c.groupName}: ${(e as Error).message}`));
+        }
+      } while (this.rebalanceAgain && !this.closed);
+    };
+    this.rebalancing = run().finally(() => { this.rebalancing = null; });
+    return this.rebalancing;
+  }
+
+  // ---- request-reply -------------------------------------------------------------------------
+
+  registerRequestFuture(correlationId: string, topic: string, timeoutMs: number): Promise<MessageExt> {
+    return new Promise<MessageExt>((resolve, reject) => {
+      this.requestFutures.set(correlationId, { resolve, reject, deadlineMs: Date.now() + timeoutMs, timeoutMs, topic });
+    });
+  }
+
+  cancelRequestFuture(correlationId: string, err: Error): void {
+    const f = this.requestFutures.get(correlationId);
+    if (!f) return;
+    this.requestFutures.delete(correlationId);
+    f.reject(err);
+  }
+
+  private sweepExpiredRequests(): void {
+    const now = Date.now();
+    for (const [id, f] of this.requestFutures) {
+      if (now < f.deadlineMs) continue;
+      this.requestFutures.delete(id);
+      f.reject(new MQTimeoutError(`send request message to <${f.topic}> OK, but wait reply message timeout, ${f.timeoutMs} ms.`));
+    }
+  }
+
+  // ---- broker-initiated requests -------------------------------------------------------------
+
+  private registerServerProcessors(): void {
+    const ok = (body?: Buffer | null) => RemotingCommand.response(ResponseCode.SUCCESS, null, null, body ?? null);
+    const err = (remark: string) => RemotingCommand.response(ResponseCode.SYSTEM_ERROR, remark, null, null);
+    const ext = (req: RemotingCommand) => req.extFields ?? {};
+    const body = (req: RemotingCommand): Buffer | null => (req.body ? (Array.isArray(req.body) ? Buffer.concat(req.body) : req.body) : null);
+
+    this.api.registerProcessor(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => {
+      this.log.info(`consumer ids of ${ext(req)['consumerGroup']} changed: rebalance now`);
+      void this.rebalanceImmediately();
+      return null;
+    });
+
+    this.api.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, (req, ch) => {
+      const b = body(req);
+      if (!b) return null;
+      try {
+        const { msg } = decodeMessage(b, 0);
+        const group = msg.properties[MessageConst.PRODUCER_GROUP];
+        const p = group ? this.producers.get(group) : undefined;
+        if (p?.checkTransactionState) p.checkTransactionState(ch.remoteAddress, msg, ext(req));
+        else this.log.warn(`CHECK_TRANSACTION_STATE for group ${group}: no transaction producer registered`);
+      } catch (e) {
+        this.log.warn(`CHECK_TRANSACTION_STATE: ${(e as Error).message}`);
+      }
+      return null;
+    });
+
+    this.api.registerProcessor(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => {
+      const c = this.consumers.get(ext(req)['consumerGroup'] ?? '');
+      if (!c) return err(`The Consumer Group <${ext(req)['consumerGroup']}> not exist in this consumer`);
+      return ok(Buffer.from(c.runningInfo()));
+    });
+
+    this.api.registerProcessor(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, async (req) => {
+      const e = ext(req);
+      const c = this.consumers.get(e['group'] ?? '');
+      const b = body(req);
+      if (c && b) {
+        const table = parseBody(b)?.offsetTable ?? {};
+        const offsets: Array<{ mq: MessageQueue; offset: number }> = [];
+        for (const [k, v] of Object.entries(table)) {
+          const mq = typeof k === 'string' && k.startsWith('{') ? JSON.parse(k) : null;
+          if (mq) offsets.push({ mq: { topic: String(mq.topic), brokerName: String(mq.brokerName), queueId: Number(mq.queueId) }, offset: Number(v) });
+        }
+        await c.resetOffset(e['topic'] ?? '', offsets);
+      }
+      return ok();
+    });
+
+    this.api.registerProcessor(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, (req) => {
+      const e = ext(req);
+      const c = this.consumers.get(e['group'] ?? '');
+      const list = c?.consumerStatus?.(e['topic'] ?? '') ?? [];
+      const entries = list.map(({ mq, offset }) => `${JSON.stringify({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic })}:${offset}`);
+      return ok(Buffer.from(`{"messageQueueTable":{${entries.join(',')}}}`));
+    });
+
+    this.api.registerProcessor(RequestCode.CONSUME_MESSAGE_DIRECTLY, async (req) => {
+      const e = ext(req);
+      const c = this.consumers.get(e['consumerGroup'] ?? '');
+      const b = body(req);
+      if (!c?.consumeMessageDirectly || !b) return err(`The Consumer Group <${e['consumerGroup']}> not exist in this consumer`);
+      const { msg } = decodeMessage(b, 0, e['brokerName'] ?? '');
+      const r = await c.consumeMessageDirectly(msg, e['brokerName'] ?? '');
+      return ok(Buffer.from(JSON.stringify(r)));
+    });
+
+    this.api.registerProcessor(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (req) => {
+      const e = ext(req);
+      let b = body(req) ?? Buffer.alloc(0);
+      const sysFlag = Number(e['sysFlag'] ?? 0);
+      try {
+        if (sysFlag & 1) b = inflateSync(b);
+      } catch (x) {
+        return err(`bad compressed reply body: ${(x as Error).message}`);
+      }
+      const properties = stringToProperties(e['properties'] ?? '');
+      const msg: MessageExt = {
+        topic: e['topic'] ?? '', body: b, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
+        msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? '', offsetMsgId: '', queueId: Number(e['queueId'] ?? 0),
+        queueOffset: 0, commitLogOffset: 0, sysFlag, flag: Number(e['flag'] ?? 0), bornTimestamp: Number(e['bornTimestamp'] ?? 0),
+        bornHost: e['bornHost'] ?? '', storeTimestamp: Number(e['storeTimestamp'] ?? 0), storeHost: e['storeHost'] ?? '',
+        reconsumeTimes: Number(e['reconsumeTimes'] ?? 0), preparedTransactionOffset: 0, bodyCRC: 0, storeSize: 0, brokerName: '',
+      };
+      const id = properties[MessageConst.CORRELATION_ID];
+      const f = id ? this.requestFutures.get(id) : undefined;
+      if (f && id) {
+        this.requestFutures.delete(id);
+        f.resolve(msg);
+      } else {
+        this.log.warn(`reply message without a waiting request: correlationId ${id}`);
+      }
+      return ok();
+    });
+  }
+}
+
+export { mqKey };

@@ -1,0 +1,277 @@
+// Messages as users see them (Message to send, MessageExt received) and their wire forms: the
+// properties string (`k\u0001v` joined by `\u0002`), stored V1/V2 records (pull replies), the
+// 32-hex offset message id and the client-made unique id (UNIQ_KEY).
+import { inflateSync } from 'node:zlib';
+import os from 'node:os';
+import { MessageConst, MessageSysFlag } from './protocol.js';
+
+export interface Message {
+  topic: string;
+  body: Buffer | string;
+  tags?: string;
+  /** One key or several; they travel space-joined in the KEYS property. */
+  keys?: string | string[];
+  properties?: Record<string, string>;
+  /** 1..18: 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h. */
+  delayTimeLevel?: number;
+  flag?: number;
+  /** Default true: the broker answers after the message is stored per its flush policy. */
+  waitStoreMsgOK?: boolean;
+}
+
+export interface MessageQueue {
+  topic: string;
+  brokerName: string;
+  queueId: number;
+}
+
+export function mqKey(mq: MessageQueue): string {
+  return `${mq.topic}\u0001${mq.brokerName}\u0001${mq.queueId}`;
+}
+
+/** MessageQueue ordering of the Java client: topic, then brokerName, then queueId. */
+export function compareMessageQueue(a: MessageQueue, b: MessageQueue): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  if (a.brokerName !== b.brokerName) return a.brokerName < b.brokerName ? -1 : 1;
+  return a.queueId - b.queueId;
+}
+
+export interface MessageExt {
+  topic: string;
+  body: Buffer;
+  tags: string | undefined;
+  keys: string | undefined;
+  properties: Record<string, string>;
+  /** UNIQ_KEY when the producer set one, else the offset message id. */
+  msgId: string;
+  offsetMsgId: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sysFlag: number;
+  flag: number;
+  bornTimestamp: number;
+  bornHost: string;
+  storeTimestamp: number;
+  storeHost: string;
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  bodyCRC: number;
+  storeSize: number;
+  brokerName: string;
+}
+
+// ---- properties ------------------------------------------------------------------------------
+
+const NAME_VALUE_SEPARATOR = '\u0001';
+const PROPERTY_SEPARATOR = '\u0002';
+
+/** Joins properties like the Java client: no trailing separator. */
+export function propertiesToString(props: Record<string, string> | Map<string, string>): string {
+  const parts: string[] = [];
+  const entries = props instanceof Map ? props.entries() : Object.entries(props);
+  for (const [k, v] of entries) {
+    if (v === undefined || v === null) continue;
+    parts.push(k + NAME_VALUE_SEPARATOR + v);
+  }
+  return parts.join(PROPERTY_SEPARATOR);
+}
+
+export function stringToProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const item of text.split(PROPERTY_SEPARATOR)) {
+    if (!item) continue;
+    const i = item.indexOf(NAME_VALUE_SEPARATOR);
+    if (i < 0) continue;
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+// ---- Java String.hashCode -----------------------------------------------------------------------
+
+export function javaHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+// ---- ids ----------------------------------------------------------------------------------------
+
+/** 32 hex chars: store IPv4 (4 bytes) + port (int32) + commit log offset (int64); 40 for IPv6. */
+export function createOffsetMsgId(storeIp: Buffer, storePort: number, commitLogOffset: number): string {
+  const b = Buffer.alloc(storeIp.length + 12);
+  storeIp.copy(b, 0);
+  b.writeInt32BE(storePort, storeIp.length);
+  b.writeBigInt64BE(BigInt(commitLogOffset), storeIp.length + 4);
+  return b.toString('hex').toUpperCase();
+}
+
+export function decodeOffsetMsgId(msgId: string): { address: string; commitLogOffset: number } {
+  const b = Buffer.from(msgId, 'hex');
+  if (b.length !== 16 && b.length !== 28) throw new Error(`not an offset message id: ${msgId}`);
+  const ipLen = b.length - 12;
+  const ip = ipLen === 4 ? Array.from(b.subarray(0, 4)).join('.') : ipv6Text(b.subarray(0, 16));
+  const port = b.readInt32BE(ipLen);
+  return { address: `${ip}:${port}`, commitLogOffset: Number(b.readBigInt64BE(ipLen + 4)) };
+}
+
+function ipv6Text(b: Buffer): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(b.readUInt16BE(i).toString(16));
+  return parts.join(':');
+}
+
+/** First non-internal IPv4 address of this host (Java's UtilAll.getIP prefers IPv4), else loopback. */
+export function localIPv4(): string {
+  const ifs = os.networkInterfaces();
+  let fallback: string | undefined;
+  for (const list of Object.values(ifs)) {
+    for (const a of list ?? []) {
+      if (a.family !== 'IPv4' || a.internal) continue;
+      if (!a.address.startsWith('169.254.')) return a.address;
+      fallback ??= a.address;
+    }
+  }
+  return fallback ?? '127.0.0.1';
+}
+
+/**
+ * Unique message ids with the layout of the Java MessageClientIDSetter: ip (4 bytes) + pid (int16)
+ * + a per-process random int32 (the Java client uses its class loader's hash code) + milliseconds
+ * since the start of the current month (int32) + a counter (int16); 32 uppercase hex characters.
+ */
+export class UniqueIdGenerator {
+  private readonly fixedHex: string;
+  private startMs = 0;
+  private nextStartMs = 0;
+  private counter = 0;
+
+  constructor(ip: string = localIPv4(), pid: number = process.pid, salt: number = (Math.random() * 0x7fffffff) | 0) {
+    const fixed = Buffer.alloc(10);
+    const octets = ip.split('.').map((x) => Number(x) & 0xff);
+    for (let i = 0; i < 4; i++) fixed[i] = octets[i] ?? 0;
+    fixed.writeUInt16BE(pid & 0xffff, 4);
+    fixed.writeInt32BE(salt | 0, 6);
+    this.fixedHex = fixed.toString('hex').toUpperCase();
+  }
+
+  private setStartTime(nowMs: number): void {
+    const d = new Date(nowMs);
+    this.startMs = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+    this.nextStartMs = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+  }
+
+  next(nowMs: number = Date.now()): string {
+    if (nowMs >= this.nextStartMs) this.setStartTime(nowMs);
+    let diff = nowMs - this.startMs;
+    if (diff < 0 && diff > -1_000_000) diff = 0;
+    const tail = Buffer.alloc(6);
+    tail.writeInt32BE(diff | 0, 0);
+    tail.writeUInt16BE(this.counter, 4);
+    this.counter = (this.counter + 1) & 0xffff;
+    return this.fixedHex + tail.toString('hex').toUpperCase();
+  }
+}
+
+export const uniqueIds = new UniqueIdGenerator();
+
+// ---- stored record decoding (pull reply bodies, CONSUME_MESSAGE_DIRECTLY, check-back) ------------
+
+const MAGIC_V1 = -626843481; // 0xDAA320A7
+const MAGIC_V2 = -626843477; // 0xDAA320AB: 2-byte topic length
+
+export class MessageDecodeError extends Error {
+  override name = 'MessageDecodeError';
+}
+
+function hostText(buf: Buffer, pos: number, v6: boolean): [string, Buffer, number] {
+  const len = v6 ? 16 : 4;
+  const ipBytes = buf.subarray(pos, pos + len);
+  const ip = v6 ? ipv6Text(ipBytes) : Array.from(ipBytes).join('.');
+  const port = buf.readInt32BE(pos + len);
+  return [`${ip}:${port}`, ipBytes, pos + len + 4];
+}
+
+/** Decodes one stored record at `pos`; returns the message and the next position. */
+export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg: MessageExt; next: number } {
+  if (buf.length - pos < 4) throw new MessageDecodeError('truncated record');
+  const storeSize = buf.readInt32BE(pos);
+  if (storeSize <= 0 || pos + storeSize > buf.length) throw new MessageDecodeError(`bad record size ${storeSize}`);
+  const magic = buf.readInt32BE(pos + 4);
+  if (magic !== MAGIC_V1 && magic !== MAGIC_V2) throw new MessageDecodeError(`bad magic ${magic}`);
+  let p = pos + 8;
+  const bodyCRC = buf.readInt32BE(p); p += 4;
+  const queueId = buf.readInt32BE(p); p += 4;
+  const flag = buf.readInt32BE(p); p += 4;
+  const queueOffset = Number(buf.readBigInt64BE(p)); p += 8;
+  const commitLogOffset = Number(buf.readBigInt64BE(p)); p += 8;
+  const sysFlag = buf.readInt32BE(p); p += 4;
+  const bornTimestamp = Number(buf.readBigInt64BE(p)); p += 8;
+  const [bornHost, , p1] = hostText(buf, p, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0); p = p1;
+  const storeTimestamp = Number(buf.readBigInt64BE(p)); p += 8;
+  const [storeHost, storeIp, p2] = hostText(buf, p, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0); p = p2;
+  const storePort = buf.readInt32BE(p - 4);
+  const reconsumeTimes = buf.readInt32BE(p); p += 4;
+  const preparedTransactionOffset = Number(buf.readBigInt64BE(p)); p += 8;
+  const bodyLen = buf.readInt32BE(p); p += 4;
+  let body: Buffer = Buffer.from(buf.subarray(p, p + bodyLen)); p += bodyLen;
+  if (sysFlag & MessageSysFlag.COMPRESSED) body = inflateSync(body);
+  let topicLen: number;
+  if (magic === MAGIC_V2) { topicLen = buf.readInt16BE(p); p += 2; } else { topicLen = buf.readUInt8(p); p += 1; }
+  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  const propsLen = buf.readInt16BE(p); p += 2;
+  const properties = stringToProperties(buf.toString('utf8', p, p + propsLen)); p += propsLen;
+  if (p !== pos + storeSize) throw new MessageDecodeError(`record size mismatch: ${p - pos} != ${storeSize}`);
+  const offsetMsgId = createOffsetMsgId(storeIp, storePort, commitLogOffset);
+  const msg: MessageExt = {
+    topic, body, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
+    msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? offsetMsgId, offsetMsgId,
+    queueId, queueOffset, commitLogOffset, sysFlag, flag, bornTimestamp, bornHost, storeTimestamp, storeHost,
+    reconsumeTimes, preparedTransactionOffset, bodyCRC, storeSize, brokerName,
+  };
+  return { msg, next: pos + storeSize };
+}
+
+export function decodeMessages(buf: Buffer, brokerName = ''): MessageExt[] {
+  const out: MessageExt[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const { msg, next } = decodeMessage(buf, pos, brokerName);
+    out.push(msg);
+    pos = next;
+  }
+  return out;
+}
+
+/** Encodes a MessageExt back to the V1 stored layout (CONSUME_MESSAGE_DIRECTLY tests, tools). */
+export function encodeStoredMessage(m: MessageExt): Buffer {
+  const topic = Buffer.from(m.topic, 'utf8');
+  const props = Buffer.from(propertiesToString(m.properties), 'utf8');
+  const ipPort = (hp: string): Buffer => {
+    const i = hp.lastIndexOf(':');
+    const b = Buffer.alloc(8);
+    hp.slice(0, i).split('.').forEach((x, k) => { b[k] = Number(x) & 0xff; });
+    b.writeInt32BE(Number(hp.slice(i + 1)), 4);
+    return b;
+  };
+  const size = 91 + m.body.length + topic.length + props.length;
+  const b = Buffer.alloc(size);
+  let p = 0;
+  p = b.writeInt32BE(size, p); p = b.writeInt32BE(MAGIC_V1, p); p = b.writeInt32BE(m.bodyCRC, p);
+  p = b.writeInt32BE(m.queueId, p); p = b.writeInt32BE(m.flag, p);
+  p = b.writeBigInt64BE(BigInt(m.queueOffset), p); p = b.writeBigInt64BE(BigInt(m.commitLogOffset), p);
+  p = b.writeInt32BE(m.sysFlag & ~(MessageSysFlag.COMPRESSED | MessageSysFlag.BORNHOST_V6 | MessageSysFlag.STOREHOST_V6), p);
+  p = b.writeBigInt64BE(BigInt(m.bornTimestamp), p); p += ipPort(m.bornHost).copy(b, p);
+  p = b.writeBigInt64BE(BigInt(m.storeTimestamp), p); p += ipPort(m.storeHost).copy(b, p);
+  p = b.writeInt32BE(m.reconsumeTimes, p); p = b.writeBigInt64BE(BigInt(m.preparedTransactionOffset), p);
+  p = b.writeInt32BE(m.body.length, p); p += m.body.copy(b, p);
+  p = b.writeUInt8(topic.length, p); p += topic.copy(b, p);
+  p = b.writeInt16BE(props.length, p); props.copy(b, p);
+  return b;
+}
+
+export function bodyBuffer(body: Buffer | string): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}

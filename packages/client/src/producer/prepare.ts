@@ -1,0 +1,77 @@
+// Turns a user Message into what goes on the wire: validated topic, body bytes (compressed when
+// large), and the properties map (TAGS, KEYS, DELAY, WAIT, UNIQ_KEY and user keys).
+import { deflateSync } from 'node:zlib';
+import type { Message } from '../message.js';
+import { bodyBuffer, uniqueIds } from '../message.js';
+import { MessageConst, MessageSysFlag, RESERVED_PROPERTY_NAMES } from '../protocol.js';
+import { MQClientError } from '../errors.js';
+
+export interface PreparedMessage {
+  topic: string;
+  body: Buffer;
+  flag: number;
+  sysFlag: number;
+  /** Insertion-ordered; the UNIQ_KEY is set unless `uniqKey: false` was asked for. */
+  properties: Map<string, string>;
+}
+
+const TOPIC_RE = /^[%|a-zA-Z0-9_-]+$/;
+export const TOPIC_MAX_CHARS = 127;
+
+export function validateTopic(topic: string): void {
+  if (!topic) throw new MQClientError('The specified topic is blank');
+  if (topic.length > TOPIC_MAX_CHARS) throw new MQClientError(`The specified topic is longer than topic max length ${TOPIC_MAX_CHARS}`);
+  if (!TOPIC_RE.test(topic)) throw new MQClientError(`The specified topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
+}
+
+export function validateGroup(group: string): void {
+  if (!group) throw new MQClientError('the specified group is blank');
+  if (group.length > 255) throw new MQClientError('the specified group is longer than group max length 255');
+  if (!TOPIC_RE.test(group)) throw new MQClientError(`the specified group[${group}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`);
+}
+
+export interface PrepareOptions {
+  maxMessageSize: number;
+  /** Bodies of at least this many bytes are zlib-compressed; Infinity disables. */
+  compressOverBytes: number;
+  compressLevel: number;
+  uniqKey: boolean;
+}
+
+export function userMessageProperties(msg: Message): Map<string, string> {
+  const props = new Map<string, string>();
+  if (msg.keys !== undefined) {
+    const keys = Array.isArray(msg.keys) ? msg.keys.join(' ') : msg.keys;
+    if (keys) props.set(MessageConst.KEYS, keys);
+  }
+  props.set(MessageConst.WAIT_STORE_MSG_OK, msg.waitStoreMsgOK === false ? 'false' : 'true');
+  if (msg.tags) props.set(MessageConst.TAGS, msg.tags);
+  if (msg.delayTimeLevel !== undefined && msg.delayTimeLevel > 0) props.set(MessageConst.DELAY_TIME_LEVEL, String(msg.delayTimeLevel));
+  for (const [k, v] of Object.entries(msg.properties ?? {})) {
+    if (RESERVED_PROPERTY_NAMES.has(k) && !props.has(k)) {
+      // Reserved names are accepted only when they are spelled through their own field.
+      throw new MQClientError(`The Property<${k}> is used by the system, input another please`);
+    }
+    if (!props.has(k)) props.set(k, String(v));
+  }
+  return props;
+}
+
+export function prepareMessage(msg: Message, opts: PrepareOptions): PreparedMessage {
+  validateTopic(msg.topic);
+  const raw = bodyBuffer(msg.body);
+  if (raw.length === 0) throw new MQClientError('the message body length is zero');
+  if (raw.length > opts.maxMessageSize) throw new MQClientError(`the message body size over max value, MAX: ${opts.maxMessageSize}`);
+  const user = userMessageProperties(msg);
+  const properties = new Map<string, string>();
+  if (user.has(MessageConst.KEYS)) properties.set(MessageConst.KEYS, user.get(MessageConst.KEYS)!);
+  if (opts.uniqKey) properties.set(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqueIds.next());
+  for (const [k, v] of user) properties.set(k, v);
+  let body = raw;
+  let sysFlag = 0;
+  if (raw.length >= opts.compressOverBytes) {
+    body = deflateSync(raw, { level: opts.compressLevel });
+    sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB;
+  }
+  return { topic: msg.topic, body, flag: msg.flag ?? 0, sysFlag, properties };
+}

@@ -1,0 +1,378 @@
+// The producer: `await producer.send(msg)` picks a queue (round robin, avoiding brokers that
+// recently failed or were slow), sends SEND_MESSAGE_V2 and retries on another broker; plus oneway,
+// batch, ordered (selector or sharding key) and request-reply sends.
+import { randomUUID } from 'node:crypto';
+import type { Message, MessageExt, MessageQueue } from '../message.js';
+import { propertiesToString, uniqueIds } from '../message.js';
+import { deflateSync } from 'node:zlib';
+import { MessageConst, MessageSysFlag, MixAll, RequestCode, ResponseCode } from '../protocol.js';
+import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
+import type { ClientOptions, ProducerInner } from '../instance/mq-client-instance.js';
+import { MQClientInstance } from '../instance/mq-client-instance.js';
+import type { SendResult } from '../instance/mq-client-api.js';
+import type { SendMessageRequestHeader } from '../instance/headers.js';
+import type { TopicPublishInfo } from '../instance/route.js';
+import { FaultStrategy } from './fault-strategy.js';
+import type { MessageQueueSelector } from './selectors.js';
+import { selectByShardingKey } from './selectors.js';
+import type { PreparedMessage } from './prepare.js';
+import { prepareMessage, validateGroup } from './prepare.js';
+import { prepareBatch } from './batch.js';
+
+export type { SendResult } from '../instance/mq-client-api.js';
+
+export interface ProducerOptions extends ClientOptions {
+  groupName: string;
+  sendMsgTimeoutMs?: number;
+  /** Extra attempts after a failed send, each on another broker when there is one. Default 2. */
+  retryTimesWhenSendFailed?: number;
+  /** Also retry when the broker stored the message but answered FLUSH_DISK_TIMEOUT etc. */
+  retryAnotherBrokerWhenNotStoreOK?: boolean;
+  /** Bodies of at least this many bytes are zlib-compressed. Default 4096. */
+  compressMsgBodyOverHowmuch?: number;
+  compressLevel?: number;
+  maxMessageSize?: number;
+  /** Template topic for auto-created topics. Default TBW102. */
+  createTopicKey?: string;
+  defaultTopicQueueNums?: number;
+  /** Avoid brokers that recently failed or answered slowly. Default true. */
+  sendLatencyFaultEnable?: boolean;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Ordered send: pick the queue yourself (called with `arg`). */
+  selector?: MessageQueueSelector;
+  arg?: unknown;
+  /** Ordered send: same key -> same queue. */
+  shardingKey?: string;
+  /** Send to exactly this queue. */
+  queue?: MessageQueue;
+}
+
+type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
+
+/** Codes after which the Java client tries again (possibly elsewhere). */
+const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
+  ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
+  ResponseCode.NO_PERMISSION, ResponseCode.NO_BUYER_ID, ResponseCode.NOT_IN_CURRENT_UNIT,
+]);
+
+export class Producer implements ProducerInner {
+  readonly groupName: string;
+  private readonly options: ProducerOptions;
+  private instance: MQClientInstance | null = null;
+  private state: State = 'CREATED';
+  private readonly publishInfo = new Map<string, TopicPublishInfo>();
+  readonly faultStrategy: FaultStrategy;
+  private readonly internal: boolean;
+
+  constructor(options: ProducerOptions, internal?: { instance: MQClientInstance }) {
+    validateGroup(options.groupName);
+    this.groupName = options.groupName;
+    this.options = options;
+    this.faultStrategy = new FaultStrategy(options.sendLatencyFaultEnable ?? true);
+    this.internal = internal !== undefined;
+    if (internal) {
+      this.instance = internal.instance;
+      this.state = 'RUNNING';
+    }
+  }
+
+  private get sendTimeoutMs(): number { return this.options.sendMsgTimeoutMs ?? 3000; }
+  private get maxMessageSize(): number { return this.options.maxMessageSize ?? 4 * 1024 * 1024; }
+
+  get clientId(): string | undefined {
+    return this.instance?.clientId;
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'RUNNING') return;
+    if (this.state === 'SHUTDOWN') throw new MQClientError('The producer service state is SHUTDOWN; create a new Producer');
+    if (this.groupName === MixAll.CLIENT_INNER_PRODUCER_GROUP && !this.internal) {
+      throw new MQClientError(`producer group ${MixAll.CLIENT_INNER_PRODUCER_GROUP} is reserved`);
+    }
+    const inst = MQClientInstance.getOrCreate(this.options);
+    inst.registerProducer(this);
+    this.instance = inst;
+    inst.start();
+    this.state = 'RUNNING';
+    await inst.sendHeartbeatToAllBrokers();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state !== 'RUNNING') { this.state = 'SHUTDOWN'; return; }
+    this.state = 'SHUTDOWN';
+    if (!this.internal) await this.instance?.unregisterProducer(this.groupName);
+  }
+
+  // ---- ProducerInner ---------------------------------------------------------------------------
+
+  publishTopics(): Iterable<string> {
+    return this.publishInfo.keys();
+  }
+
+  updateTopicPublishInfo(topic: string, info: TopicPublishInfo): void {
+    if (this.publishInfo.has(topic)) this.publishInfo.set(topic, info);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------------
+
+  private inst(): MQClientInstance {
+    if (this.state !== 'RUNNING' || !this.instance) throw new MQClientError(`The producer service state not OK, ${this.state}`);
+    return this.instance;
+  }
+
+  /** The topic's writable queues: its own route, else the auto-create template's. */
+  async findTopicPublishInfo(topic: string): Promise<TopicPublishInfo> {
+    const inst = this.inst();
+    let info = this.publishInfo.get(topic);
+    if (!info || info.queues.length === 0) {
+      this.publishInfo.set(topic, info ?? { orderTopic: false, queues: [], route: { queueDatas: [], brokerDatas: [] } });
+      await inst.updateTopicRouteInfoFromNameServer(topic);
+      info = this.publishInfo.get(topic);
+    }
+    if (!info || info.queues.length === 0) {
+      await inst.updateTopicRouteInfoFromNameServer(topic, {
+        topic: this.options.createTopicKey ?? MixAll.DEFAULT_TOPIC, queueNums: this.options.defaultTopicQueueNums ?? MixAll.DEFAULT_TOPIC_QUEUE_NUMS,
+      });
+      info = this.publishInfo.get(topic);
+    }
+    if (!info || info.queues.length === 0) {
+      throw new MQClientError(`No route info of this topic: ${topic}, name servers ${inst.api.nameServerAddressList().join(';')}`);
+    }
+    return info;
+  }
+
+  /** The queues a selector chooses from (fetches the route when unknown). */
+  async fetchPublishMessageQueues(topic: string): Promise<MessageQueue[]> {
+    return [...(await this.findTopicPublishInfo(topic)).queues];
+  }
+
+  private async brokerAddr(mq: MessageQueue): Promise<string> {
+    const inst = this.inst();
+    let addr = inst.findBrokerAddressInPublish(mq.brokerName);
+    if (!addr) {
+      await inst.updateTopicRouteInfoFromNameServer(mq.topic);
+      addr = inst.findBrokerAddressInPublish(mq.brokerName);
+    }
+    if (!addr) throw new MQClientError(`The broker[${mq.brokerName}] not exist`);
+    return addr;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  private prepare(msg: Message): PreparedMessage {
+    return prepareMessage(msg, {
+      maxMessageSize: this.maxMessageSize,
+      compressOverBytes: this.options.compressMsgBodyOverHowmuch ?? 4096,
+      compressLevel: this.options.compressLevel ?? 5,
+      uniqKey: true,
+    });
+  }
+
+  private header(p: { topic: string; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean }, mq: MessageQueue): SendMessageRequestHeader {
+    const props = new Map(p.properties);
+    let reconsumeTimes = 0;
+    let maxReconsumeTimes: number | undefined;
+    let sysFlag = p.sysFlag;
+    if (props.get(MessageConst.TRANSACTION_PREPARED) === 'true') sysFlag |= MessageSysFlag.TRANSACTION_PREPARED;
+    if (p.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
+      // A resend to %RETRY%group carries the counters in the header, not in the properties.
+      const rt = props.get(MessageConst.RECONSUME_TIME);
+      if (rt !== undefined) { reconsumeTimes = Number(rt); props.delete(MessageConst.RECONSUME_TIME); }
+      const mrt = props.get(MessageConst.MAX_RECONSUME_TIMES);
+      if (mrt !== undefined) { maxReconsumeTimes = Number(mrt); props.delete(MessageConst.MAX_RECONSUME_TIMES); }
+    }
+    const h: SendMessageRequestHeader = {
+      producerGroup: this.groupName,
+      topic: p.topic,
+      defaultTopic: this.options.createTopicKey ?? MixAll.DEFAULT_TOPIC,
+      defaultTopicQueueNums: this.options.defaultTopicQueueNums ?? MixAll.DEFAULT_TOPIC_QUEUE_NUMS,
+      queueId: mq.queueId,
+      sysFlag,
+      bornTimestamp: Date.now(),
+      flag: p.flag,
+      properties: propertiesToString(props),
+      reconsumeTimes,
+      unitMode: false,
+      batch: p.batch,
+      brokerName: mq.brokerName,
+    };
+    if (maxReconsumeTimes !== undefined) h.maxReconsumeTimes = maxReconsumeTimes;
+    return h;
+  }
+
+  private requestCode(p: { properties: Map<string, string>; batch: boolean }): number {
+    if (p.batch) return RequestCode.SEND_BATCH_MESSAGE;
+    if (p.properties.get(MessageConst.MESSAGE_TYPE) === MixAll.REPLY_MESSAGE_FLAG) return RequestCode.SEND_REPLY_MESSAGE_V2;
+    return RequestCode.SEND_MESSAGE_V2;
+  }
+
+  /**
+   * The retry loop shared by send and sendBatch: up to 1 + retryTimesWhenSendFailed attempts
+   * within the timeout, each on the next queue, skipping the broker that just failed.
+   */
+  private async sendWithRetries(p: { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string },
+    opts: SendOptions | undefined): Promise<SendResult> {
+    const begin = Date.now();
+    const timeoutMs = opts?.timeoutMs ?? this.sendTimeoutMs;
+    const info = await this.findTopicPublishInfo(p.topic);
+    const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
+    let lastBrokerName: string | undefined;
+    let lastErr: unknown;
+    for (let times = 0; times < timesTotal; times++) {
+      if (opts?.signal?.aborted) throw new MQAbortError('send aborted', { cause: opts.signal.reason });
+      const remaining = timeoutMs - (Date.now() - begin);
+      if (remaining <= 0) break;
+      const current = this.publishInfo.get(p.topic) ?? info;
+      const mq = this.faultStrategy.selectOneMessageQueue(current.queues.length > 0 ? current.queues : info.queues, lastBrokerName);
+      lastBrokerName = mq.brokerName;
+      const start = Date.now();
+      try {
+        const addr = await this.brokerAddr(mq);
+        const r = await this.inst().api.sendMessage(addr, this.header(p, mq), p.body, {
+          timeoutMs: remaining, code: this.requestCode(p), uniqMsgId: p.uniqMsgId, ...(opts?.signal ? { signal: opts.signal } : {}),
+        });
+        this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - start, false);
+        if (r.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && times + 1 < timesTotal) { lastErr = undefined; continue; }
+        return r;
+      } catch (e) {
+        if (e instanceof MQAbortError) throw e;
+        this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - start, true);
+        lastErr = e;
+        if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+        this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), ${times + 1}/${timesTotal}`);
+      }
+    }
+    if (lastErr instanceof Error) {
+      if (Date.now() - begin >= timeoutMs && !(lastErr instanceof MQTimeoutError)) {
+        throw new MQTimeoutError(`sendDefaultImpl call timeout after ${timeoutMs} ms: ${lastErr.message}`, { cause: lastErr });
+      }
+      throw lastErr;
+    }
+    throw new MQTimeoutError(`sendDefaultImpl call timeout after ${timeoutMs} ms`);
+  }
+
+  /** Sends one message and waits for the broker's answer. Throws MQBrokerError / MQTimeoutError. */
+  async send(msg: Message, opts?: SendOptions): Promise<SendResult> {
+    const p = this.prepare(msg);
+    const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
+    if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
+    if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
+      return this.sendToSelectedQueue(msg, { ...p, batch: false, uniqMsgId }, opts);
+    }
+    return this.sendWithRetries({ ...p, batch: false, uniqMsgId }, opts);
+  }
+
+  /** Internal: sends a message whose properties are final already (consumer send-back fallback). */
+  async sendWithProperties(topic: string, rawBody: Buffer, flag: number, properties: Map<string, string>): Promise<SendResult> {
+    let uniqMsgId = properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+    if (!uniqMsgId) { uniqMsgId = uniqueIds.next(); properties.set(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqMsgId); }
+    let body = rawBody;
+    let sysFlag = 0;
+    if (rawBody.length >= (this.options.compressMsgBodyOverHowmuch ?? 4096)) {
+      body = deflateSync(rawBody, { level: this.options.compressLevel ?? 5 });
+      sysFlag = MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB;
+    }
+    return this.sendWithRetries({ topic, body, sysFlag, flag, properties, batch: false, uniqMsgId }, undefined);
+  }
+
+  /** Callback form: the send runs in the background and reports once. */
+  sendAsync(msg: Message, callback: (err: Error | null, result?: SendResult) => void, opts?: SendOptions): void {
+    this.send(msg, opts).then((r) => callback(null, r), (e: Error) => callback(e));
+  }
+
+  /** Ordered sends: one attempt on the chosen queue (retrying elsewhere would break the order). */
+  private async sendToSelectedQueue(msg: Message, p: { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string },
+    opts: SendOptions): Promise<SendResult> {
+    const queues = await this.fetchPublishMessageQueues(p.topic);
+    let mq: MessageQueue;
+    if (opts.queue) mq = opts.queue;
+    else if (opts.selector) mq = opts.selector(queues, msg, opts.arg);
+    else mq = selectByShardingKey(queues, msg, opts.shardingKey);
+    if (!mq) throw new MQClientError('select message queue returned null');
+    const addr = await this.brokerAddr(mq);
+    return this.inst().api.sendMessage(addr, this.header(p, mq), p.body, {
+      timeoutMs: opts.timeoutMs ?? this.sendTimeoutMs, code: this.requestCode(p), uniqMsgId: p.uniqMsgId,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  }
+
+  /** Fire and forget: no reply is awaited and there is no retry. */
+  async sendOneway(msg: Message, opts?: Pick<SendOptions, 'selector' | 'arg' | 'shardingKey' | 'queue'>): Promise<void> {
+    const p = this.prepare(msg);
+    let mq: MessageQueue;
+    if (opts?.queue || opts?.selector || opts?.shardingKey !== undefined) {
+      const queues = await this.fetchPublishMessageQueues(p.topic);
+      mq = opts.queue ?? (opts.selector ? opts.selector(queues, msg, opts.arg) : selectByShardingKey(queues, msg, opts.shardingKey));
+    } else {
+      mq = this.faultStrategy.selectOneMessageQueue((await this.findTopicPublishInfo(p.topic)).queues);
+    }
+    const addr = await this.brokerAddr(mq);
+    await this.inst().api.sendMessageOneway(addr, this.header({ ...p, batch: false }, mq), p.body, this.requestCode({ ...p, batch: false }));
+  }
+
+  /** SEND_BATCH_MESSAGE: messages of one topic stored together, in order, on one queue. */
+  async sendBatch(msgs: Message[], opts?: SendOptions): Promise<SendResult> {
+    const b = prepareBatch(msgs, this.maxMessageSize);
+    const p = { topic: b.topic, body: b.body, sysFlag: 0, flag: 0, properties: b.properties, batch: true, uniqMsgId: b.uniqKeys.join(',') };
+    if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) return this.sendToSelectedQueue(msgs[0]!, p, opts);
+    return this.sendWithRetries(p, opts);
+  }
+
+  /**
+   * Request-reply: sends the message with CORRELATION_ID / REPLY_TO_CLIENT / TTL and waits for
+   * the reply the responder sends (the broker pushes it with PUSH_REPLY_MESSAGE_TO_CLIENT).
+   */
+  async request(msg: Message, timeoutMs = this.sendTimeoutMs, opts?: Omit<SendOptions, 'timeoutMs'>): Promise<MessageExt> {
+    const inst = this.inst();
+    const correlationId = randomUUID();
+    const props = { ...(msg.properties ?? {}) };
+    props[MessageConst.CORRELATION_ID] = correlationId;
+    props[MessageConst.MESSAGE_REPLY_TO_CLIENT] = inst.clientId;
+    props[MessageConst.MESSAGE_TTL] = String(timeoutMs);
+    const begin = Date.now();
+    if (!inst.getTopicRoute(msg.topic)) {
+      await this.findTopicPublishInfo(msg.topic);
+      await inst.sendHeartbeatToAllBrokers();
+    }
+    const reply = inst.registerRequestFuture(correlationId, msg.topic, timeoutMs);
+    reply.catch(() => {});
+    const onAbort = () => inst.cancelRequestFuture(correlationId, new MQAbortError('request aborted', { cause: opts?.signal?.reason }));
+    opts?.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.send({ ...msg, properties: props }, { ...opts, timeoutMs: Math.max(1, timeoutMs - (Date.now() - begin)) });
+    } catch (e) {
+      inst.cancelRequestFuture(correlationId, e as Error);
+      opts?.signal?.removeEventListener('abort', onAbort);
+      throw e;
+    }
+    try {
+      return await reply;
+    } finally {
+      opts?.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/**
+ * Builds the reply to a request message: sent with `producer.send(...)` by the responder, it goes
+ * to `<cluster>_REPLY_TOPIC` as SEND_REPLY_MESSAGE_V2 and the broker pushes it to the requester.
+ */
+export function createReplyMessage(request: MessageExt, body: Buffer | string): Message {
+  const cluster = request.properties[MessageConst.CLUSTER];
+  const correlationId = request.properties[MessageConst.CORRELATION_ID];
+  const replyTo = request.properties[MessageConst.MESSAGE_REPLY_TO_CLIENT];
+  if (!cluster || !correlationId || !replyTo) {
+    throw new MQClientError('create reply message fail, requestMessage error, property[CLUSTER, CORRELATION_ID or REPLY_TO_CLIENT] is null.');
+  }
+  const properties: Record<string, string> = {
+    [MessageConst.CORRELATION_ID]: correlationId,
+    [MessageConst.MESSAGE_REPLY_TO_CLIENT]: replyTo,
+    [MessageConst.MESSAGE_TTL]: request.properties[MessageConst.MESSAGE_TTL] ?? '3000',
+    [MessageConst.MESSAGE_TYPE]: MixAll.REPLY_MESSAGE_FLAG,
+  };
+  return { topic: `${cluster}_${MixAll.REPLY_TOPIC_POSTFIX}`, body, properties };
+}
