@@ -105,7 +105,7 @@ export class Connection implements Channel {
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => opts.logger.debug(`${opts.name}: socket error on ${this.remoteAddress}: ${err.message}`));
+    socket.on('error', (err) => opts.logger.debug(`socket error on ${this.remoteAddress}: ${err.message}`));
     socket.on('close', () => this.onSocketClose());
   }
 

@@ -126,11 +126,19 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** CRC32 as an unsigned number; the stored BODYCRC field is the same bits as an int32 (`crc32(b) | 0`). */
+/** Plain CRC32 (java.util.zip.CRC32) as an unsigned number. */
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
   let c = -1;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ -1) >>> 0;
+}
+
+/**
+ * The BODYCRC a 4.9.8 broker stores: CRC32 of the stored (possibly compressed) body with the sign bit
+ * cleared (UtilAll.crc32 masks with 0x7FFFFFFF), as seen in every captured record.
+ */
+export function messageBodyCrc(buf: Uint8Array, start = 0, end = buf.length): number {
+  return crc32(buf, start, end) & 0x7fffffff;
 }
 
 // ---------------------------------------------------------------- offset message id

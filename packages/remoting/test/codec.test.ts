@@ -1,0 +1,228 @@
+import t from 'tap';
+import {
+  decodeCommand, encodeCommand, encodeCommandToBuffer, FrameDecoder, FrameError, jsonHeaderText,
+} from '../src/codec.js';
+import { RemotingCommand, nextOpaque, SerializeType } from '../src/command.js';
+import { RequestCode, ResponseCode, LanguageCode, LanguageName } from '../src/codes.js';
+import { frameBytes, loadFixtures } from './fixtures.js';
+
+const fixtures = loadFixtures();
+
+function frame(serializeType: number, header: Buffer, body: Buffer = Buffer.alloc(0)): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeInt32BE(4 + header.length + body.length, 0);
+  b.writeUInt32BE((serializeType << 24) | header.length, 4);
+  return Buffer.concat([b, header, body]);
+}
+
+t.test('codes tables', async (t) => {
+  t.equal(RequestCode.SEND_MESSAGE_V2, 310);
+  t.equal(RequestCode.GET_ROUTEINFO_BY_TOPIC, 105);
+  t.equal(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, 40);
+  t.equal(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, 3);
+  t.equal(ResponseCode.NO_MESSAGE, 208);
+  t.equal(LanguageCode.JAVA, 0);
+  t.equal(LanguageCode.GO, 9);
+  t.equal(LanguageCode.NODE_JS, 13);
+  t.equal(LanguageName[13], 'NODE_JS');
+});
+
+t.test('command builders stringify ext values and keep flags', async (t) => {
+  const a = RemotingCommand.request(310, { a: 'g', d: 4, k: false, big: 12345678901234567890n, gone: null, u: undefined });
+  t.same(a.extFields, { a: 'g', d: '4', k: 'false', big: '12345678901234567890' });
+  t.equal(a.isResponse(), false);
+  t.equal(a.markOneway().isOneway(), true);
+  const o1 = nextOpaque();
+  const o2 = nextOpaque();
+  t.equal(o2, o1 + 1);
+  const r = RemotingCommand.response(0, 'ok', null, [Buffer.from('ab'), Buffer.from('cde')]);
+  t.equal(r.isResponse(), true);
+  t.equal(r.extFields, null);
+  t.equal(r.bodyLength(), 5);
+  t.equal(r.bodyBuffer()!.toString(), 'abcde');
+  r.setExt('x', 5);
+  t.equal(r.ext('x'), '5');
+  t.equal(r.ext('toString'), undefined);
+});
+
+t.test('JSON header is written in fastjson order with string ext values', async (t) => {
+  const c = RemotingCommand.response(0, 'FOUND', { suggestWhichBrokerId: 0, nextBeginOffset: 4, maxOffset: 4, minOffset: 0 });
+  c.opaque = 23;
+  t.equal(
+    jsonHeaderText(c),
+    '{"code":0,"extFields":{"suggestWhichBrokerId":"0","nextBeginOffset":"4","maxOffset":"4","minOffset":"0"},"flag":1,"language":"JAVA","opaque":23,"remark":"FOUND","serializeTypeCurrentRPC":"JSON","version":409}',
+  );
+  // a value smuggled in as a number still goes out as a string
+  (c.extFields as Record<string, unknown>).n = 7;
+  t.match(jsonHeaderText(c), /"n":"7"/);
+});
+
+t.test('round trip, JSON and binary headers, body as one or many parts', async (t) => {
+  for (const st of [SerializeType.JSON, SerializeType.ROCKETMQ]) {
+    const c = RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, { a: 'grp', b: 'Tópic', i: 'TAGS\u0001A\u0002KEYS\u0001k', e: 3 });
+    c.serializeType = st;
+    c.remark = 'rémark "quoted"\n';
+    c.body = [Buffer.from('hello '), Buffer.from('world')];
+    const parts = encodeCommand(c);
+    t.equal(parts.length, 3, 'body parts are not concatenated');
+    const d = decodeCommand(Buffer.concat(parts));
+    t.equal(d.serializeType, st);
+    t.equal(d.code, 310);
+    t.equal(d.opaque, c.opaque);
+    t.equal(d.flag, 0);
+    t.equal(d.language, 'JAVA');
+    t.equal(d.version, 409);
+    t.equal(d.remark, c.remark);
+    t.same(d.extFields, c.extFields);
+    t.equal(d.body!.toString(), 'hello world');
+  }
+  const bare = new RemotingCommand(34);
+  bare.serializeType = 1;
+  const d = decodeCommand(encodeCommandToBuffer(bare));
+  t.equal(d.remark, null);
+  t.equal(d.extFields, null);
+  t.equal(d.body, null);
+});
+
+t.test('decode accepts any JSON scalar in extFields, absent/null extFields stay null', async (t) => {
+  const hdr = Buffer.from('{"code":310,"language":"JAVA","opaque":9,"flag":0,"version":121,"extFields":{"queueId":0,"k":false,"g":1795738279544,"s":"x","n":null,"o":{"a":1}}}');
+  const d = decodeCommand(frame(0, hdr, Buffer.from('body')));
+  t.same(d.extFields, { queueId: '0', k: 'false', g: '1795738279544', s: 'x', o: '{"a":1}' });
+  t.equal(d.version, 121);
+  t.equal(d.remark, null);
+  t.equal(d.body!.toString(), 'body');
+  t.equal(decodeCommand(frame(0, Buffer.from('{"code":1,"extFields":null}'))).extFields, null);
+  t.equal(decodeCommand(frame(0, Buffer.from('{"code":1}'))).extFields, null);
+  t.same(decodeCommand(frame(0, Buffer.from('{"code":1,"extFields":{}}'))).extFields, {});
+  const proto = decodeCommand(frame(0, Buffer.from('{"code":1,"extFields":{"__proto__":5}}')));
+  t.equal(Object.getPrototypeOf(proto.extFields), Object.prototype, 'a __proto__ key does not change the prototype');
+  t.equal(proto.ext('__proto__'), '5');
+});
+
+t.test('every fixture frame decodes to its stored header', async (t) => {
+  let frames = 0;
+  for (const fx of fixtures) {
+    for (const f of fx.frames) {
+      frames++;
+      const buf = frameBytes(f);
+      const d = decodeCommand(buf);
+      const where = `${fx.file} ${f.dir} code ${f.code} opaque ${f.opaque}`;
+      if (d.code !== f.code || d.opaque !== f.opaque || d.flag !== f.flag || d.serializeType !== f.serializeType) {
+        t.fail(where);
+        continue;
+      }
+      const h = f.header;
+      const ext = (h.extFields ?? null) as Record<string, unknown> | null;
+      const want = ext === null ? null : Object.fromEntries(Object.entries(ext).map(([k, v]) => [k, String(v)]));
+      if (JSON.stringify(d.extFields) !== JSON.stringify(want)) t.fail(`${where}: extFields`);
+      if ((h.remark ?? null) !== d.remark) t.fail(`${where}: remark`);
+      if (h.language !== d.language || h.version !== d.version) t.fail(`${where}: language/version`);
+      if (d.bodyLength() !== f.bodyLength) t.fail(`${where}: body length`);
+      if (f.bodyText !== undefined && d.bodyBuffer()!.toString('utf8') !== f.bodyText) t.fail(`${where}: body text`);
+    }
+  }
+  t.ok(frames > 500, `checked ${frames} frames`);
+});
+
+t.test('re-encoding decoded fixture frames gives the captured bytes', async (t) => {
+  let n = 0;
+  for (const fx of fixtures) {
+    for (const f of fx.frames) {
+      const buf = frameBytes(f);
+      const again = encodeCommandToBuffer(decodeCommand(buf));
+      if (!again.equals(buf)) t.fail(`${fx.file} ${f.dir} code ${f.code} opaque ${f.opaque} differs`);
+      n++;
+    }
+  }
+  t.pass(`${n} frames re-encoded byte for byte`);
+});
+
+t.test('responses built from scratch match the real name server and broker bytes', async (t) => {
+  const byFile = (file: string) => fixtures.find((x) => x.file === file)!.frames;
+  // name server 105 reply: no extFields, no remark
+  const route = byFile('nameserver-queries-java.json').find((f) => f.dir === 's2c' && f.requestCode === 105 && f.code === 0)!;
+  const r105 = RemotingCommand.response(0, null, null, Buffer.from(route.bodyText!, 'utf8'));
+  r105.opaque = route.opaque;
+  t.equal(encodeCommandToBuffer(r105).toString('hex'), route.hex, '105 reply');
+  // 105 -> 17 with a remark
+  const missing = byFile('nameserver-queries-java.json').find((f) => f.dir === 's2c' && f.code === 17)!;
+  const r17 = RemotingCommand.response(17, missing.header.remark as string);
+  r17.opaque = missing.opaque;
+  t.equal(encodeCommandToBuffer(r17).toString('hex'), missing.hex, '105 -> 17 reply');
+  // broker 310 reply: ext values as strings in insertion order
+  const send = byFile('send-sync.json').find((f) => f.dir === 's2c' && f.requestCode === 310)!;
+  const e = send.header.extFields as Record<string, string>;
+  const r310 = RemotingCommand.response(0, null, {
+    queueId: Number(e.queueId), TRACE_ON: true, MSG_REGION: 'DefaultRegion', msgId: e.msgId, queueOffset: Number(e.queueOffset),
+  });
+  r310.opaque = send.opaque;
+  t.equal(encodeCommandToBuffer(r310).toString('hex'), send.hex, '310 reply');
+  // binary (ROCKETMQ) 105 reply
+  const bin = byFile('rocketmq-serialize-route.json').find((f) => f.dir === 's2c' && f.requestCode === 105 && f.code === 0)!;
+  const rb = RemotingCommand.response(0, null, null, Buffer.from(bin.bodyText!, 'utf8'));
+  rb.opaque = bin.opaque;
+  rb.serializeType = 1;
+  t.equal(encodeCommandToBuffer(rb).toString('hex'), bin.hex, 'binary 105 reply');
+});
+
+t.test('FrameDecoder splits a stream fed in any chunking', async (t) => {
+  const all = fixtures.flatMap((fx) => fx.frames.map(frameBytes));
+  const stream = Buffer.concat(all);
+  const check = (chunkSizes: () => number, label: string): void => {
+    const dec = new FrameDecoder();
+    const got: RemotingCommand[] = [];
+    for (let off = 0; off < stream.length;) {
+      const n = Math.min(chunkSizes(), stream.length - off);
+      got.push(...dec.push(stream.subarray(off, off + n)));
+      off += n;
+    }
+    t.equal(got.length, all.length, `${label}: all frames`);
+    t.equal(dec.bufferedBytes(), 0, `${label}: nothing left over`);
+    let same = true;
+    for (let i = 0; i < all.length; i++) if (!encodeCommandToBuffer(got[i]!).equals(all[i]!)) same = false;
+    t.ok(same, `${label}: frames intact`);
+  };
+  check(() => stream.length, 'one chunk');
+  check(() => 1, 'byte by byte');
+  check(() => 3, '3-byte chunks');
+  let seed = 7;
+  check(() => 1 + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 700), 'random chunks');
+  // a whole-chunk frame's body is a view into the chunk, not a copy
+  const one = all.find((b) => b.length > 300)!;
+  const cmd = new FrameDecoder().push(one)[0]!;
+  t.equal((cmd.body as Buffer).buffer, one.buffer, 'body shares the read buffer');
+});
+
+t.test('FrameDecoder rejects bad frames with FrameError and stays failed', async (t) => {
+  const cases: Array<[string, Buffer]> = [
+    ['length below 4', Buffer.from([0, 0, 0, 2, 0, 0])],
+    ['negative length', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+    ['length above the limit', Buffer.from([0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0])],
+    ['header beyond frame', frame(0, Buffer.from('{"code":1}')).fill(0xff, 5, 8)],
+    ['garbage JSON', frame(0, Buffer.from('{"code":'))],
+    ['JSON not an object', frame(0, Buffer.from('[1,2]'))],
+    ['no code', frame(0, Buffer.from('{"opaque":1}'))],
+    ['bad code', frame(0, Buffer.from('{"code":"x"}'))],
+    ['unknown serialize type', frame(2, Buffer.from('{"code":1}'))],
+    ['truncated binary header', frame(1, Buffer.from([0, 105, 0, 1, 0x99, 0, 0]))],
+    ['binary remark beyond header', frame(1, Buffer.from('0069000199000000010000000000000fff00000000', 'hex'))],
+    ['binary ext beyond header', frame(1, Buffer.from('006900019900000001000000000000000000000017000574', 'hex'))],
+  ];
+  for (const [label, bytes] of cases) {
+    const dec = new FrameDecoder();
+    t.throws(() => dec.push(bytes), FrameError, label);
+    t.throws(() => dec.push(Buffer.from('00000004', 'hex')), FrameError, `${label}: stays failed`);
+  }
+  // the good frames before a bad one in the same chunk are handed back on the error
+  const good = encodeCommandToBuffer(RemotingCommand.request(34));
+  const dec = new FrameDecoder();
+  try {
+    dec.push(Buffer.concat([good, Buffer.from([0, 0, 0, 1, 9])]));
+    t.fail('should throw');
+  } catch (e) {
+    t.ok(e instanceof FrameError);
+    t.equal((e as FrameError).commands.length, 1);
+  }
+  // the limit is configurable
+  t.throws(() => new FrameDecoder(100).push(encodeCommandToBuffer(RemotingCommand.request(10, null, Buffer.alloc(200)))), FrameError);
+});
