@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PageCache } from './page-cache.js';
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, checkRecord } from './record.js';
 import { preadAll, preallocate } from './fsio.js';
-import type { WriteOp } from './flush-worker.js';
+import type { WriteOp } from './flush-types.js';
 
 export interface LogFile { from: number; path: string; /** end of written bytes once sealed (blank included), else -1 */ sealedAt: number; readFd: number }
 

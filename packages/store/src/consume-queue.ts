@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { offsetFileName } from './commit-log.js';
 import { readInt64, writeInt64 } from './record.js';
-import type { WriteOp } from './flush-worker.js';
+import type { WriteOp } from './flush-types.js';
 import { preadAll } from './fsio.js';
 
 export const CQ_UNIT = 20;

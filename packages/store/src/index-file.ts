@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { javaHashCode, readInt64, writeInt64 } from './record.js';
-import type { WriteOp } from './flush-worker.js';
+import type { WriteOp } from './flush-types.js';
 import { preadAll } from './fsio.js';
 
 export const INDEX_HEADER_SIZE = 40;

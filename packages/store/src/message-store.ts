@@ -13,7 +13,7 @@ import { IndexFile } from './index-file.js';
 import { DispatchRing } from './dispatch-ring.js';
 import { CHECKPOINT_SIZE, fillCheckpoint, readCheckpoint } from './checkpoint.js';
 import type { StoreConfig } from './config.js';
-import type { FlushResult, FlushTask, WriteOp } from './flush-worker.js';
+import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
 import flushInline from './flush-worker.js';
 import { nativeLoaded } from './fsio.js';
 import {
@@ -66,6 +66,20 @@ const silentLogger: Logger = {
 };
 
 let addonLogged = false;
+
+// One FLUSH pool per process, shared by the stores it opens. Idle workers do not keep the process
+// alive. The worker is plain JS (flush-worker.js), so it starts without the TypeScript loader that
+// tests run under: execArgv is cleared.
+let sharedFlushPool: Piscina<FlushTask, FlushResult> | null = null;
+function flushPool(): Piscina<FlushTask, FlushResult> {
+  if (sharedFlushPool === null) {
+    sharedFlushPool = new Piscina<FlushTask, FlushResult>({
+      filename: new URL('./flush-worker.js', import.meta.url).href,
+      minThreads: 1, maxThreads: 2, idleTimeout: 60000, concurrentTasksPerWorker: 1, execArgv: [],
+    });
+  }
+  return sharedFlushPool;
+}
 
 function failed(status: PutStatus, error?: string): PutResult {
   return { status, wroteOffset: -1, wroteBytes: 0, queueOffset: -1, msgId: '', storeTimestamp: 0, msgNum: 0, error };
@@ -154,6 +168,9 @@ export class MessageStore {
     const files = this.commitLog.files;
     let start = files.length > 0 ? files[Math.max(0, files.length - 3)].from : 0;
     if (cp?.ext) start = Math.min(cp.ext.logicPhyOffset, cp.ext.flushedPhyOffset);
+    if (!fs.existsSync(path.join(this.root, 'consumequeue')) && files.length > 0) start = files[0].from;
+    // After a crash, verify the whole file the checkpoint points into, as Apache does.
+    if (abnormal && files.length > 0) start = Math.max(files[0].from, start - ((start - files[0].from) % cfg.mappedFileSizeCommitLog));
     if (files.length > 0) start = Math.max(start, files[0].from);
     this.log.info(`recovering from commit log offset ${start} (${abnormal ? 'after a crash' : 'after a clean stop'})`);
     let records = 0;
@@ -248,11 +265,7 @@ export class MessageStore {
   // ---------------------------------------------------------------- lifecycle
 
   private start(): void {
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    this.pool = new Piscina<FlushTask, FlushResult>({
-      filename: new URL('./flush-worker' + ext, import.meta.url).href,
-      minThreads: 1, maxThreads: 2, idleTimeout: 60000, concurrentTasksPerWorker: 1,
-    });
+    this.pool = flushPool();
     const t = (ms: number, fn: () => void) => { const h = setInterval(fn, ms); h.unref(); this.timers.push(h); };
     if (this.config.flushDiskType === 'ASYNC_FLUSH') {
       t(Math.max(1, this.config.flushIntervalCommitLog), () => { this.syncRequested = true; this.scheduleFlush(); });
@@ -277,7 +290,6 @@ export class MessageStore {
     if (this.cqFlushInFlight) await this.cqFlushInFlight;
     if (this.writable || this.dispatchedPos > 0) await this.flushLogic();
     this.failWaiters('SERVICE_NOT_AVAILABLE', 'store shut down');
-    if (this.pool) await this.pool.destroy();
     this.pool = null;
     this.commitLog.close();
     for (const f of this.indexFiles) f.close();

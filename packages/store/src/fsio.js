@@ -1,0 +1,59 @@
+// @ts-check
+// File calls the store needs beyond node:fs: the N-API addon when it loads, else node:fs equivalents.
+// Both sides throw errors carrying `code` (EIO, ENOSPC, ...). Plain JS (checked by tsc) so the worker
+// threads load it without a TypeScript loader, from src/ under tap and from dist/ alike.
+import * as fs from 'node:fs';
+import { native } from '@rmq/native';
+
+export const nativeLoaded = native !== null;
+
+/** @param {number} fd */
+export function fdatasync(fd) {
+  if (native) native.fdatasync(fd); else fs.fdatasyncSync(fd);
+}
+
+/**
+ * Reserves the whole file so later writes cannot hit ENOSPC halfway; a sparse extend without the addon.
+ * @param {number} fd @param {number} length
+ */
+export function preallocate(fd, length) {
+  if (native) native.fallocate(fd, 0, length);
+  else fs.ftruncateSync(fd, length);
+}
+
+/**
+ * Page-cache advice; no-op without the addon. 4 = DONTNEED, 2 = SEQUENTIAL.
+ * @param {number} fd @param {number} offset @param {number} length @param {number} advice
+ */
+export function fadvise(fd, offset, length, advice) {
+  if (!native) return;
+  try { native.fadvise(fd, offset, length, advice); } catch { /* advisory only */ }
+}
+
+/**
+ * Writes all of data[offset, offset+length) at position (SharedArrayBuffer views included).
+ * @param {number} fd @param {Uint8Array} data @param {number} offset @param {number} length @param {number} position
+ */
+export function pwriteAll(fd, data, offset, length, position) {
+  if (native) { native.pwrite(fd, data, offset, length, position); return; }
+  let done = 0;
+  while (done < length) {
+    const n = fs.writeSync(fd, data, offset + done, length - done, position + done);
+    if (n <= 0) throw Object.assign(new Error('EIO: short write'), { code: 'EIO' });
+    done += n;
+  }
+}
+
+/**
+ * Reads up to length bytes (fewer only at end of file); returns the count.
+ * @param {number} fd @param {Uint8Array} data @param {number} offset @param {number} length @param {number} position
+ */
+export function preadAll(fd, data, offset, length, position) {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, data, offset + done, length - done, position + done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}

@@ -1,0 +1,130 @@
+// Restart recovery: after a clean stop everything comes back; after a crash a torn or corrupt tail is
+// cut off, missing ConsumeQueue entries are rebuilt, and appends continue where the valid log ends.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeRecord, type MessageStore } from '../src/index.js';
+import { msg, openStore, tmpDir, waitFor } from './helpers.js';
+
+async function fill(store: MessageStore, n: number): Promise<void> {
+  const ps = [];
+  for (let i = 0; i < n; i++) ps.push(store.putMessage(msg(`T${i % 3}`, i % 2, `body-${i}-${'x'.repeat(i % 50)}`, { KEYS: `k${i}`, TAGS: `tag${i % 4}` })));
+  for (const r of await Promise.all(ps)) if (r.status !== 'PUT_OK') throw new Error(r.status);
+  await waitFor(() => store.dispatchBehindBytes() === 0);
+}
+
+function bodies(store: MessageStore, topic: string, q: number): string[] {
+  const out: string[] = [];
+  let off = store.getMinOffsetInQueue(topic, q);
+  for (;;) {
+    const g = store.getMessage('g', topic, q, off, 32, 1 << 20);
+    if (g.status !== 'FOUND') break;
+    for (const b of g.buffers) out.push(decodeRecord(b).body.toString());
+    off = g.nextBeginOffset;
+  }
+  return out;
+}
+
+function expected(n: number, topic: string, q: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) if (`T${i % 3}` === topic && i % 2 === q) out.push(`body-${i}-${'x'.repeat(i % 50)}`);
+  return out;
+}
+
+t.test('clean stop and reopen', async (t) => {
+  const root = tmpDir('clean');
+  let store = await openStore(root);
+  await fill(store, 300);
+  const maxPhy = store.getMaxPhyOffset();
+  await store.shutdown();
+  t.notOk(fs.existsSync(path.join(root, 'abort')), 'no abort file after a clean stop');
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  t.equal(store.getMaxPhyOffset(), maxPhy);
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) {
+    t.same(bodies(store, topic, q), expected(300, topic, q), `${topic}/${q}`);
+  }
+  t.equal(decodeRecord(store.queryMessage('T1', 'k7', 5, 0, Date.now()).buffers[0]).body.toString(), `body-7-${'x'.repeat(7)}`);
+  const r = await store.putMessage(msg('T0', 0, 'after'));
+  t.equal(r.queueOffset, expected(300, 'T0', 0).length);
+  t.equal(r.wroteOffset >= maxPhy, true);
+});
+
+t.test('torn tail is truncated and overwritten', async (t) => {
+  const root = tmpDir('torn');
+  let store = await openStore(root);
+  await fill(store, 40);
+  const end = store.getMaxPhyOffset();
+  const last = store.lookMessageByOffset(store.getCommitLogOffsetInQueue('T0', 1, store.getMaxOffsetInQueue('T0', 1) - 1))!;
+  const lastCopy = Buffer.from(last);
+  await store.shutdown();
+  // a crash in the middle of writing the next record: half of it reached the disk
+  const file = path.join(root, 'commitlog', '00000000000000000000');
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, lastCopy.subarray(0, 60), 0, 60, end);
+  fs.closeSync(fd);
+  fs.writeFileSync(path.join(root, 'abort'), '');
+  store = await openStore(root);
+  t.equal(store.getMaxPhyOffset(), end, 'log ends before the torn record');
+  const tail = Buffer.alloc(60);
+  const rfd = fs.openSync(file, 'r');
+  fs.readSync(rfd, tail, 0, 60, end);
+  fs.closeSync(rfd);
+  t.ok(tail.every((b) => b === 0), 'torn bytes zeroed');
+  const r = await store.putMessage(msg('T0', 0, 'next'));
+  t.equal(r.wroteOffset, end);
+  await store.shutdown();
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  t.same(bodies(store, 'T0', 0), [...expected(40, 'T0', 0), 'next']);
+});
+
+t.test('a record with a bad CRC ends the log; its queue entry is dropped', async (t) => {
+  const root = tmpDir('crc');
+  let store = await openStore(root);
+  await fill(store, 30);
+  const q = 29 % 2, topic = `T${29 % 3}`;
+  const maxBefore = store.getMaxOffsetInQueue(topic, q);
+  const phy = store.getCommitLogOffsetInQueue(topic, q, maxBefore - 1);
+  await store.shutdown();
+  const file = path.join(root, 'commitlog', '00000000000000000000');
+  const fd = fs.openSync(file, 'r+');
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, phy + 91);
+  b[0] ^= 0xff;
+  fs.writeSync(fd, b, 0, 1, phy + 91); // first body byte
+  fs.closeSync(fd);
+  fs.writeFileSync(path.join(root, 'abort'), '');
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  t.equal(store.getMaxPhyOffset(), phy);
+  t.equal(store.getMaxOffsetInQueue(topic, q), maxBefore - 1);
+  t.same(bodies(store, topic, q), expected(29, topic, q));
+});
+
+t.test('missing consume queues and checkpoint are rebuilt from the commit log', async (t) => {
+  const root = tmpDir('rebuild');
+  let store = await openStore(root);
+  await fill(store, 120);
+  await store.shutdown();
+  fs.rmSync(path.join(root, 'consumequeue'), { recursive: true });
+  fs.rmSync(path.join(root, 'index'), { recursive: true });
+  fs.rmSync(path.join(root, 'checkpoint'));
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) t.same(bodies(store, topic, q), expected(120, topic, q), `${topic}/${q}`);
+  t.equal(store.queryMessage('T2', 'k5', 5, 0, Date.now()).buffers.length, 1);
+});
+
+t.test('recovery across several commit log files', async (t) => {
+  const root = tmpDir('multi');
+  let store = await openStore(root);
+  await fill(store, 1500);
+  t.ok(Number(store.runtimeInfo().commitLogFiles) >= 3);
+  await store.shutdown();
+  fs.writeFileSync(path.join(root, 'abort'), '');
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) t.same(bodies(store, topic, q), expected(1500, topic, q), `${topic}/${q}`);
+  await waitFor(() => store.isWritable());
+});
