@@ -1,6 +1,7 @@
 // Admin HTTP server: endpoints, Prometheus text, and the /ws stats stream (raw RFC 6455 client).
 import t from 'tap';
 import http from 'node:http';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
@@ -170,4 +171,36 @@ t.test('a port in use is an error', { skip: !uwsNativeAvailable() }, async (t) =
   const srv = await startAdminHttp(ctx, 0);
   t.teardown(() => srv.close());
   await t.rejects(startAdminHttp(ctx, srv.port), /cannot listen/);
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+t.test('close() frees the port and drops keep-alive connections', { skip: !uwsNativeAvailable() }, async (t) => {
+  // A fixed port, as in production: uWS sets SO_REUSEADDR only then, which lets the port be bound
+  // again while the closed connections sit in TIME_WAIT.
+  const srv = await startAdminHttp(ctx, await freePort());
+  const agent = new http.Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+  const socketClosed = new Promise<void>((resolve) => {
+    http.get({ host: '127.0.0.1', port: srv.port, path: '/api/groups', agent }, (res) => {
+      res.resume();
+      res.socket.on('close', () => resolve());
+      res.on('end', () => srv.close());
+    });
+  });
+  // A ref'd timer keeps the loop running (the agent unrefs idle sockets) and bounds the wait.
+  let guard: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => { guard = setTimeout(() => resolve(true), 3000); });
+  const late = await Promise.race([socketClosed.then(() => false), timedOut]);
+  clearTimeout(guard);
+  t.notOk(late, 'the server closed the idle keep-alive connection');
+  const again = await startAdminHttp(ctx, srv.port);
+  t.equal(again.port, srv.port, 'port reusable at once');
+  again.close();
 });

@@ -147,9 +147,13 @@ export function startAdminHttp(ctx: AdminHttpContext, port: number, opts: AdminH
           if (closed) return;
           closed = true;
           clearInterval(timer);
-          uWS.us_listen_socket_close(listenSocket);
           for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
           sockets.clear();
+          // App.close() also drops idle keep-alive connections (a scraper's), which would otherwise
+          // keep the process alive until uWS's idle timeout; older builds only close the listener.
+          uWS.us_listen_socket_close(listenSocket);
+          const closeApp = (app as unknown as { close?: () => void }).close;
+          if (typeof closeApp === 'function') closeApp.call(app);
         },
       });
     });
