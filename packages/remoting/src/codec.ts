@@ -129,9 +129,9 @@ export function encodeCommandToBuffer(cmd: RemotingCommand): Buffer {
 
 function intField(v: unknown, dflt: number, name: string): number {
   if (v === undefined || v === null) return dflt;
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^-?\d{1,10}$/.test(v)) return Number(v);
-  throw new FrameError(`header field ${name} is not an integer`);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d{1,10}$/.test(v) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) return n;
+  throw new FrameError(`header field ${name} is not an int32`);
 }
 
 function languageField(v: unknown): string {
