@@ -333,6 +333,13 @@ t.test('306, 315, 307, 309', async (t) => {
   const stats = await call(request(315, { statsName: 'TOPIC_PUT_NUMS', statsKey: 'T' }));
   t.equal(stats.code, 1);
   t.equal(stats.remark, 'The stats <TOPIC_PUT_NUMS> <T> not exist');
+  ctx.stats.putMessages += 7;
+  const put = await call(request(315, { statsName: 'BROKER_PUT_NUMS', statsKey: 'DefaultCluster' }));
+  t.equal(put.code, 0);
+  const text = put.bodyBuffer()!.toString();
+  t.match(text, /^\{"statsDay":\{"avgpt":0\.0,"sum":7,"tps":[0-9.eE-]+\},"statsHour":\{/);
+  t.same(Object.keys(parseFastJson(text)), ['statsDay', 'statsHour', 'statsMinute']);
+  t.equal(parseFastJson(text).statsMinute.sum, 7);
 
   const offline = await call(request(307, { consumerGroup: 'G', clientId: 'c1', jstackEnable: false }));
   t.equal(offline.remark, 'The Consumer <G> <c1> not online');

@@ -226,9 +226,16 @@ const getBrokerConfig: Handler = (ctx) => {
 
 // ---------------------------------------------------------------- 28: runtime info
 
-/** Samples put/get totals once a second for the TPS figures and the day counters of runtime info. */
+type Sample = { t: number; put: number; get: number };
+
+/**
+ * Samples put/get totals once a second (last 10 minutes) and once a minute (last day): the TPS
+ * figures and day counters of runtime info, and the minute/hour/day items of VIEW_BROKER_STATS_DATA.
+ */
 class RuntimeSampler {
-  private readonly samples: Array<{ t: number; put: number; get: number }> = [];
+  private readonly seconds: Sample[] = [];
+  private readonly minutes: Sample[] = [];
+  private ticks = 0;
   private day = new Date().toDateString();
   putTodayMorning = 0;
   getTodayMorning = 0;
@@ -246,33 +253,45 @@ class RuntimeSampler {
     clearInterval(this.timer);
   }
 
+  private now(): Sample {
+    return { t: Date.now(), put: this.ctx.stats.putMessages, get: this.ctx.stats.getMessages };
+  }
+
   sample(): void {
-    const now = Date.now();
-    const s = this.ctx.stats;
-    const today = new Date(now).toDateString();
+    const x = this.now();
+    const today = new Date(x.t).toDateString();
     if (today !== this.day) {
       this.day = today;
       this.putYesterdayMorning = this.putTodayMorning;
       this.getYesterdayMorning = this.getTodayMorning;
-      this.putTodayMorning = s.putMessages;
-      this.getTodayMorning = s.getMessages;
+      this.putTodayMorning = x.put;
+      this.getTodayMorning = x.get;
     }
-    this.samples.push({ t: now, put: s.putMessages, get: s.getMessages });
-    if (this.samples.length > 601) this.samples.shift();
+    this.seconds.push(x);
+    if (this.seconds.length > 601) this.seconds.shift();
+    if (this.ticks++ % 60 === 0) {
+      this.minutes.push(x);
+      if (this.minutes.length > 1441) this.minutes.shift();
+    }
   }
 
-  /** Messages per second over the last `windowMs` (as far back as samples go). */
-  tps(which: 'put' | 'get', windowMs: number): number {
-    const s = this.ctx.stats;
-    const now = Date.now();
-    const current = which === 'put' ? s.putMessages : s.getMessages;
-    let base = this.samples[0];
-    for (const x of this.samples) {
-      if (now - x.t <= windowMs) break;
+  /** Messages counted in the last `windowMs` (as far back as samples go) and the span measured. */
+  window(which: 'put' | 'get', windowMs: number): { sum: number; ms: number } {
+    const ring = windowMs <= 600_000 ? this.seconds : this.minutes;
+    const cur = this.now();
+    let base = ring[0];
+    for (const x of ring) {
+      if (cur.t - x.t <= windowMs) break;
       base = x;
     }
-    if (!base || now - base.t <= 0) return 0;
-    return ((current - base[which]) * 1000) / (now - base.t);
+    if (!base || cur.t - base.t <= 0) return { sum: 0, ms: 0 };
+    return { sum: cur[which] - base[which], ms: cur.t - base.t };
+  }
+
+  /** Messages per second over the last `windowMs`. */
+  tps(which: 'put' | 'get', windowMs: number): number {
+    const w = this.window(which, windowMs);
+    return w.ms > 0 ? (w.sum * 1000) / w.ms : 0;
   }
 }
 const samplers = new WeakMap<BrokerContext, RuntimeSampler>();
@@ -575,11 +594,26 @@ const cleanExpiredConsumeQueue: Handler = (ctx) => {
   return ok();
 };
 
-const viewBrokerStatsData: Handler = (_ctx, req) => {
-  // This broker keeps totals, not Apache's per-minute/hour/day stats items.
-  const name = optStr(req.extFields, 'statsName') ?? '';
-  const key = optStr(req.extFields, 'statsKey') ?? '';
-  return fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
+/** Broker-wide counters this broker keeps (per topic and per group it keeps none). */
+const BROKER_STATS: Record<string, 'put' | 'get'> = { BROKER_PUT_NUMS: 'put', BROKER_GET_NUMS: 'get' };
+
+function statsItemJson(sampler: RuntimeSampler, which: 'put' | 'get', windowMs: number): string {
+  const w = sampler.window(which, windowMs);
+  const tps = w.ms > 0 ? (w.sum * 1000) / w.ms : 0;
+  return `{"avgpt":0.0,"sum":${w.sum},"tps":${javaDouble(tps)}}`;
+}
+
+const viewBrokerStatsData: Handler = (ctx, req) => {
+  const name = reqStr(req.extFields, 'statsName');
+  const key = reqStr(req.extFields, 'statsKey');
+  const which = BROKER_STATS[name];
+  const sampler = samplers.get(ctx);
+  if (!which || key !== ctx.config.brokerClusterName || !sampler) {
+    return fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
+  }
+  const text = `{"statsDay":${statsItemJson(sampler, which, 86_400_000)},"statsHour":${statsItemJson(sampler, which, 3_600_000)},`
+    + `"statsMinute":${statsItemJson(sampler, which, 60_000)}}`;
+  return ok(Buffer.from(text, 'utf8'));
 };
 
 // ---------------------------------------------------------------- 307, 309: forwarded to a consumer
