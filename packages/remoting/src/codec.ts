@@ -1,6 +1,6 @@
 // Frame codec: RemotingCommand <-> `int32 length | byte serializeType | uint24 headerLength | header | body`.
 // The decoder splits frames straight out of each socket chunk (bodies are views into it); only a frame
-// that spans chunks is copied, once, into a buffer of its announced size. Bad input throws FrameError.
+// that spans chunks is copied, once, when it is complete. Bad input throws FrameError.
 import { LanguageCode, LanguageName } from './codes.js';
 import { RemotingCommand, type SerializeTypeValue } from './command.js';
 
@@ -242,14 +242,18 @@ export function decodeCommand(frame: Buffer): RemotingCommand {
   return decodeFrame(frame, 4, frame.length);
 }
 
+/**
+ * Splits a byte stream into commands. Chunks are kept, not copied: bodies of frames that lie inside one
+ * chunk are views into it, so a caller must not reuse a chunk's memory after pushing it (socket chunks
+ * are fresh). A frame spanning chunks is joined with one concat when its last byte arrives, so memory
+ * held for a partial frame is what was received, never what a peer merely announced.
+ */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
-  // A length field split across chunks waits here.
-  private readonly lenBytes = Buffer.alloc(4);
-  private lenFill = 0;
-  // A frame split across chunks is assembled here, allocated at its announced size.
-  private partial: Buffer | null = null;
-  private partialFill = 0;
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Size of the pending frame with its length field; 0 while fewer than 4 bytes are in. */
+  private frameBytes = 0;
   private failed: FrameError | null = null;
 
   constructor(maxFrameBytes: number = MAX_FRAME_BYTES_DEFAULT) {
@@ -258,7 +262,7 @@ export class FrameDecoder {
 
   /** Bytes held for an incomplete frame. */
   bufferedBytes(): number {
-    return this.lenFill + this.partialFill;
+    return this.partsBytes;
   }
 
   private frameLength(len: number): number {
@@ -277,53 +281,60 @@ export class FrameDecoder {
       const err = e instanceof FrameError ? e : new FrameError(`frame decode failed: ${(e as Error).message}`);
       err.commands = out;
       this.failed = err;
+      this.parts = [];
+      this.partsBytes = 0;
       throw err;
     }
     return out;
   }
 
+  /** The 4-byte length of the pending frame, read across the held parts and the new chunk. */
+  private pendingLength(chunk: Buffer): number {
+    const b = Buffer.allocUnsafe(4);
+    let filled = 0;
+    for (const part of this.parts) filled += part.copy(b, filled, 0, Math.min(part.length, 4 - filled));
+    if (filled < 4) chunk.copy(b, filled, 0, 4 - filled);
+    return b.readInt32BE(0);
+  }
+
   private pushInto(chunk: Buffer, out: RemotingCommand[]): void {
     const n = chunk.length;
     let off = 0;
-    if (this.lenFill > 0) {
-      const take = Math.min(4 - this.lenFill, n);
-      chunk.copy(this.lenBytes, this.lenFill, 0, take);
-      this.lenFill += take;
-      off = take;
-      if (this.lenFill < 4) return;
-      const len = this.frameLength(this.lenBytes.readInt32BE(0));
-      this.partial = Buffer.allocUnsafe(4 + len);
-      this.lenBytes.copy(this.partial, 0);
-      this.partialFill = 4;
-      this.lenFill = 0;
-    }
-    if (this.partial !== null) {
-      const frame = this.partial;
-      const take = Math.min(frame.length - this.partialFill, n - off);
-      chunk.copy(frame, this.partialFill, off, off + take);
-      this.partialFill += take;
-      off += take;
-      if (this.partialFill < frame.length) return;
-      this.partial = null;
-      this.partialFill = 0;
+    if (this.partsBytes > 0) {
+      if (this.frameBytes === 0) {
+        if (this.partsBytes + n < 4) {
+          this.parts.push(chunk);
+          this.partsBytes += n;
+          return;
+        }
+        this.frameBytes = 4 + this.frameLength(this.pendingLength(chunk));
+      }
+      const missing = this.frameBytes - this.partsBytes;
+      if (n < missing) {
+        this.parts.push(chunk);
+        this.partsBytes += n;
+        return;
+      }
+      this.parts.push(missing === n ? chunk : chunk.subarray(0, missing));
+      const frame = Buffer.concat(this.parts, this.frameBytes);
+      this.parts = [];
+      this.partsBytes = 0;
+      this.frameBytes = 0;
+      off = missing;
       out.push(decodeFrame(frame, 4, frame.length));
     }
     while (n - off >= 4) {
       const len = this.frameLength(chunk.readInt32BE(off));
-      if (n - off - 4 >= len) {
-        out.push(decodeFrame(chunk, off + 4, off + 4 + len));
-        off += 4 + len;
-      } else {
-        const frame = Buffer.allocUnsafe(4 + len);
-        chunk.copy(frame, 0, off, n);
-        this.partial = frame;
-        this.partialFill = n - off;
-        return;
+      if (n - off - 4 < len) {
+        this.frameBytes = 4 + len;
+        break;
       }
+      out.push(decodeFrame(chunk, off + 4, off + 4 + len));
+      off += 4 + len;
     }
     if (off < n) {
-      chunk.copy(this.lenBytes, 0, off, n);
-      this.lenFill = n - off;
+      this.parts.push(off === 0 ? chunk : chunk.subarray(off));
+      this.partsBytes = n - off;
     }
   }
 }

@@ -193,6 +193,17 @@ t.test('FrameDecoder splits a stream fed in any chunking', async (t) => {
   t.equal((cmd.body as Buffer).buffer, one.buffer, 'body shares the read buffer');
 });
 
+t.test('a partial frame holds only the bytes received, not the size announced', async (t) => {
+  const dec = new FrameDecoder();
+  const big = Buffer.alloc(12);
+  big.writeInt32BE(15 * 1024 * 1024, 0);
+  big.writeUInt32BE(4, 4);
+  t.same(dec.push(big), []);
+  t.equal(dec.bufferedBytes(), 12);
+  t.same(dec.push(Buffer.alloc(100)), []);
+  t.equal(dec.bufferedBytes(), 112);
+});
+
 t.test('FrameDecoder rejects bad frames with FrameError and stays failed', async (t) => {
   const cases: Array<[string, Buffer]> = [
     ['length below 4', Buffer.from([0, 0, 0, 2, 0, 0])],
