@@ -10,12 +10,11 @@ import {
 
 const RECORD = exchange('admin-query-msg-by-id.json', 33).res.bodyBuffer()!;
 
-function setup(t: Parameters<Parameters<typeof tap.test>[1]>[0], over = {}): { ctx: TestContext; call: ReturnType<typeof processors> } {
+function setup(t: { teardown(fn: () => void): void }, over = {}): { ctx: TestContext; call: ReturnType<typeof processors> } {
   const ctx = makeContext(tempDir(t), over);
   t.teardown(() => unregister(ctx));
   return { ctx, call: processors(register, ctx) };
 }
-const tap = t;
 
 /** FixtureTopic with 4 queues holding 4, 5, 1, 0 messages (as when the fixtures were taken). */
 function fixtureTopic(ctx: TestContext): void {
