@@ -281,6 +281,13 @@ t.test('222 INVOKE_BROKER_TO_RESET_OFFSET', async (t) => {
   t.match(notice.extFields, { topic: 'FixtureTopic', group: 'G', timestamp: '0' });
   t.same(bodyJson(notice), bodyJson(r));
 
+  // From the C++ admin: the notice carries the list form.
+  const fromCpp = reset(0);
+  fromCpp.language = 'CPP';
+  r = await call(fromCpp);
+  t.equal(r.code, 0);
+  t.same(bodyJson(ch.oneway[1]!).offsetTable[1], { brokerName: 'broker-a', offset: 0, queueId: 1, topic: 'FixtureTopic' });
+
   // Not forced: only moves offsets backwards.
   ctx.consumerOffsetManager.commitOffset('G', 'FixtureTopic', 1, 2);
   r = await call(reset(-1, false));

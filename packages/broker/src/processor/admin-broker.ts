@@ -566,9 +566,13 @@ const invokeBrokerToResetOffset: Handler = (ctx, req) => {
   }
   // Commit here too, so the offsets hold even if a client misses the notice.
   for (const [q, off] of offsets) ctx.consumerOffsetManager.commitOffset(group, topic, q, off);
+  // A request from the C++ admin makes the notice use the list form C++ clients read.
+  const noticeBody = req.language !== 'CPP' ? body : json({
+    offsetTable: offsets.map(([q, offset]) => ({ brokerName: ctx.config.brokerName, offset, queueId: q, topic })),
+  });
   for (const info of g.channels.values()) {
     const notice = RemotingCommand.request(RequestCode.RESET_CONSUMER_CLIENT_OFFSET,
-      { topic, group, timestamp, isForce: false }, body);
+      { topic, group, timestamp, isForce: false }, noticeBody);
     notice.markOneway();
     try {
       info.channel.invokeOneway(notice);
