@@ -812,6 +812,7 @@ export class MessageStore {
         cq.destroy();
       }
       this.topics.delete(name);
+      fs.rmSync(path.join(this.root, 'consumequeue', name), { recursive: true, force: true });
     }
   }
 

@@ -41,3 +41,11 @@ export async function waitFor(cond: () => boolean, ms = 30000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** Waits until everything appended is on disk and dispatched. */
+export async function settle(store: { runtimeInfo(): Record<string, string>; dispatchBehindBytes(): number }): Promise<void> {
+  await waitFor(() => {
+    const i = store.runtimeInfo();
+    return i.commitLogFlushedOffset === i.commitLogMaxOffset && store.dispatchBehindBytes() === 0;
+  });
+}
