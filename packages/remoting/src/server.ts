@@ -16,6 +16,8 @@ export interface RemotingServerOptions {
   maxPendingWriteBytes?: number;
   /** Default 10000. */
   maxConnections?: number;
+  /** Close a connection silent for this long (Java's serverChannelMaxIdleTimeSeconds, 120 s); 0 = never. */
+  idleTimeoutMs?: number;
   logger?: Logger;
   name?: string;
 }
@@ -99,6 +101,13 @@ export class RemotingServer extends EventEmitter {
         this.emit('close', c);
       },
     });
+    const idleMs = this.opts.idleTimeoutMs ?? 120_000;
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs, () => {
+        this.logger.info(`closing connection ${conn.remoteAddress}: idle for ${idleMs} ms`);
+        conn.close();
+      });
+    }
     this.conns.add(conn);
     this.logger.debug(`connection from ${conn.remoteAddress}`);
     this.emit('connect', conn);

@@ -278,3 +278,37 @@ t.test('decoded fixtures replayed to a server get answers with matching opaques'
   t.equal(decodeCommand(encodeCommandToBuffer(got[0]!)).opaque, got[0]!.opaque);
   await server.close();
 });
+
+t.test('idle connections are closed by the server', async (t) => {
+  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger, idleTimeoutMs: 100 });
+  server.registerProcessor(34, () => RemotingCommand.response(0));
+  const port = await server.listen();
+  const client = new RemotingClient({ logger });
+  const addr = `127.0.0.1:${port}`;
+  await client.invoke(addr, RemotingCommand.request(34), 2000);
+  const closed = new Promise<string>((r) => client.once('close', r));
+  t.equal(await closed, addr);
+  t.ok(logLines.some((l) => /idle for 100 ms/.test(l)));
+  t.equal((await client.invoke(addr, RemotingCommand.request(34), 2000)).code, 0, 'reconnects');
+  await client.close();
+  await server.close();
+});
+
+t.test('logger levels', async (t) => {
+  const lines: string[] = [];
+  const warnOnly = createLogger('x', { level: 'warn', sink: (l) => lines.push(l) });
+  warnOnly.debug('d');
+  warnOnly.info('i');
+  warnOnly.warn('w %d', 5);
+  warnOnly.error('e');
+  t.equal(lines.length, 2);
+  t.match(lines[0]!, /WARN \[x\] w 5$/);
+  const saved = process.env.MQ_LOG_LEVEL;
+  process.env.MQ_LOG_LEVEL = 'error';
+  const fromEnv = createLogger('y', { sink: (l) => lines.push(l) });
+  fromEnv.warn('no');
+  fromEnv.error('yes');
+  if (saved === undefined) delete process.env.MQ_LOG_LEVEL;
+  else process.env.MQ_LOG_LEVEL = saved;
+  t.equal(lines.length, 3);
+});
