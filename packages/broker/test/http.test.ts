@@ -2,6 +2,7 @@
 import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
@@ -203,4 +204,26 @@ t.test('close() frees the port and drops keep-alive connections', { skip: !uwsNa
   const again = await startAdminHttp(ctx, srv.port);
   t.equal(again.port, srv.port, 'port reusable at once');
   again.close();
+});
+
+// Runs the built module in a child (the TS loader would cost seconds): needs `pnpm build` first.
+const builtHttp = new URL('../dist/http/index.js', import.meta.url);
+t.test('on the JS fallback of uWebSockets.js the server does not start', {
+  skip: existsSync(builtHttp) ? false : 'packages/broker/dist not built',
+}, async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const src = builtHttp.href;
+  const script = `import(${JSON.stringify(src)}).then(async (m) => {
+    const lines = [];
+    const s = await m.startAdminHttp({ logger: { info() {}, warn: (x) => lines.push(x), error() {} } }, 0);
+    console.log(JSON.stringify({ native: m.uwsNativeAvailable(), port: s.port, lines }));
+    s.close();
+  });`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script],
+    { env: { ...process.env, UWS_USE_FALLBACK: '1' }, encoding: 'utf8', timeout: 30_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  const out = JSON.parse(last) as { native: boolean; port: number; lines: string[] };
+  t.equal(out.native, false);
+  t.equal(out.port, 0, 'no server');
+  t.match(out.lines[0], /JS fallback only/);
 });
