@@ -54,8 +54,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
   const notes: string[] = [];
   const startedAt = new Date().toISOString();
   const loadStart = loadavg()[0]!;
-  const driverCpu0 = process.cpuUsage();
-  const driverWall0 = performance.now();
+  let driverCpu0 = process.cpuUsage();
+  let driverWall0 = performance.now();
   let driverPeakRss = process.memoryUsage.rss();
 
   let broker: SpawnedBroker | null = null;
@@ -163,6 +163,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
 
     // Measured phase.
     tracker?.rebase();
+    driverCpu0 = process.cpuUsage();
+    driverWall0 = performance.now();
     const measureStart = performance.now();
     phaseStart = measureStart;
     phase = o.scenario === 'consume' ? 'consume' : 'run';
@@ -171,6 +173,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     const warmTimer = o.warmupMs > 0 ? setTimeout(() => {
       stats.setMeasuring(true);
       tracker?.rebase();
+      driverCpu0 = process.cpuUsage();
+      driverWall0 = performance.now();
       warm0 = { acked: stats.acked, ackedBytes: stats.ackedBytes, received: stats.received, receivedBytes: stats.receivedBytes, at: performance.now() };
     }, o.warmupMs) : null;
     // Receive timing: poll the counter (cheap, keeps the hot consume path free of clock reads).
@@ -216,6 +220,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     if (warmTimer) clearTimeout(warmTimer);
     if (lastSeen !== stats.received) onRecv();
     const measureEnd = performance.now();
+    const driverCpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(driverCpu0));
     tracker?.tick();
     // One last timeline point for the tail of the run.
     if (sampler) (sampler as Sampler).sample(measureEnd, null);
@@ -240,8 +245,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
         peakRssBytes: tracker.peakRssBytes, hwmBytes: tracker.last.hwmBytes, threads: tracker.last.threads,
       } : null,
       driver: {
-        cpuMs: (() => { const u = process.cpuUsage(driverCpu0); return (u.user + u.system) / 1000; })(),
-        wallMs: performance.now() - driverWall0, peakRssBytes: driverPeakRss,
+        cpuMs: driverCpuMs,
+        wallMs: measureEnd - driverWall0, peakRssBytes: driverPeakRss,
       },
       verify: verifier ? verifier.report(true) : null,
       host: { cpus: cpus().length, loadavg1mStart: Math.round(loadStart * 100) / 100, loadavg1mEnd: Math.round(loadavg()[0]! * 100) / 100, node: process.version },
