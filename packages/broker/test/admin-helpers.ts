@@ -96,6 +96,7 @@ export class MemoryStore {
   getMinOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length > 0 ? 0 : 0; }
   getMaxOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length; }
   getMessageStoreTimeStamp(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.storeTs ?? -1; }
+  getEarliestMessageTime(topic: string, queueId: number): number { return this.q(topic, queueId)[0]?.storeTs ?? -1; }
   getCommitLogOffsetInQueue(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.phy ?? -1; }
   getOffsetInQueueByTime(topic: string, queueId: number, ts: number): number {
     const q = this.q(topic, queueId);

@@ -365,6 +365,29 @@ t.test('306, 315, 307, 309', async (t) => {
   t.equal(ch.invoked[1]!.ext('brokerName'), 'broker-a');
 });
 
+t.test('303 QUERY_CONSUME_TIME_SPAN, 305 system topics, 314 CLONE_GROUP_OFFSET', async (t) => {
+  const { ctx, call } = setup(t);
+  fixtureTopic(ctx);
+  [2, 5, 1, 0].forEach((off, q) => ctx.consumerOffsetManager.commitOffset('G', 'FixtureTopic', q, off));
+  const span = await call(request(303, { topic: 'FixtureTopic', group: 'G' }));
+  t.equal(span.code, 0);
+  const set = bodyJson(span).consumeTimeSpanSet;
+  t.equal(set.length, 4);
+  t.same(Object.keys(set[0]), ['consumeTimeStamp', 'delayTime', 'maxTimeStamp', 'messageQueue', 'minTimeStamp']);
+  t.same(set[0].messageQueue, { brokerName: 'broker-a', queueId: 0, topic: 'FixtureTopic' });
+  t.equal(set[0].consumeTimeStamp, 1795742400001, 'store time of the last consumed message');
+  t.ok(set[0].delayTime > 0, 'queue 0 is behind');
+  t.equal(set[1].delayTime, 0, 'queue 1 is caught up');
+  t.equal((await call(request(303, { topic: 'Nope', group: 'G' }))).code, 17);
+
+  const sys = bodyJson(await call(request(305)));
+  t.ok(sys.topicList.includes('SCHEDULE_TOPIC_XXXX'));
+
+  const clone = await call(request(314, { srcGroup: 'G', destGroup: 'G2', offline: true }));
+  t.equal(clone.code, 0);
+  t.same([...ctx.consumerOffsetManager.queryOffsets('G2', 'FixtureTopic')], [[0, 2], [1, 5], [2, 1], [3, 0]]);
+});
+
 t.test('unknown request fields are errors the server turns into SYSTEM_ERROR', async (t) => {
   const { call } = setup(t);
   await t.rejects(call(request(202)), /topic/);

@@ -10,8 +10,10 @@
 //  201 GET_ALL_SUBSCRIPTIONGROUP_CONFIG 202 GET_TOPIC_STATS_INFO      203 GET_CONSUMER_CONNECTION_LIST
 //  204 GET_PRODUCER_CONNECTION_LIST  207 DELETE_SUBSCRIPTIONGROUP    208 GET_CONSUME_STATS
 //  215 DELETE_TOPIC_IN_BROKER        222 INVOKE_BROKER_TO_RESET_OFFSET 300 QUERY_TOPIC_CONSUME_BY_WHO
+//  303 QUERY_CONSUME_TIME_SPAN       305 GET_SYSTEM_TOPIC_LIST_FROM_BROKER
 //  306 CLEAN_EXPIRED_CONSUMEQUEUE    307 GET_CONSUMER_RUNNING_INFO    309 CONSUME_MESSAGE_DIRECTLY
-//  315 VIEW_BROKER_STATS_DATA        317 GET_BROKER_CONSUME_STATS     321 QUERY_CONSUME_QUEUE
+//  314 CLONE_GROUP_OFFSET            315 VIEW_BROKER_STATS_DATA       317 GET_BROKER_CONSUME_STATS
+//  321 QUERY_CONSUME_QUEUE
 
 import { statfsSync } from 'node:fs';
 import {
@@ -620,6 +622,47 @@ const viewBrokerStatsData: Handler = (ctx, req) => {
   return ok(Buffer.from(text, 'utf8'));
 };
 
+// ---------------------------------------------------------------- 303, 305, 314
+
+const queryConsumeTimeSpan: Handler = (ctx, req) => {
+  const topic = reqStr(req.extFields, 'topic');
+  const group = reqStr(req.extFields, 'group');
+  const tc = ctx.topicConfigManager.selectTopicConfig(topic);
+  if (!tc) return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist`);
+  const store = ctx.store;
+  const consumeTimeSpanSet: Record<string, unknown>[] = [];
+  for (let q = 0; q < tc.writeQueueNums; q++) {
+    const minTimeStamp = store.getEarliestMessageTime(topic, q);
+    const max = store.getMaxOffsetInQueue(topic, q);
+    const maxTimeStamp = store.getMessageStoreTimeStamp(topic, q, max - 1);
+    const consumerOffset = ctx.consumerOffsetManager.queryOffset(group, topic, q);
+    const consumeTimeStamp = consumerOffset > 0 ? store.getMessageStoreTimeStamp(topic, q, consumerOffset - 1) : minTimeStamp;
+    const delayTime = consumerOffset < max ? Date.now() - store.getMessageStoreTimeStamp(topic, q, consumerOffset) : 0;
+    consumeTimeSpanSet.push({ consumeTimeStamp, delayTime, maxTimeStamp, messageQueue: mqKey(ctx, topic, q), minTimeStamp });
+  }
+  return ok(json({ consumeTimeSpanSet }));
+};
+
+const getSystemTopicListFromBroker: Handler = () => ok(json({ topicList: [...SYSTEM_TOPICS] }));
+
+/** Copies a group's committed offsets to another group (all its topics when none is named). */
+const cloneGroupOffset: Handler = (ctx, req) => {
+  const ext = req.extFields;
+  const src = reqStr(ext, 'srcGroup');
+  const dest = reqStr(ext, 'destGroup');
+  const only = optStr(ext, 'topic');
+  const offline = optBool(ext, 'offline') === true;
+  const topics = only && only.trim() !== '' ? [only] : [...ctx.consumerOffsetManager.whichTopicByConsumer(src)];
+  for (const topic of topics) {
+    if (!ctx.topicConfigManager.selectTopicConfig(topic)) continue;
+    if (!offline && subscriptionHides(ctx, src, topic)) continue;
+    for (const [q, off] of ctx.consumerOffsetManager.queryOffsets(src, topic)) {
+      ctx.consumerOffsetManager.commitOffset(dest, topic, q, off);
+    }
+  }
+  return ok();
+};
+
 // ---------------------------------------------------------------- 307, 309: forwarded to a consumer
 
 async function callConsumer(ctx: BrokerContext, req: RemotingCommand, body: Buffer | null): Promise<RemotingCommand> {
@@ -739,9 +782,12 @@ export const ADMIN_HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Hand
   [RequestCode.DELETE_TOPIC_IN_BROKER, deleteTopicInBroker],
   [RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, invokeBrokerToResetOffset],
   [RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, queryTopicConsumeByWho],
+  [RequestCode.QUERY_CONSUME_TIME_SPAN, queryConsumeTimeSpan],
+  [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, getSystemTopicListFromBroker],
   [RequestCode.CLEAN_EXPIRED_CONSUMEQUEUE, cleanExpiredConsumeQueue],
   [RequestCode.GET_CONSUMER_RUNNING_INFO, getConsumerRunningInfo],
   [RequestCode.CONSUME_MESSAGE_DIRECTLY, consumeMessageDirectly],
+  [RequestCode.CLONE_GROUP_OFFSET, cloneGroupOffset],
   [RequestCode.VIEW_BROKER_STATS_DATA, viewBrokerStatsData],
   [RequestCode.GET_BROKER_CONSUME_STATS, getBrokerConsumeStats],
   [RequestCode.QUERY_CONSUME_QUEUE, queryConsumeQueue],
