@@ -169,13 +169,13 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     phaseStart = measureStart;
     phase = o.scenario === 'consume' ? 'consume' : 'run';
     stats.setMeasuring(o.warmupMs === 0);
-    let warm0 = { acked: 0, ackedBytes: 0, received: 0, receivedBytes: 0, at: measureStart };
+    let warm0 = { sent: 0, acked: 0, ackedBytes: 0, sendErrors: 0, received: 0, receivedBytes: 0, at: measureStart };
     const warmTimer = o.warmupMs > 0 ? setTimeout(() => {
       stats.setMeasuring(true);
       tracker?.rebase();
       driverCpu0 = process.cpuUsage();
       driverWall0 = performance.now();
-      warm0 = { acked: stats.acked, ackedBytes: stats.ackedBytes, received: stats.received, receivedBytes: stats.receivedBytes, at: performance.now() };
+      warm0 = { sent: stats.sent, acked: stats.acked, ackedBytes: stats.ackedBytes, sendErrors: stats.sendErrors, received: stats.received, receivedBytes: stats.receivedBytes, at: performance.now() };
     }, o.warmupMs) : null;
     // Receive timing: poll the counter (cheap, keeps the hot consume path free of clock reads).
     let lastSeen = stats.received;
@@ -230,7 +230,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
       options: o, runId, command, startedAt, namesrv: o.namesrv, topics,
       produce: o.scenario === 'consume' ? null : {
         window: produceWindow ?? { startMs: measureStart, endMs: measureEnd },
-        sent: stats.sent, acked: stats.acked - warm0.acked, ackedBytes: stats.ackedBytes - warm0.ackedBytes, errors: stats.sendErrors,
+        sent: stats.sent - warm0.sent, acked: stats.acked - warm0.acked, ackedBytes: stats.ackedBytes - warm0.ackedBytes, errors: stats.sendErrors - warm0.sendErrors,
         latency: stats.sendLatency.summary(), backlogMax,
       },
       consume: consumes ? {

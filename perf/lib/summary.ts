@@ -102,7 +102,7 @@ export function summaryRows(s: Summary): Array<[string, string]> {
     `${c.rateMsgsPerSec ? `; open loop ${c.rateMsgsPerSec} msgs/s` : '; closed loop (max rate)'}${c.flushDiskType ? `; ${c.flushDiskType}` : ''}`]);
   if (s.prefill) rows.push(['prefill', `${s.prefill.acked}/${s.prefill.count} msgs in ${s.prefill.seconds}s (${s.prefill.msgsPerSec} msgs/s, not measured)`]);
   if (s.produce) {
-    rows.push(['produce', `${s.produce.msgsPerSec} msgs/s, ${s.produce.mbPerSec} MB/s (${s.produce.acked} acked of ${s.produce.sent} in ${s.produce.seconds}s)`]);
+    rows.push(['produce', `${s.produce.msgsPerSec} msgs/s, ${s.produce.mbPerSec} MB/s (${s.produce.acked} acked, ${s.produce.sent} sent in ${s.produce.seconds}s)`]);
     rows.push(['send latency', lat(s.produce.latencyMs) + (s.produce.openLoop ? ' from intended start' : '')]);
     if (s.produce.openLoop && s.produce.backlogMax) rows.push(['open loop backlog', `max ${s.produce.backlogMax} sends behind the timetable`]);
   }
