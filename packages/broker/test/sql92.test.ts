@@ -208,3 +208,42 @@ t.test('compileSql92Cached returns the same compiled selector and caches failure
   for (let i = 0; i < 150; i++) compileSql92Cached(`a > ${i}`);
   t.not(compileSql92Cached('a > 1'), a, 'evicted after 100 newer entries');
 });
+
+t.test("the selectors of RocketMQ 4.9.8's own filter tests behave the same here", async (t) => {
+  for (const e of ['a=3 and b<>4 And c>5 AND d<=4', 'a=3  and    b<>4 And c>5 AND d<=4', 'a=3 or b<>4 Or c>5 OR d<=4',
+    "a in ('3', '4', '5')", "(a not in ('6', '4', '5')) or (b in ('3', '4', '5'))",
+    '(a between 2 and 10) AND (b not between 6 and 9)', 'a is null', 'a is not null', 'a <= now']) {
+    t.doesNotThrow(() => compileSql92(e), e);
+  }
+  for (const e of ['a and between 2 and 10', 'a > 100000000000000000000000', ' a between 10 and 0',
+    `a > 1${'1'.repeat(400)}.${'1'.repeat(400)}`]) {
+    t.throws(() => compileSql92(e), Sql92Error, e);
+  }
+  t.ok(m("TAGS is not null and TAGS='''''tag'''''", { TAGS: "''tag''" }));
+  t.notOk(m('a between up and low', { a: '3.14' }));
+  t.notOk(m('a between up and low', { a: '3.14', up: 'up', low: 'low' }));
+  t.notOk(m('key is not null and key between 0 and 100', { key: 'con' }));
+  t.notOk(m('a between 0 and 100', { a: 'abc' }));
+  t.ok(m('a=b', { a: '3.14', b: '3.14' }));
+  t.notOk(m('a<>b', { a: '3.14', b: '3.14' }));
+  t.ok(m('a<>b', { a: '3.14', b: '3.141' }));
+  t.ok(m('a > 3.1E10', { a: '3.1415E10' }));
+  t.ok(m('a > 3.14', { a: '3.1415' }));
+  t.notOk(m('a > b', { a: '10', b: '20' }));
+  t.ok(m('a > b', { a: '20', b: '10' }));
+  const nullOr = "a is null OR a='hello'";
+  t.ok(m(nullOr));
+  t.ok(m(nullOr, { a: 'hello' }));
+  t.notOk(m(nullOr, { a: 'abc' }));
+  t.ok(m('a=TRUE OR b=FALSE', { a: 'true', b: 'false' }));
+  t.notOk(m('a=TRUE OR b=FALSE', { a: 'false', b: 'true' }));
+  t.ok(m("a is not null and a='hello'", { a: 'hello' }));
+  const and = 'a=3 and b<>4 And c>5 AND d<=4';
+  t.ok(m(and, { a: '3', b: '5', c: '6', d: '4' }));
+  t.notOk(m(and, { a: '4', b: '5', c: '6', d: '4' }));
+  const or = 'a=3 or b<>4 Or c>5 OR d<=4';
+  t.ok(m(or, { a: '4', b: '4', c: '5', d: '4' }));
+  t.notOk(m(or, { a: '4', b: '4', c: '5', d: '5' }));
+  t.ok(m('a between 2 and 10', { a: '2' }));
+  t.notOk(m('a not between 2 and 10', { a: '10' }));
+});
