@@ -157,6 +157,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     inst.start();
     await Promise.all([...this.rebalance.subscriptionInner.keys()].map((t) => inst.updateTopicRouteInfoFromNameServer(t).catch(() => false)));
     await inst.sendHeartbeatToAllBrokers();
+    inst.refreshMissingRoutesSoon(this.rebalance.subscriptionInner.keys());
     for (const a of this.assigned.values()) void this.pullLoop(a);
     if (this.mode === 'SUBSCRIBE') await inst.rebalanceImmediately();
   }

@@ -217,6 +217,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       return false;
     })));
     await inst.sendHeartbeatToAllBrokers();
+    inst.refreshMissingRoutesSoon(this.rebalance.subscriptionInner.keys());
     if (this.orderly && this.messageModel === 'CLUSTERING') {
       this.lockTimer = setInterval(() => { void this.rebalance.lockAll(); }, 20_000);
       this.lockTimer.unref();

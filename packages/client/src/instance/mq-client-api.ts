@@ -1,7 +1,7 @@
 // One method per request code the client sends (MQClientAPIImpl in the Java client), over one
 // RemotingClient. Replies are turned into typed results or MQBrokerError with the remote code;
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
-import { RemotingClient, RemotingCommand } from '@rmq/remoting';
+import { RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode } from '@rmq/remoting';
 import type { Processor } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessages } from '../message.js';
@@ -63,7 +63,7 @@ function strFields(o: Record<string, string | number | boolean | undefined>): Re
 export function wrapTransportError(e: unknown, addr: string): Error {
   if (e instanceof MQClientError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  if (/time\s*out|timed out/i.test(msg)) return new MQTimeoutError(`request to ${addr} timed out: ${msg}`, { cause: e });
+  if (e instanceof RemotingError && e.code === RemotingErrorCode.TIMEOUT) return new MQTimeoutError(`request to ${addr} timed out: ${msg}`, { cause: e });
   return new MQConnectError(`request to ${addr} failed: ${msg}`, { cause: e });
 }
 
@@ -81,7 +81,7 @@ export class MQClientAPI {
 
   constructor(opts: ApiOptions) {
     this.log = opts.logger;
-    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000 });
+    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client' });
     this.updateNameServerAddressList(opts.namesrvAddr);
   }
 
@@ -340,6 +340,18 @@ export class MQClientAPI {
     const cmd = this.request(RequestCode.UNLOCK_BATCH_MQ, null, body);
     if (oneway) return this.invokeOneway(addr, cmd);
     const r = await this.invoke(addr, cmd, timeoutMs);
+    if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  // ---- admin -------------------------------------------------------------------------------------
+
+  /** UPDATE_AND_CREATE_TOPIC (17): creates or updates a topic on one broker (tools and tests). */
+  async createTopic(addr: string, topic: string, opts: { readQueueNums?: number; writeQueueNums?: number; perm?: number; order?: boolean } = {},
+    timeoutMs = 3000): Promise<void> {
+    const r = await this.invoke(addr, this.request(17, {
+      topic, defaultTopic: 'TBW102', readQueueNums: String(opts.readQueueNums ?? 4), writeQueueNums: String(opts.writeQueueNums ?? 4),
+      perm: String(opts.perm ?? 6), topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: String(opts.order ?? false),
+    }), timeoutMs);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
   }
 

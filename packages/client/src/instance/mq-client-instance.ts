@@ -262,7 +262,31 @@ export class MQClientInstance {
     for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, sub);
     // A broker we have never told about our groups would refuse pulls until the next heartbeat.
     if (newBroker && this.started) void this.sendHeartbeatToAllBrokers();
+    // New or moved queues of a subscribed topic: share them out now rather than at the next tick.
+    if (this.started && [...this.consumers.values()].some((c) => c.subscriptions().some((sd) => sd.topic === topic))) {
+      void this.rebalanceImmediately();
+    }
     return true;
+  }
+
+  /**
+   * Topics without a route yet (a retry topic the broker creates on our first heartbeat, a topic
+   * about to be created) are asked for again after 1, 2 and 4 s instead of waiting for the 30 s poll.
+   */
+  refreshMissingRoutesSoon(topics: Iterable<string>): void {
+    const missing = [...topics].filter((t) => !this.topicRouteTable.has(t));
+    if (missing.length === 0) return;
+    let delay = 1000;
+    const retry = () => {
+      if (this.closed) return;
+      const still = missing.filter((t) => !this.topicRouteTable.has(t));
+      if (still.length === 0) return;
+      void Promise.all(still.map((t) => this.updateTopicRouteInfoFromNameServer(t).catch(() => false))).then(() => {
+        delay *= 2;
+        if (delay <= 4000) setTimeout(retry, delay).unref();
+      });
+    };
+    setTimeout(retry, delay).unref();
   }
 
   getTopicRoute(topic: string): TopicRouteData | undefined {
