@@ -312,3 +312,33 @@ t.test('logger levels', async (t) => {
   else process.env.MQ_LOG_LEVEL = saved;
   t.equal(lines.length, 3);
 });
+
+t.test('replies to a pipelined burst are written in a few batched writes, not one per reply', async (t) => {
+  const { server, addr } = await startServer((s) => s.registerProcessor(10, () => RemotingCommand.response(0)));
+  let corks = 0;
+  let dataEvents = 0;
+  server.on('connect', (ch: Channel) => {
+    const sock = (ch as unknown as { socket: net.Socket }).socket;
+    const cork = sock.cork.bind(sock);
+    sock.cork = () => {
+      corks++;
+      cork();
+    };
+    sock.on('data', () => dataEvents++);
+  });
+  const n = 500;
+  const sock = net.connect(Number(addr.split(':')[1]), '127.0.0.1');
+  const dec = new FrameDecoder();
+  let got = 0;
+  const done = new Promise<void>((r) => sock.on('data', (c) => {
+    got += dec.push(c).length;
+    if (got === n) r();
+  }));
+  const reqs: Buffer[] = [];
+  for (let i = 0; i < n; i++) reqs.push(encodeCommandToBuffer(RemotingCommand.request(10)));
+  sock.write(Buffer.concat(reqs));
+  await done;
+  sock.destroy();
+  t.ok(corks >= 1 && corks <= dataEvents, `${corks} batched writes for ${n} replies (${dataEvents} reads)`);
+  await server.close();
+});
