@@ -3,6 +3,9 @@
 // callers can pass them directly. The codec (codec.ts) turns commands into frames and back.
 import { MQ_VERSION_4_9_8 } from './codes.js';
 
+// design.md places LanguageCode beside the command; it lives with the other code tables
+export { LanguageCode } from './codes.js';
+
 export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
 export type SerializeTypeValue = 0 | 1;
 
