@@ -26,7 +26,7 @@ export interface MessageQueue {
 }
 
 export function mqKey(mq: MessageQueue): string {
-  return `${mq.topic}\u0001${mq.brokerName}\u0001${mq.queueId}`;
+  return `${mq.topic}:${mq.brokerName}:${mq.queueId}`;
 }
 
 /** MessageQueue ordering of the Java client: topic, then brokerName, then queueId. */

@@ -133,13 +133,20 @@ export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
     await this.write();
   }
 
-  private async write(): Promise<void> {
-    if (this.table.size === 0) return;
-    const offsetTable = [...this.table.values()].map((e) => ({ ...e.mq, offset: e.offset }));
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, JSON.stringify({ offsetTable }, null, 1));
-    await rename(tmp, this.file);
+  private writing: Promise<void> = Promise.resolve();
+
+  /** Writes are chained: each one snapshots the table when its turn comes. */
+  private write(): Promise<void> {
+    const next = this.writing.then(async () => {
+      if (this.table.size === 0) return;
+      const offsetTable = [...this.table.values()].map((e) => ({ ...e.mq, offset: e.offset }));
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.tmp`;
+      await writeFile(tmp, JSON.stringify({ offsetTable }, null, 1));
+      await rename(tmp, this.file);
+    });
+    this.writing = next.catch(() => {});
+    return next;
   }
 
   async updateConsumeOffsetToBroker(mq: MessageQueue, offset: number): Promise<void> {
