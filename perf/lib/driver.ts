@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ClientModule } from './client.js';
 import type { RunOptions } from './options.js';
 import { topicNames } from './options.js';
@@ -57,6 +58,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
   let driverCpu0 = process.cpuUsage();
   let driverWall0 = performance.now();
   let driverPeakRss = process.memoryUsage.rss();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   let broker: SpawnedBroker | null = null;
   let profileDir: string | null = null;
@@ -105,7 +107,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
       const point = sampler!.sample(now, b);
       progress.update(formatProgress({
         phase, fraction: phaseFraction(), elapsedSec: (now - phaseStart) / 1000, point, sizeBytes: o.sizeBytes,
-        showSend: o.scenario !== 'consume', showRecv: consumes, totalErrors: stats.sendErrors + stats.consumeErrors, backlog,
+        showSend: o.scenario !== 'consume' || phase === 'prefill', showRecv: consumes && phase !== 'prefill', totalErrors: stats.sendErrors + stats.consumeErrors, backlog,
       }));
     }, TICK_MS);
   };
@@ -165,6 +167,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     tracker?.rebase();
     driverCpu0 = process.cpuUsage();
     driverWall0 = performance.now();
+    // Event-loop delay of the driver: when high, the driver (not the broker) was short of CPU.
+    loopDelay.enable();
     const measureStart = performance.now();
     phaseStart = measureStart;
     phase = o.scenario === 'consume' ? 'consume' : 'run';
@@ -221,6 +225,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     if (lastSeen !== stats.received) onRecv();
     const measureEnd = performance.now();
     const driverCpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(driverCpu0));
+    loopDelay.disable();
     tracker?.tick();
     // One last timeline point for the tail of the run.
     if (sampler) (sampler as Sampler).sample(measureEnd, null);
@@ -247,6 +252,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
       driver: {
         cpuMs: driverCpuMs,
         wallMs: measureEnd - driverWall0, peakRssBytes: driverPeakRss,
+        eventLoopDelayP99Ms: loopDelay.count ? Math.round(loopDelay.percentile(99) / 1e4) / 100 : 0,
+        eventLoopDelayMaxMs: loopDelay.count ? Math.round(loopDelay.max / 1e4) / 100 : 0,
       },
       verify: verifier ? verifier.report(true) : null,
       host: { cpus: cpus().length, loadavg1mStart: Math.round(loadStart * 100) / 100, loadavg1mEnd: Math.round(loadavg()[0]! * 100) / 100, node: process.version },

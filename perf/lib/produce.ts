@@ -186,6 +186,10 @@ export class ProduceLoad {
         compressMsgBodyOverHowmuch: 1 << 30, // measure the broker, not zlib
       });
       await p.start();
+      // Fetch routes before the clock starts, so the first sends of an open-loop timetable do not
+      // queue behind name-server lookups (our client's fetchPublishMessageQueues, if present).
+      const prime = (p as Partial<{ fetchPublishMessageQueues(topic: string): Promise<unknown> }>).fetchPublishMessageQueues;
+      if (typeof prime === 'function') for (const t of topicNames(this.o)) await prime.call(p, t).catch(() => undefined);
       this.producers.push(p);
     }
   }

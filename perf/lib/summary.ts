@@ -26,7 +26,7 @@ export interface RunRecord {
   prefill: null | { count: number; acked: number; seconds: number; msgsPerSec: number };
   errorKinds: Record<string, number>;
   broker: null | { pid: number; spawned: boolean; cpuMs: number; wallMs: number; rssBytes: number; peakRssBytes: number; hwmBytes: number; threads: number };
-  driver: { cpuMs: number; wallMs: number; peakRssBytes: number };
+  driver: { cpuMs: number; wallMs: number; peakRssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
   verify: VerifyReport | null;
   host: { cpus: number; loadavg1mStart: number; loadavg1mEnd: number; node: string };
   notes: string[];
@@ -43,7 +43,7 @@ export interface Summary {
   prefill: RunRecord['prefill'];
   errors: { total: number; kinds: Record<string, number> };
   broker: null | { pid: number; spawned: boolean; cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; messages: number; rssMiB: number; peakRssMiB: number; hwmMiB: number; threads: number };
-  driver: { cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; peakRssMiB: number };
+  driver: { cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; peakRssMiB: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
   verify: VerifyReport | null;
   host: RunRecord['host'];
   notes: string[];
@@ -77,6 +77,7 @@ export function buildSummary(r: RunRecord): Summary {
   const driver = {
     cpuSeconds: round(r.driver.cpuMs / 1000, 2), cpuCoresAvg: round(r.driver.wallMs > 0 ? r.driver.cpuMs / r.driver.wallMs : 0, 2),
     cpuUsPerMsg: round(messages > 0 ? (r.driver.cpuMs * 1000) / messages : 0, 2), peakRssMiB: mib(r.driver.peakRssBytes),
+    eventLoopDelayP99Ms: r.driver.eventLoopDelayP99Ms, eventLoopDelayMaxMs: r.driver.eventLoopDelayMaxMs,
   };
   return {
     name: o.name, scenario: o.scenario, runId: r.runId.toString(16).padStart(8, '0'), startedAt: r.startedAt, command: r.command, namesrv: r.namesrv,
@@ -115,7 +116,7 @@ export function summaryRows(s: Summary): Array<[string, string]> {
   if (s.broker) {
     rows.push(['broker', `pid ${s.broker.pid}${s.broker.spawned ? ' (spawned)' : ''}: CPU ${s.broker.cpuSeconds}s = ${s.broker.cpuCoresAvg} cores avg, ${s.broker.cpuUsPerMsg} µs/msg; RSS ${s.broker.rssMiB} MiB (peak ${s.broker.peakRssMiB}, VmHWM ${s.broker.hwmMiB}), ${s.broker.threads} threads`]);
   }
-  rows.push(['driver', `CPU ${s.driver.cpuSeconds}s = ${s.driver.cpuCoresAvg} cores avg, ${s.driver.cpuUsPerMsg} µs/msg; peak RSS ${s.driver.peakRssMiB} MiB`]);
+  rows.push(['driver', `CPU ${s.driver.cpuSeconds}s = ${s.driver.cpuCoresAvg} cores avg, ${s.driver.cpuUsPerMsg} µs/msg; peak RSS ${s.driver.peakRssMiB} MiB; event-loop delay p99 ${s.driver.eventLoopDelayP99Ms} ms, max ${s.driver.eventLoopDelayMaxMs} ms`]);
   if (s.verify) {
     const v = s.verify;
     rows.push(['verify', !v.enabled ? 'off' : `${v.passed ? 'PASSED' : 'FAILED'}: expected ${v.expected ?? '?'}, received ${v.received}, distinct ${v.distinct}, duplicates ${v.duplicates}, missing ${v.missing}, corrupt ${v.corrupt}${v.unexpected ? `, unacked-but-stored ${v.unexpected}` : ''}${v.foreign ? `, other runs ${v.foreign}` : ''}`]);
