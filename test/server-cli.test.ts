@@ -1,0 +1,130 @@
+// mq-server as a process: `mq-server namesrv` answers the npm client ali-ons (routes as it parses
+// them, code 17 for unknown topics), refuses bad config (exit 2) and a busy port (exit 1), and exits
+// 0 on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { RemotingClient, RemotingCommand, silentLogger } from '../packages/remoting/dist/index.js';
+
+const require = createRequire(import.meta.url);
+const ons = require('ali-ons');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cli = path.join(root, 'packages/server/dist/cli.js');
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const httpclient = { request: async () => { throw new Error('no HTTP name-server lookup in tests'); } };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+async function waitForOutput(r: Run, re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const m = re.exec(r.out());
+    if (m) return m;
+    if (r.child.exitCode !== null) throw new Error(`exited ${r.child.exitCode}: ${r.err()}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`no ${re} in output: ${r.out()} ${r.err()}`);
+}
+
+t.test('mq-server namesrv: ali-ons gets routes and code 17; a busy port exits 1; SIGTERM exits 0', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-server-cli-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const common = [`--namesrvListenHost=127.0.0.1`, `--kvConfigPath=${path.join(dir, 'kv.json')}`];
+  const server = run(['namesrv', `--namesrvListenPort=${port}`, ...common, '--notAKey=1']);
+  t.teardown(() => server.child.kill('SIGKILL'));
+  await waitForOutput(server, new RegExp(`^name server listening on 127\\.0\\.0\\.1:${port}$`, 'm'));
+  t.match(server.err(), /warning: unknown key 'notAKey' \(command line\) ignored/);
+
+  // Short task intervals: ali-ons's scheduled loops only notice close() after their next sleep.
+  const intervals = { pollNameServerInteval: 300, heartbeatBrokerInterval: 300, persistConsumerOffsetInterval: 300, rebalanceInterval: 300 };
+  const producer = new ons.Producer({
+    nameSrv: `127.0.0.1:${port}`, httpclient, producerGroup: 'mq_server_cli_test', logger: quiet, ...intervals,
+  });
+  await producer.ready();
+  t.teardown(async () => {
+    await producer.close();
+    await ons.Producer.defaultProducer?.close(); // the process-wide CLIENT_INNER_PRODUCER
+  });
+
+  const err = await producer.send(new ons.Message('NoSuchTopicForCli', 'TagA', 'hello')).then(() => null, (e: any) => e);
+  t.ok(err, 'send to an unknown topic fails');
+  t.equal(err.name, 'MQClientException');
+  t.equal(err.code, 17);
+  t.match(err.message, /No topic route info in name server for the topic: NoSuchTopicForCli/);
+
+  // A broker registers; ali-ons parses the fastjson route (unquoted integer keys) it gets back.
+  const broker = new RemotingClient({ logger: silentLogger });
+  t.teardown(() => broker.close());
+  const body = Buffer.from(JSON.stringify({
+    filterServerList: [],
+    topicConfigSerializeWrapper: {
+      dataVersion: { counter: 0, timestamp: Date.now() },
+      topicConfigTable: { CliTopic: { perm: 6, readQueueNums: 4, topicName: 'CliTopic', topicSysFlag: 0, writeQueueNums: 4 } },
+    },
+  }));
+  const reg = await broker.invoke(`127.0.0.1:${port}`, RemotingCommand.request(103, {
+    brokerName: 'broker-x', brokerAddr: '127.0.0.1:1', clusterName: 'DefaultCluster', haServerAddr: '', brokerId: 0,
+  }, body), 3000);
+  t.equal(reg.code, 0);
+  const route = await producer._mqClient.getTopicRouteInfoFromNameServer('CliTopic', 3000);
+  t.same(route.brokerDatas, [{ brokerAddrs: { 0: '127.0.0.1:1' }, brokerName: 'broker-x', cluster: 'DefaultCluster' }]);
+  t.same(route.queueDatas, [{ brokerName: 'broker-x', perm: 6, readQueueNums: 4, topicSysFlag: 0, writeQueueNums: 4 }]);
+
+  const busy = run(['namesrv', `--namesrvListenPort=${port}`, ...common]);
+  t.equal(await busy.exited, 1, 'a second server on the same port exits 1');
+  t.equal(busy.err().trim(), `mq-server: name server cannot listen on 127.0.0.1:${port}: address already in use`);
+
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0, 'SIGTERM: clean exit');
+  t.match(server.out(), /SIGTERM received, shutting down/);
+});
+
+t.test('mq-server refuses bad values (exit 2) and prints every key for --help', async (t) => {
+  const bad = run(['namesrv', '--namesrvListenPort=ninety']);
+  t.equal(await bad.exited, 2);
+  t.equal(bad.err().trim(), "mq-server: bad value for namesrvListenPort: 'ninety' is not a number (command line)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-server-cli-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const conf = path.join(dir, 'broker.conf');
+  fs.writeFileSync(conf, '# comment\nbrokerChannelExpiredMs = soon\n');
+  const badFile = run(['namesrv', '-c', conf]);
+  t.equal(await badFile.exited, 2);
+  t.match(badFile.err(), /bad value for brokerChannelExpiredMs: 'soon' is not a number/);
+
+  const help = run(['--help']);
+  t.equal(await help.exited, 0);
+  for (const key of ['namesrvListenPort=9876', 'kvConfigPath=', 'scanNotActiveBrokerIntervalMs=10000', 'brokerChannelExpiredMs=120000']) {
+    t.match(help.out(), key);
+  }
+});
