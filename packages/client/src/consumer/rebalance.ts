@@ -114,7 +114,9 @@ export class RebalanceImpl {
       if (this.processQueueTable.has(k)) continue;
       const pq = new ProcessQueue();
       if (this.host.isOrderly() && this.host.messageModel === 'CLUSTERING' && !(await this.lock(mq, pq))) {
+        // Usually the previous owner has not released it yet: look again shortly, not in 20 s.
         this.inst.log.info(`doRebalance ${this.host.groupName}: lock of ${k} failed, try later`);
+        this.scheduleLockRetry();
         continue;
       }
       this.host.removeDirtyOffset(mq);
@@ -133,6 +135,17 @@ export class RebalanceImpl {
   }
 
   // ---- orderly locks -----------------------------------------------------------------------------
+
+  private lockRetry: NodeJS.Timeout | null = null;
+
+  private scheduleLockRetry(): void {
+    if (this.lockRetry) return;
+    this.lockRetry = setTimeout(() => {
+      this.lockRetry = null;
+      void this.inst.rebalanceImmediately();
+    }, 1000);
+    this.lockRetry.unref();
+  }
 
   private masterAddr(brokerName: string): string | undefined {
     return this.inst.findBrokerAddressInSubscribe(brokerName, MixAll.MASTER_ID, true)?.addr;

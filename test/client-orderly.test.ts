@@ -1,0 +1,76 @@
+// Orderly consumption under a rebalance: messages of one sharding key go to one queue; while a
+// second orderly consumer joins the group and takes queues over (broker locks, LOCK_BATCH_MQ),
+// no message of a key is consumed before the ones sent earlier with that key.
+import t from 'tap';
+import { Producer, PushConsumer } from '../packages/client/src/index.js';
+import { closeAdmin, createTopic, sleep, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+
+t.teardown(closeAdmin);
+
+const KEYS = 8;
+const PER_KEY = 30;
+
+t.test('per-key order survives a rebalance between orderly consumers', async (t) => {
+  const { namesrvAddr, broker } = await startStandalone(t);
+  const topic = 'ClientOrderly';
+  await createTopic(namesrvAddr, [broker], topic, 4);
+  const producer = new Producer({ groupName: 'ord_producer', namesrvAddr, instanceName: 'ord-p' });
+  await producer.start();
+  t.teardown(() => producer.shutdown());
+
+  const delivered = new Map<string, Set<number>>(); // key -> seqs seen
+  const violations: string[] = [];
+  const inFlight = new Set<number>(); // queue ids being consumed right now (across instances)
+  const byInstance = [0, 0];
+  let failOnce = true;
+  const handler = (i: number) => async (m: import('../packages/client/src/index.js').MessageExt) => {
+    const [key, seqText] = m.body.toString().split(':');
+    const seq = Number(seqText);
+    if (inFlight.has(m.queueId)) violations.push(`queue ${m.queueId} consumed concurrently`);
+    inFlight.add(m.queueId);
+    try {
+      await sleep(3);
+      if (failOnce && seq === 5 && key === 'k0') { failOnce = false; return 'SUSPEND_CURRENT_QUEUE_A_MOMENT' as const; }
+      const seen = delivered.get(key!) ?? new Set<number>();
+      if (!seen.has(seq)) {
+        for (let s = 0; s < seq; s++) if (!seen.has(s)) { violations.push(`${key}: ${seq} before ${s}`); break; }
+      }
+      seen.add(seq);
+      delivered.set(key!, seen);
+      byInstance[i]!++;
+      return undefined;
+    } finally {
+      inFlight.delete(m.queueId);
+    }
+  };
+  const mk = (i: number) => {
+    const c = new PushConsumer({ groupName: 'ord_group', namesrvAddr, instanceName: `ord-c${i}`, orderly: true, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    c.subscribe(topic, '*').onMessage(handler(i));
+    return c;
+  };
+  const a = mk(0);
+  await a.start();
+  t.teardown(() => a.shutdown());
+
+  const queueOfKey = new Map<string, number>();
+  for (let seq = 0; seq < PER_KEY; seq++) {
+    for (let k = 0; k < KEYS; k++) {
+      const r = await producer.send({ topic, body: `k${k}:${seq}`, keys: `k${k}` }, { shardingKey: `k${k}` });
+      const q = queueOfKey.get(`k${k}`);
+      if (q !== undefined && q !== r.queue.queueId) violations.push(`k${k} moved from queue ${q} to ${r.queue.queueId}`);
+      queueOfKey.set(`k${k}`, r.queue.queueId);
+    }
+  }
+  const total = () => [...delivered.values()].reduce((n, s) => n + s.size, 0);
+  await waitFor(() => total() >= (KEYS * PER_KEY) / 4, 20000, 'a quarter consumed');
+  const b = mk(1);
+  await b.start();
+  t.teardown(() => b.shutdown());
+  await waitFor(() => total() >= KEYS * PER_KEY, 40000, 'every message consumed');
+  t.same(violations, [], 'no key consumed out of order, no queue consumed concurrently');
+  t.ok(byInstance[1]! > 0, `the joining consumer took queues over (${byInstance[0]} / ${byInstance[1]})`);
+  const heldA = [...a.rebalance.processQueueTable.values()].filter((e) => e.mq.topic === topic);
+  const heldB = [...b.rebalance.processQueueTable.values()].filter((e) => e.mq.topic === topic);
+  t.equal(heldA.length + heldB.length, 4, 'the 4 queues are split between the two');
+  t.ok([...heldA, ...heldB].every((e) => e.pq.locked), 'and each holder has the broker lock');
+});
