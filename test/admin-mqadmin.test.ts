@@ -4,15 +4,16 @@
 // Also checks the admin HTTP server the controller starts when adminHttpPort > 0.
 import t from 'tap';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   RemotingClient, RemotingCommand, decodeCommand, decodeMessages, decodeOffsetMsgId, parseFastJson, silentLogger,
 } from '../packages/remoting/dist/index.js';
-import { BrokerController } from '../packages/broker/src/controller.js';
-import { defaultBrokerConfig } from '../packages/broker/src/config.js';
-import { uwsNativeAvailable } from '../packages/broker/src/http/index.js';
+// Built packages (`pnpm build` runs first): loading the TypeScript sources costs seconds per file set.
+import { BrokerController, defaultBrokerConfig } from '../packages/broker/dist/index.js';
+import { uwsNativeAvailable } from '../packages/broker/dist/http/index.js';
 
 const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
@@ -47,6 +48,17 @@ const body = (c: RemotingCommand): any => parseFastJson(c.bodyBuffer()!.toString
 /** Everything a reply's header carries except values that differ run to run. */
 function headerShape(c: RemotingCommand): unknown {
   return { code: c.code, remark: c.remark, ext: c.extFields === null ? null : Object.keys(c.extFields).sort() };
+}
+
+/** GET without keep-alive, so no idle connection outlives the test. */
+function httpGet(port: number, p: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    }).on('error', reject);
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -174,9 +186,9 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   // Admin HTTP started by the controller.
   if (uwsNativeAvailable()) {
     t.equal(broker.adminHttpPort, adminHttpPort);
-    const metrics = await (await fetch(`http://127.0.0.1:${adminHttpPort}/metrics`, { headers: { connection: 'close' } }).catch(() => fetch(`http://127.0.0.1:${adminHttpPort}/metrics`))).text();
+    const metrics = await httpGet(adminHttpPort, '/metrics');
     t.match(metrics, /^rocketmq_messages_put_total\{cluster="DefaultCluster",broker="broker-a"\} 3$/m);
-    const topics = await (await fetch(`http://127.0.0.1:${adminHttpPort}/api/topics`)).json() as Array<{ topic: string; queues?: Array<{ maxOffset: number }> }>;
+    const topics = JSON.parse(await httpGet(adminHttpPort, '/api/topics')) as Array<{ topic: string; queues?: Array<{ maxOffset: number }> }>;
     t.equal(topics.find((x) => x.topic === 'FixtureTopic')!.queues![0]!.maxOffset, 3);
   }
 
