@@ -26,7 +26,7 @@ export interface ProducerOptions {
 }
 export interface PushConsumerOptions {
   groupName: string; namesrvAddr: string; consumeFromWhere?: string; consumeConcurrency?: number;
-  instanceName?: string; messageModel?: 'CLUSTERING' | 'BROADCASTING';
+  instanceName?: string; messageModel?: 'CLUSTERING' | 'BROADCASTING'; pullBatchSize?: number;
 }
 
 export interface ClientModule {

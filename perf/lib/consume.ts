@@ -31,6 +31,7 @@ export class ConsumeLoad {
       const c = new this.client.PushConsumer({
         groupName: `perf_consumer_${this.tag}`, namesrvAddr: this.o.namesrv, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
         consumeConcurrency: this.o.consumeConcurrency, instanceName: `perf-${this.tag}-c${i}`, messageModel: 'CLUSTERING',
+        ...(this.o.pullBatch !== null ? { pullBatchSize: this.o.pullBatch } : {}),
       });
       for (const t of topics) c.subscribe(t, '*');
       c.onMessage(this.handle);

@@ -18,6 +18,7 @@ export interface RunOptions {
   consumers: number;
   inflight: number;             // per producer: outstanding sends (async/oneway) or send loops (sync)
   consumeConcurrency: number;   // per consumer
+  pullBatch: number | null;     // per pull request (client default when null)
   mode: SendMode;
   batch: number;                // messages per send (1 = single send, >1 = sendBatch)
   durationMs: number | null;    // exactly one of durationMs / count drives the run
@@ -45,7 +46,7 @@ export const BODY_HEADER_BYTES = 28;
 export function defaultOptions(): RunOptions {
   return {
     scenario: 'produce', name: '', namesrv: '127.0.0.1:9876', sizeBytes: 1024, topics: 1, queues: 8,
-    topicPrefix: 'PerfTopic', producers: 1, consumers: 1, inflight: 256, consumeConcurrency: 64,
+    topicPrefix: 'PerfTopic', producers: 1, consumers: 1, inflight: 256, consumeConcurrency: 64, pullBatch: null,
     mode: 'async', batch: 1, durationMs: null, count: null, rateMsgsPerSec: null, warmupMs: 0,
     prefill: true, createTopics: true, drainTimeoutMs: 30_000, sendTimeoutMs: 3_000, retries: 0,
     brokerPid: null, spawnBroker: false, flushDiskType: 'ASYNC_FLUSH', brokerArgs: [], brokerNodeArgs: [],
@@ -109,6 +110,7 @@ const OPTIONS: Record<string, { set: Setter; flag?: boolean; help: string }> = {
   consumers: { set: (o, v) => { o.consumers = intPositive('consumers')(v); }, help: 'push consumer instances (one group)' },
   inflight: { set: (o, v) => { o.inflight = intPositive('inflight')(v); }, help: 'per producer: outstanding sends (async/oneway) or concurrent send loops (sync)' },
   'consume-concurrency': { set: (o, v) => { o.consumeConcurrency = intPositive('consume-concurrency')(v); }, help: 'per consumer: messages processed at once' },
+  'pull-batch': { set: (o, v) => { o.pullBatch = intPositive('pull-batch')(v); }, help: 'messages per pull request (client default 32)' },
   mode: { set: (o, v) => { o.mode = oneOf('mode', ['sync', 'async', 'oneway'] as const, v); }, help: 'sync | async | oneway' },
   batch: { set: (o, v) => { o.batch = intPositive('batch')(v); }, help: 'messages per send (>1 uses sendBatch)' },
   duration: { set: (o, v) => { o.durationMs = positive('duration', parseDurationMs(v)); o.count = null; }, help: 'run time, e.g. 30s (exclusive with --count)' },

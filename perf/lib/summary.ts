@@ -83,7 +83,7 @@ export function buildSummary(r: RunRecord): Summary {
     name: o.name, scenario: o.scenario, runId: r.runId.toString(16).padStart(8, '0'), startedAt: r.startedAt, command: r.command, namesrv: r.namesrv,
     config: {
       sizeBytes: o.sizeBytes, topics: r.topics, queues: o.queues, producers: o.producers, consumers: o.consumers, inflight: o.inflight,
-      consumeConcurrency: o.consumeConcurrency, mode: o.mode, batch: o.batch, durationMs: o.durationMs, count: o.count,
+      consumeConcurrency: o.consumeConcurrency, pullBatch: o.pullBatch, mode: o.mode, batch: o.batch, durationMs: o.durationMs, count: o.count,
       rateMsgsPerSec: o.rateMsgsPerSec, warmupMs: o.warmupMs, flushDiskType: o.spawnBroker ? o.flushDiskType : null,
       spawnBroker: o.spawnBroker, retries: o.retries, sendTimeoutMs: o.sendTimeoutMs,
     },
