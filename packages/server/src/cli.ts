@@ -2,38 +2,14 @@
 // mq-server: runs a name server, a broker, or both (standalone) in one process.
 //   mq-server [standalone|namesrv|broker] [-c FILE] [--key=value ...] [--help]
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime failure (port in use, ...), 2 bad config.
-import { createLogger, type Logger } from '@rmq/remoting';
+import { BrokerController, brokerConfigHelp, defaultBrokerConfig, type BrokerConfig } from '@rmq/broker';
 import { defaultNamesrvConfig, namesrvConfigHelp, NamesrvController, type NamesrvConfig } from '@rmq/namesrv';
-import {
-  ConfigError, formatHelp, parseArgs, resolveConfig, usage, type Component, type ConfigSources,
-} from './config.js';
+import { createLogger, type Logger } from '@rmq/remoting';
+import { defaultStoreConfig, storeConfigHelp, type StoreConfig } from '@rmq/store';
+import { ConfigError, formatHelp, parseArgs, resolveConfig, usage, type ConfigSources } from './config.js';
 
 interface Stoppable {
   shutdown(): Promise<void>;
-}
-
-interface BrokerModule {
-  BrokerController: new (b: any, s: any, opts?: { logger?: unknown }) => Stoppable & { start(): Promise<void>; readonly port: number };
-  defaultBrokerConfig(over?: object): Record<string, unknown>;
-  brokerConfigHelp?: Record<string, string>;
-}
-
-interface StoreModule {
-  defaultStoreConfig(over?: object): Record<string, unknown>;
-  storeConfigHelp?: Record<string, string>;
-}
-
-/**
- * The broker and store packages are imported dynamically so this package builds and runs (name
- * server only) before they exist. The specifier is a variable so tsc does not resolve it.
- */
-async function importOptional<T>(specifier: string, check: (m: any) => boolean): Promise<{ mod: T | null; why: string }> {
-  try {
-    const mod = await import(specifier);
-    return check(mod) ? { mod: mod as T, why: '' } : { mod: null, why: `${specifier} does not export what mq-server needs yet` };
-  } catch (e) {
-    return { mod: null, why: `${specifier} cannot be loaded (${(e as Error).message.split('\n')[0]})` };
-  }
 }
 
 /**
@@ -65,20 +41,14 @@ async function main(): Promise<void> {
     fail(`${(e as Error).message}\n${usage}`, 2);
   }
 
-  const [store, broker] = await Promise.all([
-    importOptional<StoreModule>('@rmq/store', (m) => typeof m.defaultStoreConfig === 'function'),
-    importOptional<BrokerModule>('@rmq/broker',
-      (m) => typeof m.BrokerController === 'function' && typeof m.defaultBrokerConfig === 'function'),
-  ]);
   const sources: ConfigSources = {
     namesrv: { defaults: defaultNamesrvConfig(), help: namesrvConfigHelp },
-    broker: broker.mod ? { defaults: broker.mod.defaultBrokerConfig(), help: broker.mod.brokerConfigHelp ?? {} } : null,
-    store: store.mod ? { defaults: store.mod.defaultStoreConfig(), help: store.mod.storeConfigHelp ?? {} } : null,
+    broker: { defaults: defaultBrokerConfig(), help: brokerConfigHelp },
+    store: { defaults: defaultStoreConfig(), help: storeConfigHelp },
   };
-  const unavailable: Partial<Record<Component, string>> = { broker: broker.why, store: store.why };
 
   if (args.help) {
-    process.stdout.write(formatHelp(sources, unavailable));
+    process.stdout.write(formatHelp(sources));
     return;
   }
 
@@ -92,14 +62,7 @@ async function main(): Promise<void> {
   for (const w of config.warnings) process.stderr.write(`mq-server: warning: ${w}\n`);
 
   const runNamesrv = config.mode !== 'broker';
-  let runBroker = config.mode !== 'namesrv';
-  const brokerMod = broker.mod;
-  if (runBroker && (!brokerMod || !store.mod)) {
-    const why = !brokerMod ? broker.why : store.why;
-    if (config.mode === 'broker') fail(`broker unavailable: ${why}`, 1);
-    process.stdout.write(`broker unavailable (${why}); running the name server only\n`);
-    runBroker = false;
-  }
+  const runBroker = config.mode !== 'namesrv';
 
   const running: Array<{ name: string; component: Stoppable }> = [];
   let stopping = false;
@@ -142,22 +105,24 @@ async function main(): Promise<void> {
     }
   }
 
-  if (runBroker && brokerMod && config.broker && config.store) {
-    const b = config.broker;
-    const brokerController = new brokerMod.BrokerController(b, config.store, { logger: componentLogger('broker') });
+  if (runBroker) {
+    const b = config.broker as unknown as BrokerConfig;
+    const host = b.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+    const what = `broker ${b.brokerName}`;
+    const broker = new BrokerController(b, config.store as unknown as StoreConfig, { logger: componentLogger('broker'), host });
     try {
-      await brokerController.start();
+      await broker.start();
     } catch (e) {
-      const what = `broker ${String(b.brokerName)}`;
       const err = e as NodeJS.ErrnoException;
-      process.stderr.write(`mq-server: ${err.code === 'EADDRINUSE' || err.code === 'EACCES'
-        ? listenError(what, '0.0.0.0', b.listenPort, e) : `${what} failed to start: ${err.message}`}\n`);
+      const listenFailed = err.code === 'EADDRINUSE' || err.code === 'EACCES';
+      process.stderr.write(`mq-server: ${listenFailed ? listenError(what, host, b.listenPort, e) : `${what} failed to start: ${err.message}`}\n`);
+      running.push({ name: 'broker', component: broker }); // releases whatever it opened
       await stop(1);
       return;
     }
-    running.push({ name: 'broker', component: brokerController });
-    process.stdout.write(`broker ${String(b.brokerName)} listening on 0.0.0.0:${brokerController.port}`
-      + ` (cluster ${String(b.brokerClusterName)}, name server ${String(b.namesrvAddr)})\n`);
+    running.push({ name: 'broker', component: broker });
+    process.stdout.write(`${what} listening on ${host}:${broker.port}`
+      + ` (cluster ${b.brokerClusterName}, name server ${b.namesrvAddr || 'none'})\n`);
   }
 }
 
