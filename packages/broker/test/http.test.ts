@@ -227,3 +227,47 @@ t.test('on the JS fallback of uWebSockets.js the server does not start', {
   t.equal(out.port, 0, 'no server');
   t.match(out.lines[0], /JS fallback only/);
 });
+
+t.test('dashboard script runs against a fake DOM: stats cards, chart, tables', async (t) => {
+  const { DASHBOARD_HTML } = await import('../src/http/dashboard.js');
+  const vm = await import('node:vm');
+  const script = DASHBOARD_HTML.slice(DASHBOARD_HTML.indexOf('<script>') + 8, DASHBOARD_HTML.indexOf('</script>'));
+  const el = (): Record<string, any> => ({
+    innerHTML: '', textContent: '', className: '', width: 1200, height: 120,
+    tBodies: [{ innerHTML: '' }],
+    getContext: () => new Proxy({}, { get: () => () => undefined, set: () => true }),
+  });
+  const elements = new Map<string, Record<string, any>>();
+  const sockets: any[] = [];
+  const intervals: Array<() => void> = [];
+  const responses: Record<string, unknown> = {
+    '/api/broker': ctx.brokerInfo(), '/api/topics': ctx.topics(), '/api/groups': ctx.groups(),
+  };
+  const sandbox = {
+    document: { getElementById: (id: string) => elements.get(id) ?? (elements.set(id, el()), elements.get(id)) },
+    location: { protocol: 'http:', host: '127.0.0.1:1' },
+    WebSocket: class { constructor(public url: string) { sockets.push(this); } onopen?: () => void; onmessage?: (e: { data: string }) => void; onclose?: () => void },
+    fetch: async (u: string) => ({ json: async () => responses[u] }),
+    setInterval: (fn: () => void) => { intervals.push(fn); return 0; },
+    setTimeout: () => 0,
+    console,
+  };
+  vm.runInNewContext(script, sandbox);
+  t.equal(sockets.length, 1);
+  t.equal(sockets[0].url, 'ws://127.0.0.1:1/ws');
+  sockets[0].onopen();
+  t.equal(elements.get('state')!.className, 'live');
+  const stats = ctx.stats();
+  sockets[0].onmessage({ data: JSON.stringify({ t: 1000, stats }) });
+  sockets[0].onmessage({ data: JSON.stringify({ t: 2000, stats: { ...stats, messagesPutTotal: stats.messagesPutTotal + 50 } }) });
+  t.match(elements.get('cards')!.innerHTML, /Put TPS<\/div><div class="v">50</);
+  t.match(elements.get('cards')!.innerHTML, /Avg put latency/);
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  t.match(elements.get('topics')!.tBodies[0].innerHTML, /FixtureTopic<\/td><td>2\/2<\/td><td>6<\/td><td class="n">9</);
+  t.match(elements.get('topics')!.tBodies[0].innerHTML, /we&quot;ird/, 'names escaped');
+  t.match(elements.get('groups')!.tBodies[0].innerHTML, /FixtureConsumerGroup/);
+  t.equal(elements.get('title')!.textContent, 'broker-a (DefaultCluster)');
+  sockets[0].onclose();
+  t.equal(elements.get('state')!.textContent, 'offline');
+});
