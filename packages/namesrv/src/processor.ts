@@ -7,8 +7,8 @@ import {
 import { NAMESPACE_ORDER_TOPIC_CONFIG, type KvConfigManager } from './kv-config-manager.js';
 import type { RouteInfoManager, UnitTopicKind } from './route-info-manager.js';
 import {
-  bodyCrc32, decodeDataVersion, decodeRegisterBrokerBody, encodeClusterInfo, encodeDataVersion,
-  encodeKvTable, encodeTopicList, encodeTopicRouteData,
+  bodyCrc32, decodeCompressedRegisterBrokerBody, decodeDataVersion, decodeRegisterBrokerBody, encodeClusterInfo,
+  encodeDataVersion, encodeKvTable, encodeTopicList, encodeTopicRouteData,
 } from './wire.js';
 
 const SUCCESS = 0;
@@ -99,15 +99,22 @@ export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, ch: Ch
   if (expectedCrc !== 0 && body && bodyCrc32(body) !== expectedCrc) {
     return RemotingCommand.response(SYSTEM_ERROR, 'crc32 not match');
   }
-  if (optionalField(req, 'compressed') === 'true') {
-    return RemotingCommand.response(SYSTEM_ERROR, 'compressed REGISTER_BROKER bodies are not supported');
+  const decoded = optionalField(req, 'compressed') === 'true' && body && body.length > 0
+    ? decodeCompressedRegisterBrokerBody(body)
+    : decodeRegisterBrokerBody(body);
+  const brokerAddr = field(req, 'brokerAddr');
+  const brokerName = field(req, 'brokerName');
+  const brokerId = intField(req, 'brokerId');
+  const clusterName = field(req, 'clusterName');
+  if (!ctx.routes.isBrokerLive(brokerAddr)) {
+    ctx.logger.info(`broker registered: ${brokerName} id ${brokerId} at ${brokerAddr} (cluster ${clusterName},`
+      + ` ${decoded.topicConfigs.length} topics, connection ${ch.remoteAddress})`);
   }
-  const decoded = decodeRegisterBrokerBody(body);
   const result = ctx.routes.registerBroker({
-    clusterName: field(req, 'clusterName'),
-    brokerAddr: field(req, 'brokerAddr'),
-    brokerName: field(req, 'brokerName'),
-    brokerId: intField(req, 'brokerId'),
+    clusterName,
+    brokerAddr,
+    brokerName,
+    brokerId,
     haServerAddr: optionalField(req, 'haServerAddr') ?? '',
     dataVersion: decoded.dataVersion,
     topicConfigs: decoded.topicConfigs,
@@ -122,8 +129,9 @@ export function registerBroker(ctx: NamesrvContext, req: RemotingCommand, ch: Ch
 }
 
 export function unregisterBroker(ctx: NamesrvContext, req: RemotingCommand): RemotingCommand {
-  ctx.routes.unregisterBroker(
-    field(req, 'clusterName'), field(req, 'brokerAddr'), field(req, 'brokerName'), intField(req, 'brokerId'));
+  const brokerAddr = field(req, 'brokerAddr');
+  ctx.routes.unregisterBroker(field(req, 'clusterName'), brokerAddr, field(req, 'brokerName'), intField(req, 'brokerId'));
+  ctx.logger.info(`broker unregistered: ${brokerAddr}`);
   return ok();
 }
 

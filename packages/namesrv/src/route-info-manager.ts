@@ -358,6 +358,10 @@ export class RouteInfoManager {
     return count;
   }
 
+  isBrokerLive(brokerAddr: string): boolean {
+    return this.brokerLiveTable.has(brokerAddr);
+  }
+
   /** For tests and diagnostics. */
   liveBrokerAddrs(): string[] {
     return [...this.brokerLiveTable.keys()];

@@ -2,7 +2,7 @@
 // alphabetical order and omits nulls; maps keyed by Long (brokerAddrs) get unquoted integer keys,
 // except in the route reply to new clients (version >= 401 or acceptStandardJsonOnly), which is
 // standard JSON with quoted keys and non-ASCII characters escaped (BrowserCompatible).
-import { crc32 } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { parseFastJson } from '@rmq/remoting';
 import { javaHashOrder } from './java-hash-order.js';
 import type { BrokerData, ClusterInfo, DataVersion, TopicConfig, TopicRouteData } from './route-info-manager.js';
@@ -94,4 +94,40 @@ export function decodeRegisterBrokerBody(body: Buffer | null): RegisterBrokerBod
   }));
   const filterServerList = Array.isArray(root.filterServerList) ? root.filterServerList.map(String) : [];
   return { dataVersion: decodeDataVersion(wrapper.dataVersion), topicConfigs, filterServerList };
+}
+
+/**
+ * The compressed REGISTER_BROKER body (broker compressedRegister=true): one zlib stream of
+ * length-prefixed (int32 BE) parts: the dataVersion JSON, a topic count, each topic config as the
+ * space-separated text "name readQueueNums writeQueueNums perm filterType [...]", then the filter
+ * server list JSON. That text form carries no topicSysFlag.
+ */
+export function decodeCompressedRegisterBrokerBody(body: Buffer): RegisterBrokerBody {
+  const data = inflateSync(body, { maxOutputLength: 64 * 1024 * 1024 });
+  let pos = 0;
+  const part = (): Buffer => {
+    if (pos + 4 > data.length) throw new Error('compressed register body truncated');
+    const n = data.readInt32BE(pos);
+    if (n < 0 || pos + 4 + n > data.length) throw new Error('compressed register body truncated');
+    pos += 4 + n;
+    return data.subarray(pos - n, pos);
+  };
+  const dataVersion = decodeDataVersion(parseFastJson(part().toString('utf8')));
+  if (pos + 4 > data.length) throw new Error('compressed register body truncated');
+  const count = data.readInt32BE(pos);
+  pos += 4;
+  const topicConfigs: TopicConfig[] = [];
+  for (let i = 0; i < count; i++) {
+    const fields = part().toString('utf8').split(' ');
+    if (fields.length < 5) continue; // Apache skips what it cannot read, too
+    topicConfigs.push({
+      topicName: fields[0]!,
+      readQueueNums: num(fields[1], 16),
+      writeQueueNums: num(fields[2], 16),
+      perm: num(fields[3], 6),
+      topicSysFlag: 0,
+    });
+  }
+  const filters = parseFastJson(part().toString('utf8')) as unknown;
+  return { dataVersion, topicConfigs, filterServerList: Array.isArray(filters) ? filters.map(String) : [] };
 }

@@ -1,10 +1,12 @@
 // The name server over TCP: captured Apache exchanges replayed byte for byte, then the behaviours
 // brokers and clients depend on (route forms, expiry, connection close, KV config, admin codes).
 import fs from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import t from 'tap';
 import { parseFastJson, RemotingClient, RemotingCommand, silentLogger } from '@rmq/remoting';
 import { NamesrvController } from '../src/controller.js';
+import { bodyCrc32 } from '../src/wire.js';
 import { fixtureFrames, frameBody, replay, startNamesrv, tempDir } from './helpers.js';
 
 const BROKER_ADDR = '127.0.0.1:20911';
@@ -116,6 +118,42 @@ t.test('route replies: fastjson for old clients, standard JSON for >= 401, 17 fo
     t.equal(missing.remark, `No topic route info in name server for the topic: NoSuchTopic${FAQ}`);
     t.equal(missing.bodyLength(), 0);
   }
+});
+
+t.test('compressed REGISTER_BROKER bodies (compressedRegister=true) and the body CRC check', async (t) => {
+  const ns = await startNamesrv(t);
+  const addr = `127.0.0.1:${ns.port}`;
+  const c = client(t);
+  const part = (text: string) => {
+    const b = Buffer.from(text);
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(b.length);
+    return [len, b];
+  };
+  const count = Buffer.alloc(4);
+  count.writeInt32BE(2);
+  const body = deflateSync(Buffer.concat([
+    ...part('{"counter":3,"timestamp":1795742361224}'), count,
+    ...part('Zipped 4 2 6 SINGLE_TAG'), ...part('TBW102 8 8 7 SINGLE_TAG'), ...part('[]'),
+  ]));
+  const reg = await c.invoke(addr, registerRequest(body, { compressed: 'true', bodyCrc32: String(bodyCrc32(body)) }), 3000);
+  t.equal(reg.code, 0);
+  const route = await c.invoke(addr, RemotingCommand.request(105, { topic: 'Zipped' }), 3000);
+  t.same(JSON.parse(route.bodyBuffer()!.toString()).queueDatas,
+    [{ brokerName: 'broker-a', perm: 6, readQueueNums: 4, topicSysFlag: 0, writeQueueNums: 2 }]);
+  t.same(ns.routes.queryBrokerDataVersion(BROKER_ADDR), { timestamp: 1795742361224, counter: 3 });
+  const badCrc = await c.invoke(addr, registerRequest(body, { compressed: 'true', bodyCrc32: '12345' }), 3000);
+  t.equal(badCrc.code, 1);
+  t.equal(badCrc.remark, 'crc32 not match');
+});
+
+t.test('name servers share nothing: a broker registered with one is unknown to another', async (t) => {
+  const one = await startNamesrv(t);
+  const two = await startNamesrv(t);
+  const c = client(t);
+  t.equal((await c.invoke(`127.0.0.1:${one.port}`, registerRequest(registerBody([['OnlyOne', 1, 6]])), 3000)).code, 0);
+  t.equal((await c.invoke(`127.0.0.1:${one.port}`, RemotingCommand.request(105, { topic: 'OnlyOne' }), 3000)).code, 0);
+  t.equal((await c.invoke(`127.0.0.1:${two.port}`, RemotingCommand.request(105, { topic: 'OnlyOne' }), 3000)).code, 17);
 });
 
 t.test('a broker that stops registering expires; its connection is closed', async (t) => {
