@@ -7,6 +7,10 @@ export interface NativeFs {
   /** advice: see FADV. */
   fadvise(fd: number, offset: number, length: number, advice: number): void;
   /** pwrite the bytes [byteOffset, byteOffset+length) of a typed array (SharedArrayBuffer views too) at position. */
+  /** memmove src[srcOffset, +length) to dst[dstOffset, ...): fast into SharedArrayBuffer views. */
+  copy(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView, srcOffset: number, length: number): void;
+  /** Backs the array's memory now (MADV_POPULATE_WRITE; huge: MADV_HUGEPAGE first). true when the kernel did it in one call. */
+  prefault(data: ArrayBufferView, huge?: boolean): boolean;
   pwrite(fd: number, data: ArrayBufferView, byteOffset: number, length: number, position: number): number;
 }
 /** null when the addon could not be loaded (or RMQ_NATIVE_DISABLE=1). */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <string>
 
 namespace {
@@ -129,7 +130,82 @@ Napi::Value Pwrite(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(done));
 }
 
+bool TypedArrayBytes(napi_env env, napi_value v, uint8_t** data, size_t* length) {
+  napi_typedarray_type type;
+  size_t count;
+  void* p = nullptr;
+  napi_value ab;
+  size_t byteOffset;
+  if (napi_get_typedarray_info(env, v, &type, &count, &p, &ab, &byteOffset) != napi_ok) return false;
+  size_t elem = 1;
+  switch (type) {
+    case napi_int16_array: case napi_uint16_array: elem = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: elem = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: elem = 8; break;
+    default: elem = 1;
+  }
+  *data = static_cast<uint8_t*>(p);
+  *length = count * elem;
+  return true;
+}
+
+// copy(dst, dstOffset, src, srcOffset, length): memcpy between typed arrays. V8 copies into a
+// SharedArrayBuffer byte by byte (relaxed atomics); the commit log encodes every body into one.
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint8_t *dst, *src;
+  size_t dstLen, srcLen;
+  if (info.Length() < 5 || !TypedArrayBytes(env, info[0], &dst, &dstLen) || !TypedArrayBytes(env, info[2], &src, &srcLen)) {
+    Napi::TypeError::New(env, "copy(dst, dstOffset, src, srcOffset, length)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int64_t dOff = info[1].As<Napi::Number>().Int64Value();
+  int64_t sOff = info[3].As<Napi::Number>().Int64Value();
+  int64_t len = info[4].As<Napi::Number>().Int64Value();
+  if (dOff < 0 || sOff < 0 || len < 0 || static_cast<size_t>(dOff + len) > dstLen || static_cast<size_t>(sOff + len) > srcLen) {
+    Napi::RangeError::New(env, "copy range outside an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::memmove(dst + dOff, src + sOff, static_cast<size_t>(len));
+  return env.Undefined();
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+// prefault(typedArray, huge): backs the array's memory now, in one call, instead of one page fault
+// per 4 KiB on first write (expensive in VMs). huge: ask for transparent huge pages first.
+// Returns true when the kernel populated the range (MADV_POPULATE_WRITE), false when it fell back
+// to touching every page.
+Napi::Value Prefault(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint8_t* p;
+  size_t len;
+  if (info.Length() < 1 || !TypedArrayBytes(env, info[0], &p, &len)) {
+    Napi::TypeError::New(env, "prefault(typedArray, huge)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  bool huge = info.Length() > 1 && info[1].ToBoolean().Value();
+  const uintptr_t page = 4096;
+  uintptr_t start = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(page - 1);
+  if (end <= start) return Napi::Boolean::New(env, false);
+  if (huge) {
+    const uintptr_t hp = 2 * 1024 * 1024;
+    uintptr_t hs = (start + hp - 1) & ~(hp - 1);
+    uintptr_t he = end & ~(hp - 1);
+    if (he > hs) ::madvise(reinterpret_cast<void*>(hs), he - hs, MADV_HUGEPAGE);
+  }
+  if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE) == 0) return Napi::Boolean::New(env, true);
+  volatile uint8_t* q = p;
+  for (size_t i = 0; i < len; i += page) q[i] = q[i];
+  return Napi::Boolean::New(env, false);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("prefault", Napi::Function::New(env, Prefault, "prefault"));
+  exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("fdatasync", Napi::Function::New(env, Fdatasync, "fdatasync"));
   exports.Set("fsync", Napi::Function::New(env, Fsync, "fsync"));
   exports.Set("fallocate", Napi::Function::New(env, Fallocate, "fallocate"));

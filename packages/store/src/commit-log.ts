@@ -29,8 +29,10 @@ export class CommitLog {
   flushedPos = 0;
   /** where the target of the current append lives: a page buffer or the scratch buffer. */
   tBuf: Buffer;
+  tDv: DataView;
   tPos = 0;
   private scratch: Buffer;
+  private scratchDv: DataView;
   private usingScratch = false;
 
   constructor(dir: string, fileSize: number, chunkBytes: number, cacheBytesMax: number, maxRecordBytes: number) {
@@ -40,7 +42,9 @@ export class CommitLog {
     if (fileSize % chunk !== 0) chunk = fileSize;
     this.cache = new PageCache(chunk, cacheBytesMax);
     this.scratch = Buffer.alloc(maxRecordBytes);
+    this.scratchDv = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
     this.tBuf = this.scratch;
+    this.tDv = this.scratchDv;
   }
 
   /** Lists existing files; all must have the configured size (as Apache requires). */
@@ -102,8 +106,8 @@ export class CommitLog {
       // A blank record marks the end of this file; the rest of the file stays zero.
       const blankAt = this.writePos;
       this.target(blankAt, 8);
-      this.tBuf.writeInt32BE(left, this.tPos);
-      this.tBuf.writeInt32BE(BLANK_MAGIC_CODE, this.tPos + 4);
+      this.tDv.setInt32(this.tPos, left);
+      this.tDv.setInt32(this.tPos + 4, BLANK_MAGIC_CODE);
       this.finish(blankAt, 8);
       file.sealedAt = blankAt + 8;
       const next = this.createFile(file.from + this.fileSize);
@@ -119,8 +123,7 @@ export class CommitLog {
     if (page === undefined) {
       const pageStart = idx * this.cache.chunkBytes;
       // A page that already has bytes on disk (restart in the middle of a page) is loaded first.
-      page = pageStart < this.committedPos ? this.loadPage(idx) : this.cache.create(idx);
-      this.cache.evict(Math.floor(this.committedPos / this.cache.chunkBytes));
+      page = pageStart < this.committedPos ? this.loadPage(idx) : this.cache.create(idx, this.evictableBelow());
     }
     return page;
   }
@@ -131,10 +134,13 @@ export class CommitLog {
     const page = this.pageForWrite(phy);
     const off = phy - page.index * chunk;
     if (off + size <= chunk) {
-      this.tBuf = page.buf; this.tPos = off; this.usingScratch = false;
+      this.tBuf = page.buf; this.tDv = page.dv; this.tPos = off; this.usingScratch = false;
     } else {
-      if (this.scratch.length < size) this.scratch = Buffer.alloc(size);
-      this.tBuf = this.scratch; this.tPos = 0; this.usingScratch = true;
+      if (this.scratch.length < size) {
+        this.scratch = Buffer.alloc(size);
+        this.scratchDv = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
+      }
+      this.tBuf = this.scratch; this.tDv = this.scratchDv; this.tPos = 0; this.usingScratch = true;
     }
   }
 
@@ -160,10 +166,13 @@ export class CommitLog {
     const pageStart = idx * chunk;
     const file = this.fileFor(pageStart);
     if (file === undefined) throw new StoreIOError(`no commit log file holds offset ${pageStart}`, 'ENOENT');
-    return this.cache.create(idx, (buf) => {
+    return this.cache.create(idx, this.evictableBelow(), (buf) => {
       preadAll(this.readFd(file), buf, 0, chunk, pageStart - file.from);
     });
   }
+
+  /** Pages below this index are entirely on the OS: they may be dropped or reused. */
+  private evictableBelow(): number { return Math.floor(this.committedPos / this.cache.chunkBytes); }
 
   readFd(file: LogFile): number {
     if (file.readFd < 0) file.readFd = fs.openSync(file.path, 'r');
@@ -182,7 +191,7 @@ export class CommitLog {
     if (off + size <= chunk) {
       const page = this.cache.get(idx) ?? this.loadPageForRead(idx);
       if (page === null) return null;
-      return Buffer.from(page.sab, off, size);
+      return Buffer.from(this.cache.readerSab(page), off, size);
     }
     const out = Buffer.allocUnsafe(size);
     let done = 0;
@@ -200,9 +209,7 @@ export class CommitLog {
 
   private loadPageForRead(idx: number) {
     try {
-      const p = this.loadPage(idx);
-      this.cache.evict(Math.floor(this.committedPos / this.cache.chunkBytes));
-      return p;
+      return this.loadPage(idx);
     } catch {
       return null;
     }
@@ -231,7 +238,7 @@ export class CommitLog {
   /** Drops pages now fully handed to the OS when over the bound. */
   committed(pos: number): void {
     this.committedPos = pos;
-    this.cache.evict(Math.floor(pos / this.cache.chunkBytes));
+    this.cache.evict(this.evictableBelow());
   }
 
   /**

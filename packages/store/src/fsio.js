@@ -7,6 +7,18 @@ import { native } from '@rmq/native';
 
 export const nativeLoaded = native !== null;
 
+/**
+ * dst.set(src, dstPos), through the addon's memcpy for larger copies: V8 copies into a
+ * SharedArrayBuffer with per-byte relaxed atomics, several times slower than memcpy.
+ * @param {Uint8Array} dst @param {number} dstPos @param {Uint8Array} src
+ */
+export const copyBytes = native && typeof native.copy === 'function'
+  ? (/** @type {Uint8Array} */ dst, /** @type {number} */ dstPos, /** @type {Uint8Array} */ src) => {
+    if (src.length >= 64) /** @type {NonNullable<typeof native>} */ (native).copy(dst, dstPos, src, 0, src.length);
+    else dst.set(src, dstPos);
+  }
+  : (/** @type {Uint8Array} */ dst, /** @type {number} */ dstPos, /** @type {Uint8Array} */ src) => { dst.set(src, dstPos); };
+
 /** @param {number} fd */
 export function fdatasync(fd) {
   if (native) native.fdatasync(fd); else fs.fdatasyncSync(fd);

@@ -137,8 +137,7 @@ export class IndexFile {
     this.indexCount++;
     this.endPhyOffset = phyOffset;
     this.endTimestamp = storeTimestamp;
-    this.writeHeader();
-    this.dirtyPages![0] = 1;
+    this.dirtyPages![0] = 1; // the header is written out by takeWriteOps
     this.dirtyPages![Math.floor(absSlot / DIRTY_PAGE)] = 1;
     if (this.entriesDirtyFrom < 0) this.entriesDirtyFrom = absIndex;
     this.entriesDirtyTo = absIndex + INDEX_SIZE;
@@ -182,6 +181,7 @@ export class IndexFile {
 
   takeWriteOps(ops: WriteOp[]): void {
     if (this.sab === null || this.dirtyPages === null) return;
+    if (this.dirtyPages[0] !== 0) this.writeHeader();
     const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE;
     const d = this.dirtyPages;
     for (let i = 0; i < d.length; i++) {

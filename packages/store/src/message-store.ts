@@ -15,7 +15,7 @@ import { CHECKPOINT_SIZE, fillCheckpoint, readCheckpoint } from './checkpoint.js
 import type { StoreConfig } from './config.js';
 import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
 import flushInline from './flush-worker.js';
-import { nativeLoaded } from './fsio.js';
+import { copyBytes, nativeLoaded } from './fsio.js';
 import {
   BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, SysFlag, bodyCrc, encodeRecord, getProperty, hostHex, javaHashCode,
   offsetMsgId, parseDelayLevels, readInt32, readInt64, recordLayout, recordSize, storeTimestampOffset,
@@ -344,7 +344,7 @@ export class MessageStore {
     f.reconsumeTimes = msg.reconsumeTimes; f.preparedTransactionOffset = msg.preparedTransactionOffset;
     f.bodyCRC = bodyCrc(msg.body);
     this.commitLog.target(phy, size);
-    encodeRecord(this.commitLog.tBuf, this.commitLog.tPos, size, f, queueOffset, phy, storeTs, this.config.storeHost);
+    encodeRecord(this.commitLog.tBuf, this.commitLog.tPos, size, f, queueOffset, phy, storeTs, this.config.storeHost, this.commitLog.tDv, copyBytes);
     this.commitLog.finish(phy, size);
     if (toQueue) cq.nextOffset++;
     const tagsCode = msg.tagsCode ?? this.tagsCodeOf(msg.topic, props, storeTs);
@@ -874,6 +874,8 @@ export class MessageStore {
       pageCacheBytesMax: String(cl.cache.bytesMax),
       pageCacheEvictions: String(cl.cache.evictions),
       pageCacheDiskLoads: String(cl.cache.loads),
+      pageCacheFreshPages: String(cl.cache.fresh),
+      pageCacheRecycledPages: String(cl.cache.recycled),
       flushDiskType: this.config.flushDiskType,
       flushTasks: String(this.stats.flushTasks),
       fdatasyncCount: String(this.stats.syncs),

@@ -129,34 +129,60 @@ export interface RecordFields {
   bodyCRC: number;
 }
 
+function dvInt64(dv: DataView, pos: number, v: number): void {
+  const hi = Math.floor(v / 4294967296);
+  dv.setInt32(pos, hi | 0);
+  dv.setUint32(pos + 4, (v - hi * 4294967296) >>> 0);
+}
+
+function dvHost(buf: Buffer, dv: DataView, pos: number, host: HostAddress, v6: boolean): number {
+  if (v6) return writeHost(buf, pos, host, true);
+  const ip = host.ip;
+  let part = 0;
+  let p = pos;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) { buf[p++] = part & 255; part = 0; } else part = part * 10 + (c - 48);
+  }
+  buf[p] = part & 255;
+  dv.setInt32(pos + 4, host.port | 0);
+  return pos + 8;
+}
+
+/** Copies src into dst at dstPos (native memcpy when available: V8 copies into SABs slowly). */
+export type ByteCopy = (dst: Uint8Array, dstPos: number, src: Uint8Array) => void;
+const jsCopy: ByteCopy = (dst, dstPos, src) => { dst.set(src, dstPos); };
+
 /**
  * Encodes one record at buf[pos..pos+totalSize). totalSize must come from recordSize(); the caller has
- * validated the lengths. No allocation for IPv4 hosts.
+ * validated the lengths. dv must view the same bytes as buf (same base). No allocation for IPv4 hosts.
  */
 export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: RecordFields, queueOffset: number,
-  physicalOffset: number, storeTimestamp: number, storeHost: HostAddress): void {
-  buf.writeInt32BE(totalSize, pos);
-  buf.writeInt32BE(MESSAGE_MAGIC_CODE, pos + 4);
-  buf.writeInt32BE(f.bodyCRC, pos + 8);
-  buf.writeInt32BE(f.queueId, pos + 12);
-  buf.writeInt32BE(f.flag | 0, pos + 16);
-  writeInt64(buf, queueOffset, pos + 20);
-  writeInt64(buf, physicalOffset, pos + 28);
-  buf.writeInt32BE(f.sysFlag, pos + 36);
-  writeInt64(buf, f.bornTimestamp, pos + 40);
-  let p = writeHost(buf, pos + 48, f.bornHost, (f.sysFlag & SysFlag.BORNHOST_V6) !== 0);
-  writeInt64(buf, storeTimestamp, p); p += 8;
-  p = writeHost(buf, p, storeHost, (f.sysFlag & SysFlag.STOREHOST_V6) !== 0);
-  buf.writeInt32BE(f.reconsumeTimes | 0, p); p += 4;
-  writeInt64(buf, f.preparedTransactionOffset, p); p += 8;
+  physicalOffset: number, storeTimestamp: number, storeHost: HostAddress,
+  dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length), copy: ByteCopy = jsCopy): void {
+  dv.setInt32(pos, totalSize);
+  dv.setInt32(pos + 4, MESSAGE_MAGIC_CODE);
+  dv.setInt32(pos + 8, f.bodyCRC);
+  dv.setInt32(pos + 12, f.queueId);
+  dv.setInt32(pos + 16, f.flag | 0);
+  dvInt64(dv, pos + 20, queueOffset);
+  dvInt64(dv, pos + 28, physicalOffset);
+  dv.setInt32(pos + 36, f.sysFlag);
+  dvInt64(dv, pos + 40, f.bornTimestamp);
+  let p = dvHost(buf, dv, pos + 48, f.bornHost, (f.sysFlag & SysFlag.BORNHOST_V6) !== 0);
+  dvInt64(dv, p, storeTimestamp); p += 8;
+  p = dvHost(buf, dv, p, storeHost, (f.sysFlag & SysFlag.STOREHOST_V6) !== 0);
+  dv.setInt32(p, f.reconsumeTimes | 0); p += 4;
+  dvInt64(dv, p, f.preparedTransactionOffset); p += 8;
   const body = f.body;
-  buf.writeInt32BE(body.length, p); p += 4;
-  p += body.copy(buf, p);
+  dv.setInt32(p, body.length); p += 4;
+  if (body.length > 0) copy(buf, p, body);
+  p += body.length;
   const tb = f.topicBytes;
   buf[p++] = tb.length;
   for (let i = 0; i < tb.length; i++) buf[p + i] = tb[i];
   p += tb.length;
-  buf.writeInt16BE(f.propertiesLength, p); p += 2;
+  dv.setInt16(p, f.propertiesLength); p += 2;
   if (f.propertiesLength > 0) p += buf.write(f.properties, p, f.propertiesLength, 'utf8');
   if (p - pos !== totalSize) throw new Error(`record encode size mismatch ${p - pos} != ${totalSize}`);
 }

@@ -65,3 +65,22 @@ for (const mode of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
     t.equal(store.queryMessage('Q3', 'Q3/2-149', 4, 0, Date.now() + 1000).buffers.length, 1);
   });
 }
+
+t.test('recycled pages never change bytes under a view handed out earlier', async (t) => {
+  const store = await openStore(tmpDir('recycle'), { mappedFileSizeCommitLog: 256 * 1024, pageCacheChunkBytes: 16 * 1024, pageCacheBytesMax: 64 * 1024 });
+  t.teardown(() => store.shutdown());
+  await store.putMessage(msg('H', 0, 'held-0'));
+  await settle(store);
+  const held = store.getMessage('g', 'H', 0, 0, 1, 1 << 20).buffers[0];
+  const copy = Buffer.from(held);
+  for (let i = 0; i < 600; i++) {
+    await store.putMessage(msg('H', 1, Buffer.alloc(900, i & 255)));
+    if (i % 50 === 0) await settle(store);
+  }
+  await settle(store);
+  const info = store.runtimeInfo();
+  t.ok(Number(info.pageCacheRecycledPages) > 0, `pages recycled (${info.pageCacheRecycledPages}), fresh ${info.pageCacheFreshPages}`);
+  t.ok(Number(info.pageCacheResidentBytes) <= 64 * 1024, `resident ${info.pageCacheResidentBytes} within the bound`);
+  t.same(held, copy, 'the held view is unchanged');
+  t.equal(decodeRecord(store.getMessage('g', 'H', 0, 0, 1, 1 << 20).buffers[0]).body.toString(), 'held-0');
+});
