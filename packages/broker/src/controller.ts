@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { RemotingServer, createLogger, type Channel, type Logger } from '@rmq/remoting';
-import { MessageStore, type StoreConfig } from '@rmq/store';
+import type { MessageStore, StoreConfig } from '@rmq/store';
 import type { BrokerContext } from './broker-context.js';
 import { parseDelayLevels, type BrokerConfig } from './config.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
@@ -28,6 +28,8 @@ export interface BrokerControllerOptions {
   logger?: Logger;
   /** Interface to listen on; default 127.0.0.1 when brokerIP1 is loopback, else 0.0.0.0. */
   host?: string;
+  /** Opens the store (tests inject an in-memory one); default MessageStore.open. */
+  openStore?: (config: StoreConfig, logger: Logger) => Promise<MessageStore>;
 }
 
 export class BrokerController implements BrokerContext {
@@ -53,9 +55,11 @@ export class BrokerController implements BrokerContext {
   private registerPending = false;
   private started = false;
   private stopped = false;
+  private readonly openStore: (config: StoreConfig, logger: Logger) => Promise<MessageStore>;
 
   constructor(readonly config: BrokerConfig, readonly storeConfig: StoreConfig, opts: BrokerControllerOptions = {}) {
     this.logger = opts.logger ?? createLogger('broker');
+    this.openStore = opts.openStore ?? (async (c, l) => (await import('@rmq/store')).MessageStore.open(c, l));
     const root = storeConfig.storePathRootDir;
     this.topicConfigManager = new TopicConfigManager(config, root);
     this.subscriptionGroupManager = new SubscriptionGroupManager(config, root);
@@ -94,7 +98,7 @@ export class BrokerController implements BrokerContext {
     this.brokerAddr = `${cfg.brokerIP1}:${port}`;
     this.storeHost = { ip: cfg.brokerIP1, port };
     this.storeConfig.storeHost = this.storeHost;
-    this.store = await MessageStore.open(this.storeConfig, this.logger);
+    this.store = await this.openStore(this.storeConfig, this.logger);
 
     this.scheduleMessageService = new ScheduleMessageService(this.store, parseDelayLevels(cfg.messageDelayLevel), root, this.logger);
     this.scheduleMessageService.load(join(configDir, 'delayOffset.json'));

@@ -104,6 +104,11 @@ export class PullRequestHoldService {
   shutdown(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.wakeAll();
+  }
+
+  /** Answers every held request now (they reply as if their time ran out). */
+  wakeAll(): void {
     const all = [...this.table.values()].flat();
     this.table.clear();
     this.heldCount = 0;

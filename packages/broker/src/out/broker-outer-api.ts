@@ -42,7 +42,7 @@ export class BrokerOuterAPI {
     const body = Buffer.from(JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: topicConfigWrapper }));
     const ext = {
       brokerAddr: id.brokerAddr, brokerId: id.brokerId, brokerName: id.brokerName, clusterName: id.clusterName,
-      haServerAddr: id.haServerAddr, compressed: false, bodyCrc32: crc32(body) | 0,
+      haServerAddr: id.haServerAddr, compressed: false, bodyCrc32: crc32(body) & 0x7fffffff, // UtilAll.crc32: CRC32 masked to 31 bits
     };
     await Promise.all(this.namesrvList.map(async (addr) => {
       const cmd = RemotingCommand.request(REGISTER_BROKER, ext, body);
