@@ -25,7 +25,13 @@ export class KvConfigManager {
       throw e;
     }
     if (text.trim() === '') return;
-    const parsed = JSON.parse(text) as { configTable?: Record<string, Record<string, string>> };
+    let parsed: { configTable?: Record<string, Record<string, string>> };
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      // Refuse to start rather than overwrite the file with an empty table on the next put.
+      throw new Error(`KV config file ${this.path} is not valid JSON (${(e as Error).message})`);
+    }
     this.table.clear();
     for (const [ns, kv] of Object.entries(parsed.configTable ?? {})) {
       this.table.set(ns, new Map(Object.entries(kv).map(([k, v]) => [k, String(v)])));

@@ -26,11 +26,12 @@ function fail(message: string, exitCode: number): never {
   process.exit(exitCode);
 }
 
-function listenError(what: string, host: string, port: unknown, e: unknown): string {
+/** One line for a component that did not start: the socket error in words, or the error message. */
+function startError(what: string, host: string, port: unknown, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  const reason = err.code === 'EADDRINUSE' ? 'address already in use'
-    : err.code === 'EACCES' ? 'permission denied' : err.message;
-  return `${what} cannot listen on ${host}:${port}: ${reason}`;
+  if (err.code === 'EADDRINUSE') return `${what} cannot listen on ${host}:${port}: address already in use`;
+  if (err.code === 'EACCES') return `${what} cannot listen on ${host}:${port}: permission denied`;
+  return `${what} failed to start: ${err.message}`;
 }
 
 async function main(): Promise<void> {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     try {
       await namesrv.start();
     } catch (e) {
-      process.stderr.write(`mq-server: ${listenError('name server', nsConfig.listenHost, nsConfig.listenPort, e)}\n`);
+      process.stderr.write(`mq-server: ${startError('name server', nsConfig.listenHost, nsConfig.listenPort, e)}\n`);
       await stop(1);
       return;
     }
@@ -113,9 +114,7 @@ async function main(): Promise<void> {
     try {
       await broker.start();
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const listenFailed = err.code === 'EADDRINUSE' || err.code === 'EACCES';
-      process.stderr.write(`mq-server: ${listenFailed ? listenError(what, host, b.listenPort, e) : `${what} failed to start: ${err.message}`}\n`);
+      process.stderr.write(`mq-server: ${startError(what, host, b.listenPort, e)}\n`);
       running.push({ name: 'broker', component: broker }); // releases whatever it opened
       await stop(1);
       return;
