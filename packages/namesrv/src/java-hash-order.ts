@@ -1,7 +1,9 @@
 // Java clients and tools print name-server lists in java.util.HashMap/HashSet iteration order
 // (fastjson writes a set or map as it iterates). Reproducing that order makes our bodies byte-equal
 // to Apache's for the same content: a HashMap iterates bucket by bucket, bucket = spread(hashCode)
-// & (capacity - 1), keys sharing a bucket in insertion order (resizes keep that order).
+// & (capacity - 1), keys sharing a bucket in insertion order (resizes keep that order). Apache's
+// long-lived maps keep the capacity of their largest size; we size by the current one, which only
+// differs after many brokers or clusters went away.
 
 /** java.lang.String#hashCode over UTF-16 code units, as an int32. */
 export function javaStringHashCode(s: string): number {
