@@ -3,7 +3,7 @@
 // whose bytes are the stored records. The broker keeps serving after every bad request.
 import t from 'tap';
 import { RemotingClient, RemotingCommand } from '../packages/remoting/dist/index.js';
-import { createTopic, startCluster, type Cluster } from './helpers/broker-cluster.js';
+import { createTopic, startCluster, waitFor, type Cluster } from './helpers/broker-cluster.js';
 
 const PRODUCER = 'proto_producer';
 
@@ -35,6 +35,7 @@ t.test('SEND_MESSAGE_V2 reply and PULL_MESSAGE body equal to the stored bytes', 
     sysFlag: 0, bornTimestamp: Date.now(), flag: 0, properties: 'TAGS\u0001TagB', reconsumeTimes: 0, unitMode: false }, Buffer.from('world'));
   t.equal(r2.code, 0, 'SEND_MESSAGE (10) with long names');
   t.equal(r2.extFields!.queueOffset, '1');
+  await waitFor(() => c.broker.store.getMaxOffsetInQueue('ProtoTopic', 1) === 2, 5000, 'dispatch');
 
   const pull = await call(11, { consumerGroup: 'proto_group', topic: 'ProtoTopic', queueId: 1, queueOffset: 0, maxMsgNums: 32,
     sysFlag: 6, commitOffset: 0, suspendTimeoutMillis: 1000, subscription: '*', subVersion: Date.now(), expressionType: 'TAG' });
@@ -101,6 +102,7 @@ t.test('batch, offsets, heartbeat, consumer list, locks', async (t) => {
   const ids = br.extFields!.msgId.split(',');
   t.equal(ids.length, 3, 'comma-separated msgIds');
   t.equal(br.extFields!.queueOffset, '0', 'queueOffset of the first message');
+  await waitFor(() => c.broker.store.getMaxOffsetInQueue('ProtoTopic', 2) === 3, 5000, 'dispatch');
   t.equal(c.broker.store.getMaxOffsetInQueue('ProtoTopic', 2), 3);
 
   t.equal((await call(30, { topic: 'ProtoTopic', queueId: 2 })).extFields!.offset, '3', 'GET_MAX_OFFSET');
