@@ -5,19 +5,12 @@
 // timeDiff int32 seconds since beginTimestamp, previous entry number int32). Entry 0 is unused.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { javaHashCode, readInt64, writeInt64 } from './record.js';
+import { readInt64, writeInt64 } from './record.js';
+import { DIRTY_PAGE, HASH_SLOT_SIZE, INDEX_HEADER_SIZE, INDEX_SIZE, indexKeyHash, putIndexKey, type IndexHeader } from './index-core.js';
 import type { WriteOp } from './flush-types.js';
 import { preadAll } from './fsio.js';
 
-export const INDEX_HEADER_SIZE = 40;
-const HASH_SLOT_SIZE = 4;
-const INDEX_SIZE = 20;
-const DIRTY_PAGE = 64 * 1024;
-
-export function indexKeyHash(key: string): number {
-  const h = javaHashCode(key);
-  return h === -2147483648 ? 0 : Math.abs(h);
-}
+export { INDEX_HEADER_SIZE, indexKeyHash };
 
 export function indexFileName(ms: number): string {
   const d = new Date(ms);
@@ -30,10 +23,18 @@ export class IndexFile {
   readonly hashSlotNum: number;
   readonly indexNum: number;
   readonly fileSize: number;
-  beginTimestamp = 0; endTimestamp = 0; beginPhyOffset = 0; endPhyOffset = 0; hashSlotCount = 0; indexCount = 1;
+  /** header as last published (the dispatch worker works on a copy while a task is in flight) */
+  readonly h: IndexHeader = { beginTimestamp: 0, endTimestamp: 0, beginPhyOffset: 0, endPhyOffset: 0, hashSlotCount: 0, indexCount: 1 };
+  get beginTimestamp(): number { return this.h.beginTimestamp; }
+  get endTimestamp(): number { return this.h.endTimestamp; }
+  get endPhyOffset(): number { return this.h.endPhyOffset; }
+  get indexCount(): number { return this.h.indexCount; }
   /** in memory while written; older files are read from disk */
   sab: SharedArrayBuffer | null = null;
   buf: Buffer | null = null;
+  dv: DataView | null = null;
+  /** one byte per 64 KiB of header+slots written since the last flush (shared with the worker) */
+  dirtySab: SharedArrayBuffer | null = null;
   private fd = -1;
   private dirtyPages: Uint8Array | null = null;
   private entriesDirtyFrom = -1;
@@ -74,30 +75,45 @@ export class IndexFile {
     return f;
   }
 
-  private readHeader(h: Buffer): void {
-    this.beginTimestamp = readInt64(h, 0);
-    this.endTimestamp = readInt64(h, 8);
-    this.beginPhyOffset = readInt64(h, 16);
-    this.endPhyOffset = readInt64(h, 24);
-    this.hashSlotCount = h.readInt32BE(32);
-    this.indexCount = Math.max(1, h.readInt32BE(36));
+  private readHeader(b: Buffer): void {
+    const h = this.h;
+    h.beginTimestamp = readInt64(b, 0);
+    h.endTimestamp = readInt64(b, 8);
+    h.beginPhyOffset = readInt64(b, 16);
+    h.endPhyOffset = readInt64(b, 24);
+    h.hashSlotCount = b.readInt32BE(32);
+    h.indexCount = Math.max(1, b.readInt32BE(36));
   }
 
   private writeHeader(): void {
     const b = this.buf!;
-    writeInt64(b, this.beginTimestamp, 0);
-    writeInt64(b, this.endTimestamp, 8);
-    writeInt64(b, this.beginPhyOffset, 16);
-    writeInt64(b, this.endPhyOffset, 24);
-    b.writeInt32BE(this.hashSlotCount, 32);
-    b.writeInt32BE(this.indexCount, 36);
+    const h = this.h;
+    writeInt64(b, h.beginTimestamp, 0);
+    writeInt64(b, h.endTimestamp, 8);
+    writeInt64(b, h.beginPhyOffset, 16);
+    writeInt64(b, h.endPhyOffset, 24);
+    b.writeInt32BE(h.hashSlotCount, 32);
+    b.writeInt32BE(h.indexCount, 36);
+  }
+
+  /** A dispatch task finished: publish its header and mark the entries it wrote dirty. */
+  applyHeader(next: IndexHeader): void {
+    const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE;
+    if (next.indexCount > this.h.indexCount) {
+      const from = slotsEnd + this.h.indexCount * INDEX_SIZE;
+      if (this.entriesDirtyFrom < 0 || from < this.entriesDirtyFrom) this.entriesDirtyFrom = from;
+      this.entriesDirtyTo = Math.max(this.entriesDirtyTo, slotsEnd + next.indexCount * INDEX_SIZE);
+    }
+    Object.assign(this.h, next);
   }
 
   /** Loads header, slots and used entries into shared memory to keep writing this file. */
   openInMemory(load: boolean): void {
     this.sab = new SharedArrayBuffer(this.fileSize);
     this.buf = Buffer.from(this.sab);
-    this.dirtyPages = new Uint8Array(Math.ceil((INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE) / DIRTY_PAGE));
+    this.dv = new DataView(this.sab);
+    this.dirtySab = new SharedArrayBuffer(Math.ceil((INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE) / DIRTY_PAGE));
+    this.dirtyPages = new Uint8Array(this.dirtySab);
     if (load) {
       const fd = fs.openSync(this.path, 'r');
       try {
@@ -109,38 +125,18 @@ export class IndexFile {
   }
 
   /** Frees the in-memory copy once the file is full and written. */
-  release(): void { this.sab = null; this.buf = null; this.dirtyPages = null; }
+  release(): void { this.sab = null; this.buf = null; this.dv = null; this.dirtySab = null; this.dirtyPages = null; }
 
   isFull(): boolean { return this.indexCount >= this.indexNum; }
 
-  /** Adds key -> phyOffset; false when full. */
+  /** Adds key -> phyOffset on this thread (recovery); false when full. */
   putKey(key: string, phyOffset: number, storeTimestamp: number): boolean {
-    if (this.isFull() || this.buf === null) return false;
-    const b = this.buf;
-    const keyHash = indexKeyHash(key);
-    const slotPos = keyHash % this.hashSlotNum;
-    const absSlot = INDEX_HEADER_SIZE + slotPos * HASH_SLOT_SIZE;
-    let slotValue = b.readInt32BE(absSlot);
-    if (slotValue <= 0 || slotValue > this.indexCount) slotValue = 0;
-    let timeDiff = Math.trunc((storeTimestamp - this.beginTimestamp) / 1000);
-    if (this.beginTimestamp <= 0) timeDiff = 0;
-    else if (timeDiff > 0x7fffffff) timeDiff = 0x7fffffff;
-    else if (timeDiff < 0) timeDiff = 0;
-    const absIndex = INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE + this.indexCount * INDEX_SIZE;
-    b.writeInt32BE(keyHash, absIndex);
-    writeInt64(b, phyOffset, absIndex + 4);
-    b.writeInt32BE(timeDiff, absIndex + 12);
-    b.writeInt32BE(slotValue, absIndex + 16);
-    b.writeInt32BE(this.indexCount, absSlot);
-    if (this.indexCount <= 1) { this.beginPhyOffset = phyOffset; this.beginTimestamp = storeTimestamp; }
-    if (slotValue === 0) this.hashSlotCount++;
-    this.indexCount++;
-    this.endPhyOffset = phyOffset;
-    this.endTimestamp = storeTimestamp;
-    this.dirtyPages![0] = 1; // the header is written out by takeWriteOps
-    this.dirtyPages![Math.floor(absSlot / DIRTY_PAGE)] = 1;
-    if (this.entriesDirtyFrom < 0) this.entriesDirtyFrom = absIndex;
-    this.entriesDirtyTo = absIndex + INDEX_SIZE;
+    if (this.dv === null || this.dirtyPages === null) return false;
+    const before = this.h.indexCount;
+    if (!putIndexKey(this.dv, this.dirtyPages, this.h, this.hashSlotNum, this.indexNum, key, phyOffset, storeTimestamp)) return false;
+    const slotsEnd = INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE;
+    if (this.entriesDirtyFrom < 0) this.entriesDirtyFrom = slotsEnd + before * INDEX_SIZE;
+    this.entriesDirtyTo = slotsEnd + this.h.indexCount * INDEX_SIZE;
     return true;
   }
 

@@ -14,6 +14,8 @@ import { DispatchRing } from './dispatch-ring.js';
 import { CHECKPOINT_SIZE, fillCheckpoint, readCheckpoint } from './checkpoint.js';
 import type { StoreConfig } from './config.js';
 import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
+import type { IndexResult, IndexTask } from './dispatch-types.js';
+import { messageIndexKeys } from './index-core.js';
 import flushInline from './flush-worker.js';
 import { copyBytes, nativeLoaded } from './fsio.js';
 import {
@@ -81,6 +83,18 @@ function flushPool(): Piscina<FlushTask, FlushResult> {
   return sharedFlushPool;
 }
 
+// One DISPATCH pool per process (one thread: index entries are written in commit log order).
+let sharedDispatchPool: Piscina<IndexTask, IndexResult> | null = null;
+function dispatchPool(): Piscina<IndexTask, IndexResult> {
+  if (sharedDispatchPool === null) {
+    sharedDispatchPool = new Piscina<IndexTask, IndexResult>({
+      filename: new URL('./dispatch-worker.js', import.meta.url).href,
+      minThreads: 1, maxThreads: 1, idleTimeout: 60000, concurrentTasksPerWorker: 1, execArgv: [],
+    });
+  }
+  return sharedDispatchPool;
+}
+
 function failed(status: PutStatus, error?: string): PutResult {
   return { status, wroteOffset: -1, wroteBytes: 0, queueOffset: -1, msgId: '', storeTimestamp: 0, msgNum: 0, error };
 }
@@ -102,6 +116,11 @@ export class MessageStore {
   private readonly delayLevels: number[];
   private readonly fields: RecordFields;
   private pool: Piscina<FlushTask, FlushResult> | null = null;
+  private indexPool: Piscina<IndexTask, IndexResult> | null = null;
+  /** commit log offset up to which IndexFile entries are built (<= dispatchedPos) */
+  private indexedPos = 0;
+  private indexInFlight: Promise<void> | null = null;
+  private readonly keyScratch: string[] = [];
   private waiters: Waiter[] = [];
   private waiterHead = 0;
   private listeners: ((topic: string, queueId: number, maxOffset: number) => void)[] = [];
@@ -187,6 +206,7 @@ export class MessageStore {
       cq.correctMinOffset(minPhy);
     }
     this.dispatchedPos = this.commitLog.writePos;
+    this.setIndexedPos(this.commitLog.writePos);
     this.publishPositions();
     // Make the rebuilt queues and index durable before accepting writes.
     const ops: WriteOp[] = [];
@@ -246,7 +266,7 @@ export class MessageStore {
         cq.put(queueOffset, phy, size, this.tagsCodeOf(topic, props, storeTs));
       }
     }
-    this.buildIndex(topic, props, phy, storeTs, sysFlag, true);
+    this.buildIndex(topic, props, phy, storeTs, sysFlag);
     this.lastDispatchedStoreTs = storeTs;
   }
 
@@ -266,6 +286,7 @@ export class MessageStore {
 
   private start(): void {
     this.pool = flushPool();
+    this.indexPool = dispatchPool();
     const t = (ms: number, fn: () => void) => { const h = setInterval(fn, ms); h.unref(); this.timers.push(h); };
     if (this.config.flushDiskType === 'ASYNC_FLUSH') {
       t(Math.max(1, this.config.flushIntervalCommitLog), () => { this.syncRequested = true; this.scheduleFlush(); });
@@ -287,10 +308,12 @@ export class MessageStore {
       this.syncRequested = true;
       this.runFlush();
     }
+    for (let i = 0; i < 1000 && this.indexInFlight; i++) await this.indexInFlight;
     if (this.cqFlushInFlight) await this.cqFlushInFlight;
-    if (this.writable || this.dispatchedPos > 0) await this.flushLogic();
+    await this.flushLogic();
     this.failWaiters('SERVICE_NOT_AVAILABLE', 'store shut down');
     this.pool = null;
+    this.indexPool = null;
     this.commitLog.close();
     for (const f of this.indexFiles) f.close();
     if (this.writable) fs.rmSync(path.join(this.root, 'abort'), { force: true });
@@ -550,15 +573,12 @@ export class MessageStore {
         cq.put(ring.queueOffset[i], ring.phy[i], ring.size[i], ring.tagsCode[i]);
         if (!cq.touched) { cq.touched = true; this.touchedQueues.push(cq); }
       }
-      if (this.config.messageIndexEnable) {
-        const props = ring.props[i];
-        if (props !== null && props.length > 0) this.buildIndex(cq?.topic ?? this.topicOfRecord(ring.phy[i], ring.size[i]), props, ring.phy[i], ring.storeTs[i], ring.sysFlag[i], false);
-      }
       this.lastDispatchedStoreTs = ring.storeTs[i];
       ring.shift();
     }
     this.dispatchedPos = ring.peek() >= 0 ? ring.phy[ring.peek()] : limit;
     this.publishPositions();
+    this.scheduleIndex();
     const touched = this.touchedQueues;
     if (touched.length === 0) return;
     this.touchedQueues = [];
@@ -570,42 +590,64 @@ export class MessageStore {
     }
   }
 
-  private topicOfRecord(phy: number, size: number): string {
-    const rec = this.commitLog.read(phy, size);
-    if (rec === null) return '';
-    const l = recordLayout(rec, 0);
-    return rec.toString('utf8', l.topicPos, l.topicPos + l.topicLength);
-  }
-
-  private buildIndex(topic: string, props: string, phy: number, storeTs: number, sysFlag: number, recovering: boolean): void {
+  /** Recovery (main thread): index keys of one record unless the index already has it. */
+  private buildIndex(topic: string, props: string, phy: number, storeTs: number, sysFlag: number): void {
     if (!this.config.messageIndexEnable) return;
     if ((sysFlag & SysFlag.TRANSACTION_ROLLBACK_TYPE) === SysFlag.TRANSACTION_ROLLBACK_TYPE) return;
-    const uniq = getProperty(props, 'UNIQ_KEY');
-    const keys = getProperty(props, 'KEYS');
-    if (uniq === null && (keys === null || keys.length === 0)) return;
-    let f = this.indexFiles[this.indexFiles.length - 1];
-    if (recovering && f !== undefined && phy < f.endPhyOffset) return;
-    if (uniq !== null && uniq.length > 0) f = this.putIndexKey(`${topic}#${uniq}`, phy, storeTs);
-    if (keys !== null && keys.length > 0) {
-      let s = 0;
-      while (s <= keys.length) {
-        let e = keys.indexOf(' ', s);
-        if (e < 0) e = keys.length;
-        if (e > s) this.putIndexKey(`${topic}#${keys.substring(s, e)}`, phy, storeTs);
-        s = e + 1;
-      }
+    const last = this.indexFiles[this.indexFiles.length - 1];
+    if (last !== undefined && phy < last.endPhyOffset) return;
+    for (const key of messageIndexKeys(topic, props, this.keyScratch)) {
+      let f = this.indexFiles[this.indexFiles.length - 1];
+      if (f === undefined || f.buf === null || f.isFull()) f = this.rollIndexFile();
+      f.putKey(key, phy, storeTs);
     }
   }
 
-  private putIndexKey(key: string, phy: number, storeTs: number): IndexFile {
+  private rollIndexFile(): IndexFile {
+    const f = this.indexFiles[this.indexFiles.length - 1];
+    if (f !== undefined && f.buf !== null) this.retireIndexFile(f);
+    const next = IndexFile.create(path.join(this.root, 'index'), Date.now(), this.config.maxHashSlotNum, this.config.maxIndexNum);
+    this.indexFiles.push(next);
+    return next;
+  }
+
+  private setIndexedPos(pos: number): void {
+    this.indexedPos = pos;
+    this.commitLog.pinnedFrom = pos;
+    this.commitLog.committed(this.commitLog.committedPos); // unpinned pages may go now
+  }
+
+  /** Hands [indexedPos, dispatchedPos) to the DISPATCH pool; one task at a time, in log order. */
+  private scheduleIndex(): void {
+    if (!this.config.messageIndexEnable) { this.setIndexedPos(this.dispatchedPos); return; }
+    if (this.indexInFlight !== null || this.indexPool === null || this.indexedPos >= this.dispatchedPos) return;
     let f = this.indexFiles[this.indexFiles.length - 1];
-    if (f === undefined || f.buf === null || f.isFull()) {
-      if (f !== undefined && f.buf !== null) this.retireIndexFile(f);
-      f = IndexFile.create(path.join(this.root, 'index'), Date.now(), this.config.maxHashSlotNum, this.config.maxIndexNum);
-      this.indexFiles.push(f);
-    }
-    f.putKey(key, phy, storeTs);
-    return f;
+    if (f === undefined || f.buf === null || f.isFull()) f = this.rollIndexFile();
+    const from = this.indexedPos;
+    const to = this.dispatchedPos;
+    const cl = this.commitLog;
+    const task: IndexTask = {
+      pages: cl.pagesFor(from, to), chunkBytes: cl.cache.chunkBytes, fileSize: cl.fileSize, from, to,
+      maxRecordBytes: this.maxRecordBytes,
+      index: { sab: f.sab!, dirty: f.dirtySab!, hashSlotNum: f.hashSlotNum, indexNum: f.indexNum, header: { ...f.h } },
+    };
+    const file = f;
+    this.indexInFlight = this.indexPool.run(task).then((res) => {
+      this.indexInFlight = null;
+      file.applyHeader(res.header);
+      if (res.error) {
+        this.log.error(`index: ${res.error}; records in [${res.reached}, ${to}) are not indexed`);
+        this.setIndexedPos(to);
+      } else {
+        this.setIndexedPos(res.reached);
+        if (res.full) this.rollIndexFile();
+      }
+      this.scheduleIndex();
+    }, (e: Error) => {
+      this.indexInFlight = null;
+      this.log.error(`index task failed: ${e.message}`);
+      this.setIndexedPos(to);
+    });
   }
 
   /** A full index file: write its pages now (synchronously, rare), then drop the memory copy. */
@@ -625,7 +667,7 @@ export class MessageStore {
     fillCheckpoint(this.checkpointSab, {
       physicMsgTimestamp: this.lastFlushedStoreTs, logicsMsgTimestamp: this.lastDispatchedStoreTs,
       indexMsgTimestamp: this.lastDispatchedStoreTs,
-      ext: { flushedPhyOffset: this.commitLog.flushedPos, logicPhyOffset: this.dispatchedPos },
+      ext: { flushedPhyOffset: this.commitLog.flushedPos, logicPhyOffset: Math.min(this.dispatchedPos, this.indexedPos) },
     });
   }
 
@@ -634,13 +676,16 @@ export class MessageStore {
   }
 
   /** Writes dirty ConsumeQueue/IndexFile pages, syncs them, then the checkpoint that vouches for them. */
-  flushLogic(): Promise<void> {
+  async flushLogic(): Promise<void> {
     if (this.cqFlushInFlight) return this.cqFlushInFlight;
-    if (this.pool === null) return Promise.resolve();
+    // index pages are written between dispatch tasks only, so the disk never holds half a task
+    if (this.indexInFlight) await this.indexInFlight;
+    if (this.cqFlushInFlight) return this.cqFlushInFlight;
+    if (this.pool === null) return;
     const ops: WriteOp[] = [];
     this.collectLogicOps(ops);
-    if (ops.length === 0 && this.dispatchedPos === this.lastCheckpointLogic) return Promise.resolve();
-    const logic = this.dispatchedPos;
+    const logic = Math.min(this.dispatchedPos, this.indexedPos);
+    if (ops.length === 0 && logic === this.lastCheckpointLogic) return;
     // the checkpoint image is filled when the task is built, so it never claims more than the ops carry
     const cpSab = new SharedArrayBuffer(CHECKPOINT_SIZE);
     fillCheckpoint(cpSab, {
@@ -867,6 +912,7 @@ export class MessageStore {
       commitLogCommittedOffset: String(cl.committedPos),
       commitLogFlushedOffset: String(cl.flushedPos),
       dispatchBehindBytes: String(this.dispatchBehindBytes()),
+      indexBehindBytes: String(this.dispatchedPos - this.indexedPos),
       commitLogFiles: String(cl.files.length),
       consumeQueues: String(this.cqs.filter(Boolean).length),
       indexFiles: String(this.indexFiles.length),

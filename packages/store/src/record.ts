@@ -49,12 +49,7 @@ export function bodyCrc(body: Uint8Array, start = 0, end = body.length): number 
   return zlibCrc32(view) & 0x7fffffff;
 }
 
-/** java.lang.String.hashCode over UTF-16 code units. */
-export function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
+export { javaHashCode } from './index-core.js';
 
 export function writeInt64(buf: Buffer, v: number, pos: number): void {
   const hi = Math.floor(v / 4294967296);

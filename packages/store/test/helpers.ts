@@ -46,6 +46,6 @@ export async function waitFor(cond: () => boolean, ms = 30000): Promise<void> {
 export async function settle(store: { runtimeInfo(): Record<string, string>; dispatchBehindBytes(): number }): Promise<void> {
   await waitFor(() => {
     const i = store.runtimeInfo();
-    return i.commitLogFlushedOffset === i.commitLogMaxOffset && store.dispatchBehindBytes() === 0;
+    return i.commitLogFlushedOffset === i.commitLogMaxOffset && store.dispatchBehindBytes() === 0 && i.indexBehindBytes === '0';
   });
 }

@@ -2,7 +2,7 @@
 // lookMessageByOffset and queryMessage.
 import t from 'tap';
 import { decodeRecord, SysFlag, javaHashCode } from '../src/index.js';
-import { msg, openStore, tmpDir, waitFor } from './helpers.js';
+import { msg, openStore, settle, tmpDir, waitFor } from './helpers.js';
 
 t.test('put then get returns every field', async (t) => {
   const root = tmpDir('rt');
@@ -46,7 +46,8 @@ t.test('put then get returns every field', async (t) => {
   const f = store.getMessage('g', 'TopicA', 2, 0, 32, 1 << 20, { matchByConsumeQueue: (c) => c === tagB });
   t.equal(f.messageCount, 1);
   t.equal(decodeRecord(f.buffers[0]).body.toString(), 'second');
-  // look up by offset and by key
+  // look up by offset and by key (the index is built by the DISPATCH pool)
+  await settle(store);
   t.equal(decodeRecord(store.lookMessageByOffset(r2.wroteOffset)!).body.toString(), 'second');
   const q = store.queryMessage('TopicA', 'k2', 10, 0, Date.now() + 1000);
   t.equal(q.buffers.length, 1);
@@ -117,4 +118,18 @@ t.test('onNewMessage fires after dispatch; offsets by time', async (t) => {
   t.equal(store.getOffsetInQueueByTime('N', 3, r2.storeTimestamp), 1);
   t.equal(store.getOffsetInQueueByTime('N', 3, r2.storeTimestamp + 100000), 1);
   t.equal(store.getOffsetInQueueByTime('N', 3, 0), 0);
+});
+
+t.test('the index rolls to a new file when full and queries span files, newest first', async (t) => {
+  const store = await openStore(tmpDir('idxroll'), { maxIndexNum: 16, maxHashSlotNum: 8 });
+  t.teardown(() => store.shutdown());
+  for (let i = 0; i < 40; i++) await store.putMessage(msg('IR', i % 2, `v${i}`, { KEYS: `same k${i}`, UNIQ_KEY: `U${i}` }));
+  await settle(store);
+  t.ok(Number(store.runtimeInfo().indexFiles) >= 3, `${store.runtimeInfo().indexFiles} index files`);
+  const now = Date.now() + 1000;
+  t.equal(decodeRecord(store.queryMessage('IR', 'k0', 4, 0, now).buffers[0]).body.toString(), 'v0');
+  t.equal(decodeRecord(store.queryMessage('IR', 'U39', 4, 0, now).buffers[0]).body.toString(), 'v39');
+  const same = store.queryMessage('IR', 'same', 5, 0, now);
+  t.same(same.buffers.map((b) => decodeRecord(b).body.toString()), ['v39', 'v38', 'v37', 'v36', 'v35'], 'latest matches first');
+  t.ok(same.indexLastUpdatePhyoffset > 0);
 });

@@ -1,0 +1,88 @@
+// @ts-check
+// DISPATCH pool worker: reads new records straight from the shared commit log pages and adds their
+// keys (UNIQ_KEY, KEYS) to the IndexFile held in shared memory. The main thread owns positions and
+// files; it hands a range and the pages covering it, and gets back how far the index got.
+// Plain JS (checked by tsc): workers start without a TypeScript loader.
+import { messageIndexKeys, putIndexKey } from './index-core.js';
+
+/** @typedef {import('./dispatch-types.js').IndexTask} IndexTask */
+/** @typedef {import('./dispatch-types.js').IndexResult} IndexResult */
+
+const MESSAGE_MAGIC = 0xdaa320a7 | 0;
+const BLANK_MAGIC = 0xcbd43194 | 0;
+const ROLLBACK = 0xc;
+
+/** @type {Buffer} */
+let scratch = Buffer.alloc(64 * 1024);
+/** @type {string[]} */
+const keys = [];
+
+/**
+ * @param {IndexTask} task
+ * @returns {IndexResult}
+ */
+export default function indexRange(task) {
+  /** @type {Map<number, Buffer>} */
+  const pages = new Map();
+  for (const p of task.pages) pages.set(p.index, Buffer.from(p.sab));
+  const chunk = task.chunkBytes;
+  const idx = task.index;
+  const dv = new DataView(idx.sab);
+  const dirty = new Uint8Array(idx.dirty);
+  const h = { ...idx.header };
+  let added = 0;
+
+  /** bytes [pos, pos+n) as (buffer, offset), copying when they straddle pages
+   * @param {number} pos @param {number} n @returns {[Buffer, number] | null} */
+  const bytesAt = (pos, n) => {
+    const pi = Math.floor(pos / chunk);
+    const off = pos - pi * chunk;
+    const page = pages.get(pi);
+    if (page === undefined) return null;
+    if (off + n <= chunk) return [page, off];
+    if (scratch.length < n) scratch = Buffer.alloc(n);
+    let done = 0;
+    while (done < n) {
+      const i = Math.floor((pos + done) / chunk);
+      const o = pos + done - i * chunk;
+      const pg = pages.get(i);
+      if (pg === undefined) return null;
+      const k = Math.min(n - done, chunk - o);
+      pg.copy(scratch, done, o, o + k);
+      done += k;
+    }
+    return [scratch, 0];
+  };
+
+  let pos = task.from;
+  while (pos < task.to) {
+    const head = bytesAt(pos, 8);
+    if (head === null) return { reached: pos, header: h, full: false, keys: added, error: `page for offset ${pos} missing` };
+    const size = head[0].readInt32BE(head[1]);
+    const magic = head[0].readInt32BE(head[1] + 4);
+    if (magic === BLANK_MAGIC) { pos = pos - (pos % task.fileSize) + task.fileSize; continue; }
+    if (magic !== MESSAGE_MAGIC || size < 91 || size > task.maxRecordBytes) {
+      return { reached: pos, header: h, full: false, keys: added, error: `bad record at ${pos}` };
+    }
+    const rec = bytesAt(pos, size);
+    if (rec === null) return { reached: pos, header: h, full: false, keys: added, error: `page for offset ${pos} missing` };
+    const [b, o] = rec;
+    const sysFlag = b.readInt32BE(o + 36);
+    if ((sysFlag & ROLLBACK) !== ROLLBACK) {
+      const storeTsPos = o + 48 + ((sysFlag & 0x10) ? 20 : 8);
+      const storeTs = b.readInt32BE(storeTsPos) * 4294967296 + b.readUInt32BE(storeTsPos + 4);
+      const bodyLenPos = storeTsPos + 8 + ((sysFlag & 0x20) ? 20 : 8) + 12;
+      const topicPos = bodyLenPos + 4 + b.readInt32BE(bodyLenPos) + 1;
+      const topicLen = b[topicPos - 1];
+      const propsPos = topicPos + topicLen + 2;
+      const propsLen = b.readUInt16BE(propsPos - 2);
+      if (propsLen > 0) {
+        messageIndexKeys(b.toString('utf8', topicPos, topicPos + topicLen), b.toString('utf8', propsPos, propsPos + propsLen), keys);
+        if (keys.length > 0 && h.indexCount + keys.length > idx.indexNum) return { reached: pos, header: h, full: true, keys: added };
+        for (const k of keys) { putIndexKey(dv, dirty, h, idx.hashSlotNum, idx.indexNum, k, pos, storeTs); added++; }
+      }
+    }
+    pos += size;
+  }
+  return { reached: pos, header: h, full: false, keys: added };
+}
