@@ -62,3 +62,26 @@ t.test('1,000 messages through ali-ons: tag and * subscriptions each see every m
   await closeClients(c, [all, tagA, producer]);
   t.comment(`closed in ${Date.now() - t2} ms`);
 });
+
+t.test('SQL92 subscription: the broker evaluates the selector over message properties', async (t) => {
+  const c = await startCluster(t);
+  await createTopic(c, 'SqlTopic');
+  const producer = newProducer(c, 'sql_producer');
+  await producer.ready();
+  for (let i = 0; i < 20; i++) {
+    const msg = new ons.Message('SqlTopic', i % 2 ? 'Odd' : 'Even', `m${i}`);
+    msg.properties.n = String(i);
+    msg.properties.region = i < 10 ? 'eu' : 'us';
+    await producer.send(msg);
+  }
+  const got: string[] = [];
+  const consumer = newConsumer(c, 'sql_group', { instanceName: 'sql' });
+  consumer.subscribe('SqlTopic', { expressionType: 'SQL92', subString: "n >= 5 AND region = 'eu' AND TAGS = 'Odd'" }, async (msg: any) => {
+    got.push(msg.body.toString());
+  });
+  await consumer.ready();
+  await waitFor(() => got.length >= 3, 15_000, 'matching messages');
+  await new Promise((r) => setTimeout(r, 500));
+  t.same(got.sort(), ['m5', 'm7', 'm9'], 'only messages the selector accepts');
+  await closeClients(c, [consumer, producer]);
+});
