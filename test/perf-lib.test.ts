@@ -8,7 +8,7 @@ import { parseArgs, parseDurationMs, parseSizeBytes, parseCount, OptionError, de
 import { BodyEncoder, decodeBody } from '../perf/lib/body.js';
 import { Verifier } from '../perf/lib/verify.js';
 import { LatencyRecorder, summarize, newHistogram } from '../perf/lib/histogram.js';
-import { parseStatCpuTicks, parseStatus } from '../perf/lib/procstat.js';
+import { parseStatCpuTicks, parseStatus, parseHostCpu } from '../perf/lib/procstat.js';
 import { renderChartSvg, renderChartHtml } from '../perf/lib/chart.js';
 import { formatProgress, bar } from '../perf/lib/progress.js';
 import { splitCount, intendedStartMs } from '../perf/lib/produce.js';
@@ -152,6 +152,8 @@ t.test('procstat: /proc parsing', async (t) => {
   t.equal(parseStatCpuTicks(stat), 1750, 'utime + stime, comm with spaces and parentheses');
   const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t11\n';
   t.same(parseStatus(status), { rssBytes: 100 * 1024 * 1024, hwmBytes: 200 * 1024 * 1024, threads: 11 });
+  const host = 'cpu  100 5 50 1000 20 0 3 0 0 0\ncpu0 50 2 25 500 10 0 1 0 0 0\nintr 1\n';
+  t.same(parseHostCpu(host), { busy: 158, total: 1178 }, 'busy = all but idle and iowait');
 });
 
 const point = (tSec: number, rate: number, p99: number): TimelinePoint => ({

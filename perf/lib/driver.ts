@@ -15,7 +15,7 @@ import { Stats, Sampler, type TimelinePoint } from './stats.js';
 import { Verifier } from './verify.js';
 import { ProduceLoad } from './produce.js';
 import { ConsumeLoad } from './consume.js';
-import { ProcTracker } from './procstat.js';
+import { HostCpu, ProcTracker } from './procstat.js';
 import { ProgressPrinter, formatProgress } from './progress.js';
 import { buildSummary, formatSummary, summaryRows, type RunRecord, type Summary, type Window } from './summary.js';
 import { renderChartHtml, renderChartSvg } from './chart.js';
@@ -59,6 +59,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
   let driverWall0 = performance.now();
   let driverPeakRss = process.memoryUsage.rss();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const hostCpu = new HostCpu();
 
   let broker: SpawnedBroker | null = null;
   let profileDir: string | null = null;
@@ -169,6 +170,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     driverWall0 = performance.now();
     // Event-loop delay of the driver: when high, the driver (not the broker) was short of CPU.
     loopDelay.enable();
+    hostCpu.start();
     const measureStart = performance.now();
     phaseStart = measureStart;
     phase = o.scenario === 'consume' ? 'consume' : 'run';
@@ -226,6 +228,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     const measureEnd = performance.now();
     const driverCpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(driverCpu0));
     loopDelay.disable();
+    const hostBusyCores = hostCpu.busyCores();
     tracker?.tick();
     // One last timeline point for the tail of the run.
     if (sampler) (sampler as Sampler).sample(measureEnd, null);
@@ -256,7 +259,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
         eventLoopDelayMaxMs: loopDelay.count ? Math.round(loopDelay.max / 1e4) / 100 : 0,
       },
       verify: verifier ? verifier.report(true) : null,
-      host: { cpus: cpus().length, loadavg1mStart: Math.round(loadStart * 100) / 100, loadavg1mEnd: Math.round(loadavg()[0]! * 100) / 100, node: process.version },
+      host: { cpus: cpus().length, busyCores: hostBusyCores === null ? null : Math.round(hostBusyCores * 100) / 100, loadavg1mStart: Math.round(loadStart * 100) / 100, loadavg1mEnd: Math.round(loadavg()[0]! * 100) / 100, node: process.version },
       notes,
     };
     if (!consumes) notes.push('produce only: nothing consumed, so no delivery verification');

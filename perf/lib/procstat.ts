@@ -78,3 +78,28 @@ export class ProcTracker {
   cpuMsDelta(): number { return this.first && this.last ? this.last.cpuMs - this.first.cpuMs : 0; }
   wallMsDelta(): number { return this.first && this.last ? this.last.atMs - this.first.atMs : 0; }
 }
+
+/** Busy and total jiffies of the whole machine from the text of /proc/stat (first "cpu" line). */
+export function parseHostCpu(stat: string): { busy: number; total: number } {
+  const line = stat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no cpu line in /proc/stat');
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);                 // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** Machine-wide CPU over an interval, in cores (so others' load on a shared host is visible). */
+export class HostCpu {
+  private first: { busy: number; total: number; atMs: number } | null = null;
+  private read(): { busy: number; total: number; atMs: number } | null {
+    try { return { ...parseHostCpu(readFileSync('/proc/stat', 'utf8')), atMs: performance.now() }; } catch { return null; }
+  }
+  start(): void { this.first = this.read(); }
+  /** Busy cores on average since start() (busy jiffies / elapsed wall time). */
+  busyCores(): number | null {
+    const last = this.read();
+    if (!this.first || !last || last.atMs <= this.first.atMs) return null;
+    return ((last.busy - this.first.busy) * 1000) / clockTicksPerSec() / (last.atMs - this.first.atMs);
+  }
+}

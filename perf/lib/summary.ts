@@ -28,7 +28,7 @@ export interface RunRecord {
   broker: null | { pid: number; spawned: boolean; cpuMs: number; wallMs: number; rssBytes: number; peakRssBytes: number; hwmBytes: number; threads: number };
   driver: { cpuMs: number; wallMs: number; peakRssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
   verify: VerifyReport | null;
-  host: { cpus: number; loadavg1mStart: number; loadavg1mEnd: number; node: string };
+  host: { cpus: number; busyCores: number | null; loadavg1mStart: number; loadavg1mEnd: number; node: string };
   notes: string[];
 }
 
@@ -79,6 +79,10 @@ export function buildSummary(r: RunRecord): Summary {
     cpuUsPerMsg: round(messages > 0 ? (r.driver.cpuMs * 1000) / messages : 0, 2), peakRssMiB: mib(r.driver.peakRssBytes),
     eventLoopDelayP99Ms: r.driver.eventLoopDelayP99Ms, eventLoopDelayMaxMs: r.driver.eventLoopDelayMaxMs,
   };
+  const notes = [...r.notes];
+  if (r.driver.eventLoopDelayP99Ms > 50) {
+    notes.push(`the driver's event loop was saturated (delay p99 ${r.driver.eventLoopDelayP99Ms} ms): the driver/client, not only the broker, limits rate and adds latency`);
+  }
   return {
     name: o.name, scenario: o.scenario, runId: r.runId.toString(16).padStart(8, '0'), startedAt: r.startedAt, command: r.command, namesrv: r.namesrv,
     config: {
@@ -88,7 +92,7 @@ export function buildSummary(r: RunRecord): Summary {
       spawnBroker: o.spawnBroker, retries: o.retries, sendTimeoutMs: o.sendTimeoutMs,
     },
     produce, consume, prefill: r.prefill, errors: { total: errorsTotal, kinds: r.errorKinds }, broker, driver, verify: r.verify,
-    host: r.host, notes: r.notes,
+    host: r.host, notes,
   };
 }
 
@@ -122,7 +126,8 @@ export function summaryRows(s: Summary): Array<[string, string]> {
     rows.push(['verify', !v.enabled ? 'off' : `${v.passed ? 'PASSED' : 'FAILED'}: expected ${v.expected ?? '?'}, received ${v.received}, distinct ${v.distinct}, duplicates ${v.duplicates}, missing ${v.missing}, corrupt ${v.corrupt}${v.unexpected ? `, unacked-but-stored ${v.unexpected}` : ''}${v.foreign ? `, other runs ${v.foreign}` : ''}`]);
     for (const n of v.notes) rows.push(['', n]);
   }
-  rows.push(['host', `${s.host.cpus} CPUs, load avg ${s.host.loadavg1mStart} -> ${s.host.loadavg1mEnd}, node ${s.host.node}`]);
+  const others = s.host.busyCores !== null ? Math.max(0, s.host.busyCores - s.driver.cpuCoresAvg - (s.broker?.cpuCoresAvg ?? 0)) : null;
+  rows.push(['host', `${s.host.cpus} CPUs, ${s.host.busyCores ?? '?'} busy on average${others !== null ? ` (${Math.round(others * 100) / 100} by other processes)` : ''}, load avg ${s.host.loadavg1mStart} -> ${s.host.loadavg1mEnd}, node ${s.host.node}`]);
   for (const n of s.notes) rows.push(['note', n]);
   return rows;
 }
