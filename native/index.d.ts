@@ -9,6 +9,8 @@ export interface NativeFs {
   /** pwrite the bytes [byteOffset, byteOffset+length) of a typed array (SharedArrayBuffer views too) at position. */
   /** memmove src[srcOffset, +length) to dst[dstOffset, ...): fast into SharedArrayBuffer views. */
   copy(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView, srcOffset: number, length: number): void;
+  /** Copies src into dst at dstOffset; returns CRC32(src) & 0x7FFFFFFF (RocketMQ's body CRC). */
+  copyCrc(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView): number;
   /** Backs the array's memory now (MADV_POPULATE_WRITE; huge: MADV_HUGEPAGE first). true when the kernel did it in one call. */
   prefault(data: ArrayBufferView, huge?: boolean): boolean;
   pwrite(fd: number, data: ArrayBufferView, byteOffset: number, length: number, position: number): number;

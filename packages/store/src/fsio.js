@@ -19,6 +19,15 @@ export const copyBytes = native && typeof native.copy === 'function'
   }
   : (/** @type {Uint8Array} */ dst, /** @type {number} */ dstPos, /** @type {Uint8Array} */ src) => { dst.set(src, dstPos); };
 
+/**
+ * Copies src into dst at dstPos and returns RocketMQ's body CRC of src (CRC32 & 0x7FFFFFFF), in one
+ * native call when the addon is loaded.
+ * @type {((dst: Uint8Array, dstPos: number, src: Uint8Array) => number) | null}
+ */
+export const copyWithCrc = native && typeof native.copyCrc === 'function'
+  ? (dst, dstPos, src) => /** @type {NonNullable<typeof native>} */ (native).copyCrc(dst, dstPos, src)
+  : null;
+
 /** @param {number} fd */
 export function fdatasync(fd) {
   if (native) native.fdatasync(fd); else fs.fdatasyncSync(fd);

@@ -17,7 +17,7 @@ import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
 import type { IndexResult, IndexTask } from './dispatch-types.js';
 import { messageIndexKeys } from './index-core.js';
 import flushInline from './flush-worker.js';
-import { copyBytes, nativeLoaded } from './fsio.js';
+import { copyBytes, copyWithCrc, nativeLoaded } from './fsio.js';
 import {
   BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, SysFlag, bodyCrc, encodeRecord, getProperty, hostHex, javaHashCode,
   offsetMsgId, parseDelayLevels, readInt32, readInt64, recordLayout, recordSize, storeTimestampOffset,
@@ -365,9 +365,9 @@ export class MessageStore {
     f.topicBytes = t.bytes; f.queueId = msg.queueId; f.flag = msg.flag; f.body = msg.body; f.properties = props;
     f.propertiesLength = propsLen; f.sysFlag = sysFlag; f.bornTimestamp = msg.bornTimestamp; f.bornHost = msg.bornHost;
     f.reconsumeTimes = msg.reconsumeTimes; f.preparedTransactionOffset = msg.preparedTransactionOffset;
-    f.bodyCRC = bodyCrc(msg.body);
+    f.bodyCRC = copyWithCrc === null ? bodyCrc(msg.body) : 0; // else computed while copying
     this.commitLog.target(phy, size);
-    encodeRecord(this.commitLog.tBuf, this.commitLog.tPos, size, f, queueOffset, phy, storeTs, this.config.storeHost, this.commitLog.tDv, copyBytes);
+    encodeRecord(this.commitLog.tBuf, this.commitLog.tPos, size, f, queueOffset, phy, storeTs, this.config.storeHost, this.commitLog.tDv, copyBytes, copyWithCrc);
     this.commitLog.finish(phy, size);
     if (toQueue) cq.nextOffset++;
     const tagsCode = msg.tagsCode ?? this.tagsCodeOf(msg.topic, props, storeTs);

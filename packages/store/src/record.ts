@@ -146,6 +146,8 @@ function dvHost(buf: Buffer, dv: DataView, pos: number, host: HostAddress, v6: b
 
 /** Copies src into dst at dstPos (native memcpy when available: V8 copies into SABs slowly). */
 export type ByteCopy = (dst: Uint8Array, dstPos: number, src: Uint8Array) => void;
+/** Copies src into dst at dstPos and returns the body CRC of src. */
+export type CrcCopy = (dst: Uint8Array, dstPos: number, src: Uint8Array) => number;
 const jsCopy: ByteCopy = (dst, dstPos, src) => { dst.set(src, dstPos); };
 
 /**
@@ -154,7 +156,8 @@ const jsCopy: ByteCopy = (dst, dstPos, src) => { dst.set(src, dstPos); };
  */
 export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: RecordFields, queueOffset: number,
   physicalOffset: number, storeTimestamp: number, storeHost: HostAddress,
-  dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length), copy: ByteCopy = jsCopy): void {
+  dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length), copy: ByteCopy = jsCopy,
+  copyCrc: CrcCopy | null = null): void {
   dv.setInt32(pos, totalSize);
   dv.setInt32(pos + 4, MESSAGE_MAGIC_CODE);
   dv.setInt32(pos + 8, f.bodyCRC);
@@ -171,7 +174,11 @@ export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: Rec
   dvInt64(dv, p, f.preparedTransactionOffset); p += 8;
   const body = f.body;
   dv.setInt32(p, body.length); p += 4;
-  if (body.length > 0) copy(buf, p, body);
+  if (copyCrc !== null) {
+    // body and CRC in one pass; the CRC field is filled in afterwards
+    f.bodyCRC = copyCrc(buf, p, body);
+    dv.setInt32(pos + 8, f.bodyCRC);
+  } else if (body.length > 0) copy(buf, p, body);
   p += body.length;
   const tb = f.topicBytes;
   buf[p++] = tb.length;
