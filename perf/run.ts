@@ -3,6 +3,7 @@
 //   node perf/dist/run.js produce-1k --duration 10s --spawn-broker
 //   node perf/dist/run.js --scenario both --namesrv 127.0.0.1:9876 --count 1m --broker-pid 1234
 //   node perf/dist/run.js profile-summary <file.cpuprofile>      (top functions of a CPU profile)
+//   node perf/dist/run.js table [results dir ...]                 (markdown table of summary.json files)
 // Exit code: 0 ok, 1 run failed or verification failed, 2 bad options.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { loadClient } from './lib/client.js';
 import { runDriver } from './lib/driver.js';
 import { profileReport } from './lib/cpuprofile.js';
 import { terminateSpawned } from './lib/broker.js';
+import { summaryTable } from './lib/table.js';
 
 const perfDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');   // perf/ (this file runs from perf/dist)
 const repoRoot = resolve(perfDir, '..');
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'profile-summary') {
     if (!argv[1]) { console.error('usage: run.js profile-summary <file.cpuprofile>'); return 2; }
     console.log(profileReport(argv[1], repoRoot, Number(argv[2] ?? 30)));
+    return 0;
+  }
+  if (argv[0] === 'table') {
+    console.log(summaryTable(argv.slice(1).length ? argv.slice(1) : [join(perfDir, 'results')]));
     return 0;
   }
   let parsed;

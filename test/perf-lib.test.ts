@@ -15,6 +15,7 @@ import { splitCount, intendedStartMs } from '../perf/lib/produce.js';
 import { analyzeProfile } from '../perf/lib/cpuprofile.js';
 import { encodeRequest, decodeReply, parseLenientJson } from '../perf/lib/admin.js';
 import { runDriver } from '../perf/lib/driver.js';
+import { summaryTable } from '../perf/lib/table.js';
 import type { ClientModule, PerfMessage, PerfMessageExt, ProducerOptions, PushConsumerOptions } from '../perf/lib/client.js';
 import type { TimelinePoint } from '../perf/lib/stats.js';
 
@@ -315,6 +316,10 @@ t.test('driver: produce, consume, both against a fake client', async (t) => {
 
   const oneway = await runDriver(baseOptions({ scenario: 'both', count: 100, durationMs: null, mode: 'oneway', out: join(dir, 'o') }), deps(fakeClient()), 'test');
   t.match(oneway.summary, { produce: { acked: 100 }, verify: { passed: true, expected: 100 } });
+
+  const table = summaryTable([dir]).split('\n');
+  t.equal(table.length, 2 + 5, 'a header, a rule and one row per run directory');
+  t.match(table[3], /^\| c \(consume\) \| consume \| \d+ \|.*\| passed \|$/);
 });
 
 t.test('driver: verification catches duplicates, corruption; send errors are counted', async (t) => {
