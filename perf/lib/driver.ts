@@ -42,6 +42,7 @@ export function defaultOutDir(repoRoot: string, now = new Date()): string {
 }
 
 export async function runDriver(o: RunOptions, deps: DriverDeps, command: string): Promise<DriverResult> {
+  if (!o.name) o.name = o.scenario;
   const progress = new ProgressPrinter(o.progress, deps.progressStream ?? process.stderr);
   const log = deps.log ?? ((l: string) => progress.log(l));
   const outDir = o.out ?? defaultOutDir(deps.repoRoot);
@@ -184,8 +185,17 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
       warm0 = { sent: stats.sent, acked: stats.acked, ackedBytes: stats.ackedBytes, sendErrors: stats.sendErrors, received: stats.received, receivedBytes: stats.receivedBytes, at: performance.now() };
     }, o.warmupMs) : null;
     // Receive timing: poll the counter (cheap, keeps the hot consume path free of clock reads).
+    // The first delivery is dated to the previous poll (the earliest it can have arrived).
     let lastSeen = stats.received;
-    const recvWatch = setInterval(() => { if (stats.received !== lastSeen) { lastSeen = stats.received; onRecv(); } }, 5);
+    let lastPollAt = performance.now();
+    const recvWatch = setInterval(() => {
+      if (stats.received !== lastSeen) {
+        if (!firstRecvAt) firstRecvAt = lastPollAt;
+        lastSeen = stats.received;
+        onRecv();
+      }
+      lastPollAt = performance.now();
+    }, 5);
     startTicker(measureStart);
 
     const expectedTotal = (): number => (verifier ? verifier.expectedCount() : stats.acked);
