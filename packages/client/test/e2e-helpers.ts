@@ -69,7 +69,9 @@ function makeHandle(proc: ChildProcess, dir: string, brokerAddr: string, brokerN
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
-        await Promise.race([exited(proc), sleep(5000)]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited(proc), new Promise<void>((r) => { timer = setTimeout(r, 5000); })]);
+        clearTimeout(timer);
         if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGKILL'); await exited(proc); }
       }
     },
