@@ -14,6 +14,7 @@ import type { PullRequestHoldService } from './longpolling/pull-request-hold-ser
 import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import type { BrokerOuterAPI } from './out/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
+import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -29,6 +30,7 @@ export interface BrokerContext {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly scheduleMessageService: ScheduleMessageService;
   readonly brokerOuterAPI: BrokerOuterAPI;
+  readonly transactionalMessageService: TransactionalMessageService;
   readonly stats: BrokerStats;
   /** "brokerIP1:listenPort", the address in routes and message ids. */
   readonly brokerAddr: string;

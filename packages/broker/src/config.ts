@@ -42,6 +42,11 @@ export interface BrokerConfig {
   regionId: string;
   traceOn: boolean;
   rejectTransactionMessage: boolean;
+  /** A half message older than this is checked back with its producer (39). */
+  transactionTimeOut: number;
+  /** Checks per half message before it is discarded. */
+  transactionCheckMax: number;
+  transactionCheckInterval: number;
   /** Bytes of stored messages one pull reply may carry. */
   maxTransferBytesOnMessageInMemory: number;
   maxTransferCountOnMessageInMemory: number;
@@ -81,6 +86,9 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     regionId: 'DefaultRegion',
     traceOn: true,
     rejectTransactionMessage: false,
+    transactionTimeOut: 6_000,
+    transactionCheckMax: 15,
+    transactionCheckInterval: 60_000,
     maxTransferBytesOnMessageInMemory: 256 * 1024,
     maxTransferCountOnMessageInMemory: 32,
   };
@@ -120,6 +128,9 @@ export const brokerConfigHelp: Record<string, string> = {
   regionId: 'MSG_REGION returned on sends, default DefaultRegion',
   traceOn: 'TRACE_ON returned on sends, default true',
   rejectTransactionMessage: 'refuse transactional (prepared) messages, default false',
+  transactionTimeOut: 'ms before an unresolved half message is checked back with its producer, default 6000',
+  transactionCheckMax: 'check-backs of one half message before it is discarded, default 15',
+  transactionCheckInterval: 'period of the transaction check-back scan in ms, default 60000',
   maxTransferBytesOnMessageInMemory: 'most bytes of messages in one pull reply, default 262144',
   maxTransferCountOnMessageInMemory: 'most messages in one pull reply, default 32',
 };

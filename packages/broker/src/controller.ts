@@ -18,6 +18,7 @@ import { PullRequestHoldService } from './longpolling/pull-request-hold-service.
 import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
+import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { SCHEDULE_TOPIC } from './common/perm.js';
 import { registerAll, unregisterAll } from './processor/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
@@ -46,6 +47,7 @@ export class BrokerController implements BrokerContext {
   readonly bootTimestamp = Date.now();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
+  transactionalMessageService!: TransactionalMessageService;
   brokerAddr = '';
   storeHost = { ip: '127.0.0.1', port: 0 };
 
@@ -107,12 +109,15 @@ export class BrokerController implements BrokerContext {
       if (topic === SCHEDULE_TOPIC) this.scheduleMessageService.notifyMessageArriving(queueId);
     });
 
+    this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
+      this.consumerOffsetManager, this.producerManager, this.storeHost, this.logger);
     registerAll(this.server, this);
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
     this.scheduleMessageService.start();
+    this.transactionalMessageService.start();
     this.every(cfg.flushConsumerOffsetIntervalMs, () => {
       void this.consumerOffsetManager.persistIfDirty();
       void this.scheduleMessageService.persistIfDirty();
@@ -193,6 +198,7 @@ export class BrokerController implements BrokerContext {
     await new Promise((r) => setImmediate(r));
     await this.server.close();
     this.scheduleMessageService?.shutdown();
+    this.transactionalMessageService?.shutdown();
     this.consumerOffsetManager.flushSync();
     this.topicConfigManager.flushSync();
     this.subscriptionGroupManager.flushSync();

@@ -11,6 +11,7 @@
 //   client-manage.ts    34 HEART_BEAT, 35 UNREGISTER_CLIENT, 38 GET_CONSUMER_LIST_BY_GROUP,
 //                       46 CHECK_CLIENT_CONFIG
 //   send-back.ts        36 CONSUMER_SEND_MSG_BACK
+//   end-transaction.ts  37 END_TRANSACTION (check-back 39: transaction/transactional-message-service.ts)
 //   lock.ts             41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ
 //   admin-broker.ts     17, 21, 25, 26, 28, 43, 45, 200, 201, 202, 203, 204, 207, 208, 215, 222, 300,
 //                       306, 307, 309, 315, 317, 321 (see the file's header)
@@ -23,6 +24,7 @@ import * as queryMessage from './query-message.js';
 import * as consumerManage from './consumer-manage.js';
 import * as clientManage from './client-manage.js';
 import * as sendBack from './send-back.js';
+import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
 import * as adminBroker from './admin-broker.js';
 
@@ -33,6 +35,7 @@ export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
   consumerManage.register(server, ctx);
   clientManage.register(server, ctx);
   sendBack.register(server, ctx);
+  endTransaction.register(server, ctx);
   lock.register(server, ctx);
   adminBroker.register(server, ctx);
 }

@@ -13,7 +13,7 @@ import {
   isWriteable, validateTopic,
 } from '../common/perm.js';
 import {
-  PROP_CLUSTER, PROP_DELAY, PROP_TRAN_MSG, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
+  PROP_CLUSTER, PROP_DELAY, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
 } from '../common/properties.js';
 import { ResponseCode as RC } from './codes.js';
 
@@ -137,7 +137,6 @@ function storedProperties(props: string, cluster: string): string {
 
 export class SendMessageProcessor {
   private readonly brokerDesc: string;
-  private readonly writeQueueCache = new Map<string, TopicConfig>();
 
   constructor(private readonly ctx: BrokerContext) {
     this.brokerDesc = ctx.config.brokerIP1;
@@ -220,13 +219,23 @@ export class SendMessageProcessor {
     let properties = storedProperties(h.properties, ctx.config.brokerClusterName);
     if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
 
-    const tranMsg = getProperty(properties, PROP_TRAN_MSG);
-    if (tranMsg === 'true' && ctx.config.rejectTransactionMessage) {
-      return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending transaction message is forbidden`);
-    }
     let tagsCode: number | undefined;
+    const sysFlag = h.sysFlag;
     const tranType = h.sysFlag & TRANSACTION_TYPE_MASK;
-    if (tranType !== TRANSACTION_PREPARED_TYPE && properties.indexOf('DELAY\u0001') >= 0) {
+    if (tranType === TRANSACTION_PREPARED_TYPE) {
+      if (ctx.config.rejectTransactionMessage) {
+        return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending transaction message is forbidden`);
+      }
+      const half = ctx.transactionalMessageService.stageHalf(topic, queueId, properties, sysFlag);
+      const inner: MessageInner = {
+        topic: half.topic, queueId: half.queueId, flag: h.flag, body, properties: half.properties, sysFlag: half.sysFlag,
+        bornTimestamp: h.bornTimestamp, bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
+      };
+      const r = await ctx.store.putMessage(inner);
+      ctx.stats.putMessages++;
+      return this.putResultResponse(r, queueId, r.msgId);
+    }
+    if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
       if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
         const staged = ctx.scheduleMessageService.stage(topic, queueId, properties, level);
@@ -237,7 +246,7 @@ export class SendMessageProcessor {
       }
     }
     const inner: MessageInner = {
-      topic, queueId, flag: h.flag, body, properties, sysFlag: h.sysFlag, bornTimestamp: h.bornTimestamp,
+      topic, queueId, flag: h.flag, body, properties, sysFlag, bornTimestamp: h.bornTimestamp,
       bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
       tagsCode: tagsCode ?? tagsCodeOf(properties),
     };
