@@ -38,8 +38,9 @@ export interface ConsumeService {
   shutdown(): void;
 }
 
+/** A pause that does not by itself keep the process alive (open connections do). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 /** A message pulled from %RETRY%group is shown with its original topic. */

@@ -4,7 +4,7 @@
 import type { MessageExt, MessageQueue } from '../message.js';
 import { compareMessageQueue, mqKey } from '../message.js';
 import { MixAll, PullSysFlag } from '../protocol.js';
-import { MQClientError } from '../errors.js';
+import { MQAbortError, MQClientError } from '../errors.js';
 import type { ClientLogger } from '../logger.js';
 import type { ClientOptions, ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -50,6 +50,8 @@ interface Assigned extends QueueEntry {
   consumeOffset: number;
   seekOffset: number | undefined;
   paused: boolean;
+  /** Cancels the pull in flight (a seek must not wait for a held long poll). */
+  inFlight?: AbortController;
 }
 
 interface ConsumeRequest { msgs: MessageExt[]; a: Assigned }
@@ -166,7 +168,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     if (this.state !== 'RUNNING') { this.state = 'SHUTDOWN'; return; }
     if (this.options.autoCommit ?? true) await this.commitSync().catch(() => {});
     this.state = 'SHUTDOWN';
-    for (const a of this.assigned.values()) a.pq.dropped = true;
+    for (const a of this.assigned.values()) { a.pq.dropped = true; a.inFlight?.abort(); }
     for (const w of this.pollWaiters.splice(0)) w();
     await this.instance.unregisterConsumer(this.groupName);
   }
@@ -206,6 +208,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     a.seekOffset = offset;
     a.pq.clear();
     this.dropCached(a);
+    a.inFlight?.abort();
   }
 
   async seekToBegin(mq: MessageQueue): Promise<void> {
@@ -302,15 +305,18 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
       const sd: SubscriptionData = this.rebalance.subscriptionInner.get(mq.topic) ?? buildSubscriptionData(mq.topic, '*');
       const offset = a.pullOffset;
       let r;
+      const ac = new AbortController();
+      a.inFlight = ac;
       try {
         r = await inst.api.pullMessage(found.addr, {
           consumerGroup: this.groupName, topic: mq.topic, queueId: mq.queueId, queueOffset: offset,
           maxMsgNums: this.options.pullBatchSize ?? 10, sysFlag: PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION | PullSysFlag.LITE_PULL,
           commitOffset: 0, suspendTimeoutMillis: this.options.brokerSuspendMaxTimeMs ?? 20_000, subscription: sd.subString,
           subVersion: sd.subVersion, expressionType: sd.expressionType, brokerName: mq.brokerName,
-        }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000);
+        }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000, ac.signal);
       } catch (e) {
         if (this.state !== 'RUNNING' || pq.dropped) return;
+        if (e instanceof MQAbortError) continue; // seek: pull again from the new offset
         this.log.warn(`pull ${mqKey(mq)}@${offset}: ${(e as Error).message}`);
         await sleep(3000);
         continue;
