@@ -244,7 +244,11 @@ export class MQClientInstance {
     }
     const fp = routeFingerprint(route);
     const changed = this.routeFingerprints.get(topic) !== fp;
-    if (!changed) return false;
+    if (!changed) {
+      // Same route; still hand it to a producer or consumer that started using the topic since.
+      this.spreadRoute(topic, route);
+      return false;
+    }
     this.routeFingerprints.set(topic, fp);
     this.topicRouteTable.set(topic, route);
     let newBroker = false;
@@ -256,10 +260,7 @@ export class MQClientInstance {
         m.set(Number(id), addr);
       }
     }
-    const publish = toPublishInfo(topic, route);
-    for (const p of this.producers.values()) p.updateTopicPublishInfo(topic, publish);
-    const sub = toSubscribeInfo(topic, route);
-    for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, sub);
+    this.spreadRoute(topic, route);
     // A broker we have never told about our groups would refuse pulls until the next heartbeat.
     if (newBroker && this.started) void this.sendHeartbeatToAllBrokers();
     // New or moved queues of a subscribed topic: share them out now rather than at the next tick.
@@ -287,6 +288,13 @@ export class MQClientInstance {
       });
     };
     setTimeout(retry, delay).unref();
+  }
+
+  private spreadRoute(topic: string, route: TopicRouteData): void {
+    const publish = toPublishInfo(topic, route);
+    for (const p of this.producers.values()) p.updateTopicPublishInfo(topic, publish);
+    const sub = toSubscribeInfo(topic, route);
+    for (const c of this.consumers.values()) c.updateTopicSubscribeInfo(topic, sub);
   }
 
   getTopicRoute(topic: string): TopicRouteData | undefined {

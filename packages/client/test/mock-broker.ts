@@ -1,0 +1,61 @@
+// A scripted name server + broker in one RemotingServer (the route points back at it), recording
+// what the client sends and able to send the client broker-initiated requests.
+import { RemotingCommand, RemotingServer, silentLogger, type Channel } from '@rmq/remoting';
+
+export class MockBroker {
+  readonly server = new RemotingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, name: 'mock-broker' });
+  readonly requests: RemotingCommand[] = [];
+  readonly channels = new Map<string, Channel>(); // clientID -> channel (from HEART_BEAT)
+  consumerIds: string[] = [];
+  addr = '';
+
+  async start(): Promise<this> {
+    const s = this.server;
+    const ok = (ext?: Record<string, string> | null, body?: Buffer | null) => RemotingCommand.response(0, null, ext ?? null, body ?? null);
+    s.registerDefaultProcessor((req) => { this.requests.push(req); return RemotingCommand.response(3, `request type ${req.code} not supported`); });
+    const rec = (code: number, f: (req: RemotingCommand, ch: Channel) => RemotingCommand | null) => s.registerProcessor(code, (req, ch) => { this.requests.push(req); return f(req, ch); });
+    rec(105, (req) => {
+      const topic = req.extFields?.['topic'] ?? '';
+      if (topic.startsWith('Missing')) return RemotingCommand.response(17, `No topic route info in name server for the topic: ${topic}`);
+      return ok(null, Buffer.from(`{"brokerDatas":[{"brokerAddrs":{0:"${this.addr}"},"brokerName":"mock-b","cluster":"MockCluster"}],"filterServerTable":{},"queueDatas":[{"brokerName":"mock-b","perm":6,"readQueueNums":2,"topicSysFlag":0,"writeQueueNums":2}]}`));
+    });
+    rec(34, (req, ch) => {
+      const hb = JSON.parse(Buffer.concat([req.body as Buffer].flat()).toString());
+      this.channels.set(hb.clientID, ch);
+      if (!this.consumerIds.includes(hb.clientID) && hb.consumerDataSet.length > 0) this.consumerIds.push(hb.clientID);
+      return ok();
+    });
+    rec(35, () => ok({}));
+    rec(38, () => ok({}, Buffer.from(JSON.stringify({ consumerIdList: this.consumerIds }))));
+    const offsets = new Map<string, string>();
+    const okey = (e: Record<string, string> | null) => `${e?.['consumerGroup']}@${e?.['topic']}@${e?.['queueId']}`;
+    rec(14, (req) => {
+      const o = offsets.get(okey(req.extFields));
+      return o === undefined ? RemotingCommand.response(22, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first') : ok({ offset: o });
+    });
+    rec(30, () => ok({ offset: '0' }));
+    rec(15, (req) => { offsets.set(okey(req.extFields), req.extFields?.['commitOffset'] ?? '0'); return ok({}); });
+    rec(41, (req) => ok(null, Buffer.from(JSON.stringify({ lockOKMQSet: JSON.parse((req.body as Buffer).toString()).mqSet }))));
+    rec(42, () => ok());
+    let offset = 0;
+    const send = (req: RemotingCommand) => ok({ msgId: '7F00000100002A9F' + (offset++).toString(16).toUpperCase().padStart(16, '0'), queueId: req.extFields?.['e'] ?? '0', queueOffset: String(offset) });
+    rec(310, send);
+    rec(325, send);
+    s.registerProcessor(11, async (req) => {
+      this.requests.push(req);
+      await new Promise((r) => setTimeout(r, 300));
+      const o = req.extFields?.['queueOffset'] ?? '0';
+      return RemotingCommand.response(19, 'NO_MESSAGE_IN_QUEUE', { suggestWhichBrokerId: '0', nextBeginOffset: o, minOffset: '0', maxOffset: o });
+    });
+    this.addr = `127.0.0.1:${await s.listen()}`;
+    return this;
+  }
+
+  codes(): number[] {
+    return this.requests.map((r) => r.code);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}
