@@ -45,6 +45,13 @@ function writeOps(ops, touched, fault) {
   return bytes;
 }
 
+/** @param {BigInt64Array} ctl @param {number} i @param {bigint} v */
+function storeMax(ctl, i, v) {
+  for (let cur = Atomics.load(ctl, i); cur < v; cur = Atomics.load(ctl, i)) {
+    if (Atomics.compareExchange(ctl, i, cur, v) === cur) return;
+  }
+}
+
 /**
  * @param {FlushTask} task
  * @returns {FlushResult}
@@ -72,10 +79,11 @@ export default function flush(task) {
       for (const p of t2) fdatasync(fdFor(p));
     }
     if (task.control && task.publish) {
+      // two tasks may finish out of order: positions only move forward
       const ctl = new BigInt64Array(task.control);
       const pos = BigInt(task.publish.position);
-      Atomics.store(ctl, task.publish.committedIndex, pos);
-      if (task.sync) Atomics.store(ctl, task.publish.flushedIndex, pos);
+      storeMax(ctl, task.publish.committedIndex, pos);
+      if (task.sync) storeMax(ctl, task.publish.flushedIndex, pos);
       Atomics.notify(ctl, task.publish.committedIndex);
     }
     return { ok: true, bytes, syncMs };
