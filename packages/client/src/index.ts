@@ -1,7 +1,9 @@
 // @rmq/client: a RocketMQ 4.x remoting client (producer, push consumer, lite pull consumer)
 // usable against this project's broker and Apache RocketMQ alike. See README.md.
 export { Producer, createReplyMessage } from './producer/producer.js';
-export type { ProducerOptions, SendOptions, SendResult } from './producer/producer.js';
+export type {
+  ProducerOptions, SendOptions, SendResult, TransactionListener, TransactionSendResult, LocalTransactionState,
+} from './producer/producer.js';
 export { PushConsumer, parseConsumeTimestamp } from './consumer/push-consumer.js';
 export type { PushConsumerOptions, ConsumeFromWhere } from './consumer/push-consumer.js';
 export { LitePullConsumer } from './consumer/lite-pull-consumer.js';

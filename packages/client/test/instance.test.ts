@@ -9,6 +9,7 @@ import { MQClientError, MQTimeoutError } from '../src/errors.js';
 import { encodeStoredMessage } from '../src/message.js';
 import type { MessageExt } from '../src/message.js';
 import { MockBroker } from './mock-broker.js';
+import { loadFrames } from './fixtures.js';
 import { freePort, waitFor } from './e2e-helpers.js';
 
 t.test('instance behaviours against a scripted broker', async (t) => {
@@ -128,12 +129,57 @@ t.test('instance behaviours against a scripted broker', async (t) => {
     t.ok(mock.requests.some((r) => r.code === 325));
   });
 
+  await t.test('transactions: half message, END_TRANSACTION, answers to CHECK_TRANSACTION_STATE', async (t) => {
+    const fixture = loadFrames('transaction-check.json').filter((f) => f.dir === 'c2s' && f.code === 37);
+    const checked: string[] = [];
+    const tx = new Producer({
+      groupName: 'TXG', namesrvAddr, instanceName: 'unit', clientIP: '10.1.2.3',
+      transactionListener: {
+        executeLocalTransaction: (m) => (String(m.body) === 'commit me' ? 'COMMIT_MESSAGE' : 'UNKNOW'),
+        checkLocalTransaction: (m) => { checked.push(m.body.toString()); return 'COMMIT_MESSAGE'; },
+      },
+    });
+    await tx.start();
+    const r = await tx.sendMessageInTransaction({ topic: 'TopicA', body: 'commit me', tags: 'TagTx', keys: 'tx-commit' });
+    t.equal(r.localTransactionState, 'COMMIT_MESSAGE');
+    const half = mock.requests.filter((x) => x.code === 310).pop()!;
+    t.equal(half.extFields?.['f'], '4', 'sysFlag TRANSACTION_PREPARED');
+    t.match(half.extFields?.['i'], /TRAN_MSG\u0001true/);
+    t.match(half.extFields?.['i'], /PGROUP\u0001TXG/);
+    await waitFor(() => mock.requests.some((x) => x.code === 37), 3000, 'END_TRANSACTION');
+    const end = mock.requests.filter((x) => x.code === 37).pop()!;
+    t.ok(end.isOneway(), 'oneway');
+    t.same(Object.keys(end.extFields!).sort(), Object.keys(fixture[0]!.header.extFields!).sort(), 'same fields as the Java client after a send');
+    t.equal(end.extFields?.['commitOrRollback'], '8');
+    t.equal(end.extFields?.['msgId'], r.msgId);
+
+    const unknown = await tx.sendMessageInTransaction({ topic: 'TopicA', body: 'ask me later' });
+    t.equal(unknown.localTransactionState, 'UNKNOW');
+    await waitFor(() => mock.requests.filter((x) => x.code === 37).pop()?.extFields?.['commitOrRollback'] === '0', 3000, 'END_TRANSACTION 0');
+    const stored = encodeStoredMessage({
+      topic: 'TopicA', body: Buffer.from('ask me later'), tags: undefined, keys: undefined,
+      properties: { PGROUP: 'TXG', TRAN_MSG: 'true', UNIQ_KEY: unknown.msgId }, msgId: '', offsetMsgId: '', queueId: 0, queueOffset: 9,
+      commitLogOffset: 9067, sysFlag: 4, flag: 0, bornTimestamp: 1, bornHost: '127.0.0.1:1', storeTimestamp: 2, storeHost: '127.0.0.1:2',
+      reconsumeTimes: 0, preparedTransactionOffset: 0, bodyCRC: 0, storeSize: 0, brokerName: 'mock-b',
+    });
+    const ch = mock.channels.get(clientId)!;
+    ch.invokeOneway(RemotingCommand.request(39, { commitLogOffset: '9067', msgId: unknown.msgId, tranStateTableOffset: '9',
+      offsetMsgId: unknown.offsetMsgId, transactionId: unknown.msgId }, stored));
+    await waitFor(() => mock.requests.some((x) => x.code === 37 && x.extFields?.['fromTransactionCheck'] === 'true'), 3000, 'check answered');
+    const answer = mock.requests.filter((x) => x.code === 37).pop()!;
+    t.same(Object.keys(answer.extFields!).sort(), Object.keys(fixture.at(-1)!.header.extFields!).sort(), 'same fields as the Java client after a check');
+    t.equal(answer.extFields?.['commitOrRollback'], '8');
+    t.equal(answer.extFields?.['tranStateTableOffset'], '9');
+    t.same(checked, ['ask me later']);
+    await tx.shutdown();
+  });
+
   await t.test('shutdown unregisters every group, then closes the instance', async (t) => {
     await consumer.shutdown();
     t.ok(mock.requests.some((r) => r.code === 15), 'offsets persisted');
     await producer.shutdown();
     const unreg = mock.requests.filter((r) => r.code === 35).map((r) => r.extFields?.['producerGroup'] ?? r.extFields?.['consumerGroup']);
-    t.same(unreg.sort(), ['CG', 'CLIENT_INNER_PRODUCER', 'PG']);
+    t.same(unreg.sort(), ['CG', 'CLIENT_INNER_PRODUCER', 'PG', 'TXG']);
     t.ok(MQClientInstance.getOrCreate({ namesrvAddr, instanceName: 'unit', clientIP: '10.1.2.3' }) !== undefined);
   });
 });

@@ -37,6 +37,7 @@ export class MockBroker {
     rec(15, (req) => { offsets.set(okey(req.extFields), req.extFields?.['commitOffset'] ?? '0'); return ok({}); });
     rec(41, (req) => ok(null, Buffer.from(JSON.stringify({ lockOKMQSet: JSON.parse((req.body as Buffer).toString()).mqSet }))));
     rec(42, () => ok());
+    rec(37, () => null);
     let offset = 0;
     const send = (req: RemotingCommand) => ok({ msgId: '7F00000100002A9F' + (offset++).toString(16).toUpperCase().padStart(16, '0'), queueId: req.extFields?.['e'] ?? '0', queueOffset: String(offset) });
     rec(310, send);

@@ -3,7 +3,7 @@
 // batch, ordered (selector or sharding key) and request-reply sends.
 import { randomUUID } from 'node:crypto';
 import type { Message, MessageExt, MessageQueue } from '../message.js';
-import { propertiesToString, uniqueIds } from '../message.js';
+import { decodeOffsetMsgId, propertiesToString, uniqueIds } from '../message.js';
 import { deflateSync } from 'node:zlib';
 import { MessageConst, MessageSysFlag, MixAll, RequestCode, ResponseCode } from '../protocol.js';
 import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
@@ -37,6 +37,22 @@ export interface ProducerOptions extends ClientOptions {
   defaultTopicQueueNums?: number;
   /** Avoid brokers that recently failed or answered slowly. Default true. */
   sendLatencyFaultEnable?: boolean;
+  /** Makes this a transaction producer (sendMessageInTransaction, answers to checks). */
+  transactionListener?: TransactionListener;
+}
+
+/** Local transaction outcome; UNKNOW (sic, the Java spelling) leaves the decision to a later check. */
+export type LocalTransactionState = 'COMMIT_MESSAGE' | 'ROLLBACK_MESSAGE' | 'UNKNOW';
+
+export interface TransactionListener {
+  /** Runs after the half message is stored; its answer commits or rolls the message back. */
+  executeLocalTransaction(msg: Message, arg: unknown, result: SendResult): LocalTransactionState | Promise<LocalTransactionState>;
+  /** The broker asks again about a half message left UNKNOW (CHECK_TRANSACTION_STATE). */
+  checkLocalTransaction(msg: MessageExt): LocalTransactionState | Promise<LocalTransactionState>;
+}
+
+export interface TransactionSendResult extends SendResult {
+  localTransactionState: LocalTransactionState;
 }
 
 export interface SendOptions {
@@ -322,6 +338,67 @@ export class Producer implements ProducerInner {
     return this.sendWithRetries(p, opts);
   }
 
+  // ---- transactions ------------------------------------------------------------------------------
+
+  /**
+   * Two-phase send: the message is stored as a half message (TRAN_MSG, sysFlag 4), the listener's
+   * local transaction runs, and END_TRANSACTION commits (8) or rolls back (12) or leaves it to a
+   * later CHECK_TRANSACTION_STATE (0, UNKNOW).
+   */
+  async sendMessageInTransaction(msg: Message, arg?: unknown, opts?: Pick<SendOptions, 'signal' | 'timeoutMs'>): Promise<TransactionSendResult> {
+    const listener = this.options.transactionListener;
+    if (!listener) throw new MQClientError('TransactionListener is null: pass transactionListener in the Producer options');
+    if (msg.delayTimeLevel) throw new MQClientError('delay level is not supported for transaction messages');
+    const p = this.prepare(msg);
+    p.properties.set(MessageConst.TRANSACTION_PREPARED, 'true');
+    p.properties.set(MessageConst.PRODUCER_GROUP, this.groupName);
+    const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
+    const r = await this.sendWithRetries({ ...p, batch: false, uniqMsgId }, opts);
+    let state: LocalTransactionState = 'ROLLBACK_MESSAGE';
+    let remark: string | undefined;
+    if (r.status === 'SEND_OK') {
+      try {
+        state = (await listener.executeLocalTransaction(msg, arg, { ...r, transactionId: r.transactionId ?? uniqMsgId })) ?? 'UNKNOW';
+      } catch (e) {
+        state = 'UNKNOW';
+        remark = `executeLocalTransactionBranch exception: ${(e as Error).message}`;
+      }
+    }
+    await this.endTransaction(r, state, remark).catch((e) => this.instance?.log.warn(`END_TRANSACTION for ${uniqMsgId}: ${(e as Error).message}`));
+    return { ...r, localTransactionState: state };
+  }
+
+  private async endTransaction(r: SendResult, state: LocalTransactionState, remark?: string): Promise<void> {
+    const addr = await this.brokerAddr(r.queue);
+    const { commitLogOffset } = decodeOffsetMsgId(r.offsetMsgId);
+    await this.inst().api.endTransactionOneway(addr, {
+      producerGroup: this.groupName, tranStateTableOffset: r.queueOffset, commitLogOffset,
+      commitOrRollback: TRANSACTION_STATE_CODE[state], fromTransactionCheck: false, msgId: r.msgId,
+      ...(r.transactionId ? { transactionId: r.transactionId } : {}), brokerName: r.queue.brokerName,
+    }, remark);
+  }
+
+  /** CHECK_TRANSACTION_STATE from a broker: ask the listener, answer with END_TRANSACTION. */
+  checkTransactionState(brokerAddr: string, msg: MessageExt, header: Record<string, string>): void {
+    const listener = this.options.transactionListener;
+    if (!listener) return;
+    void (async () => {
+      let state: LocalTransactionState = 'UNKNOW';
+      let remark: string | undefined;
+      try {
+        state = (await listener.checkLocalTransaction(msg)) ?? 'UNKNOW';
+      } catch (e) {
+        remark = `checkLocalTransactionState Exception: ${(e as Error).message}`;
+      }
+      await this.inst().api.endTransactionOneway(brokerAddr, {
+        producerGroup: this.groupName, tranStateTableOffset: Number(header['tranStateTableOffset'] ?? 0),
+        commitLogOffset: Number(header['commitLogOffset'] ?? msg.commitLogOffset), commitOrRollback: TRANSACTION_STATE_CODE[state],
+        fromTransactionCheck: true, msgId: msg.properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? header['msgId'] ?? msg.msgId,
+        ...(header['transactionId'] ? { transactionId: header['transactionId'] } : {}),
+      }, remark);
+    })().catch((e) => this.instance?.log.warn(`answer to CHECK_TRANSACTION_STATE: ${(e as Error).message}`));
+  }
+
   /**
    * Request-reply: sends the message with CORRELATION_ID / REPLY_TO_CLIENT / TTL and waits for
    * the reply the responder sends (the broker pushes it with PUSH_REPLY_MESSAGE_TO_CLIENT).
@@ -356,6 +433,8 @@ export class Producer implements ProducerInner {
     }
   }
 }
+
+const TRANSACTION_STATE_CODE: Record<LocalTransactionState, number> = { COMMIT_MESSAGE: 8, ROLLBACK_MESSAGE: 12, UNKNOW: 0 };
 
 /**
  * Builds the reply to a request message: sent with `producer.send(...)` by the responder, it goes
