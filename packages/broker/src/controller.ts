@@ -197,8 +197,11 @@ export class BrokerController implements BrokerContext {
     this.pullRequestHoldService.shutdown();
     await new Promise((r) => setImmediate(r));
     await this.server.close();
+    await this.scheduleMessageService?.idle();
     this.scheduleMessageService?.shutdown();
     this.transactionalMessageService?.shutdown();
+    // Let in-flight background writes finish so the final synchronous ones are the last word.
+    await Promise.all([this.consumerOffsetManager.idle(), this.topicConfigManager.idle(), this.subscriptionGroupManager.idle()]);
     this.consumerOffsetManager.flushSync();
     this.topicConfigManager.flushSync();
     this.subscriptionGroupManager.flushSync();

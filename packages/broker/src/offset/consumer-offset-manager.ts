@@ -95,6 +95,11 @@ export class ConsumerOffsetManager {
     return this.persister.request().catch(() => undefined);
   }
 
+  /** Resolves when no background write is in flight. */
+  idle(): Promise<void> {
+    return this.persister.idle();
+  }
+
   flushSync(): void {
     this.dirty = false;
     this.persister.flushSync();

@@ -193,6 +193,11 @@ export class ScheduleMessageService {
     return `{${nl}"offsetTable":{${parts.join(',')}}${nl}}`;
   }
 
+  /** Resolves when no background write is in flight. */
+  idle(): Promise<void> {
+    return this.persister.idle();
+  }
+
   shutdown(): void {
     this.started = false;
     for (const t of this.timers.values()) clearTimeout(t);

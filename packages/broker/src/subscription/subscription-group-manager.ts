@@ -82,6 +82,11 @@ export class SubscriptionGroupManager {
     return this.persister.request().catch(() => undefined);
   }
 
+  /** Resolves when no background write is in flight. */
+  idle(): Promise<void> {
+    return this.persister.idle();
+  }
+
   flushSync(): void {
     this.persister.flushSync();
   }

@@ -138,6 +138,11 @@ export class TopicConfigManager {
     return this.persister.request().catch(() => undefined);
   }
 
+  /** Resolves when no background write is in flight. */
+  idle(): Promise<void> {
+    return this.persister.idle();
+  }
+
   flushSync(): void {
     this.persister.flushSync();
   }
