@@ -27,8 +27,6 @@ export class CommitLog {
   writePos = 0;
   committedPos = 0;
   flushedPos = 0;
-  /** pages from this offset on are in use by a worker (the index builder): never dropped or reused */
-  pinnedFrom = 0;
   /** where the target of the current append lives: a page buffer or the scratch buffer. */
   tBuf: Buffer;
   tDv: DataView;
@@ -174,23 +172,24 @@ export class CommitLog {
   }
 
   /** Pages below this index are entirely on the OS: they may be dropped or reused. */
-  private evictableBelow(): number { return Math.floor(Math.min(this.committedPos, this.pinnedFrom) / this.cache.chunkBytes); }
+  private evictableBelow(): number { return Math.floor(this.committedPos / this.cache.chunkBytes); }
 
-  /** The pages covering [from, to) that exist (none inside a blank file tail), for a worker task. */
+  /** Pins the pages of [from, to) for a worker task (empty range: unpin); dropping/reuse skips them. */
+  pin(from: number, to: number): void {
+    const chunk = this.cache.chunkBytes;
+    this.cache.pinFrom = Math.floor(from / chunk);
+    this.cache.pinTo = to > from ? Math.ceil(to / chunk) : this.cache.pinFrom;
+  }
+
+  /** The resident pages covering [from, to), for a worker task (it reads the others from disk). */
   pagesFor(from: number, to: number): { index: number; sab: SharedArrayBuffer }[] {
     const out: { index: number; sab: SharedArrayBuffer }[] = [];
     const chunk = this.cache.chunkBytes;
     for (let i = Math.floor(from / chunk); i * chunk < to; i++) {
-      const p = this.cache.get(i) ?? (i * chunk < this.committedPos ? this.tryLoad(i) : undefined);
+      const p = this.cache.get(i);
       if (p !== undefined) out.push({ index: i, sab: p.sab });
     }
     return out;
-  }
-
-  private tryLoad(idx: number) {
-    const file = this.fileFor(idx * this.cache.chunkBytes);
-    if (file === undefined || (file.sealedAt >= 0 && idx * this.cache.chunkBytes >= file.sealedAt)) return undefined;
-    try { return this.loadPage(idx); } catch { return undefined; }
   }
 
   readFd(file: LogFile): number {

@@ -2,8 +2,11 @@
 import type { IndexHeader } from './index-core.js';
 
 export interface IndexTask {
-  /** commit log pages covering [from, to) (pages inside blank file tails may be absent) */
+  /** resident commit log pages covering [from, to); other bytes (below the committed position) are read from the files */
   pages: { index: number; sab: SharedArrayBuffer }[];
+  commitLogDir: string;
+  /** files removed by retention: close cached descriptors */
+  closePaths?: string[];
   chunkBytes: number;
   fileSize: number;
   from: number;

@@ -3,6 +3,8 @@
 // keys (UNIQ_KEY, KEYS) to the IndexFile held in shared memory. The main thread owns positions and
 // files; it hands a range and the pages covering it, and gets back how far the index got.
 // Plain JS (checked by tsc): workers start without a TypeScript loader.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { messageIndexKeys, putIndexKey } from './index-core.js';
 
 /** @typedef {import('./dispatch-types.js').IndexTask} IndexTask */
@@ -16,12 +18,35 @@ const ROLLBACK = 0xc;
 let scratch = Buffer.alloc(64 * 1024);
 /** @type {string[]} */
 const keys = [];
+/** @type {Map<string, number>} read-only descriptors of commit log files */
+const fds = new Map();
+/** @type {Buffer} */
+let diskScratch = Buffer.alloc(64 * 1024);
+
+/** @param {string} file */
+function fdFor(file) {
+  let fd = fds.get(file);
+  if (fd === undefined) {
+    fd = fs.openSync(file, 'r');
+    fds.set(file, fd);
+    if (fds.size > 4) {
+      const first = /** @type {string} */ (fds.keys().next().value);
+      fs.closeSync(/** @type {number} */ (fds.get(first)));
+      fds.delete(first);
+    }
+  }
+  return fd;
+}
 
 /**
  * @param {IndexTask} task
  * @returns {IndexResult}
  */
 export default function indexRange(task) {
+  for (const p of task.closePaths ?? []) {
+    const fd = fds.get(p);
+    if (fd !== undefined) { fds.delete(p); try { fs.closeSync(fd); } catch { /* gone */ } }
+  }
   /** @type {Map<number, Buffer>} */
   const pages = new Map();
   for (const p of task.pages) pages.set(p.index, Buffer.from(p.sab));
@@ -38,7 +63,7 @@ export default function indexRange(task) {
     const pi = Math.floor(pos / chunk);
     const off = pos - pi * chunk;
     const page = pages.get(pi);
-    if (page === undefined) return null;
+    if (page === undefined) return fromDisk(pos, n);
     if (off + n <= chunk) return [page, off];
     if (scratch.length < n) scratch = Buffer.alloc(n);
     let done = 0;
@@ -46,12 +71,31 @@ export default function indexRange(task) {
       const i = Math.floor((pos + done) / chunk);
       const o = pos + done - i * chunk;
       const pg = pages.get(i);
-      if (pg === undefined) return null;
+      if (pg === undefined) return fromDisk(pos, n);
       const k = Math.min(n - done, chunk - o);
       pg.copy(scratch, done, o, o + k);
       done += k;
     }
     return [scratch, 0];
+  };
+
+  /** bytes not resident in shared pages: the main thread only hands ranges below the committed
+   * position, so the file has them. @param {number} pos @param {number} n @returns {[Buffer, number] | null} */
+  const fromDisk = (pos, n) => {
+    const fileStart = pos - (pos % task.fileSize);
+    if (diskScratch.length < n) diskScratch = Buffer.alloc(n);
+    try {
+      const fd = fdFor(path.join(task.commitLogDir, String(fileStart).padStart(20, '0')));
+      let done = 0;
+      while (done < n) {
+        const k = fs.readSync(fd, diskScratch, done, n - done, pos - fileStart + done);
+        if (k <= 0) return null;
+        done += k;
+      }
+      return [diskScratch, 0];
+    } catch {
+      return null;
+    }
   };
 
   let pos = task.from;

@@ -55,6 +55,7 @@ export interface StoreTestHooks { failNextWrite: string | null; failFileCreate: 
 const MAX_TOPIC_BYTES = 127;
 const MAX_PROPERTIES_BYTES = 32767;
 const MAX_FILTER_ENTRIES = 16000;
+const INDEX_TASK_BYTES_MAX = 8 * 1024 * 1024;
 // control SAB slots (BigInt64)
 const CTL_WRITE = 0, CTL_COMMITTED = 1, CTL_FLUSHED = 2, CTL_DISPATCHED = 3;
 
@@ -144,6 +145,7 @@ export class MessageStore {
   private closing = false;
   private timers: NodeJS.Timeout[] = [];
   private pendingClosePaths: string[] = [];
+  private indexClosePaths: string[] = [];
   private readonly entryScratch = new Float64Array(3);
   readonly testHooks: StoreTestHooks = { failNextWrite: null, failFileCreate: null };
   private stats = { putMessages: 0, flushTasks: 0, syncs: 0, syncMsTotal: 0 };
@@ -574,6 +576,13 @@ export class MessageStore {
     this.lastError = why;
   }
 
+  private takeIndexClosePaths(): string[] | undefined {
+    if (this.indexClosePaths.length === 0) return undefined;
+    const p = this.indexClosePaths;
+    this.indexClosePaths = [];
+    return p;
+  }
+
   private takeClosePaths(): string[] | undefined {
     if (this.pendingClosePaths.length === 0) return undefined;
     const p = this.pendingClosePaths;
@@ -643,8 +652,6 @@ export class MessageStore {
 
   private setIndexedPos(pos: number): void {
     this.indexedPos = pos;
-    this.commitLog.pinnedFrom = pos;
-    this.commitLog.committed(this.commitLog.committedPos); // unpinned pages may go now
   }
 
   /** Hands [indexedPos, dispatchedPos) to the DISPATCH pool; one task at a time, in log order. */
@@ -654,16 +661,20 @@ export class MessageStore {
     let f = this.indexFiles[this.indexFiles.length - 1];
     if (f === undefined || f.buf === null || f.isFull()) f = this.rollIndexFile();
     const from = this.indexedPos;
-    const to = this.dispatchedPos;
+    // bounded tasks: only their pages are pinned; a lagging index reads older bytes from the files
+    const to = Math.min(this.dispatchedPos, from + INDEX_TASK_BYTES_MAX);
     const cl = this.commitLog;
+    cl.pin(from, to + this.maxRecordBytes);
     const task: IndexTask = {
-      pages: cl.pagesFor(from, to), chunkBytes: cl.cache.chunkBytes, fileSize: cl.fileSize, from, to,
+      pages: cl.pagesFor(from, to + this.maxRecordBytes), commitLogDir: cl.dir, closePaths: this.takeIndexClosePaths(),
+      chunkBytes: cl.cache.chunkBytes, fileSize: cl.fileSize, from, to,
       maxRecordBytes: this.maxRecordBytes,
       index: { sab: f.sab!, dirty: f.dirtySab!, hashSlotNum: f.hashSlotNum, indexNum: f.indexNum, header: { ...f.h } },
     };
     const file = f;
     this.indexInFlight = this.indexPool.run(task).then((res) => {
       this.indexInFlight = null;
+      cl.pin(0, 0);
       file.applyHeader(res.header);
       if (res.error) {
         this.log.error(`index: ${res.error}; records in [${res.reached}, ${to}) are not indexed`);
@@ -675,6 +686,7 @@ export class MessageStore {
       this.scheduleIndex();
     }, (e: Error) => {
       this.indexInFlight = null;
+      cl.pin(0, 0);
       this.log.error(`index task failed: ${e.message}`);
       this.setIndexedPos(to);
     });
@@ -915,11 +927,12 @@ export class MessageStore {
     while (cl.files.length > 1) {
       const f = cl.files[0];
       const end = f.from + cl.fileSize;
-      if (end > this.dispatchedPos || end > cl.flushedPos || end > cl.committedPos) break;
+      if (end > this.dispatchedPos || end > this.indexedPos || end > cl.flushedPos || end > cl.committedPos) break;
       const mtime = fs.statSync(f.path).mtimeMs;
       if (nowMs - mtime < keepMs && !(diskFull && ratio > 0.9 * 100)) break;
       cl.deleteFirstFile();
       this.pendingClosePaths.push(f.path);
+      this.indexClosePaths.push(f.path);
       this.log.info(`retention: deleted commit log file ${f.path}`);
       deleted++;
     }

@@ -22,6 +22,9 @@ export class PageCache {
   private readonly aliases = new FinalizationRegistry<Page>((p) => this.aliasDied(p));
   private bytes = 0;
   private tick = 0;
+  /** page indices [pinFrom, pinTo) are read by a worker task in flight: neither dropped nor reused */
+  pinFrom = 0;
+  pinTo = 0;
   readonly chunkBytes: number;
   readonly bytesMax: number;
   evictions = 0;
@@ -67,7 +70,7 @@ export class PageCache {
   private steal(evictableBelow: number): Page | undefined {
     let best: Page | undefined;
     for (const p of this.pages.values()) {
-      if (p.index < evictableBelow && (best === undefined || p.lastUse < best.lastUse)) best = p;
+      if (p.index < evictableBelow && !this.pinned(p) && (best === undefined || p.lastUse < best.lastUse)) best = p;
     }
     if (best === undefined) return undefined;
     this.pages.delete(best.index);
@@ -108,13 +111,15 @@ export class PageCache {
     if (this.residentBytes <= this.bytesMax) return;
     this.free.length = 0;
     if (this.bytes <= this.bytesMax) return;
-    const candidates = [...this.pages.values()].filter((p) => p.index < evictableBelow).sort((a, b) => a.lastUse - b.lastUse);
+    const candidates = [...this.pages.values()].filter((p) => p.index < evictableBelow && !this.pinned(p)).sort((a, b) => a.lastUse - b.lastUse);
     for (const p of candidates) {
       if (this.bytes <= this.bytesMax) break;
       this.drop(p.index);
       this.evictions++;
     }
   }
+
+  private pinned(p: Page): boolean { return p.index >= this.pinFrom && p.index < this.pinTo; }
 
   get residentBytes(): number { return this.bytes + this.free.length * this.chunkBytes; }
   get size(): number { return this.pages.size; }
