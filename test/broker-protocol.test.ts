@@ -219,3 +219,24 @@ t.test('autoCreateTopicEnable=false: unknown topics get TOPIC_NOT_EXIST', async 
   t.equal(r.code, 17);
   t.match(r.remark, /topic\[AutoTopic2\] not exist, apply first please!/);
 });
+
+t.test('request-reply: SEND_REPLY_MESSAGE_V2 is pushed to the requester (326) and stored', async (t) => {
+  const { c, call } = await setup(t);
+  const pushed: RemotingCommand[] = [];
+  const requester = new RemotingClient();
+  t.teardown(() => requester.close());
+  requester.registerProcessor(326, (req) => { pushed.push(req); return RemotingCommand.response(0, null); });
+  const hb = await requester.invoke(c.broker.brokerAddr, RemotingCommand.request(34, {}, Buffer.from(JSON.stringify({
+    clientID: '192.0.2.2@requester', consumerDataSet: [], producerDataSet: [{ groupName: 'req_group' }] }))), 3000);
+  t.equal(hb.code, 0);
+  const props = 'CORRELATION_ID\u0001corr-1\u0002REPLY_TO_CLIENT\u0001192.0.2.2@requester\u0002MSG_TYPE\u0001reply\u0002CLUSTER\u0001DefaultCluster';
+  const r = await call(325, sendHeader('DefaultCluster_REPLY_TOPIC', 0, props), Buffer.from('the reply'));
+  t.equal(r.code, 0, 'reply accepted');
+  t.equal(pushed.length, 1, 'pushed to the requester');
+  t.equal((pushed[0]!.body as Buffer).toString(), 'the reply');
+  t.match(pushed[0]!.extFields, { topic: 'DefaultCluster_REPLY_TOPIC', queueId: '0', storeHost: c.broker.brokerAddr });
+  t.match(pushed[0]!.extFields!.properties, /CORRELATION_ID\u0001corr-1/);
+  const gone = await call(325, sendHeader('DefaultCluster_REPLY_TOPIC', 0, props.replace('requester', 'nobody')), Buffer.from('x'));
+  t.equal(gone.code, 0, 'requester gone: still stored (storeReplyMessageEnable), as Apache does');
+  t.equal(pushed.length, 1);
+});

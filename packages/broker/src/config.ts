@@ -47,6 +47,8 @@ export interface BrokerConfig {
   /** Checks per half message before it is discarded. */
   transactionCheckMax: number;
   transactionCheckInterval: number;
+  /** Also store request-reply replies in the reply topic. */
+  storeReplyMessageEnable: boolean;
   /** Bytes of stored messages one pull reply may carry. */
   maxTransferBytesOnMessageInMemory: number;
   maxTransferCountOnMessageInMemory: number;
@@ -89,6 +91,7 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     transactionTimeOut: 6_000,
     transactionCheckMax: 15,
     transactionCheckInterval: 60_000,
+    storeReplyMessageEnable: true,
     maxTransferBytesOnMessageInMemory: 256 * 1024,
     maxTransferCountOnMessageInMemory: 32,
   };
@@ -131,6 +134,7 @@ export const brokerConfigHelp: Record<string, string> = {
   transactionTimeOut: 'ms before an unresolved half message is checked back with its producer, default 6000',
   transactionCheckMax: 'check-backs of one half message before it is discarded, default 15',
   transactionCheckInterval: 'period of the transaction check-back scan in ms, default 60000',
+  storeReplyMessageEnable: 'also store request-reply replies in <cluster>_REPLY_TOPIC, default true',
   maxTransferBytesOnMessageInMemory: 'most bytes of messages in one pull reply, default 262144',
   maxTransferCountOnMessageInMemory: 'most messages in one pull reply, default 32',
 };

@@ -44,6 +44,14 @@ export class ProducerManager {
     return expired;
   }
 
+  /** The live channel of a client id (request-reply pushes). */
+  findChannel(clientId: string): Channel | undefined {
+    for (const m of this.groups.values()) {
+      for (const [ch, info] of m) if (info.clientId === clientId && !ch.closed) return ch;
+    }
+    return undefined;
+  }
+
   /** Some live channel of `group` (transaction check-back). */
   getAvailableChannel(group: string): Channel | undefined {
     const m = this.groups.get(group);

@@ -13,6 +13,7 @@
 //   send-back.ts        36 CONSUMER_SEND_MSG_BACK
 //   end-transaction.ts  37 END_TRANSACTION (check-back 39: transaction/transactional-message-service.ts)
 //   lock.ts             41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ
+//   reply-message.ts    324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2 (pushes 326 to the requester)
 //   admin-broker.ts     17, 21, 25, 26, 28, 43, 45, 200, 201, 202, 203, 204, 207, 208, 215, 222, 300,
 //                       306, 307, 309, 315, 317, 321 (see the file's header)
 
@@ -26,6 +27,7 @@ import * as clientManage from './client-manage.js';
 import * as sendBack from './send-back.js';
 import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
+import * as replyMessage from './reply-message.js';
 import * as adminBroker from './admin-broker.js';
 
 export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
@@ -37,6 +39,7 @@ export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
   sendBack.register(server, ctx);
   endTransaction.register(server, ctx);
   lock.register(server, ctx);
+  replyMessage.register(server, ctx);
   adminBroker.register(server, ctx);
 }
 

@@ -68,7 +68,10 @@ function str(ext: Record<string, string>, name: string, label: string): string {
 export function parseSendHeader(req: RemotingCommand): SendHeader {
   const ext = req.extFields;
   if (!ext) throw new RequestHeaderError('the custom field <topic> is null');
-  const v2 = req.code !== SEND_MESSAGE || ext.b !== undefined;
+  // V2 codes (310, 320, 325) carry one-letter names; V1 codes (10, 324) long ones, unless a client
+  // sent the short form anyway.
+  const v1Code = req.code === SEND_MESSAGE || req.code === 324;
+  const v2 = v1Code ? ext.b !== undefined && ext.topic === undefined : true;
   if (v2) {
     return {
       producerGroup: str(ext, 'a', 'producerGroup'),
@@ -125,7 +128,7 @@ function errorResponse(code: number, remark: string): RemotingCommand {
 }
 
 /** Properties as Apache stores them: without WAIT, with CLUSTER, no trailing separator. */
-function storedProperties(props: string, cluster: string): string {
+export function storedProperties(props: string, cluster: string): string {
   let p = props;
   if (p.indexOf('WAIT\u0001') >= 0) p = removeProperty(p, PROP_WAIT);
   if (p.indexOf('CLUSTER\u0001') >= 0) return putProperty(p, PROP_CLUSTER, cluster);
@@ -302,7 +305,7 @@ export class SendMessageProcessor {
   }
 
   /** Apache's handlePutMessageResult: PutStatus -> response code and remark. */
-  private putResultResponse(r: PutResult, queueId: number, msgId: string): RemotingCommand {
+  putResultResponse(r: PutResult, queueId: number, msgId: string): RemotingCommand {
     let code: number;
     let remark: string | null = null;
     switch (r.status) {
