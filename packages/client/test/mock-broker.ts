@@ -6,8 +6,13 @@ export class MockBroker {
   readonly server = new RemotingServer({ port: 0, host: '127.0.0.1', logger: silentLogger, name: 'mock-broker' });
   readonly requests: RemotingCommand[] = [];
   readonly channels = new Map<string, Channel>(); // clientID -> channel (from HEART_BEAT)
-  consumerIds: string[] = [];
+  /** consumer group -> client ids (from heartbeats, minus unregistrations). */
+  readonly groups = new Map<string, Set<string>>();
   addr = '';
+  /** Messages a pull of (topic, queueId) returns, by queue offset. */
+  readonly stored = new Map<string, Buffer[]>();
+  /** Response code for CONSUMER_SEND_MSG_BACK (36). */
+  sendBackCode = 0;
 
   async start(): Promise<this> {
     const s = this.server;
@@ -22,11 +27,19 @@ export class MockBroker {
     rec(34, (req, ch) => {
       const hb = JSON.parse(Buffer.concat([req.body as Buffer].flat()).toString());
       this.channels.set(hb.clientID, ch);
-      if (!this.consumerIds.includes(hb.clientID) && hb.consumerDataSet.length > 0) this.consumerIds.push(hb.clientID);
+      for (const cd of hb.consumerDataSet as Array<{ groupName: string }>) {
+        const set = this.groups.get(cd.groupName) ?? new Set<string>();
+        set.add(hb.clientID);
+        this.groups.set(cd.groupName, set);
+      }
       return ok();
     });
-    rec(35, () => ok({}));
-    rec(38, () => ok({}, Buffer.from(JSON.stringify({ consumerIdList: this.consumerIds }))));
+    rec(35, (req) => {
+      const g = req.extFields?.['consumerGroup'];
+      if (g) this.groups.get(g)?.delete(req.extFields?.['clientID'] ?? '');
+      return ok({});
+    });
+    rec(38, (req) => ok({}, Buffer.from(JSON.stringify({ consumerIdList: [...(this.groups.get(req.extFields?.['consumerGroup'] ?? '') ?? [])] }))));
     const offsets = new Map<string, string>();
     const okey = (e: Record<string, string> | null) => `${e?.['consumerGroup']}@${e?.['topic']}@${e?.['queueId']}`;
     rec(14, (req) => {
@@ -44,10 +57,17 @@ export class MockBroker {
     rec(325, send);
     s.registerProcessor(11, async (req) => {
       this.requests.push(req);
+      const o = Number(req.extFields?.['queueOffset'] ?? '0');
+      const max = Number(req.extFields?.['maxMsgNums'] ?? '32');
+      const list = this.stored.get(`${req.extFields?.['topic']}:${req.extFields?.['queueId']}`) ?? [];
+      if (o < list.length) {
+        const batch = list.slice(o, o + max);
+        return RemotingCommand.response(0, 'FOUND', { suggestWhichBrokerId: '0', nextBeginOffset: String(o + batch.length), minOffset: '0', maxOffset: String(list.length) }, Buffer.concat(batch));
+      }
       await new Promise((r) => setTimeout(r, 300));
-      const o = req.extFields?.['queueOffset'] ?? '0';
-      return RemotingCommand.response(19, 'NO_MESSAGE_IN_QUEUE', { suggestWhichBrokerId: '0', nextBeginOffset: o, minOffset: '0', maxOffset: o });
+      return RemotingCommand.response(19, 'NO_MESSAGE_IN_QUEUE', { suggestWhichBrokerId: '0', nextBeginOffset: String(o), minOffset: '0', maxOffset: String(o) });
     });
+    rec(36, () => (this.sendBackCode === 0 ? ok() : RemotingCommand.response(this.sendBackCode, 'send back refused by the mock')));
     this.addr = `127.0.0.1:${await s.listen()}`;
     return this;
   }

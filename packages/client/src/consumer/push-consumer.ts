@@ -208,7 +208,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     await this._offsetStore.load();
     inst.registerConsumer(this);
     this._instance = inst;
-    this.innerProducer = new Producer({ ...this.options, groupName: MixAll.CLIENT_INNER_PRODUCER_GROUP }, { instance: inst });
+    this.innerProducer = inst.innerProducer(() => new Producer({ ...this.options, groupName: MixAll.CLIENT_INNER_PRODUCER_GROUP }, { instance: inst }));
     this.consumeService = this.orderly ? new ConsumeOrderlyService(this) : new ConsumeConcurrentlyService(this);
     this.state = 'RUNNING';
     inst.start();

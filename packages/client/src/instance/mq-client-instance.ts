@@ -148,6 +148,23 @@ export class MQClientInstance {
     this.consumers.set(c.groupName, c);
   }
 
+  /**
+   * The instance's CLIENT_INNER_PRODUCER (consumers resend failed messages with it), created by
+   * the first consumer that needs it; it gets routes like any producer but keeps nothing alive.
+   */
+  innerProducer<T extends ProducerInner>(create: () => T): T {
+    let p = this.producers.get(MixAll.CLIENT_INNER_PRODUCER_GROUP);
+    if (!p) {
+      p = create();
+      this.producers.set(MixAll.CLIENT_INNER_PRODUCER_GROUP, p);
+    }
+    return p as T;
+  }
+
+  private userGroupCount(): number {
+    return this.consumers.size + this.producers.size - (this.producers.has(MixAll.CLIENT_INNER_PRODUCER_GROUP) ? 1 : 0);
+  }
+
   async unregisterProducer(group: string): Promise<void> {
     if (this.producers.get(group) === undefined) return;
     this.producers.delete(group);
@@ -169,8 +186,9 @@ export class MQClientInstance {
   }
 
   private async closeIfIdle(): Promise<void> {
-    if (this.producers.size > 0 || this.consumers.size > 0 || this.closed) return;
+    if (this.userGroupCount() > 0 || this.closed) return;
     this.closed = true;
+    this.producers.clear();
     instances.delete(this.registryKey);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -375,7 +393,7 @@ export class MQClientInstance {
   sendHeartbeatToAllBrokers(): Promise<void> {
     if (this.heartbeatRunning) return this.heartbeatRunning;
     const run = async () => {
-      if (this.closed || (this.producers.size === 0 && this.consumers.size === 0)) return;
+      if (this.closed || this.userGroupCount() === 0) return;
       const body = this.heartbeatJson();
       const onlyMasters = this.consumers.size === 0;
       await Promise.all(this.allBrokerAddrs().filter((a) => !onlyMasters || a.brokerId === MixAll.MASTER_ID).map((a) =>
