@@ -1,29 +1,29 @@
-// Messages appended but not yet dispatched, in commit log order: what the dispatcher needs to build
-// ConsumeQueue and IndexFile entries without re-reading the record. Typed-array columns, grown by
+// Messages appended but not yet dispatched, in commit log order: what the dispatcher needs to write
+// their ConsumeQueue entries without re-reading the records. Typed-array columns, grown by
 // doubling, so the append path allocates nothing per message.
 export class DispatchRing {
   cq: Int32Array; queueOffset: Float64Array; phy: Float64Array; size: Int32Array; tagsCode: Float64Array;
-  storeTs: Float64Array; sysFlag: Int32Array; props: (string | null)[];
+  storeTs: Float64Array; sysFlag: Int32Array;
   private head = 0;
   private tail = 0; // exclusive; both grow without wrapping until reset
   constructor(capacity = 4096) {
     this.cq = new Int32Array(capacity); this.queueOffset = new Float64Array(capacity); this.phy = new Float64Array(capacity);
     this.size = new Int32Array(capacity); this.tagsCode = new Float64Array(capacity); this.storeTs = new Float64Array(capacity);
-    this.sysFlag = new Int32Array(capacity); this.props = new Array(capacity).fill(null);
+    this.sysFlag = new Int32Array(capacity);
   }
   get length(): number { return this.tail - this.head; }
   get headIndex(): number { return this.head; }
 
-  push(cq: number, queueOffset: number, phy: number, size: number, tagsCode: number, storeTs: number, sysFlag: number, props: string): void {
+  push(cq: number, queueOffset: number, phy: number, size: number, tagsCode: number, storeTs: number, sysFlag: number): void {
     if (this.tail === this.cq.length) this.compactOrGrow();
     const i = this.tail++;
     this.cq[i] = cq; this.queueOffset[i] = queueOffset; this.phy[i] = phy; this.size[i] = size;
-    this.tagsCode[i] = tagsCode; this.storeTs[i] = storeTs; this.sysFlag[i] = sysFlag; this.props[i] = props;
+    this.tagsCode[i] = tagsCode; this.storeTs[i] = storeTs; this.sysFlag[i] = sysFlag;
   }
   /** Index of the oldest entry, or -1. */
   peek(): number { return this.head < this.tail ? this.head : -1; }
-  shift(): void { this.props[this.head] = null; this.head++; if (this.head === this.tail) { this.head = this.tail = 0; } }
-  clear(): void { for (let i = this.head; i < this.tail; i++) this.props[i] = null; this.head = this.tail = 0; }
+  shift(): void { this.head++; if (this.head === this.tail) { this.head = this.tail = 0; } }
+  clear(): void { this.head = this.tail = 0; }
 
   private compactOrGrow(): void {
     const n = this.tail - this.head;
@@ -40,9 +40,6 @@ export class DispatchRing {
     this.tagsCode = move(this.tagsCode, (c) => new Float64Array(c));
     this.storeTs = move(this.storeTs, (c) => new Float64Array(c));
     this.sysFlag = move(this.sysFlag, (c) => new Int32Array(c));
-    const props: (string | null)[] = new Array(cap).fill(null);
-    for (let i = 0; i < n; i++) props[i] = this.props[this.head + i];
-    this.props = props;
     this.head = 0; this.tail = n;
   }
 }

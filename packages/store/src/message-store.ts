@@ -1,9 +1,11 @@
 // MessageStore: the store API the broker codes against. The main thread assigns queue offsets and
-// encodes records into shared commit log pages; the FLUSH pool writes them to disk (group commit);
-// the dispatcher turns records that reached the OS into ConsumeQueue and IndexFile entries and wakes
-// onNewMessage listeners. Invariants: nothing is visible to readers before it is handed to the OS;
-// under SYNC_FLUSH nothing is acknowledged before it is on disk; after a write error the store
-// refuses writes and keeps serving what was committed.
+// encodes records into shared commit log pages; the FLUSH pool writes them to disk (group commit).
+// Once records reach the OS the main thread writes their 20-byte ConsumeQueue entries (everything
+// they hold is known at append time, kept in the dispatch ring) and wakes onNewMessage listeners; the
+// DISPATCH pool reads the same records from the shared pages and builds IndexFile entries.
+// Invariants: nothing is visible to readers before it is handed to the OS; under SYNC_FLUSH nothing is
+// acknowledged before it is on disk; after a write error the store refuses writes and keeps serving
+// what was committed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
@@ -378,7 +380,7 @@ export class MessageStore {
     this.commitLog.finish(phy, size);
     if (toQueue) cq.nextOffset++;
     const tagsCode = msg.tagsCode ?? this.tagsCodeOf(msg.topic, props, storeTs);
-    this.ring.push(toQueue ? this.cqId(cq) : -1, queueOffset, phy, size, tagsCode, storeTs, sysFlag, props);
+    this.ring.push(toQueue ? this.cqId(cq) : -1, queueOffset, phy, size, tagsCode, storeTs, sysFlag);
     this.lastAppendStoreTs = storeTs;
     this.stats.putMessages++;
     return { status: 'PUT_OK', wroteOffset: phy, wroteBytes: size, queueOffset, msgId: offsetMsgId(this.hostHex, phy), storeTimestamp: storeTs, msgNum: 1 };
