@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PageCache } from './page-cache.js';
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, checkRecord } from './record.js';
-import { preadAll, preallocate } from './fsio.js';
+import { fadvise, preadAll, preallocate } from './fsio.js';
+
+const FADV_WILLNEED = 3;
 import type { WriteOp } from './flush-types.js';
 
 export interface LogFile { from: number; path: string; /** end of written bytes once sealed (blank included), else -1 */ sealedAt: number; readFd: number }
@@ -227,7 +229,12 @@ export class CommitLog {
 
   private loadPageForRead(idx: number) {
     try {
-      return this.loadPage(idx);
+      const page = this.loadPage(idx);
+      // consumers read forward: ask the kernel to start reading the next page now
+      const next = (idx + 1) * this.cache.chunkBytes;
+      const file = this.fileFor(next);
+      if (file !== undefined && next < this.committedPos) fadvise(this.readFd(file), next - file.from, this.cache.chunkBytes, FADV_WILLNEED);
+      return page;
     } catch {
       return null;
     }

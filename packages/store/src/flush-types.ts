@@ -21,5 +21,7 @@ export interface FlushTask {
   publish?: { committedIndex: number; flushedIndex: number; position: number };
   /** test hook: fail with this errno code after writing half of the first op. */
   fault?: string | null;
+  /** test hook: a slow disk, milliseconds to stall before the writes. */
+  delayMs?: number;
 }
 export interface FlushResult { ok: boolean; error?: string; code?: string; bytes: number; syncMs: number }

@@ -61,6 +61,7 @@ export default function flush(task) {
     const fd = fds.get(p);
     if (fd !== undefined) { fds.delete(p); try { fs.closeSync(fd); } catch { /* already gone */ } }
   }
+  if (task.delayMs && task.delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, task.delayMs);
   /** @type {Set<string>} */
   const touched = new Set();
   let syncMs = 0;

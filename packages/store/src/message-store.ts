@@ -52,7 +52,7 @@ export interface GetResult {
 export interface QueryResult { buffers: Buffer[]; indexLastUpdateTimestamp: number; indexLastUpdatePhyoffset: number }
 
 /** Test hooks: inject I/O failures without a full disk. */
-export interface StoreTestHooks { failNextWrite: string | null; failFileCreate: string | null }
+export interface StoreTestHooks { failNextWrite: string | null; failFileCreate: string | null; flushDelayMs: number }
 
 const MAX_TOPIC_BYTES = 127;
 const MAX_PROPERTIES_BYTES = 32767;
@@ -149,7 +149,7 @@ export class MessageStore {
   private pendingClosePaths: string[] = [];
   private indexClosePaths: string[] = [];
   private readonly entryScratch = new Float64Array(3);
-  readonly testHooks: StoreTestHooks = { failNextWrite: null, failFileCreate: null };
+  readonly testHooks: StoreTestHooks = { failNextWrite: null, failFileCreate: null, flushDelayMs: 0 };
   private stats = { putMessages: 0, flushTasks: 0, syncs: 0, syncMsTotal: 0 };
 
   private constructor(config: StoreConfig, logger: Logger) {
@@ -493,7 +493,7 @@ export class MessageStore {
       const fault = this.testHooks.failNextWrite;
       this.testHooks.failNextWrite = null;
       const task: FlushTask = {
-        ops, sync, syncPaths, fault, control: this.control,
+        ops, sync, syncPaths, fault, control: this.control, delayMs: this.testHooks.flushDelayMs,
         publish: { committedIndex: CTL_COMMITTED, flushedIndex: CTL_FLUSHED, position: target },
         closePaths: this.takeClosePaths(),
       };

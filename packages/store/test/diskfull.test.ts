@@ -65,3 +65,17 @@ t.test('failure creating the next commit log file', async (t) => {
   await settle(store);
   t.equal(store.getMaxOffsetInQueue('F', 0), n - 1);
 });
+
+t.test('SYNC_FLUSH: a disk slower than syncFlushTimeout answers FLUSH_DISK_TIMEOUT', async (t) => {
+  const store = await openStore(tmpDir('slow'), { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 100 });
+  t.teardown(() => store.shutdown());
+  t.equal((await store.putMessage(msg('S', 0, 'fast'))).status, 'PUT_OK');
+  store.testHooks.flushDelayMs = 600;
+  const r = await store.putMessage(msg('S', 0, 'slow'));
+  t.equal(r.status, 'FLUSH_DISK_TIMEOUT');
+  t.equal(r.queueOffset, 1, 'the message was appended; only its durability is late');
+  store.testHooks.flushDelayMs = 0;
+  await settle(store);
+  t.equal(store.getMaxOffsetInQueue('S', 0), 2, 'and it becomes visible once on disk');
+  t.equal(store.isWritable(), true);
+});
