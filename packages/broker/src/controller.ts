@@ -19,7 +19,7 @@ import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
-import { SCHEDULE_TOPIC } from './common/perm.js';
+import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { registerAll, unregisterAll } from './processor/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
@@ -170,7 +170,13 @@ export class BrokerController implements BrokerContext {
 
   async registerBrokerAll(oneway: boolean): Promise<void> {
     if (this.stopped) return;
-    await this.brokerOuterAPI.registerBrokerAll(this.identity(), this.topicConfigManager.wrapper(), oneway);
+    const wrapper = this.topicConfigManager.wrapper();
+    // A broker without read or write permission publishes every topic with that permission masked.
+    const brokerPerm = this.config.brokerPermission;
+    if (!isReadable(brokerPerm) || !isWriteable(brokerPerm)) {
+      for (const t of Object.values(wrapper.topicConfigTable)) t.perm = (t.perm as number) & brokerPerm;
+    }
+    await this.brokerOuterAPI.registerBrokerAll(this.identity(), wrapper, oneway);
   }
 
   /** Topic creations in one event-loop turn share one oneway REGISTER_BROKER. */

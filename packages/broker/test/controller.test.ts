@@ -116,3 +116,18 @@ t.test('metadata survives a restart', async (t) => {
   t.equal(b2.consumerOffsetManager.queryOffset('cg', 'Kept', 1), 42);
   t.ok(b2.subscriptionGroupManager.table.has('cg'));
 });
+
+t.test('a broker without write permission registers its topics read-only', async (t) => {
+  const ns = await fakeNamesrv(t);
+  const b = broker(t, { namesrvAddr: ns.addr, brokerPermission: 4 });
+  await b.start();
+  t.teardown(() => b.shutdown());
+  const table = JSON.parse((ns.seen[0]!.body as Buffer).toString()).topicConfigSerializeWrapper.topicConfigTable;
+  t.equal(table.TBW102.perm, 4, 'perm 7 & 4');
+  t.equal(table.SELF_TEST_TOPIC.perm, 4, 'perm 6 & 4');
+  t.equal(b.topicConfigManager.selectTopicConfig('TBW102')!.perm, 7, 'the stored config is unchanged');
+  const client = new RemotingClient({ logger: silentLogger });
+  t.teardown(() => client.close());
+  const r = await client.invoke(b.brokerAddr, RemotingCommand.request(310, { a: 'p', b: 'SELF_TEST_TOPIC', c: 'TBW102', d: 4, e: 0, f: 0, g: 1, h: 0, i: '' }, Buffer.from('x')), 3000);
+  t.equal(r.code, 16, 'sending is forbidden: NO_PERMISSION');
+});
