@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { silentLogger, type Logger } from '../../packages/remoting/dist/index.js';
 import { NamesrvController } from '../../packages/namesrv/dist/index.js';
-import type { StoreConfig } from '../../packages/broker/node_modules/@rmq/store/dist/index.js';
+import type { StoreConfig } from '../../packages/store/dist/index.js';
 import { BrokerController } from '../../packages/broker/src/controller.js';
 import { defaultBrokerConfig, type BrokerConfig } from '../../packages/broker/src/config.js';
 import { newTopicConfig } from '../../packages/broker/src/topic/topic-config-manager.js';
