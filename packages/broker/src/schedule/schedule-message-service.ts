@@ -111,8 +111,12 @@ export class ScheduleMessageService {
           return; // idle until the dispatcher reports a new staged message
         }
         let next = offset;
-        for (const buf of this.splitRecords(res.buffers)) {
-          const msg = decodeRecord(buf);
+        // Decode (and copy bodies) before any await: the buffers are views over the page cache.
+        const batch = [...this.splitRecords(res.buffers)].map((buf) => {
+          const m = decodeRecord(buf);
+          return { ...m, body: Buffer.from(m.body) };
+        });
+        for (const msg of batch) {
           const deliverAt = msg.storeTimestamp + this.delayLevels[lvl - 1]!;
           const now = Date.now();
           if (deliverAt > now) {
