@@ -677,6 +677,7 @@ export class MessageStore {
     this.indexInFlight = this.indexPool.run(task).then((res) => {
       this.indexInFlight = null;
       cl.pin(0, 0);
+      cl.committed(cl.committedPos); // pages the task pinned may be dropped now
       file.applyHeader(res.header);
       if (res.error) {
         this.log.error(`index: ${res.error}; records in [${res.reached}, ${to}) are not indexed`);
