@@ -103,8 +103,12 @@ export class TransactionalMessageService {
         if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') { offset = r.nextBeginOffset; continue; }
         if (r.status !== 'FOUND') break;
         let stop = false;
-        for (const b of r.buffers) {
-          const half = decodeRecord(b);
+        // Decode (and copy bodies) before any await: the buffers are views over the page cache.
+        const halves = r.buffers.map((b) => {
+          const m = decodeRecord(b);
+          return { ...m, body: Buffer.from(m.body) };
+        });
+        for (const half of halves) {
           if (this.resolved.has(half.queueOffset)) {
             if (contiguous) this.offsets.commitOffset(CHECK_GROUP, TRANS_HALF_TOPIC, 0, half.queueOffset + 1);
             continue;
