@@ -133,3 +133,18 @@ t.test('the index rolls to a new file when full and queries span files, newest f
   t.same(same.buffers.map((b) => decodeRecord(b).body.toString()), ['v39', 'v38', 'v37', 'v36', 'v35'], 'latest matches first');
   t.ok(same.indexLastUpdatePhyoffset > 0);
 });
+
+t.test('IPv6 born host (sysFlag 0x10) round trips and grows the record by 12 bytes', async (t) => {
+  const store = await openStore(tmpDir('v6'));
+  t.teardown(() => store.shutdown());
+  const v4 = await store.putMessage(msg('V6', 0, 'body'));
+  const v6 = await store.putMessage(msg('V6', 0, 'body', {}, { sysFlag: SysFlag.BORNHOST_V6, bornHost: { ip: '2001:db8::7', port: 4242 } }));
+  t.equal(v6.wroteBytes, v4.wroteBytes + 12);
+  await settle(store);
+  const d = decodeRecord(store.lookMessageByOffset(v6.wroteOffset)!);
+  t.same(d.bornHost, { ip: '2001:db8:0:0:0:0:0:7', port: 4242 });
+  t.same(d.storeHost, { ip: '127.0.0.1', port: 10911 });
+  t.equal(d.storeTimestamp, v6.storeTimestamp);
+  t.equal(d.body.toString(), 'body');
+  t.equal(store.getMessageStoreTimeStamp('V6', 0, 1), v6.storeTimestamp);
+});
