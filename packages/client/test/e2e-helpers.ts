@@ -52,10 +52,22 @@ const SMALL_STORE = ['--mappedFileSizeCommitLog=67108864', '--mappedFileSizeCons
 function spawnServer(args: string[], dir: string): ChildProcess {
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_LOG_LEVEL: process.env['MQ_LOG_LEVEL'] ?? 'warn' } });
   const log = fs.createWriteStream(path.join(dir, 'server.log'));
+  logs.set(proc, path.join(dir, 'server.log'));
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);
   if (process.env['CLIENT_TEST_SERVER_LOG']) proc.stderr!.pipe(process.stderr);
   return proc;
+}
+
+const logs = new WeakMap<ChildProcess, string>();
+
+function logTail(proc: ChildProcess): string {
+  const file = logs.get(proc);
+  try {
+    return file ? fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '';
+  } catch {
+    return '';
+  }
 }
 
 function exited(proc: ChildProcess): Promise<void> {
@@ -67,6 +79,7 @@ function makeHandle(proc: ChildProcess, dir: string, brokerAddr: string, brokerN
     proc, dir, brokerAddr, brokerName,
     async kill() { proc.kill('SIGKILL'); await exited(proc); },
     async stop() {
+      if (proc.exitCode !== null) console.error(`# server ${brokerName} had exited by itself (${proc.exitCode}):\n${logTail(proc)}`);
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         let timer: NodeJS.Timeout | undefined;
@@ -118,7 +131,7 @@ export async function closeAdmin(): Promise<void> {
 
 export async function waitForBrokerInRoute(namesrvAddr: string, topic: string, brokerName: string, timeoutMs: number, proc?: ChildProcess): Promise<void> {
   await waitFor(async () => {
-    if (proc && proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    if (proc && proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}: ${logTail(proc)}`);
     try {
       const r = await admin(namesrvAddr).getTopicRouteInfoFromNameServer(topic, 1000);
       return !!r && r.queueDatas.some((q) => q.brokerName === brokerName);
