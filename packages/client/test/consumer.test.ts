@@ -1,7 +1,7 @@
 // Push consumer details against a scripted broker: send-back and its fallback resend, flow
 // control per queue, commit offsets, and the Java-style client-side tag filter.
 import t from 'tap';
-import { PushConsumer } from '../src/consumer/push-consumer.js';
+import { PushConsumer, parseConsumeTimestamp } from '../src/consumer/push-consumer.js';
 import { encodeStoredMessage, stringToProperties } from '../src/message.js';
 import type { MessageExt } from '../src/message.js';
 import { MockBroker } from './mock-broker.js';
@@ -94,4 +94,27 @@ t.test('tag filter on the client like the Java client', async (t) => {
   await sleep(300);
   t.same(got, ['a'], 'untagged and other-tag messages are skipped');
   await c.shutdown();
+});
+
+t.test('consume from where: last (GET_MAX_OFFSET), first (0), timestamp (SEARCH_OFFSET_BY_TIMESTAMP)', async (t) => {
+  t.equal(parseConsumeTimestamp('20261127013000'), new Date(2026, 10, 27, 1, 30, 0).getTime());
+  t.throws(() => parseConsumeTimestamp('2026-11-27'));
+  const mock = await new MockBroker().start();
+  t.teardown(() => mock.close());
+  const firstPull = async (group: string, opts: Record<string, unknown>) => {
+    const c = new PushConsumer({ groupName: group, namesrvAddr: mock.addr, instanceName: group, ...opts });
+    c.subscribe('TopicW', '*').onMessage(() => {});
+    await c.start();
+    await waitFor(() => mock.requests.some((r) => r.code === 11 && r.extFields?.['consumerGroup'] === group && r.extFields?.['topic'] === 'TopicW'), 5000, `pull of ${group}`);
+    await c.shutdown();
+    const retry = mock.requests.find((r) => r.code === 11 && r.extFields?.['consumerGroup'] === group && r.extFields?.['topic'] === `%RETRY%${group}`);
+    if (retry && opts['consumeFromWhere'] !== 'CONSUME_FROM_TIMESTAMP') t.equal(retry.extFields?.['queueOffset'], '0', 'retry topics start at 0');
+    return mock.requests.find((r) => r.code === 11 && r.extFields?.['consumerGroup'] === group && r.extFields?.['topic'] === 'TopicW')!.extFields?.['queueOffset'];
+  };
+  t.equal(await firstPull('WL', {}), '7', 'default LAST: the max offset');
+  t.equal(await firstPull('WF', { consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' }), '0');
+  const ts = Date.now() - 60_000;
+  t.equal(await firstPull('WT', { consumeFromWhere: 'CONSUME_FROM_TIMESTAMP', consumeTimestamp: ts }), '3');
+  const search = mock.requests.find((r) => r.code === 29)!;
+  t.equal(search.extFields?.['timestamp'], String(ts));
 });

@@ -46,7 +46,8 @@ export class MockBroker {
       const o = offsets.get(okey(req.extFields));
       return o === undefined ? RemotingCommand.response(22, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first') : ok({ offset: o });
     });
-    rec(30, () => ok({ offset: '0' }));
+    rec(30, () => ok({ offset: '7' }));
+    rec(29, () => ok({ offset: '3' }));
     rec(15, (req) => { offsets.set(okey(req.extFields), req.extFields?.['commitOffset'] ?? '0'); return ok({}); });
     rec(41, (req) => ok(null, Buffer.from(JSON.stringify({ lockOKMQSet: JSON.parse((req.body as Buffer).toString()).mqSet }))));
     rec(42, () => ok());

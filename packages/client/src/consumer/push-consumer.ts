@@ -3,8 +3,8 @@
 // to a handler (concurrently or orderly) or to a `for await` loop.
 import type { MessageExt, MessageQueue } from '../message.js';
 import { mqKey } from '../message.js';
-import { MessageConst, MixAll, PullSysFlag, retryTopic } from '../protocol.js';
-import { MQClientError } from '../errors.js';
+import { MessageConst, MixAll, PullSysFlag, ResponseCode, retryTopic } from '../protocol.js';
+import { MQBrokerError, MQClientError } from '../errors.js';
 import type { ClientLogger } from '../logger.js';
 import type { ClientOptions, ConsumeDirectlyResult, ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -63,6 +63,11 @@ export const PULL_DELAY_WHEN_FLOW_CONTROL_MS = 50;
 export const OFFSET_ILLEGAL_RECOVER_MS = 10_000;
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
+
+/** Pull answers that mean the broker's copy of our subscription is missing or stale. */
+const SUBSCRIPTION_CODES: ReadonlySet<number> = new Set([
+  ResponseCode.SUBSCRIPTION_NOT_EXIST, ResponseCode.SUBSCRIPTION_NOT_LATEST, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+]);
 
 function normalizeFromWhere(v: PushConsumerOptions['consumeFromWhere']): ConsumeFromWhere {
   switch (v) {
@@ -461,6 +466,10 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
         }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000);
       } catch (e) {
         if (this.state !== 'RUNNING' || pq.dropped) break;
+        if (e instanceof MQBrokerError && SUBSCRIPTION_CODES.has(e.responseCode)) {
+          // The broker lost or has an older copy of our subscription (e.g. it restarted): tell it now.
+          void inst.sendHeartbeatToAllBrokers();
+        }
         this.log.warn(`pull ${key}@${offset}: ${(e as Error).message}`);
         await sleep(PULL_DELAY_WHEN_EXCEPTION_MS);
         continue;
