@@ -16,6 +16,8 @@ export class ProcessQueue {
   msgSizeBytes = 0;
   queueOffsetMax = 0;
   dropped = false;
+  /** Dropped until a corrected offset is stored (OFFSET_ILLEGAL, reset): rebalance must not recreate it yet. */
+  awaitingOffsetFix = false;
   locked = false;
   lastLockMs = 0;
   lastPullMs = Date.now();

@@ -292,20 +292,22 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
   async resetOffset(topic: string, offsets: Array<{ mq: MessageQueue; offset: number }>): Promise<void> {
     const wasPaused = this.paused;
     this.paused = true;
+    const held = [...this.rebalance.processQueueTable.entries()].filter(([, e]) => e.mq.topic === topic);
     try {
-      for (const e of this.rebalance.processQueueTable.values()) {
-        if (e.mq.topic !== topic) continue;
+      for (const [, e] of held) {
         e.pq.dropped = true;
+        e.pq.awaitingOffsetFix = true;
         e.pq.clear();
       }
       await sleep(100);
       for (const { mq, offset } of offsets) {
-        if (mq.topic !== topic) continue;
-        const entry = this.rebalance.processQueueTable.get(mqKey(mq));
-        if (!entry) continue;
+        if (mq.topic !== topic || !held.some(([k]) => k === mqKey(mq))) continue;
         this.offsetStore.updateOffset(mq, offset, false);
-        await this.offsetStore.persist(mq).catch(() => {});
-        this.rebalance.processQueueTable.delete(mqKey(mq));
+        if (this.offsetStore.updateConsumeOffsetToBroker) await this.offsetStore.updateConsumeOffsetToBroker(mq, offset).catch(() => {});
+        else await this.offsetStore.persist(mq).catch(() => {});
+      }
+      for (const [k, e] of held) {
+        if (this.rebalance.processQueueTable.get(k) === e) this.rebalance.processQueueTable.delete(k);
       }
     } finally {
       this.paused = wasPaused;
@@ -501,6 +503,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
         case 'OFFSET_ILLEGAL': {
           this.log.warn(`the pull request offset illegal, ${key} ${offset} -> ${r.nextBeginOffset}`);
           pq.dropped = true;
+          pq.awaitingOffsetFix = true;
           const next = r.nextBeginOffset;
           setTimeout(() => {
             if (this.state !== 'RUNNING') return;

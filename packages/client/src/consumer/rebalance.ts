@@ -99,6 +99,10 @@ export class RebalanceImpl {
           this.processQueueTable.delete(k);
           changed = true;
         }
+      } else if (e.pq.dropped && !e.pq.awaitingOffsetFix) {
+        // Still ours, but its pulling stopped (an earlier give-away that did not complete): start over.
+        this.processQueueTable.delete(k);
+        changed = true;
       } else if (e.pq.isPullExpired() && this.host.consumeType === 'CONSUME_PASSIVELY') {
         e.pq.dropped = true;
         if (await this.host.removeUnnecessaryMessageQueue(e.mq, e.pq)) {
