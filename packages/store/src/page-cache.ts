@@ -9,8 +9,8 @@
 // view handed out earlier never sees its bytes change.
 export interface Page {
   index: number; sab: SharedArrayBuffer; buf: Buffer; dv: DataView; lastUse: number;
-  /** SAB object that reader views hold; null when none is alive */
-  alias: SharedArrayBuffer | null;
+  /** the SAB object reader views hold, weakly: its collection means no view is left */
+  alias: WeakRef<SharedArrayBuffer> | null;
   /** dropped from the cache, waiting for its alias to die before reuse */
   retired: boolean;
 }
@@ -19,7 +19,8 @@ export class PageCache {
   private readonly pages = new Map<number, Page>();
   private readonly free: Page[] = [];
   private readonly freeMax: number;
-  private readonly aliases = new FinalizationRegistry<Page>((p) => this.aliasDied(p));
+  // The held value must not reach the alias (it would never be collected): page + the WeakRef only.
+  private readonly aliases = new FinalizationRegistry<{ page: Page; ref: WeakRef<SharedArrayBuffer> }>((t) => this.aliasDied(t.page, t.ref));
   private bytes = 0;
   private tick = 0;
   /** page indices [pinFrom, pinTo) are read by a worker task in flight: neither dropped nor reused */
@@ -76,20 +77,32 @@ export class PageCache {
     this.pages.delete(best.index);
     this.bytes -= this.chunkBytes;
     this.evictions++;
-    if (best.alias !== null) { best.retired = true; return undefined; }
+    if (this.viewed(best)) { best.retired = true; return undefined; }
     return best;
   }
 
   /** The SAB that views leaving the store must be built on. */
   readerSab(p: Page): SharedArrayBuffer {
-    if (p.alias === null) {
-      p.alias = structuredClone(p.sab);
-      this.aliases.register(p.alias, p);
+    let a = p.alias?.deref();
+    if (a === undefined) {
+      a = structuredClone(p.sab);
+      const ref = new WeakRef(a);
+      p.alias = ref;
+      this.aliases.register(a, { page: p, ref });
     }
-    return p.alias;
+    return a;
   }
 
-  private aliasDied(p: Page): void {
+  /** True while some view built on the page's alias may still be reachable. */
+  private viewed(p: Page): boolean {
+    if (p.alias === null) return false;
+    if (p.alias.deref() !== undefined) return true;
+    p.alias = null; // collected; its finalizer (if still pending) will find a different ref and do nothing
+    return false;
+  }
+
+  private aliasDied(p: Page, ref: WeakRef<SharedArrayBuffer>): void {
+    if (p.alias !== ref) return;
     p.alias = null;
     if (p.retired) { p.retired = false; this.release(p); }
   }
@@ -103,7 +116,7 @@ export class PageCache {
     if (p === undefined) return;
     this.pages.delete(index);
     this.bytes -= this.chunkBytes;
-    if (p.alias !== null) p.retired = true; else this.release(p);
+    if (this.viewed(p)) p.retired = true; else this.release(p);
   }
 
   /** Over the bound (pages loaded for reads, retired pages returning): drops LRU pages below `evictableBelow`. */

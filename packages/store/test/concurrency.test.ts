@@ -84,3 +84,29 @@ t.test('recycled pages never change bytes under a view handed out earlier', asyn
   t.same(held, copy, 'the held view is unchanged');
   t.equal(decodeRecord(store.getMessage('g', 'H', 0, 0, 1, 1 << 20).buffers[0]).body.toString(), 'held-0');
 });
+
+t.test('pages that readers saw are reused once their views are garbage: memory stays bounded', async (t) => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const store = await openStore(tmpDir('views'), { mappedFileSizeCommitLog: 256 * 1024, pageCacheChunkBytes: 16 * 1024, pageCacheBytesMax: 64 * 1024 });
+  t.teardown(() => store.shutdown());
+  let off = 0;
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 20; i++) await store.putMessage(msg('V', 0, Buffer.alloc(900, round)));
+    await settle(store);
+    // a consumer reads everything new (views over the pages), then lets go of it
+    for (;;) {
+      const g = store.getMessage('g', 'V', 0, off, 32, 1 << 20);
+      if (g.status !== 'FOUND') break;
+      for (const b of g.buffers) if (decodeRecord(b).body[0] !== Math.floor(off++ / 20)) throw new Error(`bad body at ${off - 1}`);
+    }
+    gc();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const info = store.runtimeInfo();
+  t.equal(off, 800, 'every message read back intact');
+  t.ok(Number(info.pageCacheRecycledPages) > Number(info.pageCacheFreshPages),
+    `recycled ${info.pageCacheRecycledPages} > fresh ${info.pageCacheFreshPages}: read pages come back`);
+});
