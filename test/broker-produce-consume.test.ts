@@ -21,7 +21,8 @@ t.test('1,000 messages through ali-ons: tag and * subscriptions each see every m
   const sent = new Map<string, { tag: string; key: string; body: string; msgId: string }>();
   for (let i = 0; i < N; i++) {
     const tag = i % 2 === 0 ? 'TagA' : 'TagB';
-    const body = `message ${i} ${'x'.repeat(i % 50)}`;
+    // Every 100th body is over ali-ons' 4 KiB compression threshold (zlib, sysFlag bit 0).
+    const body = `message ${i} ${'x'.repeat(i % 100 === 0 ? 6000 : i % 50)}`;
     const msg = new ons.Message(TOPIC, tag, body);
     msg.keys = [`key-${i}`, `k2-${i}`];
     const r = await producer.send(msg);
@@ -31,6 +32,11 @@ t.test('1,000 messages through ali-ons: tag and * subscriptions each see every m
   t.same(notOk, [], 'every send answered SEND_OK');
   t.equal(sent.size, N, 'all sent');
   t.comment(`produced ${N} in ${Date.now() - t0} ms`);
+  let compressed = 0;
+  for (let q = 0; q < 4; q++) {
+    for (const b of c.broker.store.getMessage('check', TOPIC, q, 0, 32, 1 << 22, null).buffers) if (b.readInt32BE(36) & 1) compressed++;
+  }
+  t.ok(compressed > 0, 'large bodies stored zlib-compressed as sent (sysFlag bit 0)');
   const t1 = Date.now();
   t.match([...sent.values()][0]!.msgId, /^[0-9A-F]{32}$/, 'msgId is an offset message id');
 
