@@ -72,13 +72,20 @@ export class TransactionalMessageService {
     return { topic: TRANS_HALF_TOPIC, queueId: 0, properties: props, sysFlag: (sysFlag & ~TRANSACTION_ROLLBACK_TYPE) | TRANSACTION_NOT_TYPE };
   }
 
+  /** Offsets below the check progress are all resolved (and pruned from the set). */
   isResolved(halfQueueOffset: number): boolean {
-    return this.resolved.has(halfQueueOffset);
+    return halfQueueOffset < this.offsets.queryOffset(CHECK_GROUP, TRANS_HALF_TOPIC, 0) || this.resolved.has(halfQueueOffset);
+  }
+
+  private prune(): void {
+    const progress = this.offsets.queryOffset(CHECK_GROUP, TRANS_HALF_TOPIC, 0);
+    for (const off of this.resolved) if (off < progress) this.resolved.delete(off);
+    for (const off of this.checkTimes.keys()) if (off < progress) this.checkTimes.delete(off);
   }
 
   /** Records a commit or rollback (op message) so neither happens twice nor is checked back. */
   async markResolved(half: StoredMessage): Promise<void> {
-    if (this.resolved.has(half.queueOffset)) return;
+    if (this.isResolved(half.queueOffset)) return;
     this.resolved.add(half.queueOffset);
     this.checkTimes.delete(half.queueOffset);
     this.topics.createTopicInSendMessageBackMethod(TRANS_OP_HALF_TOPIC, 1, PERM_READ | PERM_WRITE, 0);
@@ -129,6 +136,7 @@ export class TransactionalMessageService {
         if (stop) break;
         offset = r.nextBeginOffset;
       }
+      this.prune();
     } catch (e) {
       this.logger.error(`transaction check failed: ${(e as Error).message}`);
     } finally {
