@@ -79,6 +79,9 @@ t.test('SEND_MESSAGE_V2 reply and PULL_MESSAGE body equal to the stored bytes', 
     sysFlag: 6, commitOffset: 0, suspendTimeoutMillis: 1000, subscription: '*', subVersion: Date.now() });
   t.equal(moved.code, 21, 'offset past the end: PULL_OFFSET_MOVED');
   t.equal(moved.remark, 'OFFSET_OVERFLOW_BADLY');
+  await waitFor(() => c.broker.store.getMaxOffsetInQueue('OFFSET_MOVED_EVENT', 0) === 1, 5000, 'offset moved event');
+  const ev = c.broker.store.getMessage('x', 'OFFSET_MOVED_EVENT', 0, 0, 1, 1 << 20, null).buffers[0]!;
+  t.match(ev.toString('latin1'), /"offsetRequest":50/, 'OFFSET_MOVED_EVENT records the correction');
 
   const emptyQueue = await call(11, { consumerGroup: 'proto_group', topic: 'ProtoTopic', queueId: 3, queueOffset: 0, maxMsgNums: 32,
     sysFlag: 4, commitOffset: 0, suspendTimeoutMillis: 1000, subscription: '*', subVersion: Date.now() });

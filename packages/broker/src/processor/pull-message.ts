@@ -9,12 +9,13 @@ import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remotin
 import type { GetResult, GetStatus, MessageFilter } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import { optStr, reqInt, reqStr } from '../common/header.js';
-import { FAQ_URL, MASTER_ID, isReadable } from '../common/perm.js';
+import { FAQ_URL, MASTER_ID, OFFSET_MOVED_EVENT, isReadable } from '../common/perm.js';
 import { parseProperties } from '../common/properties.js';
 import { recordProperties } from '../common/record.js';
 import { SUB_ALL, buildSubscriptionData, isTagType, type SubscriptionData } from '../client/subscription-data.js';
 import { compileSql92 } from '../filter/sql92.js';
 import { ResponseCode as RC } from './codes.js';
+import { bornHostOf } from './send-message.js';
 
 export const PULL_MESSAGE = 11;
 
@@ -194,7 +195,10 @@ export class PullMessageProcessor {
     const r: GetResult = ctx.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxNums,
       cfg.maxTransferBytesOnMessageInMemory, f.filter);
     let code = pullResponseCode(r.status, h.queueOffset);
-    if (code === RC.PULL_OFFSET_MOVED && cfg.brokerRole === 'SLAVE') code = RC.PULL_RETRY_IMMEDIATELY;
+    if (code === RC.PULL_OFFSET_MOVED) {
+      if (cfg.brokerRole === 'SLAVE') code = RC.PULL_RETRY_IMMEDIATELY;
+      else if (allowSuspend) this.offsetMovedEvent(h, r.nextBeginOffset, ch);
+    }
 
     // Commit the consumer's offset on the first run only, as Apache does.
     if (allowSuspend && hasCommitOffset && cfg.brokerRole !== 'SLAVE') {
@@ -206,6 +210,20 @@ export class PullMessageProcessor {
       return this.suspend(req, ch, h, timeoutMillis) ?? this.reply(code, r);
     }
     return this.reply(code, r);
+  }
+
+  /** Apache records every offset correction as a message in OFFSET_MOVED_EVENT (tag = group). */
+  private offsetMovedEvent(h: PullHeader, offsetNew: number, ch: Channel): void {
+    const event = {
+      consumerGroup: h.consumerGroup,
+      messageQueue: { brokerName: this.ctx.config.brokerName, queueId: h.queueId, topic: h.topic },
+      offsetNew, offsetRequest: h.queueOffset,
+    };
+    this.ctx.store.putMessage({
+      topic: OFFSET_MOVED_EVENT, queueId: 0, flag: 0, body: Buffer.from(JSON.stringify(event)),
+      properties: `TAGS\u0001${h.consumerGroup}\u0002CLUSTER\u0001${this.ctx.config.brokerClusterName}`, sysFlag: 0,
+      bornTimestamp: Date.now(), bornHost: bornHostOf(ch), reconsumeTimes: 0, preparedTransactionOffset: 0,
+    }).catch((e: Error) => this.ctx.logger.warn(`offset moved event not stored: ${e.message}`));
   }
 
   private reply(code: number, r: GetResult): RemotingCommand {
