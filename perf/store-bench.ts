@@ -171,7 +171,8 @@ async function main(): Promise<void> {
         + `  (${(r.mbPerSec / seq.mbps * 100).toFixed(0)}% of raw sequential)  CPU ${r.cpuUsPerMsg.toFixed(2)} µs/msg  RSS peak ${r.rssMB.toFixed(0)} MiB`
         + `  fdatasyncs ${r.fdatasyncs}${r.fdatasyncs > 0 ? ` (${(r.messages / r.fdatasyncs).toFixed(0)} msgs each)` : ''}`);
     }
-    console.log(`SYNC msgs/s vs raw 4 KiB fdatasync rate: ${(s.msgsPerSec / s4k.perSec).toFixed(1)}x (group commit)`);
+    console.log(`SYNC msgs/s vs raw 4 KiB fdatasync rate: ${(s.msgsPerSec / s4k.perSec).toFixed(1)}x (group commit); `
+      + `vs the raw ceiling for ${INFLIGHT} in flight (256 KiB write+fdatasync/s x ${INFLIGHT} = ${Math.round(s256k.perSec * INFLIGHT).toLocaleString('en-US')} msgs/s): ${(s.msgsPerSec / (s256k.perSec * INFLIGHT) * 100).toFixed(0)}%`);
     console.log(JSON.stringify({ raw: { seqMBps: seq.mbps, fdatasync4kPerSec: s4k.perSec, fdatasync256kPerSec: s256k.perSec },
       async: { msgsPerSec: a.msgsPerSec, mbPerSec: a.mbPerSec, cpuUsPerMsg: a.cpuUsPerMsg, rssMB: a.rssMB },
       sync: { msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec, cpuUsPerMsg: s.cpuUsPerMsg, rssMB: s.rssMB, fdatasyncs: s.fdatasyncs } }));
