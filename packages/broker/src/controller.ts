@@ -240,7 +240,8 @@ export class BrokerController implements BrokerContext {
           messagesPutTotal: this.stats.putMessages, messagesGotTotal: this.stats.getMessages,
           bytesPutTotal: this.stats.putBytes, bytesGotTotal: this.stats.getBytes,
           commitLogMinOffset: this.store.getMinPhyOffset(), commitLogMaxOffset: this.store.getMaxPhyOffset(),
-          dispatchBehindBytes: this.store.dispatchBehindBytes(), pageCacheBytes: 0, connections,
+          dispatchBehindBytes: this.store.dispatchBehindBytes(), pageCacheBytes: Number(this.store.runtimeInfo().pageCacheResidentBytes ?? 0), connections,
+          putLatency: this.stats.putLatency.snapshot(),
         };
       },
       topics: (): TopicView[] => [...this.topicConfigManager.table.values()].map((t) => ({

@@ -1,5 +1,6 @@
 // Counters the broker keeps for runtime info, tests and the admin endpoints. Cheap increments
 // only: nothing on the hot path allocates.
+import { LatencyHistogram } from './http/histogram.js';
 
 export class BrokerStats {
   putMessages = 0;
@@ -11,5 +12,7 @@ export class BrokerStats {
   pullSuspended = 0;
   pullWakeups = 0;
   sendRejected = 0;
+  /** Store put latency (append to durability ack), one sample per put request. */
+  readonly putLatency = new LatencyHistogram();
   readonly bootTimestamp = Date.now();
 }

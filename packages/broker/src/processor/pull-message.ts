@@ -13,7 +13,7 @@ import { FAQ_URL, MASTER_ID, OFFSET_MOVED_EVENT, isReadable } from '../common/pe
 import { parseProperties } from '../common/properties.js';
 import { recordProperties } from '../common/record.js';
 import { SUB_ALL, buildSubscriptionData, isTagType, type SubscriptionData } from '../client/subscription-data.js';
-import { compileSql92 } from '../filter/sql92.js';
+import { compileSql92Cached } from '../filter/sql92.js';
 import { ResponseCode as RC } from './codes.js';
 import { bornHostOf } from './send-message.js';
 
@@ -66,7 +66,7 @@ export function tagFilter(sd: SubscriptionData): MessageFilter {
 
 /** SQL92 filter: every ConsumeQueue entry is a candidate; the stored properties decide. */
 export function sql92Filter(expression: string): MessageFilter {
-  const compiled = compileSql92(expression);
+  const compiled = compileSql92Cached(expression);
   return {
     matchByConsumeQueue: () => true,
     matchByCommitLog: (record: Buffer) => {

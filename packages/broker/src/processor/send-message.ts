@@ -253,7 +253,9 @@ export class SendMessageProcessor {
       bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
       tagsCode: tagsCode ?? tagsCodeOf(properties),
     };
+    const putStartMs = performance.now();
     const r = await ctx.store.putMessage(inner);
+    ctx.stats.putLatency.record(performance.now() - putStartMs);
     ctx.stats.putMessages++;
     ctx.stats.putBytes += body.length;
     return this.putResultResponse(r, queueId, r.msgId);
@@ -298,7 +300,9 @@ export class SendMessageProcessor {
         tagsCode: tagsCodeOf(props),
       });
     }
+    const putStartMs = performance.now();
     const r = await ctx.store.putMessages(h.topic, queueId, batch);
+    ctx.stats.putLatency.record(performance.now() - putStartMs);
     ctx.stats.putMessages += batch.length;
     ctx.stats.putBytes += body.length;
     return this.putResultResponse(r, queueId, r.msgIds && r.msgIds.length > 0 ? r.msgIds.join(',') : r.msgId);
