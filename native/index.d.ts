@@ -6,6 +6,8 @@ export interface NativeFs {
   fallocate(fd: number, offset: number, length: number): void;
   /** advice: see FADV. */
   fadvise(fd: number, offset: number, length: number, advice: number): void;
+  /** Exclusive non-blocking flock(2): true when taken, false when held elsewhere; released when fd is closed. */
+  flock(fd: number): boolean;
   /** pwrite the bytes [byteOffset, byteOffset+length) of a typed array (SharedArrayBuffer views too) at position. */
   /** memmove src[srcOffset, +length) to dst[dstOffset, ...): fast into SharedArrayBuffer views. */
   copy(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView, srcOffset: number, length: number): void;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <zlib.h>  // the zlib Node.js links in (its symbols are exported to addons)
 #include <string>
 
@@ -26,6 +27,7 @@ const char* ErrnoName(int e) {
     case EINTR: return "EINTR";
     case ENOSYS: return "ENOSYS";
     case ESPIPE: return "ESPIPE";
+    case ENOLCK: return "ENOLCK";
     default: return "EUNKNOWN";
   }
 }
@@ -225,7 +227,21 @@ Napi::Value CopyCrc(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(crc & 0x7FFFFFFFUL));
 }
 
+// flock(fd): exclusive, non-blocking flock(2). true when taken, false when another open file
+// description holds it (EWOULDBLOCK); throws on any other error. Released when the fd is closed.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  int r;
+  do { r = ::flock(static_cast<int>(fd), LOCK_EX | LOCK_NB); } while (r != 0 && errno == EINTR);
+  if (r == 0) return Napi::Boolean::New(info.Env(), true);
+  if (errno == EWOULDBLOCK) return Napi::Boolean::New(info.Env(), false);
+  ThrowErrno(info.Env(), "flock", errno);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("copyCrc", Napi::Function::New(env, CopyCrc, "copyCrc"));
   exports.Set("prefault", Napi::Function::New(env, Prefault, "prefault"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
