@@ -11,5 +11,7 @@ export {
 } from './record.js';
 export type { StoredMessage, HostAddress, RecordFields } from './record.js';
 export { nativeLoaded } from './fsio.js';
+export { acquireStoreLock, StoreLockedError } from './store-lock.js';
+export type { StoreLock } from './store-lock.js';
 export { indexKeyHash, indexFileName } from './index-file.js';
 export { offsetFileName } from './commit-log.js';

@@ -20,6 +20,7 @@ import type { IndexResult, IndexTask } from './dispatch-types.js';
 import { messageIndexKeys } from './index-core.js';
 import flushInline from './flush-worker.js';
 import { copyBytes, copyWithCrc, nativeLoaded } from './fsio.js';
+import { acquireStoreLock, type StoreLock } from './store-lock.js';
 import {
   BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE, SysFlag, bodyCrc, encodeRecord, getProperty, hostHex, javaHashCode,
   offsetMsgId, parseDelayLevels, readInt32, readInt64, recordLayout, recordSize, storeTimestampOffset,
@@ -145,6 +146,8 @@ export class MessageStore {
   private writable = true;
   private lastError: string | null = null;
   private closing = false;
+  /** Held from open() to the end of shutdown(): one process per store directory. */
+  private lock: StoreLock | null = null;
   private timers: NodeJS.Timeout[] = [];
   private pendingClosePaths: string[] = [];
   private indexClosePaths: string[] = [];
@@ -176,8 +179,14 @@ export class MessageStore {
       if (nativeLoaded) logger.info('native addon loaded: fdatasync/fallocate/fadvise via N-API');
       else logger.warn('native addon not loaded: falling back to node:fs (no fallocate, no fadvise)');
     }
-    s.recover();
-    s.start();
+    s.lock = acquireStoreLock(s.root);
+    try {
+      s.recover();
+      s.start();
+    } catch (e) {
+      s.lock.release();
+      throw e;
+    }
     return s;
   }
 
@@ -326,6 +335,8 @@ export class MessageStore {
     this.commitLog.close();
     for (const f of this.indexFiles) f.close();
     if (this.writable) fs.rmSync(path.join(this.root, 'abort'), { force: true });
+    this.lock?.release();
+    this.lock = null;
   }
 
   // ---------------------------------------------------------------- append
