@@ -195,8 +195,11 @@ export class BrokerController implements BrokerContext {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     this.adminHttp?.close();
+    // A start that failed before the store opened (e.g. the store directory is locked by another
+    // broker) has registered nothing and must not write the metadata it loaded over that broker's.
+    const opened = this.store !== undefined;
     unregisterAll(this);
-    if (this.brokerOuterAPI.nameServerAddressList().length > 0) {
+    if (opened && this.brokerOuterAPI.nameServerAddressList().length > 0) {
       await this.brokerOuterAPI.unregisterBrokerAll(this.identity()).catch(() => undefined);
     }
     // Held pulls get their (empty) answer before the connections close.
@@ -208,10 +211,12 @@ export class BrokerController implements BrokerContext {
     this.transactionalMessageService?.shutdown();
     // Let in-flight background writes finish so the final synchronous ones are the last word.
     await Promise.all([this.consumerOffsetManager.idle(), this.topicConfigManager.idle(), this.subscriptionGroupManager.idle()]);
-    this.consumerOffsetManager.flushSync();
-    this.topicConfigManager.flushSync();
-    this.subscriptionGroupManager.flushSync();
-    if (this.store) await this.store.shutdown();
+    if (opened) {
+      this.consumerOffsetManager.flushSync();
+      this.topicConfigManager.flushSync();
+      this.subscriptionGroupManager.flushSync();
+      await this.store.shutdown();
+    }
     await this.brokerOuterAPI.close();
     this.logger.info(`broker ${this.config.brokerName} stopped`);
   }
