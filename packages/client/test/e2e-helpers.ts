@@ -61,6 +61,14 @@ function spawnServer(args: string[], dir: string): ChildProcess {
 
 const logs = new WeakMap<ChildProcess, string>();
 
+/** CLIENT_TEST_KEEP_LOGS=dir keeps each server's log there after the test. */
+function keepLog(dir: string): void {
+  const keep = process.env['CLIENT_TEST_KEEP_LOGS'];
+  if (!keep) return;
+  fs.mkdirSync(keep, { recursive: true });
+  try { fs.copyFileSync(path.join(dir, 'server.log'), path.join(keep, `${path.basename(dir)}.log`)); } catch { /* no log */ }
+}
+
 function logTail(proc: ChildProcess): string {
   const file = logs.get(proc);
   try {
@@ -99,7 +107,7 @@ export async function startStandalone(t: Teardown, extra: string[] = []): Promis
   const proc = spawnServer(['standalone', `--namesrvListenPort=${nsPort}`, '--namesrvListenHost=127.0.0.1', `--listenPort=${port}`,
     `--storePathRootDir=${path.join(dir, 'store')}`, `--kvConfigPath=${path.join(dir, 'kv.json')}`, ...SMALL_STORE, ...extra], dir);
   const broker = makeHandle(proc, dir, `127.0.0.1:${port}`, 'broker-a');
-  t.teardown(async () => { await broker.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(async () => { await broker.stop(); keepLog(dir); fs.rmSync(dir, { recursive: true, force: true }); });
   const namesrvAddr = `127.0.0.1:${nsPort}`;
   await waitForBrokerInRoute(namesrvAddr, 'TBW102', 'broker-a', 20000, proc);
   return { namesrvAddr, broker };
@@ -112,7 +120,7 @@ export async function startBroker(t: Teardown, namesrvAddr: string, brokerName: 
   const proc = spawnServer(['broker', `--brokerName=${brokerName}`, `--namesrvAddr=${namesrvAddr}`, `--listenPort=${port}`,
     `--storePathRootDir=${path.join(dir, 'store')}`, ...SMALL_STORE, ...extra], dir);
   const broker = makeHandle(proc, dir, `127.0.0.1:${port}`, brokerName);
-  t.teardown(async () => { await broker.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(async () => { await broker.stop(); keepLog(dir); fs.rmSync(dir, { recursive: true, force: true }); });
   await waitForBrokerInRoute(namesrvAddr, 'TBW102', brokerName, 20000, proc);
   return broker;
 }
