@@ -29,6 +29,20 @@ export function reqInt(ext: Ext, name: string): number {
   return toInt(name, reqStr(ext, name));
 }
 
+/**
+ * A Java `Long` field that may carry any long, e.g. Long.MAX_VALUE as the end of a time range
+ * (mqadmin queryMsgByKey / queryMsgByUniqueKey): values past 2^53 are clamped to the safe range.
+ */
+export function reqLong(ext: Ext, name: string): number {
+  const s = reqStr(ext, name).trim();
+  if (!/^-?\d+$/.test(s)) throw new RequestHeaderError(`the custom field <${name}> is not a number: ${s}`);
+  const b = BigInt(s);
+  if (b > 9223372036854775807n || b < -9223372036854775808n) throw new RequestHeaderError(`the custom field <${name}> is out of range: ${s}`);
+  if (b > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  if (b < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+  return Number(b);
+}
+
 export function optInt(ext: Ext, name: string): number | undefined {
   const v = optStr(ext, name);
   return v === undefined || v === '' ? undefined : toInt(name, v);

@@ -4,7 +4,7 @@
 
 import { RemotingCommand, RequestCode, ResponseCode, type RemotingServer } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
-import { optStr, reqInt, reqStr } from '../common/header.js';
+import { optStr, reqInt, reqLong, reqStr } from '../common/header.js';
 
 /** Apache's defaultQueryMaxNum (unique-key queries) and maxMsgsNumBatch (any query). */
 export const QUERY_UNIQUE_MAX_NUM = 32;
@@ -16,8 +16,9 @@ export function queryMessage(ctx: BrokerContext, req: RemotingCommand): Remoting
   const topic = reqStr(ext, 'topic');
   const key = reqStr(ext, 'key');
   let maxNum = reqInt(ext, 'maxNum');
-  const beginMs = reqInt(ext, 'beginTimestamp');
-  const endMs = reqInt(ext, 'endTimestamp');
+  // mqadmin queryMsgByKey / queryMsgByUniqueKey send endTimestamp = Long.MAX_VALUE.
+  const beginMs = reqLong(ext, 'beginTimestamp');
+  const endMs = reqLong(ext, 'endTimestamp');
   if (optStr(ext, UNIQUE_KEY_QUERY_FLAG) === 'true') maxNum = QUERY_UNIQUE_MAX_NUM;
   maxNum = Math.max(0, Math.min(maxNum, QUERY_MAX_NUM));
   const r = ctx.store.queryMessage(topic, key, maxNum, beginMs, endMs);
