@@ -9,7 +9,8 @@
 //   45 GET_ALL_DELAY_OFFSET          200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
 //  201 GET_ALL_SUBSCRIPTIONGROUP_CONFIG 202 GET_TOPIC_STATS_INFO      203 GET_CONSUMER_CONNECTION_LIST
 //  204 GET_PRODUCER_CONNECTION_LIST  207 DELETE_SUBSCRIPTIONGROUP    208 GET_CONSUME_STATS
-//  215 DELETE_TOPIC_IN_BROKER        222 INVOKE_BROKER_TO_RESET_OFFSET 300 QUERY_TOPIC_CONSUME_BY_WHO
+//  215 DELETE_TOPIC_IN_BROKER        222 INVOKE_BROKER_TO_RESET_OFFSET 223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS
+//  300 QUERY_TOPIC_CONSUME_BY_WHO
 //  303 QUERY_CONSUME_TIME_SPAN       305 GET_SYSTEM_TOPIC_LIST_FROM_BROKER
 //  306 CLEAN_EXPIRED_CONSUMEQUEUE    307 GET_CONSUMER_RUNNING_INFO    309 CONSUME_MESSAGE_DIRECTLY
 //  314 CLONE_GROUP_OFFSET            315 VIEW_BROKER_STATS_DATA       317 GET_BROKER_CONSUME_STATS
@@ -363,7 +364,7 @@ export function brokerRuntimeInfo(ctx: BrokerContext): Record<string, string> {
     pageCacheLockTimeMills: '0',
     commitLogMinOffset: String(store.getMinPhyOffset()),
     commitLogMaxOffset: String(store.getMaxPhyOffset()),
-    earliestMessageTimeStamp: '-1',
+    earliestMessageTimeStamp: String(earliestMessageTime(ctx)),
     startAcceptSendRequestTimeStamp: '0',
     remainTransientStoreBufferNumbs: '2147483647',
     remainHowManyDataToFlush: '0 B',
@@ -385,6 +386,18 @@ export function brokerRuntimeInfo(ctx: BrokerContext): Record<string, string> {
     info.commitLogDirCapacity = disk.capacity;
   }
   return { ...info, ...safeStoreRuntimeInfo(ctx) };
+}
+
+/** Store time of the first record in the commit log, -1 when there is none (clusterList's hours). */
+function earliestMessageTime(ctx: BrokerContext): number {
+  try {
+    const rec = ctx.store.lookMessageByOffset(ctx.store.getMinPhyOffset());
+    if (!rec || rec.length < 72) return -1;
+    const bornHost = rec.readInt32BE(36) & 0x10 ? 20 : 8; // sysFlag BORNHOST_V6_FLAG
+    return Number(rec.readBigInt64BE(48 + bornHost));
+  } catch {
+    return -1;
+  }
 }
 
 function safeStoreRuntimeInfo(ctx: BrokerContext): Record<string, string> {
@@ -600,26 +613,45 @@ const cleanExpiredConsumeQueue: Handler = (ctx) => {
   return ok();
 };
 
-/** Broker-wide counters this broker keeps (per topic and per group it keeps none). */
+/** Broker-wide counters this broker keeps, keyed by cluster name. */
 const BROKER_STATS: Record<string, 'put' | 'get'> = { BROKER_PUT_NUMS: 'put', BROKER_GET_NUMS: 'get' };
 
-function statsItemJson(sampler: RuntimeSampler, which: 'put' | 'get', windowMs: number): string {
-  const w = sampler.window(which, windowMs);
-  const tps = w.ms > 0 ? (w.sum * 1000) / w.ms : 0;
-  return `{"avgpt":0.0,"sum":${w.sum},"tps":${javaDouble(tps)}}`;
+type StatsWindow = { sum: number; times: number; ms?: number };
+
+function statsItemJson({ sum, times, ms }: StatsWindow, windowMs: number): string {
+  const span = ms ?? windowMs;
+  const tps = span > 0 ? (sum * 1000) / span : 0;
+  const avgpt = times > 0 ? sum / times : 0;
+  return `{"avgpt":${javaDouble(avgpt)},"sum":${sum},"tps":${javaDouble(tps)}}`;
 }
 
+function brokerStatsDataText(item: (windowMs: number) => StatsWindow): string {
+  return `{"statsDay":${statsItemJson(item(86_400_000), 86_400_000)},"statsHour":${statsItemJson(item(3_600_000), 3_600_000)},`
+    + `"statsMinute":${statsItemJson(item(60_000), 60_000)}}`;
+}
+
+/**
+ * VIEW_BROKER_STATS_DATA (statsAll, brokerConsumeStats): BrokerStatsData for TOPIC_PUT_NUMS <topic>,
+ * GROUP_GET_NUMS <topic>@<group>, BROKER_PUT_NUMS / BROKER_GET_NUMS <cluster>. A key never counted is
+ * SYSTEM_ERROR "The stats <name> <key> not exist", as Apache answers (statsAll skips it).
+ */
 const viewBrokerStatsData: Handler = (ctx, req) => {
   const name = reqStr(req.extFields, 'statsName');
   const key = reqStr(req.extFields, 'statsKey');
+  const notExist = () => fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
+  const keyed = name === 'TOPIC_PUT_NUMS' ? ctx.stats.topicPutNums : name === 'GROUP_GET_NUMS' ? ctx.stats.groupGetNums : null;
+  if (keyed) {
+    if (!keyed.has(key)) return notExist();
+    const now = Date.now();
+    return ok(Buffer.from(brokerStatsDataText((w) => keyed.window(key, w, now)!), 'utf8'));
+  }
   const which = BROKER_STATS[name];
   const sampler = samplers.get(ctx);
-  if (!which || key !== ctx.config.brokerClusterName || !sampler) {
-    return fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
-  }
-  const text = `{"statsDay":${statsItemJson(sampler, which, 86_400_000)},"statsHour":${statsItemJson(sampler, which, 3_600_000)},`
-    + `"statsMinute":${statsItemJson(sampler, which, 60_000)}}`;
-  return ok(Buffer.from(text, 'utf8'));
+  if (!which || key !== ctx.config.brokerClusterName || !sampler) return notExist();
+  return ok(Buffer.from(brokerStatsDataText((w) => {
+    const x = sampler.window(which, w);
+    return { sum: x.sum, times: 0, ms: x.ms };
+  }), 'utf8'));
 };
 
 // ---------------------------------------------------------------- 303, 305, 314
@@ -690,6 +722,50 @@ const consumeMessageDirectly: Handler = (ctx, req) => {
   if (!record) return fail(ResponseCode.SYSTEM_ERROR, `can not find message by msgId ${msgId ?? ''}`);
   req.setExt('brokerName', ctx.config.brokerName);
   return callConsumer(ctx, req, Buffer.from(record));
+};
+
+// ---------------------------------------------------------------- 223: consumer status (getConsumerStatus)
+
+/** MQVersion.Version.V3_0_7_SNAPSHOT.ordinal(): older clients cannot answer 221. */
+const V3_0_7_SNAPSHOT = 28;
+
+/**
+ * INVOKE_BROKER_TO_GET_CONSUMER_STATUS: asks each consumer of the group (or only `clientAddr`, a
+ * clientId) with GET_CONSUMER_STATUS_FROM_CLIENT (221) and answers GetConsumerStatusBody with
+ * consumerTable = clientId -> {MessageQueue: offset}. A client that fails or times out is left out.
+ */
+const invokeBrokerToGetConsumerStatus: Handler = async (ctx, req) => {
+  const ext = req.extFields;
+  const topic = reqStr(ext, 'topic');
+  const group = reqStr(ext, 'group');
+  const origin = optStr(ext, 'clientAddr');
+  const onlyOne = origin !== undefined && origin.trim() !== '';
+  const g = ctx.consumerManager.getConsumerGroupInfo(group);
+  if (!g || g.channels.size === 0) {
+    return fail(ResponseCode.SYSTEM_ERROR, `No Any Consumer online in the consumer group: [${group}]`);
+  }
+  const consumerTable: Record<string, FastJsonMap> = {};
+  for (const info of [...g.channels.values()]) {
+    if (info.version < V3_0_7_SNAPSHOT) {
+      return fail(ResponseCode.SYSTEM_ERROR, `the client does not support this feature. version=${info.version}`);
+    }
+    if (onlyOne && origin !== info.clientId) continue;
+    try {
+      const ask = RemotingCommand.request(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, { topic, group });
+      const res = await info.channel.invoke(ask, CALL_CLIENT_TIMEOUT_MS);
+      const text = res.code === ResponseCode.SUCCESS ? res.bodyBuffer()?.toString('utf8') : undefined;
+      if (text) {
+        const parsed = parseFastJson(text) as { messageQueueTable?: Record<string, unknown> } | null;
+        const table = new FastJsonMap();
+        for (const [k, v] of Object.entries(parsed?.messageQueueTable ?? {})) table.set(parseFastJson(k), Number(v));
+        consumerTable[info.clientId] = table;
+      }
+    } catch (e) {
+      ctx.logger.warn(`[get-consumer-status] ${group} ${info.clientId}: ${(e as Error).message}`);
+    }
+    if (onlyOne) break;
+  }
+  return ok(json({ consumerTable, messageQueueTable: {} }));
 };
 
 // ---------------------------------------------------------------- 321: consume queue inspection
@@ -781,6 +857,7 @@ export const ADMIN_HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Hand
   [RequestCode.GET_CONSUME_STATS, getConsumeStats],
   [RequestCode.DELETE_TOPIC_IN_BROKER, deleteTopicInBroker],
   [RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, invokeBrokerToResetOffset],
+  [RequestCode.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, invokeBrokerToGetConsumerStatus],
   [RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, queryTopicConsumeByWho],
   [RequestCode.QUERY_CONSUME_TIME_SPAN, queryConsumeTimeSpan],
   [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER, getSystemTopicListFromBroker],

@@ -207,9 +207,9 @@ export class PullMessageProcessor {
 
     if (code === RC.PULL_NOT_FOUND && allowSuspend && hasSuspend) {
       const timeoutMillis = cfg.longPollingEnable ? h.suspendTimeoutMillis : cfg.shortPollingTimeMills;
-      return this.suspend(req, ch, h, timeoutMillis) ?? this.reply(code, r);
+      return this.suspend(req, ch, h, timeoutMillis) ?? this.reply(code, r, h);
     }
-    return this.reply(code, r);
+    return this.reply(code, r, h);
   }
 
   /** Apache records every offset correction as a message in OFFSET_MOVED_EVENT (tag = group). */
@@ -226,13 +226,14 @@ export class PullMessageProcessor {
     }).catch((e: Error) => this.ctx.logger.warn(`offset moved event not stored: ${e.message}`));
   }
 
-  private reply(code: number, r: GetResult): RemotingCommand {
+  private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string }): RemotingCommand {
     const ext = {
       suggestWhichBrokerId: MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
     };
     if (code === RC.SUCCESS) {
       this.ctx.stats.getMessages += r.messageCount;
       this.ctx.stats.getBytes += r.bufferTotalSize;
+      this.ctx.stats.groupGetNums.add(`${h.topic}@${h.consumerGroup}`, r.messageCount);
       return RemotingCommand.response(code, r.status, ext, r.buffers);
     }
     return RemotingCommand.response(code, r.status, ext);

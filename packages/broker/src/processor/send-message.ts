@@ -236,6 +236,7 @@ export class SendMessageProcessor {
       };
       const r = await ctx.store.putMessage(inner);
       ctx.stats.putMessages++;
+      if (r.status === 'PUT_OK') ctx.stats.topicPutNums.add(topic, 1);
       return this.putResultResponse(r, queueId, r.msgId);
     }
     if (properties.indexOf('DELAY\u0001') >= 0) {
@@ -258,6 +259,7 @@ export class SendMessageProcessor {
     ctx.stats.putLatency.record(performance.now() - putStartMs);
     ctx.stats.putMessages++;
     ctx.stats.putBytes += body.length;
+    if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') ctx.stats.topicPutNums.add(h.topic, 1);
     return this.putResultResponse(r, queueId, r.msgId);
   }
 
@@ -305,6 +307,7 @@ export class SendMessageProcessor {
     ctx.stats.putLatency.record(performance.now() - putStartMs);
     ctx.stats.putMessages += batch.length;
     ctx.stats.putBytes += body.length;
+    if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') ctx.stats.topicPutNums.add(h.topic, batch.length);
     return this.putResultResponse(r, queueId, r.msgIds && r.msgIds.length > 0 ? r.msgIds.join(',') : r.msgId);
   }
 
