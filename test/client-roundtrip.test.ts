@@ -42,6 +42,8 @@ t.test('send and consume round trip', async (t) => {
   t.equal(viaCallback, 'SEND_OK');
   expected.set('callback', {});
 
+  // A topic nobody created: sent on the TBW102 template route, the broker auto-creates it.
+  t.equal((await producer.send({ topic: 'ClientAutoCreated', body: 'auto' })).status, 'SEND_OK', 'auto-created topic');
   await t.rejects(producer.send({ topic: 'bad topic!', body: 'x' }), MQClientError);
   const ac = new AbortController();
   ac.abort();
