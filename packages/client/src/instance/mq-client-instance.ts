@@ -95,6 +95,7 @@ export class MQClientInstance {
   private rebalancing: Promise<void> | null = null;
   private rebalanceAgain = false;
   private heartbeatRunning: Promise<void> | null = null;
+  private heartbeatAgain = false;
   readonly startTimestamp = Date.now();
 
   /** The instance for these options' clientId and name servers, created on first use. */
@@ -391,13 +392,23 @@ export class MQClientInstance {
 
   /** HEART_BEAT to every known broker (masters only when this instance has no consumer). */
   sendHeartbeatToAllBrokers(): Promise<void> {
-    if (this.heartbeatRunning) return this.heartbeatRunning;
-    const run = async () => {
+    // A call during a run may carry news (a new group, a new subscription): it gets one more run.
+    if (this.heartbeatRunning) {
+      this.heartbeatAgain = true;
+      return this.heartbeatRunning;
+    }
+    const once = async () => {
       if (this.closed || this.userGroupCount() === 0) return;
       const body = this.heartbeatJson();
       const onlyMasters = this.consumers.size === 0;
       await Promise.all(this.allBrokerAddrs().filter((a) => !onlyMasters || a.brokerId === MixAll.MASTER_ID).map((a) =>
         this.api.sendHeartbeat(a.addr, body, this.apiTimeoutMs).catch((e) => this.log.warn(`heartbeat to ${a.addr}: ${(e as Error).message}`))));
+    };
+    const run = async () => {
+      do {
+        this.heartbeatAgain = false;
+        await once();
+      } while (this.heartbeatAgain && !this.closed);
     };
     this.heartbeatRunning = run().finally(() => { this.heartbeatRunning = null; });
     return this.heartbeatRunning;
