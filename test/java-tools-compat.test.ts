@@ -241,11 +241,36 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     t.equal(u.code, 0, 'UPDATE_CONSUMER_OFFSET');
   });
 
+  await t.test('filter examples: CHECK_CLIENT_CONFIG and a SQL92 subscription from the heartbeat', async (t) => {
+    const sd = { classFilterMode: false, codeSet: [], expressionType: 'SQL92', subString: "color = 'red'", subVersion, tagsSet: [], topic: TOPIC };
+    const check = await call(brokerAddr, 46, null, Buffer.from(JSON.stringify({ clientId: '127.0.0.1@sql', group: 'JavaSqlGroup', subscriptionData: sd })));
+    t.equal(check.code, 0, 'CHECK_CLIENT_CONFIG SQL92');
+    const bad = await call(brokerAddr, 46, null, Buffer.from(JSON.stringify({ clientId: '127.0.0.1@sql', group: 'JavaSqlGroup', subscriptionData: { ...sd, subString: 'color = = ' } })));
+    t.equal(bad.code, 23, 'CHECK_CLIENT_CONFIG bad SQL92: SUBSCRIPTION_PARSE_FAILED');
+    const sqlClient = new RemotingClient({ logger: silentLogger });
+    t.teardown(() => sqlClient.close());
+    const hb = { clientID: '127.0.0.1@sql', consumerDataSet: [{ consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeType: 'CONSUME_PASSIVELY',
+      groupName: 'JavaSqlGroup', messageModel: 'BROADCASTING', subscriptionDataSet: [sd], unitMode: false }], producerDataSet: [] };
+    t.equal((await sqlClient.invoke(brokerAddr, javaRequest(34, null, Buffer.from(JSON.stringify(hb))), 5000)).code, 0, 'heartbeat (broadcast)');
+    const p = await sqlClient.invoke(brokerAddr, javaRequest(11, { consumerGroup: 'JavaSqlGroup', topic: TOPIC, queueId: 1, queueOffset: 0,
+      maxMsgNums: 32, sysFlag: 0, commitOffset: 0, suspendTimeoutMillis: 15000, subVersion, expressionType: 'SQL92' }), 5000);
+    t.equal(p.code, 0, 'SQL92 pull');
+    const msgs = decodeMessages(p.bodyBuffer()!);
+    t.ok(msgs.length === 3 && msgs.every((x) => x.properties.color === 'red'), 'only color = red');
+    const q0 = await sqlClient.invoke(brokerAddr, javaRequest(11, { consumerGroup: 'JavaSqlGroup', topic: TOPIC, queueId: 0, queueOffset: 0,
+      maxMsgNums: 32, sysFlag: 0, commitOffset: 0, suspendTimeoutMillis: 15000, subVersion, expressionType: 'SQL92' }), 5000);
+    t.ok(q0.code === 20 || q0.code === 19, 'queue with only blue messages: nothing matched');
+    t.ok(javaLong(q0.ext('nextBeginOffset')), 'nextBeginOffset on a filtered-out reply');
+    // request-reply: the replier sends to <cluster>_REPLY_TOPIC, which must be routed.
+    checkRoute(await waitRoute(`${cluster}_REPLY_TOPIC`), 'reply topic');
+  });
+
   await t.test('consumerProgress, consumerConnection, producerConnection, topicStatus', async (t) => {
     const cs = await call(brokerAddr, 208, { consumerGroup: GROUP });
     t.equal(cs.code, 0, 'GET_CONSUME_STATS');
     const stats = body(cs);
     t.equal(typeof stats.consumeTps, 'number', 'ConsumeStats.consumeTps (double)');
+    t.ok(stats.consumeTps > 0, 'consumeTps from the group\'s pulls in the last minute');
     const w = stats.offsetTable[mq(TOPIC, 0)];
     t.match(w, { brokerOffset: 3, consumerOffset: 2 }, 'OffsetWrapper');
     t.ok(Number.isInteger(w.lastTimestamp) && w.lastTimestamp > Date.now() - 60_000, 'lastTimestamp: store time of the last consumed message');

@@ -515,6 +515,12 @@ function addTopicStats(ctx: BrokerContext, cs: ConsumeStats, group: string, topi
   }
 }
 
+/** Apache's tpsGroupGetNums: messages pulled by group from topic per second over the last minute. */
+function groupGetTps(ctx: BrokerContext, group: string, topic: string): number {
+  const w = ctx.stats.groupGetNums.window(`${topic}@${group}`, 60_000);
+  return w ? w.sum / 60 : 0;
+}
+
 function encodeConsumeStats(cs: ConsumeStats): string {
   return `{"consumeTps":${javaDouble(cs.consumeTps)},"offsetTable":${stringifyFastJson(cs.offsetTable)}}`;
 }
@@ -528,6 +534,7 @@ const getConsumeStats: Handler = (ctx, req) => {
     const tc = ctx.topicConfigManager.selectTopicConfig(topic);
     if (!tc || subscriptionHides(ctx, group, topic)) continue;
     addTopicStats(ctx, cs, group, topic, tc.readQueueNums);
+    cs.consumeTps += groupGetTps(ctx, group, topic);
   }
   return ok(Buffer.from(encodeConsumeStats(cs), 'utf8'));
 };
@@ -543,6 +550,7 @@ const getBrokerConsumeStats: Handler = (ctx, req) => {
       if (!tc || (isOrder && !tc.order) || subscriptionHides(ctx, group, topic)) continue;
       const cs: ConsumeStats = { consumeTps: 0, offsetTable: new FastJsonMap(), diff: 0 };
       addTopicStats(ctx, cs, group, topic, tc.writeQueueNums);
+      cs.consumeTps += groupGetTps(ctx, group, topic);
       totalDiff += cs.diff;
       list.push(encodeConsumeStats(cs));
     }
