@@ -3,6 +3,7 @@
 // output queue written once per event-loop turn (cork/uncork -> one writev) with a hard byte limit.
 import type { Socket } from 'node:net';
 import { encodeCommand, FrameDecoder, FrameError } from './codec.js';
+import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
 import { RemotingCommand } from './command.js';
 import type { Logger } from './logger.js';
@@ -85,6 +86,13 @@ export function formatAddress(ip: string | undefined, port: number | undefined):
 
 let lastChannelId = 0;
 
+/**
+ * A request header that does not decode (Apache's RemotingCommandException text, which the
+ * processors reproduce) or a JSON body that does not parse: answered SYSTEM_ERROR with the reason,
+ * logged as a warning.
+ */
+const BAD_HEADER = /^the custom field <[^>]*> /;
+
 export class Connection implements Channel {
   readonly id = ++lastChannelId;
   readonly remoteAddress: string;
@@ -162,7 +170,12 @@ export class Connection implements Channel {
 
   private replyError(req: RemotingCommand, e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
-    this.opts.logger.error(`processor for code ${req.code} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
+    if (BAD_HEADER.test(msg) || e instanceof FastJsonError) {
+      // The client's mistake, not ours: one line, no stack (the reply carries the reason).
+      this.opts.logger.warn(`request code ${req.code} from ${this.remoteAddress} rejected: ${msg}`);
+    } else {
+      this.opts.logger.error(`processor for code ${req.code} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
+    }
     this.reply(req, RemotingCommand.response(ResponseCode.SYSTEM_ERROR, msg));
   }
 
