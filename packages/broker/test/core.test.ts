@@ -66,6 +66,14 @@ t.test('topic configs: system topics match the 4.9.8 REGISTER_BROKER body', asyn
   t.same(Object.keys(ours.TBW102!), Object.keys(apache.TBW102), 'fastjson field order');
 });
 
+t.test('topic configs: cluster / broker-name topics keep only PERM_INHERIT when disabled (Apache)', async (t) => {
+  const m = new TopicConfigManager(defaultBrokerConfig({ clusterTopicEnable: false, brokerTopicEnable: false }), tmp(t));
+  t.equal(m.selectTopicConfig('DefaultCluster')!.perm, 1);
+  t.equal(m.selectTopicConfig(defaultBrokerConfig().brokerName)!.perm, 1);
+  const on = new TopicConfigManager(defaultBrokerConfig(), tmp(t));
+  t.equal(on.selectTopicConfig('DefaultCluster')!.perm, 7);
+});
+
 t.test('topic configs: auto-create from TBW102, persistence, reload', async (t) => {
   const dir = tmp(t);
   const m = new TopicConfigManager(defaultBrokerConfig(), dir);

@@ -63,9 +63,10 @@ export class TopicConfigManager {
     this.addSystem(SELF_TEST_TOPIC, 1);
     if (c.autoCreateTopicEnable) this.addSystem(AUTO_CREATE_TOPIC_KEY_TOPIC, 8, PERM_INHERIT | PERM_READ | PERM_WRITE);
     this.addSystem(BENCHMARK_TOPIC, 1024);
+    // As Apache: PERM_INHERIT always, read/write only when the cluster / broker topic is enabled.
     const rw = PERM_READ | PERM_WRITE;
-    this.addSystem(c.brokerClusterName, 16, c.clusterTopicEnable ? rw | PERM_INHERIT : rw);
-    this.addSystem(c.brokerName, 1, c.brokerTopicEnable ? rw | PERM_INHERIT : rw);
+    this.addSystem(c.brokerClusterName, 16, c.clusterTopicEnable ? rw | PERM_INHERIT : PERM_INHERIT);
+    this.addSystem(c.brokerName, 1, c.brokerTopicEnable ? rw | PERM_INHERIT : PERM_INHERIT);
     this.addSystem(OFFSET_MOVED_EVENT, 1);
     this.addSystem(SCHEDULE_TOPIC, 18);
     if (c.traceTopicEnable) this.addSystem(c.msgTraceTopicName, 1);
