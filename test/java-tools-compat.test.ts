@@ -284,6 +284,14 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     const pc = await call(brokerAddr, 204, { producerGroup: 'benchmark_producer', topic: 'BenchmarkTest' });
     t.equal(pc.code, 0, 'GET_PRODUCER_CONNECTION_LIST');
     t.match(body(pc).connectionSet[0], { clientId: '127.0.0.1@bench', language: 'JAVA', version: 409 });
+    // A Node client (language NODE_JS, not in Java's LanguageCode enum) is listed as OTHER.
+    const node = new RemotingClient({ logger: silentLogger });
+    t.teardown(() => node.close());
+    const nodeHb = javaRequest(34, null, Buffer.from(JSON.stringify({ clientID: '127.0.0.1@node', consumerDataSet: [], producerDataSet: [{ groupName: 'NodeProducerGroup' }] })));
+    nodeHb.language = 'NODE_JS';
+    t.equal((await node.invoke(brokerAddr, nodeHb, 5000)).code, 0);
+    const npc = await call(brokerAddr, 204, { producerGroup: 'NodeProducerGroup', topic: TOPIC });
+    t.equal(body(npc).connectionSet[0].language, 'OTHER', 'NODE_JS connection reported as a Java LanguageCode');
     const ts = await call(brokerAddr, 202, { topic: TOPIC });
     t.equal(ts.code, 0, 'GET_TOPIC_STATS_INFO');
     const o = body(ts).offsetTable[mq(TOPIC, 0)];

@@ -459,8 +459,12 @@ const getTopicStatsInfo: Handler = (ctx, req) => {
 
 // ---------------------------------------------------------------- 203, 204: connections
 
+/** Names of the 4.9.8 Java LanguageCode enum; mqadmin's fastjson reads another name (NODE_JS) as null. */
+const JAVA_LANGUAGE_CODES = new Set(['JAVA', 'CPP', 'DOTNET', 'PYTHON', 'DELPHI', 'ERLANG', 'RUBY', 'OTHER', 'HTTP', 'GO', 'PHP', 'OMS', 'RUST']);
+
 function connectionJson(info: ClientChannelInfo): Record<string, unknown> {
-  return { clientAddr: info.channel.remoteAddress, clientId: info.clientId, language: info.language, version: info.version };
+  const language = JAVA_LANGUAGE_CODES.has(info.language) ? info.language : 'OTHER';
+  return { clientAddr: info.channel.remoteAddress, clientId: info.clientId, language, version: info.version };
 }
 
 const getConsumerConnectionList: Handler = (ctx, req) => {
