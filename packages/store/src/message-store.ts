@@ -3,9 +3,9 @@
 // Once records reach the OS the main thread writes their 20-byte ConsumeQueue entries (everything
 // they hold is known at append time, kept in the dispatch ring) and wakes onNewMessage listeners; the
 // DISPATCH pool reads the same records from the shared pages and builds IndexFile entries.
-// Invariants: nothing is visible to readers before it is handed to the OS; under SYNC_FLUSH nothing is
-// acknowledged before it is on disk; after a write error the store refuses writes and keeps serving
-// what was committed.
+// Invariants: nothing is visible to readers or acknowledged before it is handed to the OS; under
+// SYNC_FLUSH nothing is acknowledged before it is on disk; after a write error the store refuses
+// writes and keeps serving what was committed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
@@ -463,9 +463,13 @@ export class MessageStore {
     }
   }
 
+  /**
+   * The put resolves under SYNC_FLUSH once its bytes are on disk, under ASYNC_FLUSH once they are
+   * handed to the OS (written to the file): a process kill then loses nothing acknowledged, as with
+   * Apache's mmap'ed commit log. Before that they exist only in this process's shared pages.
+   */
   private afterAppend(r: PutResult, end: number): Promise<PutResult> {
     this.scheduleFlush();
-    if (this.config.flushDiskType === 'ASYNC_FLUSH') return Promise.resolve(r);
     return new Promise<PutResult>((resolve) => {
       this.waiters.push({ end, result: r, resolve, deadline: Date.now() + this.config.syncFlushTimeout });
     });
@@ -543,7 +547,7 @@ export class MessageStore {
       advanced = true;
     }
     if (!advanced || !this.writable) return;
-    this.resolveWaiters(cl.flushedPos);
+    this.resolveWaiters(this.config.flushDiskType === 'ASYNC_FLUSH' ? cl.committedPos : cl.flushedPos);
     this.dispatch();
     this.runFlush();
   }

@@ -42,7 +42,7 @@ t.test('ASYNC_FLUSH: EIO stops writes; unwritten messages never become visible',
   await settle(store);
   store.testHooks.failNextWrite = 'EIO';
   const r = await store.putMessage(msg('E', 1, 'lost'));
-  t.equal(r.status, 'PUT_OK', 'ASYNC acknowledges from memory');
+  t.equal(r.status, 'SERVICE_NOT_AVAILABLE', 'ASYNC acknowledges only what reached the OS: a put whose write failed is not');
   await waitFor(() => !store.isWritable());
   t.equal((await store.putMessage(msg('E', 1, 'refused'))).status, 'SERVICE_NOT_AVAILABLE');
   await new Promise((res) => setTimeout(res, 50));
