@@ -14,8 +14,8 @@
 //   end-transaction.ts  37 END_TRANSACTION (check-back 39: transaction/transactional-message-service.ts)
 //   lock.ts             41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ
 //   reply-message.ts    324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2 (pushes 326 to the requester)
-//   admin-broker.ts     17, 21, 25, 26, 28, 43, 45, 200, 201, 202, 203, 204, 207, 208, 215, 222, 300,
-//                       306, 307, 309, 315, 317, 321 (see the file's header)
+//   admin-broker.ts     17, 21, 25, 26, 28, 43, 45, 200, 201, 202, 203, 204, 207, 208, 215, 222, 223,
+//                       300, 303, 305, 306, 307, 309, 314, 315, 317, 321 (see the file's header)
 
 import type { RemotingServer } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
