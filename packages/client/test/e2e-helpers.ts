@@ -154,3 +154,11 @@ export async function createTopic(namesrvAddr: string, brokers: ServerProcess[],
   for (const b of brokers) await admin(namesrvAddr).createTopic(b.brokerAddr, topic, { readQueueNums: queueNums, writeQueueNums: queueNums });
   for (const b of brokers) await waitForBrokerInRoute(namesrvAddr, topic, b.brokerName, 40000);
 }
+
+/** Sends one request (admin codes: 307, 309, 222, ...) straight to an address; resolves the reply. */
+export async function adminInvoke(namesrvAddr: string, addr: string, code: number, ext: Record<string, string>, body?: Buffer) {
+  const { RemotingCommand } = await import('@rmq/remoting');
+  const r = await admin(namesrvAddr).invoke(addr, RemotingCommand.request(code, ext, body ?? null), 8000);
+  const b = r.body === null ? null : Array.isArray(r.body) ? Buffer.concat(r.body) : r.body;
+  return { code: r.code, remark: r.remark, ext: r.extFields ?? {}, body: b };
+}
