@@ -39,3 +39,21 @@ t.test('running info, consume directly and offset reset via the broker', async (
   await consumer.shutdown();
   await producer.shutdown();
 });
+
+t.test('SQL92 subscription: the broker filters by properties', async (t) => {
+  const { namesrvAddr, broker } = await startStandalone(t);
+  const topic = 'ClientSql';
+  await createTopic(namesrvAddr, [broker], topic);
+  const producer = new Producer({ groupName: 'sql_producer', namesrvAddr, instanceName: 'sql-p' });
+  await producer.start();
+  for (let n = 0; n < 10; n++) await producer.send({ topic, body: `sql ${n}`, tags: n % 2 ? 'Odd' : 'Even', properties: { n: String(n) } });
+  const seen = new Set<string>();
+  const consumer = new PushConsumer({ groupName: 'sql_group', namesrvAddr, instanceName: 'sql-c', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  consumer.subscribe(topic, { type: 'SQL92', expression: "n >= 5 AND TAGS = 'Odd'" }).onMessage((m) => { seen.add(m.body.toString()); });
+  await consumer.start();
+  await waitFor(() => seen.size >= 3, 20000, 'matching messages');
+  await new Promise((r) => setTimeout(r, 1000));
+  t.same([...seen].sort(), ['sql 5', 'sql 7', 'sql 9']);
+  await consumer.shutdown();
+  await producer.shutdown();
+});
