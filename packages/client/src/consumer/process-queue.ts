@@ -24,7 +24,7 @@ export class ProcessQueue {
   lastConsumeMs = Date.now();
   /** Orderly: a consume loop is running for this queue. */
   consuming = false;
-  /** Push: a consume request is pending for this queue. */
+  /** Orderly: times a give-away was refused because a message was in the handler. */
   tryUnlockTimes = 0;
 
   isPullExpired(now = Date.now()): boolean {

@@ -4,7 +4,7 @@
 // and the answers to broker-initiated requests. It closes itself when the last group leaves.
 import { RemotingCommand } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
-import { decodeMessage, localIPv4, mqKey, stringToProperties } from '../message.js';
+import { decodeMessage, localIPv4, stringToProperties } from '../message.js';
 import { MessageConst, MixAll, RequestCode, ResponseCode } from '../protocol.js';
 import { MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientLogger } from '../logger.js';
@@ -559,4 +559,3 @@ export class MQClientInstance {
   }
 }
 
-export { mqKey };
