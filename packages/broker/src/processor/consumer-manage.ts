@@ -2,17 +2,33 @@
 // SEARCH_OFFSET_BY_TIMESTAMP (29), GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
 // GET_EARLIEST_MSG_STORETIME (32).
 
+import { totalmem } from 'node:os';
 import { RemotingCommand, type RemotingServer } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import { reqInt, reqStr } from '../common/header.js';
 import { ResponseCode as RC, RequestCode } from './codes.js';
 
+/** Apache's accessMessageInMemoryMaxRatio (40) of the machine's memory: commit-log bytes "in memory". */
+const IN_MEMORY_RATIO = 0.4;
+
 export class ConsumerManageProcessor {
+  /** Commit-log bytes behind the write position that count as in memory (tests lower it). */
+  inMemoryBytes = Math.floor(totalmem() * IN_MEMORY_RATIO);
+
   constructor(private readonly ctx: BrokerContext) {}
 
+  /** Apache's checkInDiskByConsumeOffset: the record at cqOffset is further back than memory holds. */
+  private inDisk(topic: string, queueId: number, cqOffset: number): boolean {
+    const store = this.ctx.store;
+    if (store.getMaxOffsetInQueue(topic, queueId) <= cqOffset) return false;
+    const phy = store.getCommitLogOffsetInQueue(topic, queueId, cqOffset);
+    return store.getMaxPhyOffset() - phy > this.inMemoryBytes;
+  }
+
   /**
-   * The committed offset; for a group without one, 0 when the queue still starts at offset 0
-   * (Apache answers so while message 0 is in memory), else QUERY_NOT_FOUND.
+   * The committed offset; for a group without one, 0 when the queue still starts at offset 0 and
+   * message 0 is still "in memory" (Apache's rule: a new group then reads the queue from the start),
+   * else QUERY_NOT_FOUND (the Java consumer then applies consumeFromWhere).
    */
   queryConsumerOffset(req: RemotingCommand): RemotingCommand {
     const ext = req.extFields;
@@ -22,7 +38,7 @@ export class ConsumerManageProcessor {
     const offset = this.ctx.consumerOffsetManager.queryOffset(group, topic, queueId);
     if (offset >= 0) return RemotingCommand.response(RC.SUCCESS, null, { offset });
     const minOffset = this.ctx.store.getMinOffsetInQueue(topic, queueId);
-    if (minOffset <= 0) return RemotingCommand.response(RC.SUCCESS, null, { offset: 0 });
+    if (minOffset <= 0 && !this.inDisk(topic, queueId, 0)) return RemotingCommand.response(RC.SUCCESS, null, { offset: 0 });
     return RemotingCommand.response(RC.QUERY_NOT_FOUND, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first');
   }
 
