@@ -33,13 +33,15 @@ const crc = (b: Buffer): number => (zlib.crc32(b) & 0x7fffffff) >>> 0;
  * Keeps IN_FLIGHT sends going until the server process has exited; sends `signal` to it once
  * `killAfterAcks` sends were acknowledged. Returns every SEND_OK (some may come after the signal).
  */
-export async function load(server: MqServer, killAfterAcks: number, group: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ acks: Ack[]; failures: number; killedAt: number; afterSignal: number }> {
+export async function load(server: MqServer, killAfterAcks: number, group: string, signal: NodeJS.Signals = 'SIGKILL',
+  beforeSignal?: () => Promise<void>): Promise<{ acks: Ack[]; failures: number; killedAt: number; afterSignal: number; signalAt: number }> {
   const producer = new Producer({ groupName: group, namesrvAddr: server.nsAddr, retryTimesWhenSendFailed: 0, sendMsgTimeoutMs: 5000, instanceName: `${group}-${process.pid}` });
   await producer.start();
   const acks: Ack[] = [];
   let failures = 0;
   let seq = 0;
   let killedAt = -1;
+  let signalAt = 0;
   let gone = false;
   void server.exited.then(() => { gone = true; });
   const worker = async (): Promise<void> => {
@@ -57,13 +59,15 @@ export async function load(server: MqServer, killAfterAcks: number, group: strin
       }
       if (killedAt < 0 && acks.length >= killAfterAcks) {
         killedAt = acks.length;
+        await beforeSignal?.(); // the other workers keep sending meanwhile
+        signalAt = Date.now();
         server.proc.kill(signal);
       }
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   await Promise.race([producer.shutdown().catch(() => undefined), sleep(5000)]);
-  return { acks, failures, killedAt, afterSignal: killedAt < 0 ? 0 : acks.length - killedAt };
+  return { acks, failures, killedAt, afterSignal: killedAt < 0 ? 0 : acks.length - killedAt, signalAt };
 }
 
 /** Every record of every queue, read with pulls from offset 0, checked as it is read. */
