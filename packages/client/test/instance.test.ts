@@ -183,3 +183,21 @@ t.test('instance behaviours against a scripted broker', async (t) => {
     t.ok(MQClientInstance.getOrCreate({ namesrvAddr, instanceName: 'unit', clientIP: '10.1.2.3' }) !== undefined);
   });
 });
+
+t.test('brokers that leave every route are dropped', async (t) => {
+  const mock = await new MockBroker().start();
+  t.teardown(() => mock.close());
+  mock.extraBrokers.set('ghost-b', '127.0.0.1:1');
+  const p = new Producer({ groupName: 'DropG', namesrvAddr: mock.addr, instanceName: 'drop' });
+  await p.start();
+  const queues = await p.fetchPublishMessageQueues('TopicD');
+  t.same([...new Set(queues.map((q) => q.brokerName))].sort(), ['ghost-b', 'mock-b']);
+  const inst = MQClientInstance.getOrCreate({ namesrvAddr: mock.addr, instanceName: 'drop' });
+  t.same(inst.allBrokerAddrs().map((a) => a.brokerName).sort(), ['ghost-b', 'mock-b']);
+  mock.extraBrokers.clear();
+  await inst.updateAllTopicRoutes();
+  inst.cleanOfflineBroker();
+  t.same(inst.allBrokerAddrs().map((a) => a.brokerName), ['mock-b'], 'ghost-b forgotten');
+  t.same([...new Set((await p.fetchPublishMessageQueues('TopicD')).map((q) => q.brokerName))], ['mock-b'], 'and no longer chosen');
+  await p.shutdown();
+});

@@ -11,6 +11,8 @@ export class MockBroker {
   addr = '';
   /** Messages a pull of (topic, queueId) returns, by queue offset. */
   readonly stored = new Map<string, Buffer[]>();
+  /** Extra brokers (name -> address) listed in every route, with 2 queues each. */
+  readonly extraBrokers = new Map<string, string>();
   /** Response code for CONSUMER_SEND_MSG_BACK (36). */
   sendBackCode = 0;
 
@@ -22,7 +24,10 @@ export class MockBroker {
     rec(105, (req) => {
       const topic = req.extFields?.['topic'] ?? '';
       if (topic.startsWith('Missing')) return RemotingCommand.response(17, `No topic route info in name server for the topic: ${topic}`);
-      return ok(null, Buffer.from(`{"brokerDatas":[{"brokerAddrs":{0:"${this.addr}"},"brokerName":"mock-b","cluster":"MockCluster"}],"filterServerTable":{},"queueDatas":[{"brokerName":"mock-b","perm":6,"readQueueNums":2,"topicSysFlag":0,"writeQueueNums":2}]}`));
+      const brokers = [['mock-b', this.addr], ...this.extraBrokers];
+      const bd = brokers.map(([n, a]) => `{"brokerAddrs":{0:"${a}"},"brokerName":"${n}","cluster":"MockCluster"}`).join(',');
+      const qd = brokers.map(([n]) => `{"brokerName":"${n}","perm":6,"readQueueNums":2,"topicSysFlag":0,"writeQueueNums":2}`).join(',');
+      return ok(null, Buffer.from(`{"brokerDatas":[${bd}],"filterServerTable":{},"queueDatas":[${qd}]}`));
     });
     rec(34, (req, ch) => {
       const hb = JSON.parse(Buffer.concat([req.body as Buffer].flat()).toString());
