@@ -1,6 +1,6 @@
 // kill -9 of a loaded `mq-server standalone`: our Producer keeps 64 sends in flight across 2 topics x
 // 4 queues, every SEND_OK is recorded (topic, queue, offset, msgId, body checksum), the server is
-// SIGKILLed after a few thousand acks and restarted on the same store directory. Then every queue is
+// SIGKILLed after a few thousand acks and restarted on the same store directory (twice). Then every queue is
 // read from offset 0 with raw pulls: every acknowledged message is there, at the offset its ack
 // named, intact; each queue offset is served exactly once with a valid record; and the broker takes
 // new sends at the next offsets. SYNC_FLUSH (acks after fdatasync) and ASYNC_FLUSH (acks once the OS
@@ -10,6 +10,7 @@ import t from 'tap';
 import { Producer, PushConsumer } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 import { checkBody, load, makeBody, readAll, TOPICS, QUEUES, type Ack } from './helpers/mq-load.js';
+import type { DecodedMessage } from '../packages/remoting/dist/index.js';
 
 for (const flushDiskType of ['SYNC_FLUSH', 'ASYNC_FLUSH'] as const) {
   t.test(`${flushDiskType}: acknowledged messages survive SIGKILL mid-load`, async (t) => {
@@ -18,25 +19,34 @@ for (const flushDiskType of ['SYNC_FLUSH', 'ASYNC_FLUSH'] as const) {
     const admin = new Admin();
     t.teardown(() => admin.close());
     const extra = [`--flushDiskType=${flushDiskType}`];
-    const first = await startServer({ storeDir, extra });
-    t.teardown(() => first.kill());
-    for (const topic of TOPICS) await admin.createTopic(first, topic, QUEUES);
+    let server = await startServer({ storeDir, extra });
+    t.teardown(() => server.kill());
+    for (const topic of TOPICS) await admin.createTopic(server, topic, QUEUES);
 
-    const { acks, failures, killedAt } = await load(first, 3000, `kill9_${flushDiskType}`);
-    const exit = await first.exited;
-    t.equal(exit.signal, 'SIGKILL', 'killed with SIGKILL');
-    t.ok(killedAt >= 3000, `killed after ${killedAt} acks`);
-    t.comment(`${acks.length} acknowledged in all, ${failures} failed sends (in flight at the kill)`);
-    t.notMatch(first.err(), /Unhandled|TypeError|RangeError/, 'no errors logged before the kill');
+    // Two rounds: load, SIGKILL, restart on the same store directory and ports (the second round
+    // crashes a store that itself came out of crash recovery).
+    const acks: Ack[] = [];
+    let byKey = new Map<string, DecodedMessage>();
+    let maxOffsets = new Map<string, number>();
+    for (let round = 0; round < 2; round++) {
+      const crashed = server;
+      const r = await load(crashed, 2500, `kill9_${flushDiskType}_${round}`, 'SIGKILL', undefined, round * 1_000_000);
+      acks.push(...r.acks);
+      const exit = await crashed.exited;
+      t.equal(exit.signal, 'SIGKILL', `round ${round}: killed with SIGKILL`);
+      t.ok(r.killedAt >= 2500, `round ${round}: killed after ${r.killedAt} acks`);
+      t.comment(`round ${round}: ${r.acks.length} acknowledged, ${r.failures} failed sends (in flight at the kill)`);
+      t.notMatch(crashed.err(), /Unhandled|TypeError|RangeError/, `round ${round}: no errors logged before the kill`);
 
-    // Restart on the same store directory and ports.
-    const second = await startServer({ storeDir, extra, nsPort: Number(first.nsAddr.split(':')[1]), port: Number(first.brokerAddr.split(':')[1]) });
-    t.teardown(() => second.stop());
-    t.match(second.err(), /recovering from commit log offset \d+ \(after a crash\)/, 'recovery saw the crash');
-    for (const topic of TOPICS) await admin.waitRoute(second, topic);
-
-    const { byKey, maxOffsets, problems } = await readAll(t, admin, second);
-    t.same(problems.slice(0, 20), [], 'every queue is contiguous from 0, every record intact, each offset served once');
+      server = await startServer({ storeDir, extra, nsPort: Number(crashed.nsAddr.split(':')[1]), port: Number(crashed.brokerAddr.split(':')[1]) });
+      t.match(server.err(), /recovering from commit log offset \d+ \(after a crash\)/, `round ${round}: recovery saw the crash`);
+      for (const topic of TOPICS) await admin.waitRoute(server, topic);
+      const read = await readAll(t, admin, server);
+      t.same(read.problems.slice(0, 20), [], `round ${round}: every queue is contiguous from 0, every record intact, each offset served once`);
+      byKey = read.byKey;
+      maxOffsets = read.maxOffsets;
+    }
+    const second = server;
 
     let missing = 0;
     let wrong = 0;
@@ -62,7 +72,7 @@ for (const flushDiskType of ['SYNC_FLUSH', 'ASYNC_FLUSH'] as const) {
     t.teardown(() => producer.shutdown());
     const next: Ack[] = [];
     for (let i = 0; i < 8; i++) {
-      const n = 1_000_000 + i;
+      const n = 9_000_000 + i;
       const r = await producer.send({ topic: TOPICS[i % 2]!, body: makeBody(n) });
       t.equal(r.status, 'SEND_OK');
       next.push({ seq: n, topic: TOPICS[i % 2]!, queueId: r.queue.queueId, queueOffset: r.queueOffset, msgId: r.msgId });

@@ -34,12 +34,12 @@ const crc = (b: Buffer): number => (zlib.crc32(b) & 0x7fffffff) >>> 0;
  * `killAfterAcks` sends were acknowledged. Returns every SEND_OK (some may come after the signal).
  */
 export async function load(server: MqServer, killAfterAcks: number, group: string, signal: NodeJS.Signals = 'SIGKILL',
-  beforeSignal?: () => Promise<void>): Promise<{ acks: Ack[]; failures: number; killedAt: number; afterSignal: number; signalAt: number }> {
+  beforeSignal?: () => Promise<void>, seqBase = 0): Promise<{ acks: Ack[]; failures: number; killedAt: number; afterSignal: number; signalAt: number }> {
   const producer = new Producer({ groupName: group, namesrvAddr: server.nsAddr, retryTimesWhenSendFailed: 0, sendMsgTimeoutMs: 5000, instanceName: `${group}-${process.pid}` });
   await producer.start();
   const acks: Ack[] = [];
   let failures = 0;
-  let seq = 0;
+  let seq = seqBase;
   let killedAt = -1;
   let signalAt = 0;
   let gone = false;
