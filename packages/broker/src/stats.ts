@@ -20,51 +20,56 @@ export class BrokerStats {
   readonly groupGetNums = new KeyedStats();
 }
 
-const SLOT_MS = 10_000;
-const SLOTS = 360; // one hour of 10 s slots
-const HOUR_MS = 3_600_000;
+/** Counts in fixed time slots (slotMs wide, `slots` of them), reused round-robin. */
+class SlotRing {
+  private readonly sum: Float64Array;
+  private readonly times: Float64Array;
+  private readonly at: Float64Array;
 
-/** One key's counts in 10 s slots (last hour) and hour slots (last day); O(1) increments. */
-class WindowedCounter {
-  private readonly slotSum = new Float64Array(SLOTS);
-  private readonly slotTimes = new Float64Array(SLOTS);
-  private readonly slotAt = new Float64Array(SLOTS).fill(-1);
-  private readonly hourSum = new Float64Array(24);
-  private readonly hourTimes = new Float64Array(24);
-  private readonly hourAt = new Float64Array(24).fill(-1);
-
-  add(n: number, now: number): void {
-    const s = Math.floor(now / SLOT_MS);
-    const i = s % SLOTS;
-    if (this.slotAt[i] !== s) { this.slotAt[i] = s; this.slotSum[i] = 0; this.slotTimes[i] = 0; }
-    this.slotSum[i] += n;
-    this.slotTimes[i] += 1;
-    const h = Math.floor(now / HOUR_MS);
-    const j = h % 24;
-    if (this.hourAt[j] !== h) { this.hourAt[j] = h; this.hourSum[j] = 0; this.hourTimes[j] = 0; }
-    this.hourSum[j] += n;
-    this.hourTimes[j] += 1;
+  constructor(private readonly slotMs: number, private readonly slots: number) {
+    this.sum = new Float64Array(slots);
+    this.times = new Float64Array(slots);
+    this.at = new Float64Array(slots).fill(-1);
   }
 
-  /** Sum and request count over the last `windowMs` (minute / hour from 10 s slots, day from hours). */
+  add(n: number, now: number): void {
+    const s = Math.floor(now / this.slotMs);
+    const i = s % this.slots;
+    if (this.at[i] !== s) { this.at[i] = s; this.sum[i] = 0; this.times[i] = 0; }
+    this.sum[i] += n;
+    this.times[i] += 1;
+  }
+
+  /** Totals of the slots overlapping the last windowMs (the current slot included). */
   window(windowMs: number, now: number): { sum: number; times: number } {
+    const cur = Math.floor(now / this.slotMs);
+    const n = Math.min(this.slots, Math.ceil(windowMs / this.slotMs));
     let sum = 0;
     let times = 0;
-    if (windowMs <= HOUR_MS) {
-      const cur = Math.floor(now / SLOT_MS);
-      const n = Math.min(SLOTS, Math.ceil(windowMs / SLOT_MS));
-      for (let k = 0; k < n; k++) {
-        const i = (cur - k) % SLOTS;
-        if (this.slotAt[i] === cur - k) { sum += this.slotSum[i]!; times += this.slotTimes[i]!; }
-      }
-    } else {
-      const cur = Math.floor(now / HOUR_MS);
-      for (let k = 0; k < 24; k++) {
-        const j = (cur - k) % 24;
-        if (this.hourAt[j] === cur - k) { sum += this.hourSum[j]!; times += this.hourTimes[j]!; }
-      }
+    for (let k = 0; k < n; k++) {
+      const i = (cur - k) % this.slots;
+      if (this.at[i] === cur - k) { sum += this.sum[i]!; times += this.times[i]!; }
     }
     return { sum, times };
+  }
+}
+
+/** One key's counts: 10 s slots for the minute, minute slots for the hour, hour slots for the day (~2 KiB). */
+class WindowedCounter {
+  private readonly tenSeconds = new SlotRing(10_000, 6);
+  private readonly minutes = new SlotRing(60_000, 60);
+  private readonly hours = new SlotRing(3_600_000, 24);
+
+  add(n: number, now: number): void {
+    this.tenSeconds.add(n, now);
+    this.minutes.add(n, now);
+    this.hours.add(n, now);
+  }
+
+  window(windowMs: number, now: number): { sum: number; times: number } {
+    if (windowMs <= 60_000) return this.tenSeconds.window(windowMs, now);
+    if (windowMs <= 3_600_000) return this.minutes.window(windowMs, now);
+    return this.hours.window(windowMs, now);
   }
 }
 
