@@ -206,7 +206,9 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     t.equal(ids.code, 0, 'GET_CONSUMER_LIST_BY_GROUP');
     t.same(body(ids).consumerIdList, [clientId]);
     // Rebalance: computePullFromWhere asks 14; a fresh group on a queue starting at 0 reads 0.
-    for (let i = 0; i < 200 && (await call(brokerAddr, 30, { topic: TOPIC, queueId: 0 })).ext('offset') !== '3'; i++) await sleep(50); // dispatch
+    for (const queueId of [1, 0]) { // dispatch of all six
+      for (let i = 0; i < 200 && (await call(brokerAddr, 30, { topic: TOPIC, queueId })).ext('offset') !== '3'; i++) await sleep(50);
+    }
     const q = await call(brokerAddr, 14, { consumerGroup: GROUP, topic: TOPIC, queueId: 0 });
     t.equal(q.code, 0, 'QUERY_CONSUMER_OFFSET, fresh group: 0');
     t.ok(javaLong(q.ext('offset')), 'QueryConsumerOffsetResponseHeader.offset');
