@@ -53,24 +53,34 @@ t.test('per-key order survives a rebalance between orderly consumers', async (t)
   t.teardown(() => a.shutdown());
 
   const queueOfKey = new Map<string, number>();
-  for (let seq = 0; seq < PER_KEY; seq++) {
-    for (let k = 0; k < KEYS; k++) {
-      const r = await producer.send({ topic, body: `k${k}:${seq}`, keys: `k${k}` }, { shardingKey: `k${k}` });
-      const q = queueOfKey.get(`k${k}`);
-      if (q !== undefined && q !== r.queue.queueId) violations.push(`k${k} moved from queue ${q} to ${r.queue.queueId}`);
-      queueOfKey.set(`k${k}`, r.queue.queueId);
+  const sendSeqs = async (from: number, to: number) => {
+    for (let seq = from; seq < to; seq++) {
+      for (let k = 0; k < KEYS; k++) {
+        const r = await producer.send({ topic, body: `k${k}:${seq}`, keys: `k${k}` }, { shardingKey: `k${k}` });
+        const q = queueOfKey.get(`k${k}`);
+        if (q !== undefined && q !== r.queue.queueId) violations.push(`k${k} moved from queue ${q} to ${r.queue.queueId}`);
+        queueOfKey.set(`k${k}`, r.queue.queueId);
+      }
     }
-  }
+  };
   const total = () => [...delivered.values()].reduce((n, s) => n + s.size, 0);
-  await waitFor(() => total() >= (KEYS * PER_KEY) / 4, 20000, 'a quarter consumed');
+  const topicQueues = (c: PushConsumer) => [...c.rebalance.processQueueTable.values()].filter((e) => e.mq.topic === topic);
+  // Phase 1: A alone. Phase 2: sent while B joins (the rebalance happens mid-stream). Phase 3: after
+  // the queues moved, so B surely consumes some of them.
+  await sendSeqs(0, 10);
+  await waitFor(() => total() >= KEYS * 10, 20000, 'phase 1 consumed');
   const b = mk(1);
-  await b.start();
+  const bStarted = b.start();
   t.teardown(() => b.shutdown());
+  await sendSeqs(10, 20);
+  await bStarted;
+  await waitFor(() => topicQueues(b).length === 2 && topicQueues(a).length === 2, 20000, 'queues split 2/2');
+  await sendSeqs(20, PER_KEY);
   await waitFor(() => total() >= KEYS * PER_KEY, 40000, 'every message consumed');
   t.same(violations, [], 'no key consumed out of order, no queue consumed concurrently');
   t.ok(byInstance[1]! > 0, `the joining consumer took queues over (${byInstance[0]} / ${byInstance[1]})`);
-  const heldA = [...a.rebalance.processQueueTable.values()].filter((e) => e.mq.topic === topic);
-  const heldB = [...b.rebalance.processQueueTable.values()].filter((e) => e.mq.topic === topic);
+  const heldA = topicQueues(a);
+  const heldB = topicQueues(b);
   t.equal(heldA.length + heldB.length, 4, 'the 4 queues are split between the two');
   t.ok([...heldA, ...heldB].every((e) => e.pq.locked), 'and each holder has the broker lock');
 });
