@@ -45,7 +45,7 @@ function get(port: number, path: string): Promise<{ status: number; type: string
 }
 
 /** Opens /ws and returns the first `n` text messages the server pushes. */
-function wsMessages(port: number, n: number): Promise<string[]> {
+function wsMessages(port: number, n: number, onMessage?: (text: string) => void): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1', port, path: '/ws', agent: false,
@@ -68,7 +68,11 @@ function wsMessages(port: number, n: number): Promise<string[]> {
           else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
           if (buf.length < off + len) return;
           const opcode = buf[0]! & 0x0f;
-          if (opcode === 1) out.push(buf.subarray(off, off + len).toString('utf8'));
+          if (opcode === 1) {
+            const text = buf.subarray(off, off + len).toString('utf8');
+            out.push(text);
+            onMessage?.(text);
+          }
           buf = buf.subarray(off + len);
           if (out.length >= n) { socket.destroy(); resolve(out); return; }
         }
@@ -149,9 +153,8 @@ t.test('server', { skip: uwsNativeAvailable() ? false : 'uWebSockets.js native b
   t.equal((await get(srv.port, '/nope')).status, 404);
 
   // WebSocket: an immediate snapshot on open, then one per tick with fresh values.
-  const first = wsMessages(srv.port, 2);
-  setTimeout(() => { putTotal = 11; }, 20);
-  const msgs = (await first).map((s) => JSON.parse(s));
+  // The counter moves only once the first snapshot is in, so a slow machine cannot reorder them.
+  const msgs = (await wsMessages(srv.port, 2, () => { putTotal = 11; })).map((s) => JSON.parse(s));
   t.equal(msgs.length, 2);
   t.equal(msgs[0].stats.messagesPutTotal, 10);
   t.equal(msgs[1].stats.messagesPutTotal, 11);
