@@ -486,13 +486,14 @@ export class MessageStore {
 
   /**
    * Group commit: everything appended since the last submission goes to the FLUSH pool as one task
-   * (write, then fdatasync when the durability needs it). Under SYNC_FLUSH a second task may start
-   * while one syncs (appends that arrive meanwhile); results are applied in submission order.
+   * (write, then fdatasync when the durability needs it). A second task may start while one writes
+   * or syncs (appends that arrive meanwhile), in both modes since both acknowledge on completion;
+   * results apply in submission order.
    * (Splitting one group into two concurrent tasks was measured: more CPU and fewer msgs/s here.)
    */
   private runFlush(): void {
     const cl = this.commitLog;
-    const maxInFlight = this.config.flushDiskType === 'SYNC_FLUSH' ? 2 : 1;
+    const maxInFlight = 2;
     while (this.flushQueue.length < maxInFlight && this.writable && this.pool !== null) {
       const from = this.submittedPos;
       const target = cl.writePos;
