@@ -279,6 +279,10 @@ export class Connection implements Channel {
   }
 
   private onSocketClose(): void {
+    const partial = this.decoder.bufferedBytes();
+    if (!this.isClosed && partial > 0) {
+      this.opts.logger.warn(`connection ${this.remoteAddress} closed by the peer in the middle of a frame (${partial} bytes of it received)`);
+    }
     this.isClosed = true;
     this.failPending();
     if (this.closeReported) return;
