@@ -124,16 +124,20 @@ t.test('malformed frames on both ports', async (t) => {
     }
     // A truncated frame, then the client goes away: nothing to answer, nothing leaks.
     for (const bytes of [Buffer.from([0, 0]), Buffer.from([0, 0, 1, 0, 0, 0, 0, 20, 123])]) {
+      const from = server.err().length;
       const x = await exchange(addr, bytes, { endAfterWrite: true, waitMs: 1000 });
       t.equal(x.replies.length, 0, `${where}, truncated frame then close: no reply`);
+      t.ok(await logged(server, from, new RegExp(`connection 127\\.0\\.0\\.1:\\d+ closed by the peer in the middle of a frame \\(${bytes.length} bytes of it received\\)`)), `${where}, truncated frame then close: logged`);
       await stillServing(t, admin, server, `${where}, truncated frame then close`);
     }
     // A frame announcing 15 MiB that never arrives, then close.
     const big = Buffer.alloc(8);
     big.writeInt32BE(15 * 1024 * 1024, 0);
     big.writeUInt32BE(10, 4);
+    const from = server.err().length;
     const x = await exchange(addr, [big, Buffer.alloc(64 * 1024, 1)], { endAfterWrite: true, waitMs: 1000 });
     t.equal(x.replies.length, 0, `${where}, announced 15 MiB then close: no reply`);
+    t.ok(await logged(server, from, /closed by the peer in the middle of a frame \(65544 bytes of it received\)/), `${where}, announced 15 MiB then close: logged`);
     await stillServing(t, admin, server, `${where}, announced 15 MiB then close`);
     // An unknown request code: REQUEST_CODE_NOT_SUPPORTED, and the connection stays usable.
     for (const st of [0, 1] as const) {
