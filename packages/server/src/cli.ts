@@ -37,7 +37,8 @@ function startError(what: string, host: string, port: unknown, e: unknown): stri
 async function main(): Promise<void> {
   let args;
   try {
-    args = parseArgs(process.argv.slice(2));
+    // pnpm forwards a literal '--' (`pnpm mq-server -- --help`): it separates nothing here.
+    args = parseArgs(process.argv.slice(2).filter((a) => a !== '--'));
   } catch (e) {
     fail(`${(e as Error).message}\n${usage}`, 2);
   }
