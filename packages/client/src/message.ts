@@ -68,13 +68,23 @@ const PROPERTY_SEPARATOR = '\u0002';
 
 /** Joins properties like the Java client: no trailing separator. */
 export function propertiesToString(props: Record<string, string> | Map<string, string>): string {
-  const parts: string[] = [];
-  const entries = props instanceof Map ? props.entries() : Object.entries(props);
-  for (const [k, v] of entries) {
-    if (v === undefined || v === null) continue;
-    parts.push(k + NAME_VALUE_SEPARATOR + v);
+  let s = '';
+  let first = true;
+  if (props instanceof Map) {
+    for (const [k, v] of props) {
+      if (v === undefined || v === null) continue;
+      s += first ? k + NAME_VALUE_SEPARATOR + v : PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + v;
+      first = false;
+    }
+    return s;
   }
-  return parts.join(PROPERTY_SEPARATOR);
+  for (const k of Object.keys(props)) {
+    const v = props[k];
+    if (v === undefined || v === null) continue;
+    s += first ? k + NAME_VALUE_SEPARATOR + v : PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + v;
+    first = false;
+  }
+  return s;
 }
 
 export function stringToProperties(text: string): Record<string, string> {
@@ -95,6 +105,16 @@ export function javaHashCode(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;
+}
+
+// ---- hex ----------------------------------------------------------------------------------------
+
+/** Uppercase two-char hex of every byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** 8 uppercase hex chars of a 32-bit value (two's complement for negatives). */
+function hex32(v: number): string {
+  return HEX_BYTE[(v >>> 24) & 0xff]! + HEX_BYTE[(v >>> 16) & 0xff]! + HEX_BYTE[(v >>> 8) & 0xff]! + HEX_BYTE[v & 0xff]!;
 }
 
 // ---- ids ----------------------------------------------------------------------------------------
@@ -163,15 +183,21 @@ export class UniqueIdGenerator {
     this.nextStartMs = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
   }
 
+  /** Cached hex of the 4-byte time field (8 chars) for the millisecond it was computed. */
+  private lastMs = -1;
+  private lastTimeHex = '';
+
   next(nowMs: number = Date.now()): string {
-    if (nowMs >= this.nextStartMs) this.setStartTime(nowMs);
-    let diff = nowMs - this.startMs;
-    if (diff < 0 && diff > -1_000_000) diff = 0;
-    const tail = Buffer.alloc(6);
-    tail.writeInt32BE(diff | 0, 0);
-    tail.writeUInt16BE(this.counter, 4);
-    this.counter = (this.counter + 1) & 0xffff;
-    return this.fixedHex + tail.toString('hex').toUpperCase();
+    if (nowMs !== this.lastMs) {
+      if (nowMs >= this.nextStartMs) this.setStartTime(nowMs);
+      let diff = nowMs - this.startMs;
+      if (diff < 0 && diff > -1_000_000) diff = 0;
+      this.lastMs = nowMs;
+      this.lastTimeHex = hex32(diff | 0);
+    }
+    const c = this.counter;
+    this.counter = (c + 1) & 0xffff;
+    return this.fixedHex + this.lastTimeHex + HEX_BYTE[c >>> 8]! + HEX_BYTE[c & 0xff]!;
   }
 }
 

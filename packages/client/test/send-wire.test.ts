@@ -132,3 +132,40 @@ t.test('subscription data matches the HEART_BEAT of push-consumer.json', async (
   t.same(all['tagsSet'], []);
   t.equal(all['subString'], '*');
 });
+
+t.test('the send fast path (sendCommand) encodes the same frame bytes as the generic request builder', async (t) => {
+  const { MQClientAPI } = await import('../src/instance/mq-client-api.js');
+  const { RemotingCommand, encodeCommandToBuffer, silentLogger } = await import('@rmq/remoting');
+  const { CLIENT_VERSION } = await import('../src/protocol.js');
+  const api = new MQClientAPI({ namesrvAddr: '127.0.0.1:9876', logger: silentLogger as never });
+  const p = prepareMessage({ topic: 'FixtureTopic', tags: 'TagA', keys: ['k1', 'k2'], properties: { a: '1', 'b"\\': 'é\u0001' }, body: 'Hello' }, PREP);
+  for (const extra of [{}, { maxReconsumeTimes: 16, reconsumeTimes: 3 }]) {
+    for (const code of [310, 320, 325]) {
+      const h = {
+        producerGroup: 'FixtureProducerGroup', topic: p.topic, defaultTopic: 'TBW102', defaultTopicQueueNums: 4, queueId: 3, sysFlag: 4,
+        bornTimestamp: 1700000000123, flag: 7, properties: propertiesToString(p.properties), reconsumeTimes: 0, unitMode: false,
+        batch: code === 320, brokerName: 'broker-a', ...extra,
+      };
+      const fast = api.sendCommand(code, h, p.body);
+      const generic = RemotingCommand.request(code, sendMessageV2Fields(h), p.body);
+      generic.version = CLIENT_VERSION;
+      fast.opaque = generic.opaque = 42;
+      t.same(encodeCommandToBuffer(fast), encodeCommandToBuffer(generic), `code ${code} ${JSON.stringify(extra)}`);
+      t.same(Object.keys(fast.extFields!), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', ...('maxReconsumeTimes' in extra ? ['l'] : []), 'm', 'n']);
+    }
+  }
+  await api.remoting.close();
+});
+
+t.test('prepareMessage: property order KEYS, UNIQ_KEY, WAIT, TAGS, DELAY, user keys; reserved names refused', async (t) => {
+  const p = prepareMessage({ topic: 'T', tags: 'tg', keys: 'k', delayTimeLevel: 3, properties: { z: '1', y: '2' }, body: 'x' }, PREP);
+  t.same([...p.properties.keys()], ['KEYS', 'UNIQ_KEY', 'WAIT', 'TAGS', 'DELAY', 'z', 'y']);
+  const q = prepareMessage({ topic: 'T', body: 'x', waitStoreMsgOK: false }, { ...PREP, uniqKey: false });
+  t.same([...q.properties.entries()], [['WAIT', 'false']]);
+  for (const k of ['UNIQ_KEY', 'TAGS', 'KEYS', 'DELAY', 'TRAN_MSG']) {
+    t.throws(() => prepareMessage({ topic: 'T', body: 'x', properties: { [k]: 'v' } }, PREP), /used by the system/, k);
+    t.throws(() => prepareMessage({ topic: 'T', body: 'x', properties: { [k]: 'v' } }, { ...PREP, uniqKey: false }), /used by the system/, k);
+  }
+  t.throws(() => prepareMessage({ topic: 'bad topic', body: 'x' }, PREP), /illegal characters/);
+  t.throws(() => prepareMessage({ topic: 'bad topic', body: 'x' }, PREP), /illegal characters/, 'refused again (no stale cache)');
+});

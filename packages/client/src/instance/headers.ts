@@ -20,23 +20,19 @@ export interface SendMessageRequestHeader {
 
 /** SEND_MESSAGE_V2 (310) / SEND_BATCH_MESSAGE (320) / SEND_REPLY_MESSAGE_V2 (325): one-letter names. */
 export function sendMessageV2Fields(h: SendMessageRequestHeader): Record<string, string> {
-  const f: Record<string, string> = {
-    a: h.producerGroup,
-    b: h.topic,
-    c: h.defaultTopic,
-    d: String(h.defaultTopicQueueNums),
-    e: String(h.queueId),
-    f: String(h.sysFlag),
-    g: String(h.bornTimestamp),
-    h: String(h.flag),
-    i: h.properties,
-    j: String(h.reconsumeTimes),
-    k: String(h.unitMode),
+  // Object literals of one fixed shape each (no incremental key adds); key order a..k, [l], m, n.
+  if (h.maxReconsumeTimes === undefined) {
+    return {
+      a: h.producerGroup, b: h.topic, c: h.defaultTopic, d: String(h.defaultTopicQueueNums), e: String(h.queueId),
+      f: String(h.sysFlag), g: String(h.bornTimestamp), h: String(h.flag), i: h.properties, j: String(h.reconsumeTimes),
+      k: h.unitMode ? 'true' : 'false', m: h.batch ? 'true' : 'false', n: h.brokerName,
+    };
+  }
+  return {
+    a: h.producerGroup, b: h.topic, c: h.defaultTopic, d: String(h.defaultTopicQueueNums), e: String(h.queueId),
+    f: String(h.sysFlag), g: String(h.bornTimestamp), h: String(h.flag), i: h.properties, j: String(h.reconsumeTimes),
+    k: h.unitMode ? 'true' : 'false', l: String(h.maxReconsumeTimes), m: h.batch ? 'true' : 'false', n: h.brokerName,
   };
-  if (h.maxReconsumeTimes !== undefined) f['l'] = String(h.maxReconsumeTimes);
-  f['m'] = String(h.batch);
-  f['n'] = h.brokerName;
-  return f;
 }
 
 export interface PullMessageRequestHeader {

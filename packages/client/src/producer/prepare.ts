@@ -57,21 +57,40 @@ export function userMessageProperties(msg: Message): Map<string, string> {
   return props;
 }
 
+let lastValidTopic = '';
+
 export function prepareMessage(msg: Message, opts: PrepareOptions): PreparedMessage {
-  validateTopic(msg.topic);
+  const topic = msg.topic;
+  if (topic !== lastValidTopic || !topic) { validateTopic(topic); lastValidTopic = topic; }
   const raw = bodyBuffer(msg.body);
   if (raw.length === 0) throw new MQClientError('the message body length is zero');
   if (raw.length > opts.maxMessageSize) throw new MQClientError(`the message body size over max value, MAX: ${opts.maxMessageSize}`);
-  const user = userMessageProperties(msg);
+  // One map, in the order the two-step build (user properties, then KEYS + UNIQ_KEY first) gives:
+  // KEYS, UNIQ_KEY, WAIT, TAGS, DELAY, user keys.
   const properties = new Map<string, string>();
-  if (user.has(MessageConst.KEYS)) properties.set(MessageConst.KEYS, user.get(MessageConst.KEYS)!);
+  if (msg.keys !== undefined) {
+    const keys = Array.isArray(msg.keys) ? msg.keys.join(' ') : msg.keys;
+    if (keys) properties.set(MessageConst.KEYS, keys);
+  }
   if (opts.uniqKey) properties.set(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqueIds.next());
-  for (const [k, v] of user) properties.set(k, v);
+  properties.set(MessageConst.WAIT_STORE_MSG_OK, msg.waitStoreMsgOK === false ? 'false' : 'true');
+  if (msg.tags) properties.set(MessageConst.TAGS, msg.tags);
+  if (msg.delayTimeLevel !== undefined && msg.delayTimeLevel > 0) properties.set(MessageConst.DELAY_TIME_LEVEL, String(msg.delayTimeLevel));
+  const user = msg.properties;
+  if (user !== undefined && user !== null) {
+    for (const k of Object.keys(user)) {
+      if (RESERVED_PROPERTY_NAMES.has(k) && (k === MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX || !properties.has(k))) {
+        // Reserved names are accepted only when they are spelled through their own field.
+        throw new MQClientError(`The Property<${k}> is used by the system, input another please`);
+      }
+      if (!properties.has(k)) properties.set(k, String(user[k]));
+    }
+  }
   let body = raw;
   let sysFlag = 0;
   if (raw.length >= opts.compressOverBytes) {
     body = deflateSync(raw, { level: opts.compressLevel });
     sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB;
   }
-  return { topic: msg.topic, body, flag: msg.flag ?? 0, sysFlag, properties };
+  return { topic, body, flag: msg.flag ?? 0, sysFlag, properties };
 }

@@ -97,6 +97,8 @@ export class Producer implements ProducerInner {
   }
 
   private get sendTimeoutMs(): number { return this.options.sendMsgTimeoutMs ?? 3000; }
+  private get defaultTopic(): string { return this.options.createTopicKey ?? MixAll.DEFAULT_TOPIC; }
+  private get defaultTopicQueueNums(): number { return this.options.defaultTopicQueueNums ?? MixAll.DEFAULT_TOPIC_QUEUE_NUMS; }
   private get maxMessageSize(): number { return this.options.maxMessageSize ?? 4 * 1024 * 1024; }
 
   get clientId(): string | undefined {
@@ -166,7 +168,13 @@ export class Producer implements ProducerInner {
     return [...(await this.findTopicPublishInfo(topic)).queues];
   }
 
-  private async brokerAddr(mq: MessageQueue): Promise<string> {
+  /** The broker's address: synchronous when the route is known (the common case), else a route update first. */
+  private brokerAddr(mq: MessageQueue): string | Promise<string> {
+    const addr = this.inst().findBrokerAddressInPublish(mq.brokerName);
+    return addr ? addr : this.brokerAddrSlow(mq);
+  }
+
+  private async brokerAddrSlow(mq: MessageQueue): Promise<string> {
     const inst = this.inst();
     let addr = inst.findBrokerAddressInPublish(mq.brokerName);
     if (!addr) {
@@ -189,13 +197,14 @@ export class Producer implements ProducerInner {
   }
 
   private header(p: { topic: string; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean }, mq: MessageQueue): SendMessageRequestHeader {
-    const props = new Map(p.properties);
+    let props = p.properties;
     let reconsumeTimes = 0;
     let maxReconsumeTimes: number | undefined;
     let sysFlag = p.sysFlag;
     if (props.get(MessageConst.TRANSACTION_PREPARED) === 'true') sysFlag |= MessageSysFlag.TRANSACTION_PREPARED;
     if (p.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
       // A resend to %RETRY%group carries the counters in the header, not in the properties.
+      props = new Map(props);
       const rt = props.get(MessageConst.RECONSUME_TIME);
       if (rt !== undefined) { reconsumeTimes = Number(rt); props.delete(MessageConst.RECONSUME_TIME); }
       const mrt = props.get(MessageConst.MAX_RECONSUME_TIMES);
@@ -204,8 +213,8 @@ export class Producer implements ProducerInner {
     const h: SendMessageRequestHeader = {
       producerGroup: this.groupName,
       topic: p.topic,
-      defaultTopic: this.options.createTopicKey ?? MixAll.DEFAULT_TOPIC,
-      defaultTopicQueueNums: this.options.defaultTopicQueueNums ?? MixAll.DEFAULT_TOPIC_QUEUE_NUMS,
+      defaultTopic: this.defaultTopic,
+      defaultTopicQueueNums: this.defaultTopicQueueNums,
       queueId: mq.queueId,
       sysFlag,
       bornTimestamp: Date.now(),
@@ -214,9 +223,9 @@ export class Producer implements ProducerInner {
       reconsumeTimes,
       unitMode: false,
       batch: p.batch,
+      maxReconsumeTimes,
       brokerName: mq.brokerName,
     };
-    if (maxReconsumeTimes !== undefined) h.maxReconsumeTimes = maxReconsumeTimes;
     return h;
   }
 
@@ -234,7 +243,8 @@ export class Producer implements ProducerInner {
     opts: SendOptions | undefined): Promise<SendResult> {
     const begin = Date.now();
     const timeoutMs = opts?.timeoutMs ?? this.sendTimeoutMs;
-    const info = await this.findTopicPublishInfo(p.topic);
+    const known = this.state === 'RUNNING' ? this.publishInfo.get(p.topic) : undefined;
+    const info = known !== undefined && known.queues.length > 0 ? known : await this.findTopicPublishInfo(p.topic);
     const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
     let lastBrokerName: string | undefined;
     let lastErr: unknown;
@@ -247,9 +257,10 @@ export class Producer implements ProducerInner {
       lastBrokerName = mq.brokerName;
       const start = Date.now();
       try {
-        const addr = await this.brokerAddr(mq);
+        const a = this.brokerAddr(mq);
+        const addr = typeof a === 'string' ? a : await a;
         const r = await this.inst().api.sendMessage(addr, this.header(p, mq), p.body, {
-          timeoutMs: remaining, code: this.requestCode(p), uniqMsgId: p.uniqMsgId, ...(opts?.signal ? { signal: opts.signal } : {}),
+          timeoutMs: remaining, code: this.requestCode(p), uniqMsgId: p.uniqMsgId, signal: opts?.signal,
         });
         this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - start, false);
         if (r.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && times + 1 < timesTotal) { lastErr = undefined; continue; }
@@ -272,14 +283,21 @@ export class Producer implements ProducerInner {
   }
 
   /** Sends one message and waits for the broker's answer. Throws MQBrokerError / MQTimeoutError. */
-  async send(msg: Message, opts?: SendOptions): Promise<SendResult> {
-    const p = this.prepare(msg);
-    const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
-    if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
-    if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
-      return this.sendToSelectedQueue(msg, { ...p, batch: false, uniqMsgId }, opts);
+  send(msg: Message, opts?: SendOptions): Promise<SendResult> {
+    // Not async: returning sendWithRetries' promise from an async function would cost extra
+    // promise-resolution jobs per send; errors before the first await still come back as a rejection.
+    try {
+      const p = this.prepare(msg);
+      const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
+      if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
+      const req = { topic: p.topic, body: p.body, sysFlag: p.sysFlag, flag: p.flag, properties: p.properties, batch: false, uniqMsgId };
+      if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
+        return this.sendToSelectedQueue(msg, req, opts);
+      }
+      return this.sendWithRetries(req, opts);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return this.sendWithRetries({ ...p, batch: false, uniqMsgId }, opts);
   }
 
   /** Internal: sends a message whose properties are final already (consumer send-back fallback). */
@@ -324,18 +342,26 @@ export class Producer implements ProducerInner {
       const queues = await this.fetchPublishMessageQueues(p.topic);
       mq = opts.queue ?? (opts.selector ? opts.selector(queues, msg, opts.arg) : selectByShardingKey(queues, msg, opts.shardingKey));
     } else {
-      mq = this.faultStrategy.selectOneMessageQueue((await this.findTopicPublishInfo(p.topic)).queues);
+      const known = this.state === 'RUNNING' ? this.publishInfo.get(p.topic) : undefined;
+      const info = known !== undefined && known.queues.length > 0 ? known : await this.findTopicPublishInfo(p.topic);
+      mq = this.faultStrategy.selectOneMessageQueue(info.queues);
     }
-    const addr = await this.brokerAddr(mq);
-    await this.inst().api.sendMessageOneway(addr, this.header({ ...p, batch: false }, mq), p.body, this.requestCode({ ...p, batch: false }));
+    const a = this.brokerAddr(mq);
+    const addr = typeof a === 'string' ? a : await a;
+    const req = { topic: p.topic, sysFlag: p.sysFlag, flag: p.flag, properties: p.properties, batch: false };
+    await this.inst().api.sendMessageOneway(addr, this.header(req, mq), p.body, this.requestCode(req));
   }
 
   /** SEND_BATCH_MESSAGE: messages of one topic stored together, in order, on one queue. */
-  async sendBatch(msgs: Message[], opts?: SendOptions): Promise<SendResult> {
-    const b = prepareBatch(msgs, this.maxMessageSize);
-    const p = { topic: b.topic, body: b.body, sysFlag: 0, flag: 0, properties: b.properties, batch: true, uniqMsgId: b.uniqKeys.join(',') };
-    if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) return this.sendToSelectedQueue(msgs[0]!, p, opts);
-    return this.sendWithRetries(p, opts);
+  sendBatch(msgs: Message[], opts?: SendOptions): Promise<SendResult> {
+    try {
+      const b = prepareBatch(msgs, this.maxMessageSize);
+      const p = { topic: b.topic, body: b.body, sysFlag: 0, flag: 0, properties: b.properties, batch: true, uniqMsgId: b.uniqKeys.join(',') };
+      if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) return this.sendToSelectedQueue(msgs[0]!, p, opts);
+      return this.sendWithRetries(p, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   // ---- transactions ------------------------------------------------------------------------------
