@@ -7,6 +7,12 @@
 // more than encoding a message. Readers get views over an alias of the page's SAB (same memory, a
 // distinct JS object); a dropped page is reused only once its alias has been garbage collected, so a
 // view handed out earlier never sees its bytes change.
+//
+// A fresh page is prefaulted in one call (MADV_POPULATE_WRITE, transparent huge pages where the
+// kernel allows): measured here 7-8 ms of CPU per 4 MiB page instead of 14-18 ms for 1024 separate
+// first-touch faults, which the append path (copyWithCrc) otherwise paid, ~4 µs per 1 KiB message.
+import { prefault } from './fsio.js';
+
 export interface Page {
   index: number; sab: SharedArrayBuffer; buf: Buffer; dv: DataView; lastUse: number;
   /** the SAB object reader views hold, weakly: its collection means no view is left */
@@ -57,6 +63,7 @@ export class PageCache {
     else {
       const sab = new SharedArrayBuffer(this.chunkBytes);
       p = { index, sab, buf: Buffer.from(sab), dv: new DataView(sab), lastUse: 0, alias: null, retired: false };
+      prefault(p.buf);
       this.fresh++;
     }
     p.index = index;
