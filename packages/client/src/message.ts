@@ -90,11 +90,17 @@ export function propertiesToString(props: Record<string, string> | Map<string, s
 export function stringToProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text) return out;
-  for (const item of text.split(PROPERTY_SEPARATOR)) {
-    if (!item) continue;
-    const i = item.indexOf(NAME_VALUE_SEPARATOR);
-    if (i < 0) continue;
-    out[item.slice(0, i)] = item.slice(i + 1);
+  // Same result as split('\u0002') + indexOf('\u0001') per item, without the intermediate array.
+  const n = text.length;
+  let start = 0;
+  while (start <= n) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = n;
+    if (end > start) {
+      const i = text.indexOf(NAME_VALUE_SEPARATOR, start);
+      if (i >= 0 && i < end) out[text.slice(start, i)] = text.slice(i + 1, end);
+    }
+    start = end + 1;
   }
   return out;
 }
@@ -121,11 +127,15 @@ function hex32(v: number): string {
 
 /** 32 hex chars: store IPv4 (4 bytes) + port (int32) + commit log offset (int64); 40 for IPv6. */
 export function createOffsetMsgId(storeIp: Buffer, storePort: number, commitLogOffset: number): string {
-  const b = Buffer.alloc(storeIp.length + 12);
-  storeIp.copy(b, 0);
-  b.writeInt32BE(storePort, storeIp.length);
-  b.writeBigInt64BE(BigInt(commitLogOffset), storeIp.length + 4);
-  return b.toString('hex').toUpperCase();
+  let s = '';
+  for (let i = 0; i < storeIp.length; i++) s += HEX_BYTE[storeIp[i]!]!;
+  return s + hex32(storePort | 0) + hex64(commitLogOffset);
+}
+
+/** 16 uppercase hex chars of an integral number as a two's-complement int64 (as writeBigInt64BE writes it). */
+function hex64(v: number): string {
+  const hi = Math.floor(v / 4294967296);
+  return hex32(hi | 0) + hex32(v - hi * 4294967296);
 }
 
 export function decodeOffsetMsgId(msgId: string): { address: string; commitLogOffset: number } {
@@ -220,6 +230,32 @@ function hostText(buf: Buffer, pos: number, v6: boolean): [string, Buffer, numbe
   return [`${ip}:${port}`, ipBytes, pos + len + 4];
 }
 
+/**
+ * IPv4 "ip:port" texts and the offset-id prefix (ip + port in hex) by their 8 bytes: a pull reply's
+ * records share a handful of hosts, so each is formatted once.
+ */
+interface HostV4 { text: string; hexPrefix: string }
+const hostsV4 = new Map<number, HostV4>();
+
+function hostV4(buf: Buffer, pos: number): HostV4 {
+  const ip = buf.readUInt32BE(pos);
+  const port = buf.readInt32BE(pos + 4);
+  if (port < 0 || port > 0xffff) return { text: hostText(buf, pos, false)[0], hexPrefix: hex32(ip) + hex32(port) };
+  const key = ip * 65536 + port;
+  let h = hostsV4.get(key);
+  if (h === undefined) {
+    if (hostsV4.size >= 4096) hostsV4.clear();
+    h = { text: `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`, hexPrefix: hex32(ip) + hex32(port) };
+    hostsV4.set(key, h);
+  }
+  return h;
+}
+
+/** int64 big-endian as a Number: the same value Number(readBigInt64BE) gives, without a BigInt. */
+function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
+}
+
 /** Decodes one stored record at `pos`; returns the message and the next position. */
 export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg: MessageExt; next: number } {
   if (buf.length - pos < 4) throw new MessageDecodeError('truncated record');
@@ -227,37 +263,54 @@ export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg:
   if (storeSize <= 0 || pos + storeSize > buf.length) throw new MessageDecodeError(`bad record size ${storeSize}`);
   const magic = buf.readInt32BE(pos + 4);
   if (magic !== MAGIC_V1 && magic !== MAGIC_V2) throw new MessageDecodeError(`bad magic ${magic}`);
+  const end = pos + storeSize;
   let p = pos + 8;
   const bodyCRC = buf.readInt32BE(p); p += 4;
   const queueId = buf.readInt32BE(p); p += 4;
   const flag = buf.readInt32BE(p); p += 4;
-  const queueOffset = Number(buf.readBigInt64BE(p)); p += 8;
-  const commitLogOffset = Number(buf.readBigInt64BE(p)); p += 8;
+  const queueOffset = readInt64(buf, p); p += 8;
+  const commitLogOffset = readInt64(buf, p); p += 8;
   const sysFlag = buf.readInt32BE(p); p += 4;
-  const bornTimestamp = Number(buf.readBigInt64BE(p)); p += 8;
-  const [bornHost, , p1] = hostText(buf, p, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0); p = p1;
-  const storeTimestamp = Number(buf.readBigInt64BE(p)); p += 8;
-  const [storeHost, storeIp, p2] = hostText(buf, p, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0); p = p2;
-  const storePort = buf.readInt32BE(p - 4);
+  const bornTimestamp = readInt64(buf, p); p += 8;
+  let bornHost: string;
+  if ((sysFlag & MessageSysFlag.BORNHOST_V6) !== 0) { bornHost = hostText(buf, p, true)[0]; p += 20; } else { bornHost = hostV4(buf, p).text; p += 8; }
+  const storeTimestamp = readInt64(buf, p); p += 8;
+  let storeHost: string;
+  let offsetPrefix: string;
+  if ((sysFlag & MessageSysFlag.STOREHOST_V6) !== 0) {
+    const [text, storeIp] = hostText(buf, p, true);
+    storeHost = text;
+    let hex = '';
+    for (let i = 0; i < storeIp.length; i++) hex += HEX_BYTE[storeIp[i]!]!;
+    offsetPrefix = hex + hex32(buf.readInt32BE(p + 16));
+    p += 20;
+  } else {
+    const h = hostV4(buf, p);
+    storeHost = h.text;
+    offsetPrefix = h.hexPrefix;
+    p += 8;
+  }
   const reconsumeTimes = buf.readInt32BE(p); p += 4;
-  const preparedTransactionOffset = Number(buf.readBigInt64BE(p)); p += 8;
+  const preparedTransactionOffset = readInt64(buf, p); p += 8;
   const bodyLen = buf.readInt32BE(p); p += 4;
-  let body: Buffer = Buffer.from(buf.subarray(p, p + bodyLen)); p += bodyLen;
+  if (bodyLen < 0 || p + bodyLen > end) throw new MessageDecodeError(`bad body length ${bodyLen}`);
+  // A view, not a copy: the reply frame stays alive while any of its messages is held.
+  let body: Buffer = buf.subarray(p, p + bodyLen); p += bodyLen;
   if (sysFlag & MessageSysFlag.COMPRESSED) body = inflateSync(body);
   let topicLen: number;
   if (magic === MAGIC_V2) { topicLen = buf.readInt16BE(p); p += 2; } else { topicLen = buf.readUInt8(p); p += 1; }
   const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
   const propsLen = buf.readInt16BE(p); p += 2;
   const properties = stringToProperties(buf.toString('utf8', p, p + propsLen)); p += propsLen;
-  if (p !== pos + storeSize) throw new MessageDecodeError(`record size mismatch: ${p - pos} != ${storeSize}`);
-  const offsetMsgId = createOffsetMsgId(storeIp, storePort, commitLogOffset);
+  if (p !== end) throw new MessageDecodeError(`record size mismatch: ${p - pos} != ${storeSize}`);
+  const offsetMsgId = offsetPrefix + hex64(commitLogOffset);
   const msg: MessageExt = {
     topic, body, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
     msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? offsetMsgId, offsetMsgId,
     queueId, queueOffset, commitLogOffset, sysFlag, flag, bornTimestamp, bornHost, storeTimestamp, storeHost,
     reconsumeTimes, preparedTransactionOffset, bodyCRC, storeSize, brokerName,
   };
-  return { msg, next: pos + storeSize };
+  return { msg, next: end };
 }
 
 export function decodeMessages(buf: Buffer, brokerName = ''): MessageExt[] {

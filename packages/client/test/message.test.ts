@@ -77,3 +77,47 @@ t.test('compressed fixture body inflates to the text the Java client sent', asyn
   const text = inflateSync(f.body).toString('utf8');
   t.ok(text.length > 4096);
 });
+
+t.test('offset ids and int64 fields match the BigInt reference encoding', async (t) => {
+  const ref = (ip: Buffer, port: number, off: number) => {
+    const b = Buffer.alloc(ip.length + 12);
+    ip.copy(b, 0); b.writeInt32BE(port, ip.length); b.writeBigInt64BE(BigInt(off), ip.length + 4);
+    return b.toString('hex').toUpperCase();
+  };
+  const v6 = Buffer.from('20010db8000000000000000000000001', 'hex');
+  for (const off of [0, 1, 0x5e8, 0xffffffff, 0x100000000, 2 ** 40 + 12345, Number.MAX_SAFE_INTEGER, -1, -0x100000001]) {
+    for (const [ip, port] of [[Buffer.from([127, 0, 0, 1]), 20911], [Buffer.from([255, 1, 2, 3]), 65535], [v6, 10911]] as const) {
+      t.equal(createOffsetMsgId(ip, port, off), ref(ip, port, off), `${off} ${ip.toString('hex')}`);
+    }
+  }
+  const frames = loadFrames('push-consumer.json').filter((f) => f.dir === 's2c' && f.requestCode === 11 && f.code === 0);
+  const [m] = decodeMessages(frames[0]!.body, 'broker-a');
+  for (const off of [2 ** 33 + 7, 2 ** 52 + 1]) {
+    const again = decodeMessages(encodeStoredMessage({ ...m!, queueOffset: off, commitLogOffset: off + 1, bornTimestamp: off + 2, storeTimestamp: off + 3, preparedTransactionOffset: off + 4 }), 'b')[0]!;
+    t.same([again.queueOffset, again.commitLogOffset, again.bornTimestamp, again.storeTimestamp, again.preparedTransactionOffset], [off, off + 1, off + 2, off + 3, off + 4]);
+    t.equal(again.offsetMsgId, ref(Buffer.from([127, 0, 0, 1]), 20911, off + 1));
+  }
+});
+
+t.test('decoded records: IPv6 hosts, bodies as views, properties like split/indexOf', async (t) => {
+  const frames = loadFrames('push-consumer.json').filter((f) => f.dir === 's2c' && f.requestCode === 11 && f.code === 0);
+  const [m] = decodeMessages(frames[0]!.body, 'broker-a');
+  const rec = encodeStoredMessage(m!);
+  // Rewrite as a V1 record with both hosts IPv6 (sysFlag 0x30): 12 more bytes per host.
+  const v6ip = Buffer.from('20010db8000000000000000000000001', 'hex');
+  const bornAt = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8;
+  const storeAt = bornAt + 8 + 8;
+  const host6 = (port: number) => { const b = Buffer.alloc(20); v6ip.copy(b); b.writeInt32BE(port, 16); return b; };
+  const out = Buffer.concat([rec.subarray(0, bornAt), host6(5555), rec.subarray(bornAt + 8, storeAt), host6(20911), rec.subarray(storeAt + 8)]);
+  out.writeInt32BE(out.length, 0);
+  out.writeInt32BE((m!.sysFlag & ~1) | 0x30, 4 + 4 + 4 + 4 + 4 + 8 + 8);
+  const [d] = decodeMessages(out, 'b');
+  t.equal(d!.bornHost, '2001:db8:0:0:0:0:0:1:5555');
+  t.equal(d!.storeHost, '2001:db8:0:0:0:0:0:1:20911');
+  t.equal(d!.offsetMsgId, createOffsetMsgId(v6ip, 20911, m!.commitLogOffset));
+  t.same(d!.body, m!.body);
+  const props = 'a\u0001b\u0002\u0002c\u0001\u0002noval\u0002x\u0001y\u0001z\u0002';
+  const refProps: Record<string, string> = {};
+  for (const item of props.split('\u0002')) { const i = item.indexOf('\u0001'); if (item && i >= 0) refProps[item.slice(0, i)] = item.slice(i + 1); }
+  t.same(stringToProperties(props), refProps);
+});

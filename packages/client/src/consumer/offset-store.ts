@@ -26,11 +26,22 @@ export interface OffsetStore {
 abstract class MemoryOffsets {
   protected readonly table = new Map<string, { mq: MessageQueue; offset: number }>();
 
+  /** The entry last updated, by MessageQueue object identity: consecutive updates mostly hit one queue. */
+  private lastMq: MessageQueue | null = null;
+  private lastEntry: { mq: MessageQueue; offset: number } | null = null;
+
   updateOffset(mq: MessageQueue, offset: number, increaseOnly: boolean): void {
-    const k = mqKey(mq);
-    const cur = this.table.get(k);
-    if (!cur) this.table.set(k, { mq, offset });
-    else if (!increaseOnly || offset > cur.offset) cur.offset = offset;
+    let cur = mq === this.lastMq ? this.lastEntry : null;
+    if (cur === null || cur.mq.topic !== mq.topic || cur.mq.brokerName !== mq.brokerName || cur.mq.queueId !== mq.queueId) {
+      const k = mqKey(mq);
+      cur = this.table.get(k) ?? null;
+      if (cur === null) { cur = { mq, offset }; this.table.set(k, cur); }
+      else if (!increaseOnly || offset > cur.offset) cur.offset = offset;
+      this.lastMq = mq;
+      this.lastEntry = cur;
+      return;
+    }
+    if (!increaseOnly || offset > cur.offset) cur.offset = offset;
   }
 
   protected memory(mq: MessageQueue): number | undefined {
@@ -39,6 +50,8 @@ abstract class MemoryOffsets {
 
   removeOffset(mq: MessageQueue): void {
     this.table.delete(mqKey(mq));
+    this.lastMq = null;
+    this.lastEntry = null;
   }
 
   entries(topic?: string): Array<{ mq: MessageQueue; offset: number }> {

@@ -74,6 +74,19 @@ export class ProcessQueue {
     return this.queueOffsetMax + 1;
   }
 
+  /** removeMessages([m]) without the array. */
+  removeMessage(m: MessageExt): number {
+    if (this.msgs.size === 0) return -1;
+    const had = this.msgs.get(m.queueOffset);
+    if (had) {
+      this.msgs.delete(m.queueOffset);
+      this.msgCount--;
+      this.msgSizeBytes -= had.body.length;
+    }
+    for (const k of this.msgs.keys()) return k;
+    return this.queueOffsetMax + 1;
+  }
+
   /** Orderly: moves up to n messages (lowest offsets first) to the consuming set. */
   takeMessages(n: number): MessageExt[] {
     const out: MessageExt[] = [];

@@ -481,9 +481,11 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       switch (r.status) {
         case 'FOUND': {
           const msgs = r.messages.filter((m) => tagMatches(sd, m.tags));
+          const minText = String(r.minOffset);
+          const maxText = String(r.maxOffset);
           for (const m of msgs) {
-            m.properties[MessageConst.MIN_OFFSET] = String(r.minOffset);
-            m.properties[MessageConst.MAX_OFFSET] = String(r.maxOffset);
+            m.properties[MessageConst.MIN_OFFSET] = minText;
+            m.properties[MessageConst.MAX_OFFSET] = maxText;
           }
           offset = r.nextBeginOffset;
           if (msgs.length === 0) {
