@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PageCache } from './page-cache.js';
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, checkRecord } from './record.js';
-import { fadvise, preadAll, preallocate } from './fsio.js';
+import { copyRange, fadvise, preadAll, preallocate } from './fsio.js';
 
 const FADV_WILLNEED = 3;
 import type { WriteOp } from './flush-types.js';
@@ -225,6 +225,27 @@ export class CommitLog {
       done += n;
     }
     return out;
+  }
+
+  /**
+   * Copies [phy, phy+size) into dst at dstPos (pages loaded from disk as needed); false when the
+   * range is not in the log. Unlike read(), nothing keeps a page alive afterwards: the page may be
+   * dropped or reused at once, so a consumer working through a backlog stays within the cache bound.
+   */
+  copyOut(phy: number, size: number, dst: Buffer, dstPos: number): boolean {
+    if (phy < this.minOffset || phy + size > this.writePos || size <= 0) return false;
+    const chunk = this.cache.chunkBytes;
+    let done = 0;
+    while (done < size) {
+      const i = Math.floor((phy + done) / chunk);
+      const o = phy + done - i * chunk;
+      const page = this.cache.get(i) ?? this.loadPageForRead(i);
+      if (page === null) return false;
+      const n = Math.min(size - done, chunk - o);
+      copyRange(dst, dstPos + done, page.buf, o, n);
+      done += n;
+    }
+    return true;
   }
 
   private loadPageForRead(idx: number) {

@@ -20,6 +20,19 @@ export const copyBytes = native && typeof native.copy === 'function'
   : (/** @type {Uint8Array} */ dst, /** @type {number} */ dstPos, /** @type {Uint8Array} */ src) => { dst.set(src, dstPos); };
 
 /**
+ * dst[dstPos..] = src[srcPos, srcPos + length): memcpy through the addon (reads out of shared pages),
+ * else Buffer#copy.
+ * @param {Buffer} dst @param {number} dstPos @param {Buffer} src @param {number} srcPos @param {number} length
+ */
+export const copyRange = native && typeof native.copy === 'function'
+  ? (/** @type {Buffer} */ dst, /** @type {number} */ dstPos, /** @type {Buffer} */ src, /** @type {number} */ srcPos, /** @type {number} */ length) => {
+    /** @type {NonNullable<typeof native>} */ (native).copy(dst, dstPos, src, srcPos, length);
+  }
+  : (/** @type {Buffer} */ dst, /** @type {number} */ dstPos, /** @type {Buffer} */ src, /** @type {number} */ srcPos, /** @type {number} */ length) => {
+    src.copy(dst, dstPos, srcPos, srcPos + length);
+  };
+
+/**
  * Copies src into dst at dstPos and returns RocketMQ's body CRC of src (CRC32 & 0x7FFFFFFF), in one
  * native call when the addon is loaded.
  * @type {((dst: Uint8Array, dstPos: number, src: Uint8Array) => number) | null}
