@@ -47,6 +47,13 @@ export class RemotingCommand {
   extFields: Record<string, string> | null = null;
   body: Buffer | Buffer[] | null = null;
   serializeType: SerializeTypeValue = 0;
+  /**
+   * extFields already in the JSON header's text form (exactly what the codec would write for them).
+   * Hot replies built from a template (the SEND reply) set it so the codec need not stringify the map
+   * for every message; extFields must hold the same pairs (binary headers and in-process readers use
+   * them). setExt clears it.
+   */
+  extJson: string | null = null;
 
   constructor(code: number) {
     this.code = code;
@@ -111,6 +118,7 @@ export class RemotingCommand {
 
   /** Sets (stringifying) or, for null/undefined, removes one ext field. */
   setExt(name: string, value: ExtValue): this {
+    this.extJson = null;
     if (value === null || value === undefined) {
       if (this.extFields !== null) delete this.extFields[name];
       return this;
