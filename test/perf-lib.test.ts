@@ -337,6 +337,16 @@ t.test('driver: verification catches duplicates, corruption; send errors are cou
   t.match(fail.summary.verify, { passed: true, expected: 190, distinct: 190 }, 'failed sends are not expected');
 });
 
+t.test('driver: consume what an earlier run left in fixed topics (--no-prefill --topic-prefix)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-lib-'));
+  const client = fakeClient();
+  const deps = { loadClient: async () => client, repoRoot: dir, skipAdmin: true, log: () => {} };
+  await runDriver(baseOptions({ scenario: 'produce', count: 300, durationMs: null, topicPrefix: 'Fixed', out: join(dir, 'fill') }), deps, 'test');
+  const c = await runDriver(baseOptions({ scenario: 'consume', prefill: false, count: 300, durationMs: null, topicPrefix: 'Fixed', out: join(dir, 'c') }), deps, 'test');
+  t.same(c.summary.config.topics, ['Fixed-0', 'Fixed-1']);
+  t.match(c.summary, { consume: { received: 300 }, verify: { passed: true, expected: null, distinct: 300, foreign: 0 } });
+});
+
 t.test('driver: open loop at a fixed rate, duration runs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-lib-'));
   const deps = { loadClient: async () => fakeClient(), repoRoot: dir, skipAdmin: true, log: () => {} };

@@ -51,7 +51,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
   const tag = runId.toString(16).padStart(8, '0');
   // A fresh topic set per run unless the user names one: a new consumer group reading from the first
   // offset then sees only this run's messages.
-  if (o.topicPrefix === 'PerfTopic') o.topicPrefix = `PerfTopic_${tag}`;
+  if (!o.topicPrefix) o.topicPrefix = `PerfTopic_${tag}`;
   const topics = topicNames(o);
   const notes: string[] = [];
   const startedAt = new Date().toISOString();

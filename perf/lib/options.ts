@@ -46,7 +46,7 @@ export const BODY_HEADER_BYTES = 28;
 export function defaultOptions(): RunOptions {
   return {
     scenario: 'produce', name: '', namesrv: '127.0.0.1:9876', sizeBytes: 1024, topics: 1, queues: 8,
-    topicPrefix: 'PerfTopic', producers: 1, consumers: 1, inflight: 256, consumeConcurrency: 64, pullBatch: null,
+    topicPrefix: '', producers: 1, consumers: 1, inflight: 256, consumeConcurrency: 64, pullBatch: null,
     mode: 'async', batch: 1, durationMs: null, count: null, rateMsgsPerSec: null, warmupMs: 0,
     prefill: true, createTopics: true, drainTimeoutMs: 30_000, sendTimeoutMs: 3_000, retries: 0,
     brokerPid: null, spawnBroker: false, flushDiskType: 'ASYNC_FLUSH', brokerArgs: [], brokerNodeArgs: [],
@@ -103,9 +103,9 @@ const OPTIONS: Record<string, { set: Setter; flag?: boolean; help: string }> = {
   name: { set: (o, v) => { o.name = v; }, help: 'label for the summary (default: the scenario file name)' },
   namesrv: { set: (o, v) => { o.namesrv = v; }, help: 'name server address(es), "host:port;host:port" (default 127.0.0.1:9876)' },
   size: { set: (o, v) => { o.sizeBytes = parseSizeBytes(v); }, help: `message body size, e.g. 1024, 1k (min ${BODY_HEADER_BYTES})` },
-  topics: { set: (o, v) => { o.topics = intPositive('topics')(v); }, help: 'number of topics (PerfTopic-0..N-1)' },
+  topics: { set: (o, v) => { o.topics = intPositive('topics')(v); }, help: 'number of topics' },
   queues: { set: (o, v) => { o.queues = intPositive('queues')(v); }, help: 'queues per topic (when creating topics / spawning)' },
-  'topic-prefix': { set: (o, v) => { o.topicPrefix = v; }, help: 'topic name prefix (default PerfTopic)' },
+  'topic-prefix': { set: (o, v) => { o.topicPrefix = v; }, help: 'fixed topics <prefix>-0..N-1 (default: fresh PerfTopic_<run id>-i per run)' },
   producers: { set: (o, v) => { o.producers = intPositive('producers')(v); }, help: 'producer instances' },
   consumers: { set: (o, v) => { o.consumers = intPositive('consumers')(v); }, help: 'push consumer instances (one group)' },
   inflight: { set: (o, v) => { o.inflight = intPositive('inflight')(v); }, help: 'per producer: outstanding sends (async/oneway) or concurrent send loops (sync)' },
