@@ -69,6 +69,8 @@ export interface SendOptions {
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
 
+interface SendRequest { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string }
+
 /** Codes after which the Java client tries again (possibly elsewhere). */
 const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
   ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
@@ -238,17 +240,46 @@ export class Producer implements ProducerInner {
   /**
    * The retry loop shared by send and sendBatch: up to 1 + retryTimesWhenSendFailed attempts
    * within the timeout, each on the next queue, skipping the broker that just failed.
+   * The first attempt on a known route and broker runs without the async loop (one promise
+   * chain); a failure continues in the loop exactly where the loop itself would have.
    */
-  private async sendWithRetries(p: { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string },
-    opts: SendOptions | undefined): Promise<SendResult> {
+  private sendWithRetries(p: SendRequest, opts: SendOptions | undefined): Promise<SendResult> {
+    const info = this.state === 'RUNNING' ? this.publishInfo.get(p.topic) : undefined;
+    if (info === undefined || info.queues.length === 0 || opts?.signal !== undefined) return this.sendLoop(p, opts, null);
     const begin = Date.now();
     const timeoutMs = opts?.timeoutMs ?? this.sendTimeoutMs;
-    const known = this.state === 'RUNNING' ? this.publishInfo.get(p.topic) : undefined;
-    const info = known !== undefined && known.queues.length > 0 ? known : await this.findTopicPublishInfo(p.topic);
+    if (timeoutMs <= 0) return this.sendLoop(p, opts, null);
+    const inst = this.instance!;
+    const mq = this.faultStrategy.selectOneMessageQueue(info.queues, undefined);
+    const addr = inst.findBrokerAddressInPublish(mq.brokerName);
+    if (!addr) return this.sendLoop(p, opts, null);
     const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
-    let lastBrokerName: string | undefined;
-    let lastErr: unknown;
-    for (let times = 0; times < timesTotal; times++) {
+    return inst.api.sendMessage(addr, this.header(p, mq), p.body, {
+      timeoutMs, code: this.requestCode(p), uniqMsgId: p.uniqMsgId,
+    }).then((r) => {
+      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
+      if (r.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && 1 < timesTotal) {
+        return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: undefined });
+      }
+      return r;
+    }, (e: unknown) => {
+      if (e instanceof MQAbortError) throw e;
+      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
+      if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+      this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), 1/${timesTotal}`);
+      return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: e });
+    });
+  }
+
+  private async sendLoop(p: SendRequest, opts: SendOptions | undefined,
+    from: { begin: number; info: TopicPublishInfo; times: number; lastBrokerName: string | undefined; lastErr: unknown } | null): Promise<SendResult> {
+    const begin = from?.begin ?? Date.now();
+    const timeoutMs = opts?.timeoutMs ?? this.sendTimeoutMs;
+    const info = from?.info ?? await this.findTopicPublishInfo(p.topic);
+    const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
+    let lastBrokerName: string | undefined = from?.lastBrokerName;
+    let lastErr: unknown = from?.lastErr;
+    for (let times = from?.times ?? 0; times < timesTotal; times++) {
       if (opts?.signal?.aborted) throw new MQAbortError('send aborted', { cause: opts.signal.reason });
       const remaining = timeoutMs - (Date.now() - begin);
       if (remaining <= 0) break;
