@@ -251,6 +251,21 @@ function hostV4(buf: Buffer, pos: number): HostV4 {
   return h;
 }
 
+/** The last decoded topic and its bytes: the records of one pull reply share their topic. */
+let lastTopicBytes: Buffer = Buffer.alloc(0);
+let lastTopic = '';
+
+function topicText(buf: Buffer, pos: number, len: number): string {
+  if (len === lastTopicBytes.length && len <= 255) {
+    let same = true;
+    for (let i = 0; i < len; i++) if (buf[pos + i] !== lastTopicBytes[i]) { same = false; break; }
+    if (same) return lastTopic;
+  }
+  lastTopic = buf.toString('utf8', pos, pos + len);
+  lastTopicBytes = Buffer.from(buf.subarray(pos, pos + len));
+  return lastTopic;
+}
+
 /** int64 big-endian as a Number: the same value Number(readBigInt64BE) gives, without a BigInt. */
 function readInt64(buf: Buffer, pos: number): number {
   return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
@@ -299,7 +314,7 @@ export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg:
   if (sysFlag & MessageSysFlag.COMPRESSED) body = inflateSync(body);
   let topicLen: number;
   if (magic === MAGIC_V2) { topicLen = buf.readInt16BE(p); p += 2; } else { topicLen = buf.readUInt8(p); p += 1; }
-  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  const topic = topicText(buf, p, topicLen); p += topicLen;
   const propsLen = buf.readInt16BE(p); p += 2;
   const properties = stringToProperties(buf.toString('utf8', p, p + propsLen)); p += propsLen;
   if (p !== end) throw new MessageDecodeError(`record size mismatch: ${p - pos} != ${storeSize}`);

@@ -1,6 +1,6 @@
 // Latency fault tolerance: a broker that failed or answered slowly is avoided for a while.
 import t from 'tap';
-import { FaultStrategy, computeNotAvailableMs } from '../src/producer/fault-strategy.js';
+import { FaultStrategy, LatencyFaultTolerance, computeNotAvailableMs } from '../src/producer/fault-strategy.js';
 import type { MessageQueue } from '../src/message.js';
 
 const mqs: MessageQueue[] = ['broker-a', 'broker-b'].flatMap((b) => [0, 1, 2, 3].map((queueId) => ({ topic: 'T', brokerName: b, queueId })));
@@ -53,4 +53,15 @@ t.test('when every broker is faulty, one is still chosen', async (t) => {
   t.equal(f.selectOneMessageQueue(mqs, 'broker-a').brokerName, 'broker-b');
   const single = mqs.filter((q) => q.brokerName === 'broker-a');
   t.equal(f.selectOneMessageQueue(single, 'broker-a').brokerName, 'broker-a', 'the only broker is used anyway');
+});
+
+t.test('updating a broker twice keeps one item with the latest figures', async (t) => {
+  let now = 1000;
+  const ft = new LatencyFaultTolerance(() => now);
+  ft.update('b1', 600, 30000);
+  t.equal(ft.isAvailable('b1'), false);
+  ft.update('b1', 10, 0);
+  t.equal(ft.isAvailable('b1'), true, 'the later update wins');
+  now += 1;
+  t.equal(ft.pickOneAtLeast(), 'b1');
 });

@@ -23,7 +23,11 @@ export class LatencyFaultTolerance {
   constructor(private readonly now: () => number = Date.now) {}
 
   update(brokerName: string, latencyMs: number, notAvailableMs: number): void {
-    this.items.set(brokerName, { brokerName, latencyMs, startAvailableMs: this.now() + notAvailableMs });
+    const startAvailableMs = this.now() + notAvailableMs;
+    const it = this.items.get(brokerName);
+    // In place: one item per broker for its lifetime instead of a new object per send.
+    if (it !== undefined) { it.latencyMs = latencyMs; it.startAvailableMs = startAvailableMs; }
+    else this.items.set(brokerName, { brokerName, latencyMs, startAvailableMs });
   }
 
   isAvailable(brokerName: string): boolean {
