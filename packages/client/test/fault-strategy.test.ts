@@ -65,3 +65,18 @@ t.test('updating a broker twice keeps one item with the latest figures', async (
   now += 1;
   t.equal(ft.pickOneAtLeast(), 'b1');
 });
+
+t.test('round robin is per topic: alternating two topics still walks every queue of each', async (t) => {
+  const f = new FaultStrategy(true);
+  const topicQueues = (topic: string): MessageQueue[] => [0, 1, 2, 3].map((queueId) => ({ topic, brokerName: 'broker-a', queueId }));
+  const a = topicQueues('A');
+  const b = topicQueues('B');
+  const seenA = new Set<number>();
+  const seenB = new Set<number>();
+  for (let i = 0; i < 8; i++) {
+    seenA.add(f.selectOneMessageQueue(a).queueId);
+    seenB.add(f.selectOneMessageQueue(b).queueId);
+  }
+  t.same([...seenA].sort(), [0, 1, 2, 3]);
+  t.same([...seenB].sort(), [0, 1, 2, 3]);
+});

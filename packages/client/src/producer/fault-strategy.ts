@@ -66,15 +66,20 @@ export function computeNotAvailableMs(latencyMs: number): number {
 
 export class FaultStrategy {
   readonly tolerance: LatencyFaultTolerance;
-  private sendWhichQueue = Math.floor(Math.random() * 1024);
+  /**
+   * One round-robin position per topic, as Java keeps one per TopicPublishInfo: keyed by the topic's
+   * queue list (replaced when its route changes), so a producer alternating topics still walks every
+   * queue of each. A single shared counter would pin each topic to every other queue.
+   */
+  private readonly sendWhichQueue = new WeakMap<readonly MessageQueue[], number>();
 
   constructor(public enabled = true, now: () => number = Date.now) {
     this.tolerance = new LatencyFaultTolerance(now);
   }
 
-  private nextIndex(): number {
-    const i = this.sendWhichQueue;
-    this.sendWhichQueue = (this.sendWhichQueue + 1) & 0x7fffffff;
+  private nextIndex(queues: readonly MessageQueue[]): number {
+    const i = this.sendWhichQueue.get(queues) ?? Math.floor(Math.random() * 1024);
+    this.sendWhichQueue.set(queues, (i + 1) & 0x7fffffff);
     return i;
   }
 
@@ -86,26 +91,26 @@ export class FaultStrategy {
     if (queues.length === 0) throw new Error('no queue to select');
     if (this.enabled) {
       for (let k = 0; k < queues.length; k++) {
-        const mq = queues[this.nextIndex() % queues.length]!;
+        const mq = queues[this.nextIndex(queues) % queues.length]!;
         if (this.tolerance.isAvailable(mq.brokerName) && mq.brokerName !== lastBrokerName) return mq;
       }
       // Everything is faulty or only the failed broker is left: take the least bad other broker.
       const notBest = this.tolerance.pickOneAtLeast();
       if (notBest !== undefined && notBest !== lastBrokerName) {
         const onBroker = queues.filter((q) => q.brokerName === notBest);
-        if (onBroker.length > 0) return onBroker[this.nextIndex() % onBroker.length]!;
+        if (onBroker.length > 0) return onBroker[this.nextIndex(queues) % onBroker.length]!;
       }
       const others = queues.filter((q) => q.brokerName !== lastBrokerName);
       const pool = others.length > 0 ? others : queues;
-      return pool[this.nextIndex() % pool.length]!;
+      return pool[this.nextIndex(queues) % pool.length]!;
     }
     if (lastBrokerName !== undefined) {
       for (let k = 0; k < queues.length; k++) {
-        const mq = queues[this.nextIndex() % queues.length]!;
+        const mq = queues[this.nextIndex(queues) % queues.length]!;
         if (mq.brokerName !== lastBrokerName) return mq;
       }
     }
-    return queues[this.nextIndex() % queues.length]!;
+    return queues[this.nextIndex(queues) % queues.length]!;
   }
 
   /** Records a send's outcome: `isolation` (a failure) avoids the broker for the longest step. */
