@@ -22,24 +22,41 @@ const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o
 if (selected.length === 0) { console.error('no test files found'); process.exit(1); }
 
 const tapBin = join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
-const args = [tapBin];
-const child = spawn(process.execPath, [...args, '--reporter=tap', ...selected], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-let passed = 0, failed = 0, skipped = 0;
-let buf = '';
-// tap's own closing summary line (not indented) carries the assertion totals.
-child.stdout.on('data', (d) => {
-  process.stdout.write(d);
-  buf += d.toString();
-  let i;
-  while ((i = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, i); buf = buf.slice(i + 1);
-    const m = /^\s*# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?(?:, skip: (\d+))?/.exec(line);
-    if (m && !line.startsWith(' ')) { passed = Number(m[2] ?? 0); failed = Number(m[3] ?? 0); skipped = Number(m[4] ?? 0); }
-  }
-});
-child.on('exit', (code) => {
-  // Files that crashed count as failures even if the summary line was missing.
-  if (code !== 0 && failed === 0) failed = 1;
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exit(code ?? 1);
-});
+
+// Two phases: package unit tests first, then the process-level tests in test/ that start servers.
+// Keeping the servers' load away from the unit tests' worker pools keeps their timing sane on 2 cores.
+const phases = [selected.filter((f) => !f.startsWith('test/')), selected.filter((f) => f.startsWith('test/'))]
+  .filter((p) => p.length > 0);
+
+function runTap(files) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tapBin, '--reporter=tap', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        // tap's own closing summary line (not indented) carries the assertion totals.
+        const m = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?(?:, skip: (\d+))?/.exec(line);
+        if (m) { counts.passed = Number(m[2] ?? 0); counts.failed = Number(m[3] ?? 0); counts.skipped = Number(m[4] ?? 0); }
+      }
+    });
+    child.on('exit', (code) => {
+      // A run that crashed counts as a failure even if its summary line was missing.
+      if (code !== 0 && counts.failed === 0) counts.failed = 1;
+      resolve({ code: code ?? 1, ...counts });
+    });
+  });
+}
+
+let passed = 0, failed = 0, skipped = 0, exitCode = 0;
+for (const files of phases) {
+  const r = await runTap(files);
+  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  if (r.code !== 0) exitCode = r.code;
+}
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(exitCode);
