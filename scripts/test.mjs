@@ -23,14 +23,18 @@ if (selected.length === 0) { console.error('no test files found'); process.exit(
 
 const tapBin = join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
 
-// Two phases: package unit tests first, then the process-level tests in test/ that start servers.
-// Keeping the servers' load away from the unit tests' worker pools keeps their timing sane on 2 cores.
-const phases = [selected.filter((f) => !f.startsWith('test/')), selected.filter((f) => f.startsWith('test/'))]
-  .filter((p) => p.length > 0);
+// Two phases: package unit tests first, one file at a time, then the process-level tests in test/
+// (two at a time). Two store test files compiling the store's sources through tap's TypeScript loader
+// at the same moment were seen to stall one of them before its first test (it then hit tap's timeout);
+// one at a time they never did.
+const phases = [
+  { files: selected.filter((f) => !f.startsWith('test/')), jobs: 1 },
+  { files: selected.filter((f) => f.startsWith('test/')), jobs: 2 },
+].filter((p) => p.files.length > 0);
 
-function runTap(files) {
+function runTap(files, jobs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tapBin, '--reporter=tap', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [tapBin, '--reporter=tap', `--jobs=${jobs}`, ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     const counts = { passed: 0, failed: 0, skipped: 0 };
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -53,8 +57,8 @@ function runTap(files) {
 }
 
 let passed = 0, failed = 0, skipped = 0, exitCode = 0;
-for (const files of phases) {
-  const r = await runTap(files);
+for (const { files, jobs } of phases) {
+  const r = await runTap(files, jobs);
   passed += r.passed; failed += r.failed; skipped += r.skipped;
   if (r.code !== 0) exitCode = r.code;
 }
