@@ -17,8 +17,16 @@ const collect = (dir) => {
 };
 for (const pkg of readdirSync(join(root, 'packages'))) collect(join(root, 'packages', pkg, 'test'));
 collect(join(root, 'test'));
+// Left out of the default run, each with its reason; naming one (`node scripts/test.mjs recovery`) runs it.
+// recovery.test.ts: in a fresh clone it stalls before its first test (during tap's TypeScript import of the
+// store sources) and hits tap's timeout; it passes when run alone, and the same recovery paths run from
+// dist/ never stall (see the closing note of the store issue). Open: find the loader stall, then re-add.
+const quarantined = new Map([['packages/store/test/recovery.test.ts', 'stalls at import under tap in fresh clones']]);
 const only = process.argv.slice(2);
-const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+const selected = only.length
+  ? files.filter((f) => only.some((o) => f.includes(o)))
+  : files.filter((f) => !quarantined.has(f));
+if (!only.length) for (const [f, why] of quarantined) console.log(`# skipped by default: ${f} (${why})`);
 if (selected.length === 0) { console.error('no test files found'); process.exit(1); }
 
 const tapBin = join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs');
@@ -56,7 +64,7 @@ function runTap(files, jobs) {
   });
 }
 
-let passed = 0, failed = 0, skipped = 0, exitCode = 0;
+let passed = 0, failed = 0, skipped = only.length ? 0 : quarantined.size, exitCode = 0;
 for (const { files, jobs } of phases) {
   const r = await runTap(files, jobs);
   passed += r.passed; failed += r.failed; skipped += r.skipped;
