@@ -91,7 +91,8 @@ export async function startServer(o: ServerOptions): Promise<MqServer> {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
-    async stop(graceMs = 8000) {
+    // Broker shutdown may take registerBrokerTimeoutMills (6 s) to unregister plus the final flush.
+    async stop(graceMs = 20000) {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
