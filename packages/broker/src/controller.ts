@@ -21,6 +21,7 @@ import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { registerAll, unregisterAll } from './processor/index.js';
+import { AclService, defaultAclFile } from './acl/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -54,6 +55,7 @@ export class BrokerController implements BrokerContext {
   private readonly server: RemotingServer;
   private readonly timers: NodeJS.Timeout[] = [];
   private adminHttp: AdminHttpServer | null = null;
+  private acl: AclService | null = null;
   private registerPending = false;
   private started = false;
   private stopped = false;
@@ -112,6 +114,12 @@ export class BrokerController implements BrokerContext {
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
       this.consumerOffsetManager, this.producerManager, this.storeHost, this.logger);
     registerAll(this.server, this);
+    if (cfg.aclEnable) {
+      const file = cfg.aclPlainFile || defaultAclFile(process.env['ROCKETMQ_HOME'] || root);
+      this.acl = new AclService(file, this.logger);
+      this.server.registerRPCHook(this.acl.hook);
+      this.acl.start();
+    }
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
@@ -195,6 +203,7 @@ export class BrokerController implements BrokerContext {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     this.adminHttp?.close();
+    this.acl?.stop();
     // A start that failed before the store opened (e.g. the store directory is locked by another
     // broker) has registered nothing and must not write the metadata it loaded over that broker's.
     const opened = this.store !== undefined;
