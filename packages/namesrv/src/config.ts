@@ -10,6 +10,7 @@ export interface NamesrvConfig {
   scanNotActiveBrokerIntervalMs: number;
   brokerChannelExpiredMs: number;
   maxFrameBytes: number;
+  serverChannelMaxIdleTimeSeconds: number;
 }
 
 export function defaultNamesrvConfig(over: Partial<NamesrvConfig> = {}): NamesrvConfig {
@@ -20,6 +21,7 @@ export function defaultNamesrvConfig(over: Partial<NamesrvConfig> = {}): Namesrv
     scanNotActiveBrokerIntervalMs: 10_000,
     brokerChannelExpiredMs: 120_000,
     maxFrameBytes: 16 * 1024 * 1024,
+    serverChannelMaxIdleTimeSeconds: 120,
     ...over,
   };
 }
@@ -31,6 +33,7 @@ export const namesrvConfigHelp: Record<keyof NamesrvConfig, string> = {
   scanNotActiveBrokerIntervalMs: 'how often brokers that stopped registering are looked for, ms',
   brokerChannelExpiredMs: 'a broker not re-registered for this long is removed with its routes, ms',
   maxFrameBytes: 'largest remoting frame accepted, bytes',
+  serverChannelMaxIdleTimeSeconds: 'close a connection that sent nothing for this long, seconds (0 = never)',
 };
 
 /** Keys UPDATE_NAMESRV_CONFIG may not change at runtime (paths and sockets). */
