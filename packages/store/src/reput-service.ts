@@ -21,8 +21,8 @@ const INDEX_TASK_BYTES_MAX = 8 * 1024 * 1024;
  * Index tasks cover at least this much, or wait INDEX_BATCH_DELAY_MS for more: the commit log now
  * advances once per socket read, and a pool task per advance cost a quarter of the broker's CPU.
  */
-const INDEX_TASK_BYTES_MIN = 256 * 1024;
-const INDEX_BATCH_DELAY_MS = 5;
+const INDEX_TASK_BYTES_MIN = 1024 * 1024;
+const INDEX_BATCH_DELAY_MS = 20;
 
 // One DISPATCH pool per process (one thread: index entries are written in commit log order).
 let sharedDispatchPool: Piscina<IndexTask, IndexResult> | null = null;
