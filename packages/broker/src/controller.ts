@@ -20,7 +20,7 @@ import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
-import { registerAll, unregisterAll } from './processor/index.js';
+import { buildRequestTable, unregisterAll } from './processor/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -111,7 +111,7 @@ export class BrokerController implements BrokerContext {
 
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
       this.consumerOffsetManager, this.producerManager, this.storeHost, this.logger);
-    registerAll(this.server, this);
+    for (const [code, { handler }] of buildRequestTable(this)) this.server.registerProcessor(code, handler);
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
