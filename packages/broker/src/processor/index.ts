@@ -16,6 +16,7 @@ import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
 import * as replyMessage from './reply-message.js';
 import * as adminBroker from './admin-broker.js';
+import * as popMessage from './pop-message.js';
 
 export type { RequestFamily } from './request-family.js';
 
@@ -39,6 +40,7 @@ const FAMILIES: ReadonlyArray<readonly [string, (ctx: BrokerContext) => RequestF
   ['lock', lock.requests],
   ['reply-message', replyMessage.requests],
   ['admin-broker', adminBroker.requests],
+  ['pop-message', (ctx) => familyOf((server) => popMessage.register(server, ctx))], // 5.x POP family 200050-200055 (pop-message.ts, state in ../pop)
 ];
 
 /** Every request the broker answers. Throws when a family registers a code without a RequestCode name, or a code twice. */
