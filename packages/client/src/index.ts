@@ -29,3 +29,6 @@ export {
 export type { Message, MessageExt, MessageQueue } from './message.js';
 export { MQClientError, MQBrokerError, MQTimeoutError, MQAbortError, MQConnectError, TopicRouteError } from './errors.js';
 export { ResponseCode, RequestCode, MessageConst } from './protocol.js';
+export { Admin, AdminRequestCode, isRetryTopic, isDlqTopic } from './admin/admin.js';
+export type { AdminOptions, AdminRpcHook, TopicTarget, QueryByTimeOptions } from './admin/admin.js';
+export type * from './admin/types.js';
