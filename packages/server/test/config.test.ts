@@ -188,6 +188,9 @@ t.test('feature detection follows the broker package: its defaults or its export
   t.same(detectFeatures({ aclEnable: false }, {}), { ha: false, acl: true });
   t.same(detectFeatures({ haListenPort: 10912 }, {}), { ha: true, acl: false });
   t.same(detectFeatures({}, { HAService: 1, PlainAccessValidator: 1 }), { ha: true, acl: true });
+  t.same(detectFeatures([{ brokerName: 'a' }, { haMasterAddress: '' }], {}), { ha: true, acl: false }, 'store defaults count too');
+  // What this build has (the refusal tests above assume the features are absent only through `none`).
+  t.same(Object.keys(detectFeatures([defaultBrokerConfig(), defaultStoreConfig()], await import('@rmq/broker'))), ['ha', 'acl']);
 });
 
 t.test('listen hosts: loopback for both until brokerIP1 publishes another address', async (t) => {
@@ -212,4 +215,6 @@ t.test('--help says what each checked key allows', async (t) => {
   t.match(help, /allowed: an integer from 10 to 95 \(percent\)/);
   t.match(help, /mapedFileSizeCommitLog \(= mappedFileSizeCommitLog\)/);
   t.match(help, /brokerIP1=<this host's IP>/);
+  t.match(formatHelp(real, {}, { ha: false, acl: false }), /Refused until this build has access control \(ACL\):\n {2}aclEnable \(aclEnable=false is fine\)/);
+  t.notMatch(formatHelp(real, {}, { ha: true, acl: true }), /Refused until/);
 });
