@@ -128,6 +128,9 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
 export const keyAliases: Readonly<Record<string, string>> = {
   mapedFileSizeCommitLog: 'mappedFileSizeCommitLog',
   mapedFileSizeConsumeQueue: 'mappedFileSizeConsumeQueue',
+  // Apache's broker names for keys this broker spells with a unit
+  flushConsumerOffsetInterval: 'flushConsumerOffsetIntervalMs',
+  registerNameServerPeriod: 'registerBrokerIntervalMs',
 };
 
 /** A spec for a key the table does not list, from the type of its default. */

@@ -158,6 +158,9 @@ t.test('mapedFileSizeCommitLog (4.x spelling) is an alias', async (t) => {
   t.equal(cfg.store!.mappedFileSizeConsumeQueue, 600000);
   t.ok(cfg.explicit.has('mappedFileSizeCommitLog'));
   t.same(cfg.warnings, []);
+  const apache = resolve(['--flushConsumerOffsetInterval=60000', '--registerNameServerPeriod=10000']);
+  t.equal(apache.broker!.flushConsumerOffsetIntervalMs, 60000, "Apache's flushConsumerOffsetInterval");
+  t.equal(apache.broker!.registerBrokerIntervalMs, 10000, "Apache's registerNameServerPeriod");
 });
 
 t.test('HA and ACL keys are refused while the feature is absent, accepted once it is there', async (t) => {
