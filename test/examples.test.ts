@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { freePort, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 
+// Up to ten child processes in turn: more than tap's 120 s file timeout on a loaded machine.
+t.setTimeout(600_000);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
 
