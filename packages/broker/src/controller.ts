@@ -19,6 +19,8 @@ import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
+import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { registerAll, unregisterAll } from './processor/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
@@ -48,6 +50,8 @@ export class BrokerController implements BrokerContext {
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
   transactionalMessageService!: TransactionalMessageService;
+  timerMessageService!: TimerMessageService;
+  popService!: PopService;
   brokerAddr = '';
   storeHost = { ip: '127.0.0.1', port: 0 };
 
@@ -104,9 +108,13 @@ export class BrokerController implements BrokerContext {
 
     this.scheduleMessageService = new ScheduleMessageService(this.store, parseDelayLevels(cfg.messageDelayLevel), root, this.logger);
     this.scheduleMessageService.load(join(configDir, 'delayOffset.json'));
+    this.timerMessageService = new TimerMessageService(this.store, cfg, root, this.logger);
+    this.popService = new PopService(this);
     this.store.onNewMessage((topic, queueId, maxOffset) => {
       this.pullRequestHoldService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) this.scheduleMessageService.notifyMessageArriving(queueId);
+      else if (topic === TIMER_TOPIC) this.timerMessageService.notifyMessageArriving();
+      this.popService.notifyMessageArriving(topic, queueId);
     });
 
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
@@ -118,6 +126,8 @@ export class BrokerController implements BrokerContext {
     this.pullRequestHoldService.start();
     this.scheduleMessageService.start();
     this.transactionalMessageService.start();
+    this.timerMessageService.start();
+    this.popService.start();
     this.every(cfg.flushConsumerOffsetIntervalMs, () => {
       void this.consumerOffsetManager.persistIfDirty();
       void this.scheduleMessageService.persistIfDirty();
@@ -208,6 +218,8 @@ export class BrokerController implements BrokerContext {
     await this.server.close();
     await this.scheduleMessageService?.idle();
     this.scheduleMessageService?.shutdown();
+    this.popService?.shutdown();
+    await this.timerMessageService?.shutdown();
     this.transactionalMessageService?.shutdown();
     // Let in-flight background writes finish so the final synchronous ones are the last word.
     await Promise.all([this.consumerOffsetManager.idle(), this.topicConfigManager.idle(), this.subscriptionGroupManager.idle()]);
