@@ -23,6 +23,7 @@ import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.
 import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { buildRequestTable, unregisterAll } from './processor/index.js';
+import { buildExporterView } from './http/exporter-view.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -244,6 +245,7 @@ export class BrokerController implements BrokerContext {
     };
     return {
       logger: this.logger,
+      exporter: () => buildExporterView(this),
       brokerInfo: () => ({
         brokerClusterName: this.config.brokerClusterName, brokerName: this.config.brokerName, brokerId: this.config.brokerId,
         brokerAddr: this.brokerAddr, brokerRole: this.config.brokerRole, version: 'V4_9_8', startTimeMs: this.bootTimestamp,
