@@ -16,6 +16,8 @@ import type { BrokerOuterAPI } from './out/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
 import type { HAController } from './ha/index.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import type { TimerMessageService } from './timer/timer-message-service.js';
+import type { PopService } from './pop/pop-service.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -32,6 +34,9 @@ export interface BrokerContext {
   readonly scheduleMessageService: ScheduleMessageService;
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly transactionalMessageService: TransactionalMessageService;
+  /** Timer messages (timer/) and POP consumption (pop/); absent in contexts built without them. */
+  readonly timerMessageService?: TimerMessageService;
+  readonly popService?: PopService;
   readonly stats: BrokerStats;
   /** "brokerIP1:listenPort", the address in routes and message ids. */
   readonly brokerAddr: string;

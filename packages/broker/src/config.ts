@@ -70,6 +70,17 @@ export interface BrokerConfig {
   accessMessageInMemoryMaxRatio: number;
   /** slave: period of the metadata copy from the master (Apache: 10 s) */
   slaveSyncIntervalMs: number;
+  /** Timer messages (5.x TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS): see timer/. */
+  timerWheelEnable: boolean;
+  timerMaxDelaySec: number;
+  timerPrecisionMs: number;
+  timerWheelSlots: number;
+  timerFlushIntervalMs: number;
+  /** POP consumption (5.x): see pop/. */
+  popReviveIntervalMs: number;
+  popPollingMax: number;
+  popFromRetryProbability: number;
+  popMaxInflightPerQueue: number;
 }
 
 export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerConfig {
@@ -123,6 +134,15 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     slaveReadEnable: false,
     accessMessageInMemoryMaxRatio: 40,
     slaveSyncIntervalMs: 10_000,
+    timerWheelEnable: true,
+    timerMaxDelaySec: 3 * 24 * 3600,
+    timerPrecisionMs: 100,
+    timerWheelSlots: 216_000,
+    timerFlushIntervalMs: 1000,
+    popReviveIntervalMs: 100,
+    popPollingMax: 100_000,
+    popFromRetryProbability: 20,
+    popMaxInflightPerQueue: 20_000,
   };
   return Object.assign(c, over);
 }
@@ -177,6 +197,15 @@ export const brokerConfigHelp: Record<string, string> = {
   slaveReadEnable: 'suggest pulling from the slave (brokerId 1) when a consumer reads far behind, default false',
   accessMessageInMemoryMaxRatio: 'percent of memory beyond which a pull counts as far behind, default 40',
   slaveSyncIntervalMs: 'slave: period of the topic/offset/group metadata copy from the master, default 10000',
+  timerWheelEnable: 'accept timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS), default true',
+  timerMaxDelaySec: 'latest accepted delivery time of a timer message, seconds from now, default 259200 (3 days)',
+  timerPrecisionMs: 'ms per timer wheel slot (deliveries are still timed to the ms), default 100; fixed once the wheel exists',
+  timerWheelSlots: 'slots in the timer wheel (slots x precision = one round; later timers roll), default 216000 (6 h); fixed once the wheel exists',
+  timerFlushIntervalMs: 'period of the timer wheel snapshot (timerwheel + fsync of the timerlog), default 1000',
+  popReviveIntervalMs: 'period of the POP revive scan (expired invisible times to %RETRY%group_topic), default 100',
+  popPollingMax: 'most POP requests held by long polling at once (then POLLING_FULL 209), default 100000',
+  popFromRetryProbability: 'percent of POP requests that look at %RETRY%group_topic first, default 20',
+  popMaxInflightPerQueue: 'un-acked POP messages per group and queue before POP stops serving it, default 20000',
 };
 
 /** Parses messageDelayLevel ("1s 5s 1m ...") into milliseconds per level (index 0 = level 1). */

@@ -19,6 +19,8 @@ import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
+import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { registerAll, unregisterAll } from './processor/index.js';
 import { HAController } from './ha/index.js';
@@ -49,6 +51,8 @@ export class BrokerController implements BrokerContext {
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
   transactionalMessageService!: TransactionalMessageService;
+  timerMessageService!: TimerMessageService;
+  popService!: PopService;
   brokerAddr = '';
   /** master/slave replication (ha/) */
   ha: HAController | null = null;
@@ -107,9 +111,13 @@ export class BrokerController implements BrokerContext {
 
     this.scheduleMessageService = new ScheduleMessageService(this.store, parseDelayLevels(cfg.messageDelayLevel), root, this.logger);
     this.scheduleMessageService.load(join(configDir, 'delayOffset.json'));
+    this.timerMessageService = new TimerMessageService(this.store, cfg, root, this.logger);
+    this.popService = new PopService(this);
     this.store.onNewMessage((topic, queueId, maxOffset) => {
       this.pullRequestHoldService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) this.scheduleMessageService.notifyMessageArriving(queueId);
+      else if (topic === TIMER_TOPIC) this.timerMessageService.notifyMessageArriving();
+      this.popService.notifyMessageArriving(topic, queueId);
     });
 
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
@@ -125,10 +133,12 @@ export class BrokerController implements BrokerContext {
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
-    // a slave's log is written by replication only: no delayed delivery, no transaction check-backs
+    // a slave's log is written by replication only: no delayed delivery, timers, POP revive or transaction check-backs
     if (cfg.brokerRole !== 'SLAVE') {
       this.scheduleMessageService.start();
       this.transactionalMessageService.start();
+      this.timerMessageService.start();
+      this.popService.start();
     }
     this.every(cfg.flushConsumerOffsetIntervalMs, () => {
       void this.consumerOffsetManager.persistIfDirty();
@@ -222,6 +232,8 @@ export class BrokerController implements BrokerContext {
     await this.ha?.shutdown();
     await this.scheduleMessageService?.idle();
     this.scheduleMessageService?.shutdown();
+    this.popService?.shutdown();
+    await this.timerMessageService?.shutdown();
     this.transactionalMessageService?.shutdown();
     // Let in-flight background writes finish so the final synchronous ones are the last word.
     await Promise.all([this.consumerOffsetManager.idle(), this.topicConfigManager.idle(), this.subscriptionGroupManager.idle()]);

@@ -29,6 +29,7 @@ import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
 import * as replyMessage from './reply-message.js';
 import * as adminBroker from './admin-broker.js';
+import * as popMessage from './pop-message.js';
 
 export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
   sendMessage.register(server, ctx);
@@ -41,6 +42,7 @@ export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
   lock.register(server, ctx);
   replyMessage.register(server, ctx);
   adminBroker.register(server, ctx);
+  popMessage.register(server, ctx); // 5.x POP family 200050-200055 (pop-message.ts, state in ../pop)
 }
 
 export function unregisterAll(ctx: BrokerContext): void {

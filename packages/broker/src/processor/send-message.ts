@@ -239,7 +239,10 @@ export class SendMessageProcessor {
       if (r.status === 'PUT_OK') ctx.stats.topicPutNums.add(topic, 1);
       return this.putResultResponse(r, queueId, r.msgId);
     }
-    if (properties.indexOf('DELAY\u0001') >= 0) {
+    const timer = properties.indexOf('TIMER_') >= 0 ? ctx.timerMessageService?.stage(topic, queueId, properties) : null;
+    if (typeof timer === 'string') return errorResponse(RC.MESSAGE_ILLEGAL, timer);
+    if (timer) ({ topic, queueId, properties } = timer); // timer/: held in rmq_sys_wheel_timer
+    else if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
       if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
         const staged = ctx.scheduleMessageService.stage(topic, queueId, properties, level);
