@@ -131,6 +131,9 @@ export class FlushService {
 
   /** After recovery: starts the FLUSH pool and the SYNC thread (resolves once it runs). */
   async start(): Promise<void> {
+    // idempotent: replication calls it again after moving an empty slave log's positions (writes
+    // start at committedPos and syncs at flushedPos, so nothing else needs resetting)
+    if (this.syncer !== null) return this.syncer.ready();
     const cl = this.core.commitLog;
     this.pool = flushPool();
     this.syncer = new SyncWorker(cl.dir, cl.fileSize);
@@ -235,9 +238,12 @@ export class FlushService {
       this.lastSyncMs = Date.now();
       core.lastFlushedStoreTs = storeTs;
       core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
-      if (core.config.flushDiskType === 'SYNC_FLUSH') this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
-      // group commit: everything written while this one ran goes in the next fdatasync
-      if (core.config.flushDiskType === 'SYNC_FLUSH') this.maybeSync();
+      if (core.config.flushDiskType === 'SYNC_FLUSH') {
+        this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
+        this.onAdvanced(); // the ack position moved (replication listens)
+        // group commit: everything written while this one ran goes in the next fdatasync
+        this.maybeSync();
+      }
     });
   }
 

@@ -55,6 +55,10 @@ export interface SendOptions {
   shardingKey?: string;
   /** Send to exactly this queue. */
   queue?: MessageQueue;
+  /** Timer message (5.x): delivered at this time (TIMER_DELIVER_MS), up to the broker's timerMaxDelaySec. */
+  deliverAt?: Date | number;
+  /** Timer message (5.x): delivered this many ms after the broker stores it (TIMER_DELAY_MS). */
+  delayMs?: number;
 }
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
@@ -311,6 +315,8 @@ export class Producer implements ProducerInner {
       const p = this.prepare(msg);
       const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
       if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
+      if (opts?.deliverAt !== undefined) p.properties.set('TIMER_DELIVER_MS', String(Math.floor(Number(opts.deliverAt))));
+      else if (opts?.delayMs !== undefined) p.properties.set('TIMER_DELAY_MS', String(Math.max(0, Math.floor(opts.delayMs))));
       const req = { topic: p.topic, body: p.body, sysFlag: p.sysFlag, flag: p.flag, properties: p.properties, batch: false, uniqMsgId };
       if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
         return this.sendToSelectedQueue(msg, req, opts);
