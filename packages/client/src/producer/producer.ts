@@ -4,7 +4,8 @@
 import type { Message, MessageExt, MessageQueue } from '../message.js';
 import { propertiesToString, uniqueIds } from '../message.js';
 import { deflateSync } from 'node:zlib';
-import { MessageConst, MessageSysFlag, MixAll, RequestCode, ResponseCode } from '../protocol.js';
+import { MessageConst, MessageSysFlag, MixAll, RequestCode } from '../protocol.js';
+import { isSendRetriable } from '@rmq/remoting';
 import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientOptions, ProducerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -65,11 +66,6 @@ type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
 
 export interface SendRequest { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string }
 
-/** Codes after which the Java client tries again (possibly elsewhere). */
-const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
-  ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
-  ResponseCode.NO_PERMISSION, ResponseCode.NO_BUYER_ID, ResponseCode.NOT_IN_CURRENT_UNIT,
-]);
 
 export class Producer implements ProducerInner {
   readonly groupName: string;
@@ -259,7 +255,7 @@ export class Producer implements ProducerInner {
     }, (e: unknown) => {
       if (e instanceof MQAbortError) throw e;
       this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
-      if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+      if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
       this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), 1/${timesTotal}`);
       return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: e });
     });
@@ -294,7 +290,7 @@ export class Producer implements ProducerInner {
         if (e instanceof MQAbortError) throw e;
         this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - start, true);
         lastErr = e;
-        if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+        if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
         this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), ${times + 1}/${timesTotal}`);
       }
     }
