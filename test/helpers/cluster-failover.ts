@@ -62,7 +62,7 @@ function oursHarness(c: Cluster, topic: string, tag: string): Harness {
 }
 
 const noop = (): void => {};
-const quiet = { info: noop, warn: noop, error: noop, debug: noop };
+const quiet = process.env['HA_TEST_CLIENT_LOG'] ? console : { info: noop, warn: noop, error: noop, debug: noop };
 const httpclient = { request: async () => { throw new Error('no http in tests'); } };
 const FAST = { pollNameServerInteval: 1000, heartbeatBrokerInterval: 1000, rebalanceInterval: 1000, persistConsumerOffsetInterval: 1000 };
 
@@ -75,7 +75,7 @@ function onsHarness(c: Cluster, topic: string, tag: string): Harness {
     producer: {
       async send(body) {
         if (producer === null) {
-          producer = new ons.Producer({ ...FAST, nameSrv: c.nsAddr, httpclient, producerGroup: `ha_fo_p_${tag}`, logger: quiet });
+          producer = new ons.Producer({ ...FAST, nameSrv: c.nsAddr.split(';'), httpclient, producerGroup: `ha_fo_p_${tag}`, logger: quiet });
           producer.on('error', noop);
           await producer.ready();
         }
@@ -85,7 +85,7 @@ function onsHarness(c: Cluster, topic: string, tag: string): Harness {
       close: async () => { if (producer) await producer.close(); },
     },
     async startConsumer(onBody) {
-      consumer = new ons.Consumer({ ...FAST, nameSrv: c.nsAddr, httpclient, consumerGroup: `ha_fo_c_${tag}`, logger: quiet,
+      consumer = new ons.Consumer({ ...FAST, nameSrv: c.nsAddr.split(';'), httpclient, consumerGroup: `ha_fo_c_${tag}`, logger: quiet,
         consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistent: false, pullThresholdForQueue: 8, pullBatchSize: 4, parallelConsumeLimit: 4 });
       consumer.on('error', noop);
       consumer.subscribe(topic, '*', async (msg: { body: Buffer }) => { await onBody(msg.body.toString()); });
@@ -136,6 +136,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
       }, 30000, `route of ${topic} on ${ns.key}`);
     }
 
+    const log = (m: string) => { if (process.env['HA_TEST_LOG']) console.error(`# ${new Date().toISOString()} ${m}`); };
     const h = make(c, topic, tag);
     t.teardown(() => h.close());
     const acked = new Map<string, string>(); // body -> broker
@@ -145,6 +146,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
     let hold = true;
     let release: () => void = noop;
     const gate = new Promise<void>((r) => { release = r; });
+    log('starting consumer');
     await h.startConsumer(async (body) => {
       delivered.set(body, (delivered.get(body) ?? 0) + 1);
       if (hold) await gate;
@@ -165,11 +167,13 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
       return brokers;
     };
 
+    log('consumer started');
     // 1. one name server dies: nothing notices
     await c.kill(c.namesrvs[0]!);
     const afterNs = await sendSome(400, 'ns');
     t.ok(afterNs.includes('broker-a') && afterNs.includes('broker-b'), 'sends reach both groups with one name server');
 
+    log(`ns phase done, ${acked.size} acked`);
     // 2. kill -9 the broker-a master while the consumer holds back
     const slaveGetsBefore = Number((await runtime(admin, aSlave)).msgGetTotalTodayNow);
     await c.kill(aMaster);
