@@ -208,14 +208,4 @@ export const brokerConfigHelp: Record<string, string> = {
   popMaxInflightPerQueue: 'un-acked POP messages per group and queue before POP stops serving it, default 20000',
 };
 
-/** Parses messageDelayLevel ("1s 5s 1m ...") into milliseconds per level (index 0 = level 1). */
-export function parseDelayLevels(text: string): number[] {
-  const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  const out: number[] = [];
-  for (const item of text.trim().split(/\s+/)) {
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(item);
-    if (!m) throw new Error(`messageDelayLevel: bad level "${item}"`);
-    out.push(Number(m[1]) * unitMs[m[2]!]!);
-  }
-  return out;
-}
+export { parseDelayLevels } from '@rmq/remoting';

@@ -22,7 +22,8 @@ import { TransactionalMessageService } from './transaction/transactional-message
 import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
 import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
-import { registerAll, unregisterAll } from './processor/index.js';
+import { buildRequestTable, unregisterAll } from './processor/index.js';
+import { buildExporterView } from './http/exporter-view.js';
 import { HAController } from './ha/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
@@ -128,7 +129,7 @@ export class BrokerController implements BrokerContext {
       subscriptionGroupManager: this.subscriptionGroupManager, scheduleMessageService: this.scheduleMessageService,
     });
     await this.ha.start();
-    registerAll(this.server, this);
+    for (const [code, { handler }] of buildRequestTable(this)) this.server.registerProcessor(code, handler);
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
@@ -258,6 +259,7 @@ export class BrokerController implements BrokerContext {
     };
     return {
       logger: this.logger,
+      exporter: () => buildExporterView(this),
       brokerInfo: () => ({
         brokerClusterName: this.config.brokerClusterName, brokerName: this.config.brokerName, brokerId: this.config.brokerId,
         brokerAddr: this.brokerAddr, brokerRole: this.config.brokerRole, version: 'V4_9_8', startTimeMs: this.bootTimestamp,

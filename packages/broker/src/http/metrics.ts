@@ -2,6 +2,7 @@
 // are bounded so a broker with many topics cannot make a scrape unbounded.
 
 import type { AdminHttpContext, BrokerStatsView, TopicView } from './context.js';
+import { renderExporterSeries } from './exporter-metrics.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /** At most this many per-queue offset series (each of min and max) per scrape. */
@@ -18,7 +19,7 @@ function num(v: number): string {
   return String(v);
 }
 
-class Exposition {
+export class Exposition {
   private readonly lines: string[] = [];
   family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -116,6 +117,7 @@ export function renderMetrics(ctx: AdminHttpContext): string {
   for (const g of groups) {
     if (g.diffTotal !== undefined) x.sample('rocketmq_consumer_group_diff_messages', g.diffTotal, { ...base, group: g.group });
   }
+  if (ctx.exporter) renderExporterSeries(x, info, ctx.exporter());
   const mem = process.memoryUsage();
   x.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').sample('process_resident_memory_bytes', mem.rss);
   x.family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.').sample('nodejs_heap_used_bytes', mem.heapUsed);

@@ -3,10 +3,9 @@
 // so each one gets its own call; one failing does not stop the others.
 
 import { crc32 } from 'node:zlib';
-import { RemotingClient, RemotingCommand, type Logger } from '@rmq/remoting';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, type Logger } from '@rmq/remoting';
 
-export const REGISTER_BROKER = 103;
-export const UNREGISTER_BROKER = 104;
+const { REGISTER_BROKER, UNREGISTER_BROKER } = RequestCode;
 
 export interface BrokerIdentity {
   brokerAddr: string;
@@ -59,7 +58,7 @@ export class BrokerOuterAPI {
           await this.client.invokeOneway(addr, cmd);
         } else {
           const res = await this.client.invoke(addr, cmd, this.timeoutMs);
-          if (res.code !== 0) this.logger.warn(`register broker to ${addr} answered ${res.code} ${res.remark ?? ''}`);
+          if (res.code !== ResponseCode.SUCCESS) this.logger.warn(`register broker to ${addr} answered ${res.code} ${res.remark ?? ''}`);
           else results.push({ namesrvAddr: addr, masterAddr: res.extFields?.masterAddr || null, haServerAddr: res.extFields?.haServerAddr || null });
         }
       } catch (e) {

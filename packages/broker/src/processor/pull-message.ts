@@ -5,19 +5,19 @@
 // service. The FOUND body is the store's Buffer[] as is; every reply carries nextBeginOffset,
 // minOffset, maxOffset and suggestWhichBrokerId. A commit offset rides along with sysFlag bit 0.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
 import type { GetResult, GetStatus, MessageFilter } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { optStr, reqInt, reqStr } from '../common/header.js';
 import { FAQ_URL, MASTER_ID, OFFSET_MOVED_EVENT, isReadable } from '../common/perm.js';
 import { parseProperties } from '../common/properties.js';
 import { recordProperties } from '../common/record.js';
 import { SUB_ALL, buildSubscriptionData, isTagType, type SubscriptionData } from '../client/subscription-data.js';
 import { compileSql92Cached } from '../filter/sql92.js';
-import { ResponseCode as RC } from './codes.js';
 import { bornHostOf } from './send-message.js';
 
-export const PULL_MESSAGE = 11;
+const { PULL_MESSAGE } = RequestCode;
 
 const FLAG_COMMIT_OFFSET = 0x1;
 const FLAG_SUSPEND = 0x2;
@@ -271,8 +271,9 @@ export class PullMessageProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): PullMessageProcessor {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new PullMessageProcessor(ctx);
-  server.registerProcessor(PULL_MESSAGE, (req, ch) => p.processRequest(req, ch, true));
-  return p;
+  return new Map<number, Processor>([
+    [PULL_MESSAGE, (req, ch) => p.processRequest(req, ch, true)],
+  ]);
 }
