@@ -371,5 +371,5 @@ export const COMMANDS: Command[] = [
 export function topicKind(t: string): 'retry' | 'dlq' | 'system' | 'normal' {
   if (isRetryTopic(t)) return 'retry';
   if (isDlqTopic(t)) return 'dlq';
-  return /^(TBW102|SCHEDULE_TOPIC_XXXX|BenchmarkTest|RMQ_SYS_.*|TRANS_CHECK_MAX_TIME_TOPIC|SELF_TEST_TOPIC|OFFSET_MOVED_EVENT|rmq_sys_.*)$/.test(t) ? 'system' : 'normal';
+  return /^(TBW102|SCHEDULE_TOPIC_XXXX|BenchmarkTest|RMQ_SYS_.*|TRANS_CHECK_MAX_TIME_TOPIC|SELF_TEST_TOPIC|OFFSET_MOVED_EVENT|rmq_sys_.*|.*_REPLY_TOPIC)$/.test(t) ? 'system' : 'normal';
 }
