@@ -187,3 +187,50 @@ t.test('dashboard in headless Chromium', { timeout: 180_000 }, async (t) => {
   await load;
   t.same(errors, [], 'no page errors');
 });
+
+t.test('the name server serves the same console for its cluster', { timeout: 120_000 }, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) {
+    t.skip(`no Chromium at ${CHROMIUM}`);
+    return;
+  }
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('./helpers/mq-process.js');
+  const { chromium } = await import('playwright-core');
+  const dir = tmpDir('dashboard-ns');
+  const [nsPort, httpPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
+  const procs = [
+    spawn(process.execPath, [CLI, 'namesrv', `--namesrvListenPort=${nsPort}`, '--namesrvListenHost=127.0.0.1', `--namesrvHttpPort=${httpPort}`,
+      `--kvConfigPath=${path.join(dir, 'kv.json')}`], { stdio: 'ignore' }),
+    spawn(process.execPath, [CLI, 'broker', `--namesrvAddr=127.0.0.1:${nsPort}`, `--listenPort=${brokerPort}`, '--brokerName=broker-ns',
+      `--storePathRootDir=${path.join(dir, 'store')}`, '--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=600000', '--pageCacheBytesMax=67108864'], { stdio: 'ignore' }),
+  ];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  t.teardown(async () => {
+    await browser.close().catch(() => undefined);
+    for (const p of procs.reverse()) {
+      p.kill('SIGTERM');
+      await new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitFor(async () => {
+    try {
+      const r = await (await fetch(`${base}/console/api/cluster`)).json() as { brokers?: Array<{ brokerName: string; up: boolean }> };
+      return r.brokers?.some((b) => b.brokerName === 'broker-ns' && b.up) ?? false;
+    } catch {
+      return false;
+    }
+  }, 30_000, 'broker-ns in the name server dashboard');
+  const session = await (await fetch(`${base}/console/api/session`)).json() as { servedBy: string; adminConfigured: boolean };
+  t.match(session.servedBy, /^name server/);
+  t.equal(session.adminConfigured, false, 'no token: read-only');
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(`${base}/#/live`);
+  await page.waitForFunction(() => (window as any).__rmqFrames >= 1, undefined, { timeout: 20_000 });
+  await page.waitForSelector('#lg-put >> text=broker-ns/0');
+  t.pass('live frames from the name server name broker-ns');
+  await page.goto(`${base}/?x=1#/cluster`);
+  await page.waitForSelector('td >> text=broker-ns');
+  t.equal(await page.locator('#new').count(), 0);
+});
