@@ -85,18 +85,20 @@ views.cluster = async (el) => {
     <div class="cards">
       <div class="card"><div class="k">Clusters</div><div class="v">${clusters.length}</div><div class="s">${esc(clusters.join(', ') || 'none')}</div></div>
       <div class="card"><div class="k">Brokers</div><div class="v">${b.length}</div><div class="s">${b.filter((x) => x.up).length} up · ${b.filter((x) => x.role === 'SLAVE').length} slaves</div></div>
-      <div class="card"><div class="k">Put TPS</div><div class="v" id="c-put">${fix(sum('putTps'))}</div><div class="s">messages / s, all brokers</div></div>
-      <div class="card"><div class="k">Get TPS</div><div class="v" id="c-get">${fix(sum('getTps'))}</div><div class="s">messages / s, all brokers</div></div>
+      <div class="card"><div class="k">Put TPS</div><div class="v" id="c-put">${fix(sum('putTps'))}</div><div class="s">msg/s · all brokers</div></div>
+      <div class="card"><div class="k">Get TPS</div><div class="v" id="c-get">${fix(sum('getTps'))}</div><div class="s">msg/s · all brokers</div></div>
       <div class="card"><div class="k">Messages today</div><div class="v">${fmt(sum('putToday'))}</div><div class="s">${fmt(sum('getToday'))} delivered</div></div>
       <div class="card"><div class="k">Name servers</div><div class="v">${c.namesrvAddrs.length}</div><div class="s mono">${esc(c.namesrvAddrs.join(' '))}</div></div>
     </div>
     <div class="panel"><div class="panel-head"><h3>Brokers</h3><span class="muted">${esc(clusters.join(' · '))}</span></div>
-    <table><thead><tr><th>Cluster</th><th>Broker</th><th>Role</th><th>Address</th><th>Version</th><th class="n">Put TPS</th><th class="n">Get TPS</th><th class="n">Today in / out</th><th>Disk</th><th class="n">Commit log max</th><th class="n">Repl. lag</th><th>Uptime</th><th>Status</th></tr></thead>
-    <tbody>${b.map((x) => `<tr><td>${esc(x.cluster)}</td><td><b>${esc(x.brokerName)}</b></td><td>${x.role === 'MASTER' ? 'Master' : `Slave ${x.brokerId}`}</td><td class="mono">${esc(x.addr)}</td><td>${esc(x.version || '–')}</td>
+    <table><thead><tr><th>Broker</th><th>Status</th><th>Role</th><th>Address</th><th>Version</th><th class="n">Put TPS</th><th class="n">Get TPS</th><th class="n">Today in / out</th><th>Disk</th><th class="n">Commit log</th><th class="n">Repl. lag</th><th>Up for</th></tr></thead>
+    <tbody>${b.map((x) => `<tr><td><b>${esc(x.brokerName)}</b></td>
+      <td>${x.up ? '<span class="badge up">Up</span>' : `<span class="badge down" title="${esc(x.error || '')}">Down</span>`}</td><td>${x.role === 'MASTER' ? 'Master' : `Slave ${x.brokerId}`}</td><td class="mono">${esc(x.addr)}</td><td>${esc(x.version || '–')}</td>
       <td class="n">${fix(x.putTps)}</td><td class="n">${fix(x.getTps)}</td><td class="n">${fmt(x.putToday)} / ${fmt(x.getToday)}</td>
-      <td>${x.diskRatio === null ? '–' : `<div class="bar" title="${esc(x.diskCapacity || '')}"><div style="width:${Math.round(x.diskRatio * 100)}%"></div></div><span class="muted">${Math.round(x.diskRatio * 100)}%</span>`}</td>
-      <td class="n">${bytes(x.commitLogMaxOffset)}</td><td class="n">${x.replicationLagBytes === null ? '–' : bytes(x.replicationLagBytes)}</td><td>${x.bootTimestamp ? ago(x.bootTimestamp).replace(' ago', '') : '–'}</td>
-      <td>${x.up ? '<span class="badge up">Up</span>' : `<span class="badge down" title="${esc(x.error || '')}">Down</span>`}</td></tr>`).join('') || '<tr><td colspan="13" class="empty">No broker registered with the name server</td></tr>'}</tbody></table></div>`;
+      <td>${x.diskRatio === null ? '–' : `<div style="display:flex;gap:8px;align-items:center" title="${esc(x.diskCapacity || '')}"><div class="bar"><div style="width:${Math.round(x.diskRatio * 100)}%"></div></div><span class="muted">${Math.round(x.diskRatio * 100)}%</span></div>`}</td>
+      <td class="n">${bytes(x.commitLogMaxOffset)}</td><td class="n">${x.replicationLagBytes === null ? '–' : bytes(x.replicationLagBytes)}</td><td>${x.bootTimestamp ? ago(x.bootTimestamp).replace(' ago', '') : '–'}</td></tr>`).join('') || '<tr><td colspan="12" class="empty">No broker registered with the name server</td></tr>'}</tbody></table></div>
+    <div class="panel"><div class="panel-head"><h3>Cluster throughput</h3><span class="muted">put and get, messages / s, last 2 minutes</span></div><canvas class="chart" id="ch-cluster"></canvas><div class="legend"><span style="--c:#2f6bff">put</span><span style="--c:#12a36b">get</span></div></div>`;
+  drawCluster();
 };
 
 views.topics = async (el) => {
@@ -337,6 +339,15 @@ function chart(canvas, series, opts = {}) {
   g.fillStyle = '#66708a'; g.fillText('−2 min', pad.l, h - 8); g.fillText('now', w - pad.r - 20, h - 8);
 }
 
+function drawCluster() {
+  const c = $('#ch-cluster');
+  if (!c) return;
+  chart(c, [
+    { color: '#2f6bff', values: state.rates.map((f) => f.brokers.reduce((a, b) => a + b.putTps, 0)) },
+    { color: '#12a36b', values: state.rates.map((f) => f.brokers.reduce((a, b) => a + b.getTps, 0)) },
+  ]);
+}
+
 function drawLive() {
   const f = state.lastFrame;
   if (!$('#l-put')) return;
@@ -378,6 +389,7 @@ function connectLive() {
     window.__rmqFrames = (window.__rmqFrames || 0) + 1;
     if ($('#c-put')) { $('#c-put').textContent = fix(f.brokers.reduce((a, b) => a + b.putTps, 0)); $('#c-get').textContent = fix(f.brokers.reduce((a, b) => a + b.getTps, 0)); }
     drawLive();
+    drawCluster();
   };
   ws.onclose = () => { state.wsOpen = false; $('#live-dot').className = 'dot'; setTimeout(connectLive, 2000); };
 }
