@@ -221,3 +221,14 @@ t.test('--help says what each checked key allows', async (t) => {
   t.match(formatHelp(real, {}, { ha: false, acl: false }), /Refused until this build has access control \(ACL\):\n {2}aclEnable \(aclEnable=false is fine\)/);
   t.notMatch(formatHelp(real, {}, { ha: true, acl: true }), /Refused until/);
 });
+
+t.test('every default passes its own check (a new key with a default its schema refuses fails here)', async (t) => {
+  const { configSchema, parseValue, specFromDefault } = await import('../src/config-schema.js');
+  for (const [key, targets] of buildKeyTable(real)) {
+    for (const target of targets) {
+      if (target.defaultValue === undefined || target.defaultValue === '') continue;
+      const spec = configSchema[key] ?? specFromDefault(target.defaultValue);
+      t.doesNotThrow(() => parseValue(key, String(target.defaultValue), spec), `${key}=${String(target.defaultValue)} (${target.component})`);
+    }
+  }
+});
