@@ -122,6 +122,24 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   maxHashSlotNum: { type: 'int', min: 1 },
   maxIndexNum: { type: 'int', min: 1 },
   storePathRootDir: { type: 'string', check: (s) => s.trim() !== '', allowed: 'a directory path' },
+  // periods and bounds where 0 would mean a busy loop or nothing at all
+  scanNotActiveBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  brokerChannelExpiredMs: { type: 'int', min: 1, unit: 'ms' },
+  registerBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  registerBrokerTimeoutMills: { type: 'int', min: 1, unit: 'ms' },
+  flushConsumerOffsetIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  channelExpiredTimeoutMs: { type: 'int', min: 1, unit: 'ms' },
+  rebalanceLockMaxLiveTimeMs: { type: 'int', min: 1, unit: 'ms' },
+  transactionCheckInterval: { type: 'int', min: 1, unit: 'ms' },
+  maxTransferBytesOnMessageInMemory: { type: 'int', min: 1, unit: 'bytes' },
+  maxTransferCountOnMessageInMemory: { type: 'int', min: 1 },
+  msgTraceTopicName: name(),
+  regionId: name(),
+  timerPrecisionMs: { type: 'int', min: 1, unit: 'ms' },
+  timerWheelSlots: { type: 'int', min: 1 },
+  timerFlushIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  popReviveIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  popFromRetryProbability: { type: 'int', min: 0, max: 100, unit: 'percent' },
 };
 
 /** Old spellings (Apache 4.x conf files) -> the key they mean. */

@@ -130,6 +130,8 @@ t.test('every refusal names the key, the value and what is allowed', async (t) =
     ['--autoCreateTopicEnable=yes', /autoCreateTopicEnable: 'yes' is not true or false/],
     ['--shortPollingTimeMills=-5', /shortPollingTimeMills: '-5' is not an integer >= 0/],
     ['--brokerPermission=8', /brokerPermission: '8' is not an integer from 0 to 7/],
+    ['--registerBrokerIntervalMs=0', /registerBrokerIntervalMs: '0' is not an integer >= 1 \(ms\)/],
+    ['--scanNotActiveBrokerIntervalMs=0', /scanNotActiveBrokerIntervalMs: '0' is not an integer >= 1/],
   ];
   for (const [arg, re] of cases) {
     const err = (() => { try { resolve([arg]); return null; } catch (e) { return e as Error; } })();
