@@ -99,7 +99,7 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   // replication: these ask for HA
   brokerId: { type: 'int', min: 0, feature: 'ha', needs: (v) => (v as number) > 0 },
   brokerRole: { type: 'enum', values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'], feature: 'ha', needs: (v) => v !== 'ASYNC_MASTER' },
-  haListenPort: { ...port('(0 = any free port)'), feature: 'ha', needs: () => true },
+  haListenPort: { type: 'int', min: -1, max: 65535, unit: '(-1 = listenPort + 1, 0 = any free port)', feature: 'ha', needs: () => true },
   haMasterAddress: { type: 'string', check: (s) => s.trim() === '' || checkHostPort(s.trim()), allowed: 'host:port of the master\'s HA port, e.g. 10.0.0.1:10912', feature: 'ha', needs: (v) => v !== '' },
   haSendHeartbeatInterval: { type: 'int', min: 1, feature: 'ha', needs: () => true },
   haHousekeepingInterval: { type: 'int', min: 1, feature: 'ha', needs: () => true },
