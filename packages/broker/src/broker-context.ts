@@ -14,6 +14,7 @@ import type { PullRequestHoldService } from './longpolling/pull-request-hold-ser
 import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import type { BrokerOuterAPI } from './out/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
+import type { HAController } from './ha/index.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import type { TimerMessageService } from './timer/timer-message-service.js';
 import type { PopService } from './pop/pop-service.js';
@@ -43,6 +44,8 @@ export interface BrokerContext {
   readonly storeHost: { ip: string; port: number };
   /** Milliseconds since start (runtime info). */
   readonly bootTimestamp: number;
+  /** master/slave replication; null in tests that build a context by hand */
+  readonly ha?: HAController | null;
   /** REGISTER_BROKER to every name server now (oneway after topic creation). */
   registerBrokerAll(oneway: boolean): Promise<void>;
 }

@@ -111,10 +111,9 @@ export function makeContext(root: string, over: Partial<BrokerConfig> = {}): Tes
 }
 
 /** Collects what a processor file registers, so tests call handlers directly. */
-export function processors(register: (s: { registerProcessor(code: number, p: Processor): void }, ctx: BrokerContext) => void,
+export function processors(requests: (ctx: BrokerContext) => ReadonlyMap<number, Processor>,
   ctx: BrokerContext): (req: RemotingCommand, ch?: Channel) => Promise<RemotingCommand> {
-  const table = new Map<number, Processor>();
-  register({ registerProcessor: (code, p) => table.set(code, p) }, ctx);
+  const table = requests(ctx);
   return async (req, ch = fakeChannel()) => {
     const p = table.get(req.code);
     if (!p) throw new Error(`no processor for ${req.code}`);

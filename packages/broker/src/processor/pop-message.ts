@@ -12,7 +12,7 @@ import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remotin
 import type { BrokerContext } from '../broker-context.js';
 import { isReadable } from '../common/perm.js';
 import { POP_GROUP_PREFIX, popRetryTopic, tagFilter, type PopService, type QueueState } from '../pop/pop-service.js';
-import { ResponseCode as RC } from './codes.js';
+import { ResponseCode as RC } from '@rmq/remoting';
 
 export const POP_MESSAGE = 200050;
 export const ACK_MESSAGE = 200051;
@@ -286,7 +286,7 @@ class PopProcessor {
 
 interface PopResult { body: Buffer[]; count: number; restNum: number; startInfo: string[]; msgInfo: string[] }
 
-export function register(server: RemotingServer, ctx: BrokerContext): void {
+export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
   const pop = ctx.popService;
   if (!pop) return;
   const p = new PopProcessor(ctx, pop);
