@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Runs every tap test file in the workspace (package unit tests, then cross-package tests in test/)
-// and ends with a plain "N passed, N failed" line that CI reads. Exit code is tap's.
+// and ends with a plain "N passed, N failed" line that CI reads. Its unit is the test file (a file
+// passes when all its assertions pass and it exits cleanly). Above it: one line with the assertion
+// totals (passed, failed, skipped, todo) and one with the test files left out of the run.
+// Exit code is tap's.
 import { spawn } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +45,7 @@ const phases = [
 function runTap(files, jobs) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [tapBin, '--reporter=tap', `--jobs=${jobs}`, ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    const counts = { passed: 0, failed: 0, skipped: 0 };
+    const r = { passedFiles: [], failedFiles: [], asserts: { pass: 0, fail: 0, skip: 0, todo: 0 } };
     let buf = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
@@ -50,24 +53,35 @@ function runTap(files, jobs) {
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        // One top-level (not indented) result line per test file.
+        const f = /^(not )?ok \d+ - (\S+)/.exec(line);
+        if (f) (f[1] ? r.failedFiles : r.passedFiles).push(f[2]);
         // tap's own closing summary line (not indented) carries the assertion totals.
-        const m = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?(?:, skip: (\d+))?/.exec(line);
-        if (m) { counts.passed = Number(m[2] ?? 0); counts.failed = Number(m[3] ?? 0); counts.skipped = Number(m[4] ?? 0); }
+        const m = /^# \{ total: \d+(.*)\}/.exec(line);
+        if (m) for (const k of ['pass', 'fail', 'skip', 'todo']) r.asserts[k] = Number(new RegExp(`${k}: (\\d+)`).exec(m[1])?.[1] ?? 0);
       }
     });
     child.on('exit', (code) => {
-      // A run that crashed counts as a failure even if its summary line was missing.
-      if (code !== 0 && counts.failed === 0) counts.failed = 1;
-      resolve({ code: code ?? 1, ...counts });
+      // A run that crashed counts its files without a result line as failed.
+      for (const f of files) if (!r.passedFiles.includes(f) && !r.failedFiles.includes(f)) r.failedFiles.push(f);
+      resolve({ code: code ?? 1, ...r });
     });
   });
 }
 
-let passed = 0, failed = 0, skipped = only.length ? 0 : quarantined.size, exitCode = 0;
+const total = { passedFiles: [], failedFiles: [], asserts: { pass: 0, fail: 0, skip: 0, todo: 0 } };
+let exitCode = 0;
 for (const { files, jobs } of phases) {
   const r = await runTap(files, jobs);
-  passed += r.passed; failed += r.failed; skipped += r.skipped;
+  total.passedFiles.push(...r.passedFiles); total.failedFiles.push(...r.failedFiles);
+  for (const k of Object.keys(total.asserts)) total.asserts[k] += r.asserts[k];
   if (r.code !== 0) exitCode = r.code;
 }
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+const a = total.asserts;
+console.log('');
+for (const f of total.failedFiles) console.log(`# failed: ${f}`);
+console.log(`assertions: ${a.pass} passed, ${a.fail} failed, ${a.skip} skipped, ${a.todo} todo`);
+const left = only.length ? [] : [...quarantined.keys()];
+console.log(`test files left out: ${left.length}${left.length ? ` (${left.join(', ')}; see "skipped by default" above)` : ''}`);
+console.log(`${total.passedFiles.length} passed, ${total.failedFiles.length} failed (test files)`);
 process.exit(exitCode);

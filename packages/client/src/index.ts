@@ -8,6 +8,8 @@ export { PushConsumer, parseConsumeTimestamp } from './consumer/push-consumer.js
 export type { PushConsumerOptions, ConsumeFromWhere } from './consumer/push-consumer.js';
 export { LitePullConsumer } from './consumer/lite-pull-consumer.js';
 export type { LitePullConsumerOptions } from './consumer/lite-pull-consumer.js';
+export { SimpleConsumer } from './consumer/simple-consumer.js';
+export type { SimpleConsumerOptions, ReceivedMessage } from './consumer/simple-consumer.js';
 export { MQClientInstance } from './instance/mq-client-instance.js';
 export type { ClientOptions, ConsumeDirectlyResult } from './instance/mq-client-instance.js';
 export { MQClientAPI } from './instance/mq-client-api.js';
@@ -27,3 +29,6 @@ export {
 export type { Message, MessageExt, MessageQueue } from './message.js';
 export { MQClientError, MQBrokerError, MQTimeoutError, MQAbortError, MQConnectError, TopicRouteError } from './errors.js';
 export { ResponseCode, RequestCode, MessageConst } from './protocol.js';
+export { Admin, AdminRequestCode, isRetryTopic, isDlqTopic } from './admin/admin.js';
+export type { AdminOptions, AdminRpcHook, TopicTarget, QueryByTimeOptions } from './admin/admin.js';
+export type * from './admin/types.js';

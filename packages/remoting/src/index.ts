@@ -1,6 +1,9 @@
 // Public entry of @rmq/remoting: frame codec, commands and codes, fastjson, server, client, logger and
 // the message-level formats (properties, message ids, stored records, batch bodies).
 export * from './codes.js';
+export * from './retriable.js';
+export * from './java-properties.js';
+export * from './route.js';
 export * from './command.js';
 export * from './codec.js';
 export * from './fastjson.js';

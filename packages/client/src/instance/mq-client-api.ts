@@ -370,7 +370,7 @@ export class MQClientAPI {
   /** UPDATE_AND_CREATE_TOPIC (17): creates or updates a topic on one broker (tools and tests). */
   async createTopic(addr: string, topic: string, opts: { readQueueNums?: number; writeQueueNums?: number; perm?: number; order?: boolean } = {},
     timeoutMs = 3000): Promise<void> {
-    const r = await this.invoke(addr, this.request(17, {
+    const r = await this.invoke(addr, this.request(RequestCode.UPDATE_AND_CREATE_TOPIC, {
       topic, defaultTopic: 'TBW102', readQueueNums: String(opts.readQueueNums ?? 4), writeQueueNums: String(opts.writeQueueNums ?? 4),
       perm: String(opts.perm ?? 6), topicFilterType: 'SINGLE_TAG', topicSysFlag: '0', order: String(opts.order ?? false),
     }), timeoutMs);

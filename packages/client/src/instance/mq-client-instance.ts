@@ -290,6 +290,9 @@ export class MQClientInstance {
         if (m.get(Number(id)) !== addr) newBroker = true;
         m.set(Number(id), addr);
       }
+      // As Java's brokerAddrTable.put(brokerName, brokerAddrs): an id the route no longer lists (a dead
+      // master) is dropped, so pulls and offset commits fall back to the slave (findBrokerAddressInSubscribe).
+      for (const id of [...m.keys()]) if (bd.brokerAddrs[String(id)] === undefined) m.delete(id);
     }
     this.spreadRoute(topic, route);
     // A broker we have never told about our groups would refuse pulls until the next heartbeat.
