@@ -36,7 +36,9 @@ t.test(`SYNC_FLUSH: ${ROUNDS} rounds of kill -9 at random moments`, async (t) =>
     acks.push(...r.acks);
     const exit = await crashed.exited;
     t.equal(exit.signal, 'SIGKILL', `round ${round}: SIGKILL after ${r.killedAt} acks + ${delayMs} ms (${r.acks.length} acked, ${r.failures} failed in flight)`);
-    server = await startServer({ storeDir, extra, nsPort: Number(crashed.nsAddr.split(':')[1]), port: Number(crashed.brokerAddr.split(':')[1]) });
+    // Fresh ports: the old ones (and port + 1 of the HA listener) may be taken meanwhile; message ids
+    // keep the store host they were written with. One retry if a picked port got taken.
+    server = await startServer({ storeDir, extra }).catch(() => startServer({ storeDir, extra }));
     for (const topic of TOPICS) await admin.waitRoute(server, topic);
     const read = await readAll(t, admin, server);
     t.same(read.problems.slice(0, 20), [], `round ${round}: queues contiguous from 0, records intact, each offset served once`);
