@@ -284,10 +284,13 @@ async function messageDetail(topic, msgId) {
     <div>Properties</div><div class="mono">${Object.entries(m.properties).map(([k, v]) => `${esc(k)}=${esc(v)}`).join('<br>')}</div></div>
     <div style="display:flex;justify-content:space-between;align-items:center;margin:16px 0 8px"><b>Body</b><div class="seg" id="bm"><button data-b="text" class="on">Text</button><button data-b="json">JSON</button><button data-b="hex">Hex</button></div></div>
     <pre class="body" id="body">${esc(bodies.text)}</pre>
+    ${m.topic.startsWith('%DLQ%') ? `<div class="actions">${adminButton(`Requeue to ${m.properties.RETRY_TOPIC || 'its topic'}`, 'id="requeue"', 'btn')}</div>` : ''}
     <h3 style="margin:18px 0 8px;font-size:14px">Consumer groups</h3>
     <table><thead><tr><th>Group</th><th>Status</th><th class="n">Group offset</th><th></th></tr></thead><tbody>${d.consumption.map((c) => `<tr><td>${esc(c.group)}</td><td>${c.consumed ? '<span class="ok">Consumed</span>' : '<span class="muted">Not yet</span>'}</td><td class="n">${fmt(c.consumerOffset)}</td>
       <td class="n">${c.clients.length ? adminButton('Resend to group', `data-resend="${esc(c.group)}" data-client="${esc(c.clients[0])}"`, 'btn small ghost') : '<span class="muted">offline</span>'}</td></tr>`).join('') || '<tr><td colspan="4" class="empty">No group consumes this topic</td></tr>'}</tbody></table>`, (el) => {
     $('#bm', el).onclick = (e) => { const b = e.target.dataset.b; if (!b) return; $('#body', el).textContent = bodies[b]; el.querySelectorAll('#bm button').forEach((x) => x.classList.toggle('on', x.dataset.b === b)); };
+    const rq = $('#requeue', el);
+    if (rq && !rq.disabled) rq.onclick = () => act(() => api('/api/message/requeue', { topic: m.topic, msgId: m.offsetMsgId }), 'Sent again to its topic');
     el.querySelectorAll('[data-resend]').forEach((b) => { if (!b.disabled) b.onclick = () => act(() => api('/api/message/resend', { group: b.dataset.resend, clientId: b.dataset.client, msgId: m.offsetMsgId, topic: m.topic }).then((r) => { if (r.consumeResult !== 'CR_SUCCESS') throw new Error(`consumer answered ${r.consumeResult}`); return r; }), `Consumed again by ${b.dataset.resend}`); });
   });
 }

@@ -193,6 +193,7 @@ export class DashboardApi {
         return { ok: true, offsets: await this.admin.resetOffsetByTime(str(b, 'group'), str(b, 'topic'), ts, true) };
       }
       case '/api/group/skip': return { ok: true, offsets: await this.admin.skipAccumulated(str(b, 'group'), str(b, 'topic')) };
+      case '/api/message/requeue': return this.requeue(str(b, 'topic'), str(b, 'msgId'));
       case '/api/message/resend': return this.admin.consumeMessageDirectly(str(b, 'group'), str(b, 'clientId'), str(b, 'msgId'), str(b, 'topic', false) || undefined);
       case '/api/broker/config': {
         const key = str(b, 'key');
@@ -319,6 +320,27 @@ export class DashboardApi {
       return { group: g, consumed: q ? q.consumerOffset > m.queueOffset : false, consumerOffset: q?.consumerOffset ?? null, clients: (conn?.connections ?? []).map((c) => c.clientId) };
     }));
     return { message: messageView(m), consumption };
+  }
+
+  /**
+   * DLQ resend: a copy of a dead-lettered message (body, tags, keys, user properties) sent again to
+   * the topic it came from (its RETRY_TOPIC property), where its group consumes it as new.
+   */
+  async requeue(topic: string, msgId: string): Promise<unknown> {
+    if (!isDlqTopic(topic)) throw new HttpError(400, 'requeue takes a message of a %DLQ% topic');
+    const m = (await this.admin.findMessage(topic, msgId))[0];
+    if (!m) throw new HttpError(404, `no message ${msgId} in ${topic}`);
+    const target = m.properties['RETRY_TOPIC'] ?? m.properties['REAL_TOPIC'];
+    if (!target || isRetryTopic(target) || isDlqTopic(target)) throw new HttpError(400, 'the message does not say which topic it came from (no RETRY_TOPIC property)');
+    const reserved = new Set(['TAGS', 'KEYS', 'DELAY', 'WAIT', 'RETRY_TOPIC', 'REAL_TOPIC', 'REAL_QID', 'TRAN_MSG', 'PGROUP', 'MIN_OFFSET', 'MAX_OFFSET',
+      'ORIGIN_MESSAGE_ID', 'RECONSUME_TIME', 'MAX_RECONSUME_TIMES', 'UNIQ_KEY', 'CONSUME_START_TIME', 'CLUSTER']);
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.properties)) if (!reserved.has(k)) properties[k] = v;
+    properties['DLQ_ORIGIN_MSG_ID'] = m.properties['ORIGIN_MESSAGE_ID'] ?? m.offsetMsgId;
+    const msg: { topic: string; body: Buffer; tags?: string; keys?: string; properties: Record<string, string> } = { topic: target, body: m.body, properties };
+    if (m.tags) msg.tags = m.tags;
+    if (m.keys) msg.keys = m.keys;
+    return { ok: true, topic: target, result: await this.admin.sendMessage(msg) };
   }
 
   async connections(producerGroup: string, topic: string): Promise<unknown> {

@@ -569,7 +569,26 @@ export class Admin {
     const base = { nextOffset: n(ext['nextBeginOffset'], offset), minOffset: n(ext['minOffset']), maxOffset: n(ext['maxOffset']), status: r.code };
     if (r.code === ResponseCode.SUCCESS) return { ...base, messages: decodeMessages(r.bodyBuffer() ?? Buffer.alloc(0), brokerName) };
     if (r.code === ResponseCode.PULL_NOT_FOUND || r.code === ResponseCode.PULL_RETRY_IMMEDIATELY || r.code === ResponseCode.PULL_OFFSET_MOVED) return { ...base, messages: [] };
+    if (r.code === ResponseCode.NO_PERMISSION) return this.readQueueDirectly(addr, topic, brokerName, queueId, offset, maxNums);
     throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  /**
+   * A queue that refuses pulls (a write-only %DLQ% topic): QUERY_CONSUME_QUEUE (321) lists the
+   * entries' commit-log offsets, VIEW_MESSAGE_BY_ID (33) reads each record, as the tools browse a DLQ.
+   */
+  private async readQueueDirectly(addr: string, topic: string, brokerName: string, queueId: number, offset: number, maxNums: number):
+    Promise<{ messages: MessageExt[]; nextOffset: number; minOffset: number; maxOffset: number; status: number }> {
+    const r = await this.call(addr, 321 /* QUERY_CONSUME_QUEUE */, { topic, queueId, index: offset, count: maxNums, consumerGroup: TOOLS_GROUP });
+    const raw = Admin.json(r);
+    const minOffset = n(raw?.minQueueIndex), maxOffset = n(raw?.maxQueueIndex);
+    if (!raw) return { messages: [], nextOffset: offset, minOffset, maxOffset, status: ResponseCode.PULL_NOT_FOUND };
+    const messages: MessageExt[] = [];
+    for (const e of raw.queueData ?? []) {
+      const v = await this.invoke(addr, C.VIEW_MESSAGE_BY_ID, { offset: n(e.physicOffset) });
+      if (v.code === ResponseCode.SUCCESS) messages.push(...decodeMessages(v.bodyBuffer() ?? Buffer.alloc(0), brokerName));
+    }
+    return { messages, nextOffset: offset + (raw.queueData?.length ?? 0), minOffset, maxOffset, status: messages.length ? ResponseCode.SUCCESS : ResponseCode.PULL_NOT_FOUND };
   }
 
   /** queryMsgByOffset: the one message at (broker, queue, offset). */
