@@ -9,6 +9,9 @@ const nodedir = dirname(dirname(process.execPath));
 const args = ['rebuild'];
 if (existsSync(join(nodedir, 'include/node/node_api.h'))) args.push(`--nodedir=${nodedir}`);
 const require = createRequire(import.meta.url);
-const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+// Installed from a tarball (no devDependencies): npm's own node-gyp (npm_config_node_gyp), else skip.
+let gyp = process.env.npm_config_node_gyp;
+try { gyp = require.resolve('node-gyp/bin/node-gyp.js'); } catch { /* not in the workspace */ }
+if (!gyp) { console.error('[native] node-gyp not found; the store will fall back to fs calls'); process.exit(0); }
 const r = spawnSync(process.execPath, [gyp, ...args], { cwd: here, stdio: 'inherit' });
 if (r.status !== 0) { console.error('[native] addon build failed; the store will fall back to fs calls'); process.exit(process.env.CI ? 1 : 0); }

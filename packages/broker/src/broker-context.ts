@@ -14,7 +14,10 @@ import type { PullRequestHoldService } from './longpolling/pull-request-hold-ser
 import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import type { BrokerOuterAPI } from './out/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
+import type { HAController } from './ha/index.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import type { TimerMessageService } from './timer/timer-message-service.js';
+import type { PopService } from './pop/pop-service.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -31,6 +34,9 @@ export interface BrokerContext {
   readonly scheduleMessageService: ScheduleMessageService;
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly transactionalMessageService: TransactionalMessageService;
+  /** Timer messages (timer/) and POP consumption (pop/); absent in contexts built without them. */
+  readonly timerMessageService?: TimerMessageService;
+  readonly popService?: PopService;
   readonly stats: BrokerStats;
   /** "brokerIP1:listenPort", the address in routes and message ids. */
   readonly brokerAddr: string;
@@ -38,6 +44,8 @@ export interface BrokerContext {
   readonly storeHost: { ip: string; port: number };
   /** Milliseconds since start (runtime info). */
   readonly bootTimestamp: number;
+  /** master/slave replication; null in tests that build a context by hand */
+  readonly ha?: HAController | null;
   /** REGISTER_BROKER to every name server now (oneway after topic creation). */
   registerBrokerAll(oneway: boolean): Promise<void>;
 }

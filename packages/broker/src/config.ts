@@ -35,6 +35,10 @@ export interface BrokerConfig {
   adminHttpPort: number;
   /** Admin actions of the dashboard (create/delete/reset/send) need this token; empty = read-only dashboard. */
   adminHttpToken: string;
+  /** ACL 1.0: check every request against plain_acl.yml (Apache's aclEnable). */
+  aclEnable: boolean;
+  /** plain_acl.yml path; '' = $ROCKETMQ_HOME/conf/plain_acl.yml, else <storePathRootDir>/conf/plain_acl.yml. */
+  aclPlainFile: string;
   messageDelayLevel: string;
   /** retryMaxTimes of auto-created subscription groups. */
   maxReconsumeTimes: number;
@@ -54,6 +58,35 @@ export interface BrokerConfig {
   /** Bytes of stored messages one pull reply may carry. */
   maxTransferBytesOnMessageInMemory: number;
   maxTransferCountOnMessageInMemory: number;
+  // ---- HA (master/slave replication, Apache MessageStoreConfig/BrokerConfig names)
+  /** HA port of a master; -1 = listenPort + 1 (0 when listenPort is 0: ephemeral) */
+  haListenPort: number;
+  /** slave: the master's HA address "ip:port"; empty = the haServerAddr the name server returns */
+  haMasterAddress: string;
+  haSendHeartbeatInterval: number;
+  haHousekeepingInterval: number;
+  haTransferBatchSize: number;
+  /** SYNC_MASTER: a slave further behind than this many bytes is not in sync (SLAVE_NOT_AVAILABLE) */
+  haSlaveFallbehindMax: number;
+  /** 5.x name of haSlaveFallbehindMax; > 0 overrides it */
+  haMaxGapNotInSync: number;
+  /** SYNC_MASTER: ms a send waits for a slave ack before FLUSH_SLAVE_TIMEOUT */
+  slaveTimeout: number;
+  slaveReadEnable: boolean;
+  accessMessageInMemoryMaxRatio: number;
+  /** slave: period of the metadata copy from the master (Apache: 10 s) */
+  slaveSyncIntervalMs: number;
+  /** Timer messages (5.x TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS): see timer/. */
+  timerWheelEnable: boolean;
+  timerMaxDelaySec: number;
+  timerPrecisionMs: number;
+  timerWheelSlots: number;
+  timerFlushIntervalMs: number;
+  /** POP consumption (5.x): see pop/. */
+  popReviveIntervalMs: number;
+  popPollingMax: number;
+  popFromRetryProbability: number;
+  popMaxInflightPerQueue: number;
 }
 
 export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerConfig {
@@ -83,6 +116,8 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     registerBrokerTimeoutMills: 6_000,
     adminHttpPort: 0,
     adminHttpToken: '',
+    aclEnable: false,
+    aclPlainFile: '',
     messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
     maxReconsumeTimes: 16,
     flushConsumerOffsetIntervalMs: 5_000,
@@ -97,6 +132,26 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     storeReplyMessageEnable: true,
     maxTransferBytesOnMessageInMemory: 256 * 1024,
     maxTransferCountOnMessageInMemory: 32,
+    haListenPort: -1,
+    haMasterAddress: '',
+    haSendHeartbeatInterval: 5000,
+    haHousekeepingInterval: 20000,
+    haTransferBatchSize: 32 * 1024,
+    haSlaveFallbehindMax: 256 * 1024 * 1024,
+    haMaxGapNotInSync: 0,
+    slaveTimeout: 3000,
+    slaveReadEnable: false,
+    accessMessageInMemoryMaxRatio: 40,
+    slaveSyncIntervalMs: 10_000,
+    timerWheelEnable: true,
+    timerMaxDelaySec: 3 * 24 * 3600,
+    timerPrecisionMs: 100,
+    timerWheelSlots: 216_000,
+    timerFlushIntervalMs: 1000,
+    popReviveIntervalMs: 100,
+    popPollingMax: 100_000,
+    popFromRetryProbability: 20,
+    popMaxInflightPerQueue: 20_000,
   };
   return Object.assign(c, over);
 }
@@ -127,6 +182,8 @@ export const brokerConfigHelp: Record<string, string> = {
   registerBrokerTimeoutMills: 'timeout of one REGISTER_BROKER call, default 6000',
   adminHttpPort: 'HTTP admin/metrics port, 0 = off',
   adminHttpToken: 'token the dashboard asks for before admin actions (header X-Admin-Token); empty = read-only dashboard',
+  aclEnable: 'ACL 1.0 (Apache plain_acl.yml): refuse unsigned/unauthorized requests with NO_PERMISSION (16); the file is reloaded when it changes',
+  aclPlainFile: 'plain_acl.yml path (Apache: -Drocketmq.acl.plain.file); empty = $ROCKETMQ_HOME/conf/plain_acl.yml, or <storePathRootDir>/conf/plain_acl.yml without ROCKETMQ_HOME',
   messageDelayLevel: 'delay of each level, e.g. "1s 5s 10s 30s 1m ... 2h" (units ms s m h d)',
   maxReconsumeTimes: 'retries before %DLQ% for auto-created groups, default 16',
   flushConsumerOffsetIntervalMs: 'period of consumerOffset.json persistence, default 5000',
@@ -141,16 +198,26 @@ export const brokerConfigHelp: Record<string, string> = {
   storeReplyMessageEnable: 'also store request-reply replies in <cluster>_REPLY_TOPIC, default true',
   maxTransferBytesOnMessageInMemory: 'most bytes of messages in one pull reply, default 262144',
   maxTransferCountOnMessageInMemory: 'most messages in one pull reply, default 32',
+  haListenPort: 'master: port slaves replicate from, default listenPort + 1 (-1)',
+  haMasterAddress: 'slave: master HA address ip:port; empty = learn it from the name server on registration',
+  haSendHeartbeatInterval: 'HA heartbeat / offset report period in ms, default 5000',
+  haHousekeepingInterval: 'close an HA connection silent for this many ms, default 20000',
+  haTransferBatchSize: 'most commit log bytes in one HA frame, default 32768',
+  haSlaveFallbehindMax: 'SYNC_MASTER: bytes a slave may lag and still count as in sync, default 268435456',
+  haMaxGapNotInSync: 'same as haSlaveFallbehindMax (5.x name); > 0 overrides it',
+  slaveTimeout: 'SYNC_MASTER: ms a send waits for a slave ack before FLUSH_SLAVE_TIMEOUT, default 3000',
+  slaveReadEnable: 'suggest pulling from the slave (brokerId 1) when a consumer reads far behind, default false',
+  accessMessageInMemoryMaxRatio: 'percent of memory beyond which a pull counts as far behind, default 40',
+  slaveSyncIntervalMs: 'slave: period of the topic/offset/group metadata copy from the master, default 10000',
+  timerWheelEnable: 'accept timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS), default true',
+  timerMaxDelaySec: 'latest accepted delivery time of a timer message, seconds from now, default 259200 (3 days)',
+  timerPrecisionMs: 'ms per timer wheel slot (deliveries are still timed to the ms), default 100; fixed once the wheel exists',
+  timerWheelSlots: 'slots in the timer wheel (slots x precision = one round; later timers roll), default 216000 (6 h); fixed once the wheel exists',
+  timerFlushIntervalMs: 'period of the timer wheel snapshot (timerwheel + fsync of the timerlog), default 1000',
+  popReviveIntervalMs: 'period of the POP revive scan (expired invisible times to %RETRY%group_topic), default 100',
+  popPollingMax: 'most POP requests held by long polling at once (then POLLING_FULL 209), default 100000',
+  popFromRetryProbability: 'percent of POP requests that look at %RETRY%group_topic first, default 20',
+  popMaxInflightPerQueue: 'un-acked POP messages per group and queue before POP stops serving it, default 20000',
 };
 
-/** Parses messageDelayLevel ("1s 5s 1m ...") into milliseconds per level (index 0 = level 1). */
-export function parseDelayLevels(text: string): number[] {
-  const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  const out: number[] = [];
-  for (const item of text.trim().split(/\s+/)) {
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(item);
-    if (!m) throw new Error(`messageDelayLevel: bad level "${item}"`);
-    out.push(Number(m[1]) * unitMs[m[2]!]!);
-  }
-  return out;
-}
+export { parseDelayLevels } from '@rmq/remoting';

@@ -19,9 +19,13 @@ import { ScheduleMessageService } from './schedule/schedule-message-service.js';
 import { BrokerOuterAPI } from './out/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
+import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
-import { registerAll, unregisterAll } from './processor/index.js';
+import { buildRequestTable, unregisterAll } from './processor/index.js';
 import { buildExporterView } from './http/exporter-view.js';
+import { HAController } from './ha/index.js';
+import { AclService, defaultAclFile } from './acl/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -49,12 +53,17 @@ export class BrokerController implements BrokerContext {
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
   transactionalMessageService!: TransactionalMessageService;
+  timerMessageService!: TimerMessageService;
+  popService!: PopService;
   brokerAddr = '';
+  /** master/slave replication (ha/) */
+  ha: HAController | null = null;
   storeHost = { ip: '127.0.0.1', port: 0 };
 
   private readonly server: RemotingServer;
   private readonly timers: NodeJS.Timeout[] = [];
   private adminHttp: AdminHttpServer | null = null;
+  private acl: AclService | null = null;
   private registerPending = false;
   private started = false;
   private stopped = false;
@@ -105,20 +114,41 @@ export class BrokerController implements BrokerContext {
 
     this.scheduleMessageService = new ScheduleMessageService(this.store, parseDelayLevels(cfg.messageDelayLevel), root, this.logger);
     this.scheduleMessageService.load(join(configDir, 'delayOffset.json'));
+    this.timerMessageService = new TimerMessageService(this.store, cfg, root, this.logger);
+    this.popService = new PopService(this);
     this.store.onNewMessage((topic, queueId, maxOffset) => {
       this.pullRequestHoldService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) this.scheduleMessageService.notifyMessageArriving(queueId);
+      else if (topic === TIMER_TOPIC) this.timerMessageService.notifyMessageArriving();
+      this.popService.notifyMessageArriving(topic, queueId);
     });
 
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
       this.consumerOffsetManager, this.producerManager, this.storeHost, this.logger);
-    registerAll(this.server, this);
+    this.ha = new HAController({
+      config: cfg, store: this.store, logger: this.logger, port, brokerAddr: this.brokerAddr, storePathRootDir: root,
+      topicConfigManager: this.topicConfigManager, consumerOffsetManager: this.consumerOffsetManager,
+      subscriptionGroupManager: this.subscriptionGroupManager, scheduleMessageService: this.scheduleMessageService,
+    });
+    await this.ha.start();
+    for (const [code, { handler }] of buildRequestTable(this)) this.server.registerProcessor(code, handler);
+    if (cfg.aclEnable) {
+      const file = cfg.aclPlainFile || defaultAclFile(process.env['ROCKETMQ_HOME'] || root);
+      this.acl = new AclService(file, this.logger);
+      this.server.registerRPCHook(this.acl.hook);
+      this.acl.start();
+    }
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
-    this.scheduleMessageService.start();
-    this.transactionalMessageService.start();
+    // a slave's log is written by replication only: no delayed delivery, timers, POP revive or transaction check-backs
+    if (cfg.brokerRole !== 'SLAVE') {
+      this.scheduleMessageService.start();
+      this.transactionalMessageService.start();
+      this.timerMessageService.start();
+      this.popService.start();
+    }
     this.every(cfg.flushConsumerOffsetIntervalMs, () => {
       void this.consumerOffsetManager.persistIfDirty();
       void this.scheduleMessageService.persistIfDirty();
@@ -167,7 +197,7 @@ export class BrokerController implements BrokerContext {
     const cfg = this.config;
     return {
       brokerAddr: this.brokerAddr, brokerName: cfg.brokerName, clusterName: cfg.brokerClusterName, brokerId: cfg.brokerId,
-      haServerAddr: `${cfg.brokerIP2}:${this.port + 1}`,
+      haServerAddr: this.ha?.haServerAddr() ?? `${cfg.brokerIP2}:${this.port + 1}`,
     };
   }
 
@@ -179,7 +209,8 @@ export class BrokerController implements BrokerContext {
     if (!isReadable(brokerPerm) || !isWriteable(brokerPerm)) {
       for (const t of Object.values(wrapper.topicConfigTable)) t.perm = (t.perm as number) & brokerPerm;
     }
-    await this.brokerOuterAPI.registerBrokerAll(this.identity(), wrapper, oneway);
+    const results = await this.brokerOuterAPI.registerBrokerAll(this.identity(), wrapper, oneway);
+    this.ha?.onRegisterResults(results);
   }
 
   /** Topic creations in one event-loop turn share one oneway REGISTER_BROKER. */
@@ -198,6 +229,7 @@ export class BrokerController implements BrokerContext {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     this.adminHttp?.close();
+    this.acl?.stop();
     // A start that failed before the store opened (e.g. the store directory is locked by another
     // broker) has registered nothing and must not write the metadata it loaded over that broker's.
     const opened = this.store !== undefined;
@@ -209,8 +241,11 @@ export class BrokerController implements BrokerContext {
     this.pullRequestHoldService.shutdown();
     await new Promise((r) => setImmediate(r));
     await this.server.close();
+    await this.ha?.shutdown();
     await this.scheduleMessageService?.idle();
     this.scheduleMessageService?.shutdown();
+    this.popService?.shutdown();
+    await this.timerMessageService?.shutdown();
     this.transactionalMessageService?.shutdown();
     // Let in-flight background writes finish so the final synchronous ones are the last word.
     await Promise.all([this.consumerOffsetManager.idle(), this.topicConfigManager.idle(), this.subscriptionGroupManager.idle()]);
@@ -251,6 +286,7 @@ export class BrokerController implements BrokerContext {
           commitLogMinOffset: this.store.getMinPhyOffset(), commitLogMaxOffset: this.store.getMaxPhyOffset(),
           dispatchBehindBytes: this.store.dispatchBehindBytes(), pageCacheBytes: Number(this.store.runtimeInfo().pageCacheResidentBytes ?? 0), connections,
           putLatency: this.stats.putLatency.snapshot(),
+          replication: this.ha && (this.ha.service || this.ha.client) ? { ...this.ha.lag(), role: this.config.brokerRole } : undefined,
         };
       },
       topics: (): TopicView[] => [...this.topicConfigManager.table.values()].map((t) => ({

@@ -69,63 +69,14 @@ export function bodyJson(cmd: RemotingCommand): any {
 
 // ------------------------------------------------------------------ in-memory store
 
-interface Entry { phy: number; size: number; storeTs: number; record: Buffer; keys: string[] }
-
-/** Just enough of MessageStore for the admin and query processors. */
-export class MemoryStore {
-  readonly queues = new Map<string, Entry[]>();
-  readonly byPhy = new Map<number, Entry>();
-  readonly deleted: string[][] = [];
-  cleaned = 0;
-  private phyNext = 0;
-  indexLastUpdateTimestamp = 0;
-
-  /** Appends a record to topic/queue; returns its queue offset. */
-  put(topic: string, queueId: number, record: Buffer, storeTs: number, keys: string[] = [], phy?: number): number {
-    const k = `${topic}/${queueId}`;
-    const q = this.queues.get(k) ?? [];
-    this.queues.set(k, q);
-    const e: Entry = { phy: phy ?? this.phyNext, size: record.length, storeTs, record, keys };
-    this.phyNext = Math.max(this.phyNext, e.phy + record.length);
-    q.push(e);
-    this.byPhy.set(e.phy, e);
-    this.indexLastUpdateTimestamp = storeTs;
-    return q.length - 1;
-  }
-  private q(topic: string, queueId: number): Entry[] { return this.queues.get(`${topic}/${queueId}`) ?? []; }
-  getMinOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length > 0 ? 0 : 0; }
-  getMaxOffsetInQueue(topic: string, queueId: number): number { return this.q(topic, queueId).length; }
-  getMessageStoreTimeStamp(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.storeTs ?? -1; }
-  getEarliestMessageTime(topic: string, queueId: number): number { return this.q(topic, queueId)[0]?.storeTs ?? -1; }
-  getCommitLogOffsetInQueue(topic: string, queueId: number, off: number): number { return this.q(topic, queueId)[off]?.phy ?? -1; }
-  getOffsetInQueueByTime(topic: string, queueId: number, ts: number): number {
-    const q = this.q(topic, queueId);
-    const i = q.findIndex((e) => e.storeTs >= ts);
-    return i < 0 ? q.length : i;
-  }
-  lookMessageByOffset(phy: number): Buffer | null { return this.byPhy.get(phy)?.record ?? null; }
-  queryMessage(topic: string, key: string, maxNum: number, beginMs: number, endMs: number) {
-    const buffers: Buffer[] = [];
-    for (const [k, q] of this.queues) {
-      if (!k.startsWith(topic + '/')) continue;
-      for (const e of q) {
-        if (buffers.length < maxNum && e.keys.includes(key) && e.storeTs >= beginMs && e.storeTs <= endMs) buffers.push(e.record);
-      }
-    }
-    return { buffers, indexLastUpdateTimestamp: this.indexLastUpdateTimestamp, indexLastUpdatePhyoffset: this.phyNext };
-  }
-  deleteTopics(topics: string[]): void { this.deleted.push(topics); }
-  cleanExpiredConsumeQueues(): void { this.cleaned++; }
-  dispatchBehindBytes(): number { return 0; }
-  getMinPhyOffset(): number { return 0; }
-  getMaxPhyOffset(): number { return this.phyNext; }
-  runtimeInfo(): Record<string, string> { return {}; }
-}
+/** The broker tests' one in-memory MessageStore. */
+import { MemoryStore } from './helpers/memory-store.js';
+export { MemoryStore };
 
 // ------------------------------------------------------------------ context
 
 export interface TestContext extends BrokerContext {
-  store: MemoryStore & BrokerContext['store'];
+  store: MemoryStore;
   registered: boolean[];
 }
 
@@ -160,10 +111,9 @@ export function makeContext(root: string, over: Partial<BrokerConfig> = {}): Tes
 }
 
 /** Collects what a processor file registers, so tests call handlers directly. */
-export function processors(register: (s: { registerProcessor(code: number, p: Processor): void }, ctx: BrokerContext) => void,
+export function processors(requests: (ctx: BrokerContext) => ReadonlyMap<number, Processor>,
   ctx: BrokerContext): (req: RemotingCommand, ch?: Channel) => Promise<RemotingCommand> {
-  const table = new Map<number, Processor>();
-  register({ registerProcessor: (code, p) => table.set(code, p) }, ctx);
+  const table = requests(ctx);
   return async (req, ch = fakeChannel()) => {
     const p = table.get(req.code);
     if (!p) throw new Error(`no processor for ${req.code}`);

@@ -2,7 +2,10 @@
 // handler, and the reply must have the fixture reply's code, remark, ext fields and body shape.
 import t from 'tap';
 import { encodeCommandToBuffer, parseFastJson, RemotingCommand } from '@rmq/remoting';
-import { register, parseJavaProperties, brokerRuntimeInfo, unregister } from '../src/processor/admin-broker.js';
+import { parseJavaProperties as parsePairs } from '@rmq/remoting';
+import { requests, brokerRuntimeInfo, unregister } from '../src/processor/admin-broker.js';
+
+const parseJavaProperties = (text: string): Map<string, string> => new Map(parsePairs(text));
 import { buildSubscriptionData } from '../src/client/subscription-data.js';
 import {
   bodyJson, exchange, fakeChannel, headerText, makeContext, processors, request, shape, tempDir, type TestContext,
@@ -13,7 +16,7 @@ const RECORD = exchange('admin-query-msg-by-id.json', 33).res.bodyBuffer()!;
 function setup(t: { teardown(fn: () => void): void }, over = {}): { ctx: TestContext; call: ReturnType<typeof processors> } {
   const ctx = makeContext(tempDir(t), over);
   t.teardown(() => unregister(ctx));
-  return { ctx, call: processors(register, ctx) };
+  return { ctx, call: processors(requests, ctx) };
 }
 
 /** FixtureTopic with 4 queues holding 4, 5, 1, 0 messages (as when the fixtures were taken). */

@@ -15,7 +15,8 @@ import { PullRequestHoldService, type HeldPull } from '../src/longpolling/pull-r
 import { buildSubscriptionData } from '../src/client/subscription-data.js';
 import { decodeBatchBody, parseSendHeader } from '../src/processor/send-message.js';
 import { pullResponseCode, tagFilter } from '../src/processor/pull-message.js';
-import { decodeOffsetMsgId, offsetMsgId } from '../src/common/record.js';
+import { tryDecodeOffsetMsgId as decodeOffsetMsgId } from '@rmq/remoting';
+import { offsetMsgId } from '../src/common/record.js';
 import { validateTopic } from '../src/common/perm.js';
 
 const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';

@@ -1,12 +1,12 @@
 // QUERY_MESSAGE (12) and VIEW_MESSAGE_BY_ID (33): the stored record comes back byte for byte.
 import t from 'tap';
 import { decodeMessages, encodeCommandToBuffer } from '@rmq/remoting';
-import { register } from '../src/processor/query-message.js';
+import { requests } from '../src/processor/query-message.js';
 import { exchange, headerText, makeContext, processors, request, tempDir } from './admin-helpers.js';
 
 t.test('33 VIEW_MESSAGE_BY_ID replays admin-query-msg-by-id.json byte for byte', async (t) => {
   const ctx = makeContext(tempDir(t));
-  const call = processors(register, ctx);
+  const call = processors(requests, ctx);
   const { req, resHex, res } = exchange('admin-query-msg-by-id.json', 33);
   const record = res.bodyBuffer()!;
   ctx.store.put('FixtureTopic', 0, record, 1795742400000, ['order-1001'], 663);
@@ -24,7 +24,7 @@ t.test('33 VIEW_MESSAGE_BY_ID replays admin-query-msg-by-id.json byte for byte',
 
 t.test('12 QUERY_MESSAGE by key', async (t) => {
   const ctx = makeContext(tempDir(t));
-  const call = processors(register, ctx);
+  const call = processors(requests, ctx);
   const record = exchange('admin-query-msg-by-id.json', 33).res.bodyBuffer()!;
   ctx.store.put('FixtureTopic', 0, record, 1000, ['order-1001', 'key1']);
   ctx.store.put('FixtureTopic', 1, record, 2000, ['key1']);

@@ -8,6 +8,8 @@ export { PushConsumer, parseConsumeTimestamp } from './consumer/push-consumer.js
 export type { PushConsumerOptions, ConsumeFromWhere } from './consumer/push-consumer.js';
 export { LitePullConsumer } from './consumer/lite-pull-consumer.js';
 export type { LitePullConsumerOptions } from './consumer/lite-pull-consumer.js';
+export { SimpleConsumer } from './consumer/simple-consumer.js';
+export type { SimpleConsumerOptions, ReceivedMessage } from './consumer/simple-consumer.js';
 export { MQClientInstance } from './instance/mq-client-instance.js';
 export type { ClientOptions, ConsumeDirectlyResult } from './instance/mq-client-instance.js';
 export { MQClientAPI } from './instance/mq-client-api.js';

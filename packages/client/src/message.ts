@@ -3,6 +3,10 @@
 // 32-hex offset message id and the client-made unique id (UNIQ_KEY).
 import { inflateSync } from 'node:zlib';
 import os from 'node:os';
+import {
+  decodeOffsetMsgId as decodeRemotingOffsetMsgId, javaStringHashCode, offsetMsgIdFromBytes, parsePropertiesToRecord,
+  propertiesToString as remotingPropertiesToString,
+} from '@rmq/remoting';
 import { MessageConst, MessageSysFlag } from './protocol.js';
 
 export interface Message {
@@ -63,55 +67,14 @@ export interface MessageExt {
 
 // ---- properties ------------------------------------------------------------------------------
 
-const NAME_VALUE_SEPARATOR = '\u0001';
-const PROPERTY_SEPARATOR = '\u0002';
+/** Joins properties like the Java client: no trailing separator (the codec of @rmq/remoting). */
+export const propertiesToString: (props: Record<string, string> | Map<string, string>) => string = remotingPropertiesToString;
 
-/** Joins properties like the Java client: no trailing separator. */
-export function propertiesToString(props: Record<string, string> | Map<string, string>): string {
-  let s = '';
-  let first = true;
-  if (props instanceof Map) {
-    for (const [k, v] of props) {
-      if (v === undefined || v === null) continue;
-      s += first ? k + NAME_VALUE_SEPARATOR + v : PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + v;
-      first = false;
-    }
-    return s;
-  }
-  for (const k of Object.keys(props)) {
-    const v = props[k];
-    if (v === undefined || v === null) continue;
-    s += first ? k + NAME_VALUE_SEPARATOR + v : PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + v;
-    first = false;
-  }
-  return s;
-}
+/** The properties string as a plain object (the codec of @rmq/remoting). */
+export const stringToProperties: (text: string) => Record<string, string> = parsePropertiesToRecord;
 
-export function stringToProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!text) return out;
-  // Same result as split('\u0002') + indexOf('\u0001') per item, without the intermediate array.
-  const n = text.length;
-  let start = 0;
-  while (start <= n) {
-    let end = text.indexOf(PROPERTY_SEPARATOR, start);
-    if (end < 0) end = n;
-    if (end > start) {
-      const i = text.indexOf(NAME_VALUE_SEPARATOR, start);
-      if (i >= 0 && i < end) out[text.slice(start, i)] = text.slice(i + 1, end);
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
-// ---- Java String.hashCode -----------------------------------------------------------------------
-
-export function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
+/** java.lang.String#hashCode (the one of @rmq/remoting). */
+export const javaHashCode: (s: string) => number = javaStringHashCode;
 
 // ---- hex ----------------------------------------------------------------------------------------
 
@@ -125,11 +88,9 @@ function hex32(v: number): string {
 
 // ---- ids ----------------------------------------------------------------------------------------
 
-/** 32 hex chars: store IPv4 (4 bytes) + port (int32) + commit log offset (int64); 40 for IPv6. */
+/** 32 hex chars: store IPv4 (4 bytes) + port (int32) + commit log offset (int64); 56 for IPv6. */
 export function createOffsetMsgId(storeIp: Buffer, storePort: number, commitLogOffset: number): string {
-  let s = '';
-  for (let i = 0; i < storeIp.length; i++) s += HEX_BYTE[storeIp[i]!]!;
-  return s + hex32(storePort | 0) + hex64(commitLogOffset);
+  return offsetMsgIdFromBytes(storeIp, storePort, commitLogOffset);
 }
 
 /** 16 uppercase hex chars of an integral number as a two's-complement int64 (as writeBigInt64BE writes it). */
@@ -139,12 +100,8 @@ function hex64(v: number): string {
 }
 
 export function decodeOffsetMsgId(msgId: string): { address: string; commitLogOffset: number } {
-  const b = Buffer.from(msgId, 'hex');
-  if (b.length !== 16 && b.length !== 28) throw new Error(`not an offset message id: ${msgId}`);
-  const ipLen = b.length - 12;
-  const ip = ipLen === 4 ? Array.from(b.subarray(0, 4)).join('.') : ipv6Text(b.subarray(0, 16));
-  const port = b.readInt32BE(ipLen);
-  return { address: `${ip}:${port}`, commitLogOffset: Number(b.readBigInt64BE(ipLen + 4)) };
+  const { ip, port, offset } = decodeRemotingOffsetMsgId(msgId);
+  return { address: `${ip}:${port}`, commitLogOffset: offset };
 }
 
 function ipv6Text(b: Buffer): string {

@@ -1,64 +1,12 @@
-// Wire constants the client speaks: request and response codes, the version it announces, and the
-// well-known message property names. Kept local so the client's codecs can be tested without a socket.
+// Wire constants the client speaks: the version it announces and the well-known message property
+// names under the client's public spelling; the codes themselves come from @rmq/remoting.
+import { MQ_VERSION_4_9_8 } from '@rmq/remoting';
 
-export const RequestCode = {
-  SEND_MESSAGE: 10,
-  PULL_MESSAGE: 11,
-  QUERY_CONSUMER_OFFSET: 14,
-  UPDATE_CONSUMER_OFFSET: 15,
-  SEARCH_OFFSET_BY_TIMESTAMP: 29,
-  GET_MAX_OFFSET: 30,
-  GET_MIN_OFFSET: 31,
-  VIEW_MESSAGE_BY_ID: 33,
-  HEART_BEAT: 34,
-  UNREGISTER_CLIENT: 35,
-  CONSUMER_SEND_MSG_BACK: 36,
-  END_TRANSACTION: 37,
-  GET_CONSUMER_LIST_BY_GROUP: 38,
-  CHECK_TRANSACTION_STATE: 39,
-  NOTIFY_CONSUMER_IDS_CHANGED: 40,
-  LOCK_BATCH_MQ: 41,
-  UNLOCK_BATCH_MQ: 42,
-  GET_ROUTEINFO_BY_TOPIC: 105,
-  RESET_CONSUMER_CLIENT_OFFSET: 220,
-  GET_CONSUMER_STATUS_FROM_CLIENT: 221,
-  GET_CONSUMER_RUNNING_INFO: 307,
-  CONSUME_MESSAGE_DIRECTLY: 309,
-  SEND_MESSAGE_V2: 310,
-  SEND_BATCH_MESSAGE: 320,
-  SEND_REPLY_MESSAGE: 324,
-  SEND_REPLY_MESSAGE_V2: 325,
-  PUSH_REPLY_MESSAGE_TO_CLIENT: 326,
-} as const;
-
-export const ResponseCode = {
-  SUCCESS: 0,
-  SYSTEM_ERROR: 1,
-  SYSTEM_BUSY: 2,
-  REQUEST_CODE_NOT_SUPPORTED: 3,
-  FLUSH_DISK_TIMEOUT: 10,
-  SLAVE_NOT_AVAILABLE: 11,
-  FLUSH_SLAVE_TIMEOUT: 12,
-  MESSAGE_ILLEGAL: 13,
-  SERVICE_NOT_AVAILABLE: 14,
-  NO_PERMISSION: 16,
-  TOPIC_NOT_EXIST: 17,
-  PULL_NOT_FOUND: 19,
-  PULL_RETRY_IMMEDIATELY: 20,
-  PULL_OFFSET_MOVED: 21,
-  QUERY_NOT_FOUND: 22,
-  SUBSCRIPTION_PARSE_FAILED: 23,
-  SUBSCRIPTION_NOT_EXIST: 24,
-  SUBSCRIPTION_NOT_LATEST: 25,
-  SUBSCRIPTION_GROUP_NOT_EXIST: 26,
-  NO_BUYER_ID: 204,
-  NOT_IN_CURRENT_UNIT: 205,
-  CONSUMER_NOT_ONLINE: 206,
-  NO_MESSAGE: 208,
-} as const;
+// Request and response codes have one source, @rmq/remoting's codes.ts.
+export { RequestCode, ResponseCode } from '@rmq/remoting';
 
 /** MQVersion ordinal announced in every request header (V4_9_8), as the Apache 4.9.8 client does. */
-export const CLIENT_VERSION = 409;
+export const CLIENT_VERSION = MQ_VERSION_4_9_8;
 
 export const MessageConst = {
   KEYS: 'KEYS',

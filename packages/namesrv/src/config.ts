@@ -1,6 +1,7 @@
 // Name-server settings: defaults, one help line per key, and the properties-text form used by
 // GET_NAMESRV_CONFIG (319) / UPDATE_NAMESRV_CONFIG (318) and by mq-server's config files.
 import { homedir } from 'node:os';
+import { convertValue, formatProperties, parseJavaProperties } from '@rmq/remoting';
 import { join } from 'node:path';
 
 export interface NamesrvConfig {
@@ -48,49 +49,11 @@ export const namesrvConfigHelp: Record<keyof NamesrvConfig, string> = {
 export const namesrvConfigReadOnlyKeys: ReadonlySet<string> = new Set(['listenPort', 'listenHost', 'kvConfigPath', 'namesrvHttpPort', 'namesrvHttpHost', 'adminHttpToken']);
 
 /**
- * Java Properties text -> ordered [key, value] pairs. `#` and `!` start comments, `=` or `:` (or
- * the first whitespace) separates key and value, surrounding whitespace is trimmed, and a line
- * ending in a backslash continues on the next one.
+ * Java Properties text -> ordered [key, value] pairs (the shared parser of @rmq/remoting), values
+ * trimmed at the end too: name-server config files and UPDATE_NAMESRV_CONFIG bodies are typed by hand.
  */
 export function parseProperties(text: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i]!.trim();
-    }
-    const m = /^((?:\\.|[^=:\s\\])+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m) out.push([unescapeProperty(m[1]!), unescapeProperty(m[2]!.trim())]);
-    else out.push([unescapeProperty(line), '']);
-  }
-  return out;
+  return parseJavaProperties(text).map(([k, v]) => [k, v.trimEnd()]);
 }
 
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
-    if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
-    return c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c === 'f' ? '\f' : c;
-  });
-}
-
-/** `key=value` lines, one per key, in the object's key order. */
-export function formatProperties(obj: object): string {
-  return Object.entries(obj).map(([k, v]) => `${k}=${v ?? ''}\n`).join('');
-}
-
-/** Converts a properties string onto the type of `sample`; throws a message naming key and value. */
-export function convertValue(key: string, raw: string, sample: unknown): string | number | boolean {
-  if (typeof sample === 'number') {
-    const n = raw.trim() === '' ? NaN : Number(raw);
-    if (!Number.isFinite(n)) throw new Error(`bad value for ${key}: '${raw}' is not a number`);
-    return n;
-  }
-  if (typeof sample === 'boolean') {
-    const v = raw.trim().toLowerCase();
-    if (v !== 'true' && v !== 'false') throw new Error(`bad value for ${key}: '${raw}' is not true or false`);
-    return v === 'true';
-  }
-  return raw;
-}
+export { convertValue, formatProperties };

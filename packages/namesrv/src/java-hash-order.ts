@@ -5,12 +5,9 @@
 // long-lived maps keep the capacity of their largest size; we size by the current one, which only
 // differs after many brokers or clusters went away.
 
-/** java.lang.String#hashCode over UTF-16 code units, as an int32. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { javaStringHashCode } from '@rmq/remoting';
+
+export { javaStringHashCode };
 
 /** Capacity of a HashMap/HashSet with the default settings after `size` one-by-one inserts. */
 export function javaHashCapacity(size: number): number {

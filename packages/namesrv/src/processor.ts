@@ -1,6 +1,6 @@
 // One function per name-server request code; `namesrvProcessors` at the bottom maps each code to
 // its handler. Handlers answer like the 4.x name server: same codes, remarks, ext fields, bodies.
-import { parseFastJson, RemotingCommand, type Channel, type Logger } from '@rmq/remoting';
+import { parseFastJson, RemotingCommand, RequestCode, ResponseCode, type Channel, type Logger } from '@rmq/remoting';
 import {
   convertValue, formatProperties, namesrvConfigReadOnlyKeys, parseProperties, type NamesrvConfig,
 } from './config.js';
@@ -11,11 +11,7 @@ import {
   encodeDataVersion, encodeKvTable, encodeTopicList, encodeTopicRouteData,
 } from './wire.js';
 
-const SUCCESS = 0;
-const SYSTEM_ERROR = 1;
-const NO_PERMISSION = 16;
-const TOPIC_NOT_EXIST = 17;
-const QUERY_NOT_FOUND = 22;
+const { SUCCESS, SYSTEM_ERROR, NO_PERMISSION, TOPIC_NOT_EXIST, QUERY_NOT_FOUND } = ResponseCode;
 
 /** MQVersion ordinal from which clients get the route in standard JSON. */
 const STANDARD_JSON_ROUTE_VERSION = 401;
@@ -228,24 +224,24 @@ export function getNamesrvConfig(ctx: NamesrvContext): RemotingCommand {
 
 /** Request code -> handler, every code the name server answers. Others get REQUEST_CODE_NOT_SUPPORTED. */
 export const namesrvProcessors: ReadonlyMap<number, NamesrvHandler> = new Map<number, NamesrvHandler>([
-  [100, putKvConfig], //                    PUT_KV_CONFIG
-  [101, getKvConfig], //                    GET_KV_CONFIG
-  [102, deleteKvConfig], //                 DELETE_KV_CONFIG
-  [103, registerBroker], //                 REGISTER_BROKER
-  [104, unregisterBroker], //               UNREGISTER_BROKER
-  [105, getRouteInfoByTopic], //            GET_ROUTEINFO_BY_TOPIC
-  [106, getBrokerClusterInfo], //           GET_BROKER_CLUSTER_INFO
-  [205, wipeWritePermOfBroker], //          WIPE_WRITE_PERM_OF_BROKER
-  [206, getAllTopicListFromNameserver], //  GET_ALL_TOPIC_LIST_FROM_NAMESERVER
-  [216, deleteTopicInNamesrv], //           DELETE_TOPIC_IN_NAMESRV
-  [219, getKvListByNamespace], //           GET_KVLIST_BY_NAMESPACE
-  [224, getTopicsByCluster], //             GET_TOPICS_BY_CLUSTER
-  [304, getSystemTopicListFromNs], //       GET_SYSTEM_TOPIC_LIST_FROM_NS
-  [311, getUnitTopicList], //               GET_UNIT_TOPIC_LIST
-  [312, getHasUnitSubTopicList], //         GET_HAS_UNIT_SUB_TOPIC_LIST
-  [313, getHasUnitSubUnunitTopicList], //   GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST
-  [318, updateNamesrvConfig], //            UPDATE_NAMESRV_CONFIG
-  [319, getNamesrvConfig], //               GET_NAMESRV_CONFIG
-  [322, queryDataVersion], //               QUERY_DATA_VERSION
-  [327, addWritePermOfBroker], //           ADD_WRITE_PERM_OF_BROKER
+  [RequestCode.PUT_KV_CONFIG, putKvConfig],
+  [RequestCode.GET_KV_CONFIG, getKvConfig],
+  [RequestCode.DELETE_KV_CONFIG, deleteKvConfig],
+  [RequestCode.REGISTER_BROKER, registerBroker],
+  [RequestCode.UNREGISTER_BROKER, unregisterBroker],
+  [RequestCode.GET_ROUTEINFO_BY_TOPIC, getRouteInfoByTopic],
+  [RequestCode.GET_BROKER_CLUSTER_INFO, getBrokerClusterInfo],
+  [RequestCode.WIPE_WRITE_PERM_OF_BROKER, wipeWritePermOfBroker],
+  [RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, getAllTopicListFromNameserver],
+  [RequestCode.DELETE_TOPIC_IN_NAMESRV, deleteTopicInNamesrv],
+  [RequestCode.GET_KVLIST_BY_NAMESPACE, getKvListByNamespace],
+  [RequestCode.GET_TOPICS_BY_CLUSTER, getTopicsByCluster],
+  [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, getSystemTopicListFromNs],
+  [RequestCode.GET_UNIT_TOPIC_LIST, getUnitTopicList],
+  [RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, getHasUnitSubTopicList],
+  [RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, getHasUnitSubUnunitTopicList],
+  [RequestCode.UPDATE_NAMESRV_CONFIG, updateNamesrvConfig],
+  [RequestCode.GET_NAMESRV_CONFIG, getNamesrvConfig],
+  [RequestCode.QUERY_DATA_VERSION, queryDataVersion],
+  [RequestCode.ADD_WRITE_PERM_OF_BROKER, addWritePermOfBroker],
 ]);

@@ -4,21 +4,13 @@
 // topic -> queue datas, brokerName -> addresses, cluster -> brokerNames, brokerAddr -> liveness.
 import { javaHashOrder } from './java-hash-order.js';
 
-export const MASTER_ID = 0;
-export const PERM_INHERIT = 1;
-export const PERM_WRITE = 2;
-export const PERM_READ = 4;
+import { MASTER_ID, PERM_INHERIT, PERM_READ, PERM_WRITE, type DataVersionData, type QueueData } from '@rmq/remoting';
+
+export { MASTER_ID, PERM_INHERIT, PERM_READ, PERM_WRITE, type QueueData };
 const TOPIC_SYS_FLAG_UNIT = 0x1;
 const TOPIC_SYS_FLAG_UNIT_SUB = 0x2;
 
-export interface QueueData {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag: number;
-}
-
+/** The in-memory form of a broker group (the route reply writes brokerAddrs as an object). */
 export interface BrokerData {
   cluster: string;
   brokerName: string;
@@ -33,10 +25,7 @@ export interface TopicConfig {
   topicSysFlag: number;
 }
 
-export interface DataVersion {
-  timestamp: number;
-  counter: number;
-}
+export type DataVersion = DataVersionData;
 
 /** Whatever identifies the broker's connection; closed when the broker expires. */
 export interface ChannelLike {

@@ -104,6 +104,13 @@ export const RequestCode = {
   LITE_PULL_MESSAGE: 361,
   QUERY_ASSIGNMENT: 400,
   SET_MESSAGE_REQUEST_MODE: 401,
+  // 5.x POP consumption (broker/src/pop)
+  POP_MESSAGE: 200050,
+  ACK_MESSAGE: 200051,
+  PEEK_MESSAGE: 200052,
+  CHANGE_MESSAGE_INVISIBLETIME: 200053,
+  NOTIFICATION: 200054,
+  POLLING_INFO: 200055,
 } as const;
 
 export const ResponseCode = {
@@ -143,6 +150,10 @@ export const ResponseCode = {
   UPDATE_AND_CREATE_ACL_CONFIG_FAILED: 209,
   DELETE_ACL_CONFIG_FAILED: 210,
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: 211,
+  // 5.x: INVALID_PARAMETER; POLLING_FULL / POLLING_TIMEOUT reuse 209/210 (POP replies only)
+  INVALID_PARAMETER: 29,
+  POLLING_FULL: 209,
+  POLLING_TIMEOUT: 210,
 } as const;
 
 /** Name of a request code, for logs ("SEND_MESSAGE_V2"); undefined when unknown. */

@@ -1,6 +1,7 @@
 // Message-level wire formats shared by broker, store tools and clients: the properties string
 // (name\u0001value pairs joined by \u0002), offset message ids, stored V1 records (PULL reply bodies,
 // VIEW_MESSAGE_BY_ID) and SEND_BATCH_MESSAGE bodies. Pure functions, no I/O.
+import { isIPv4 } from 'node:net';
 import { inflateSync } from 'node:zlib';
 
 export const NAME_VALUE_SEPARATOR = '\u0001';
@@ -85,24 +86,42 @@ export function parseProperties(text: string | null | undefined): Map<string, st
   return map;
 }
 
+/** The pairs as a plain object (last value wins); no intermediate Map or array (pull path). */
 export function parsePropertiesToRecord(text: string | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of parseProperties(text)) {
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+  if (!text) return out;
+  const n = text.length;
+  let start = 0;
+  while (start < n) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = n;
+    const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
+    if (sep >= 0 && sep < end) {
+      const k = text.slice(start, sep);
+      const v = text.slice(sep + 1, end);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
+    start = end + 1;
   }
   return out;
 }
 
-/** Joins pairs without a trailing separator, as the 4.9.8 Java client does. */
+/** Joins pairs without a trailing separator, as the 4.9.8 Java client does; null/undefined values are left out. */
 export function propertiesToString(props: Map<string, string> | Record<string, string | number | boolean> | null | undefined): string {
   if (!props) return '';
   let s = '';
-  const entries: Iterable<[string, unknown]> = props instanceof Map ? props.entries() : Object.entries(props);
-  for (const [k, v] of entries) {
+  if (props instanceof Map) {
+    for (const [k, v] of props) {
+      if (v === null || v === undefined) continue;
+      s += s.length > 0 ? PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + v : k + NAME_VALUE_SEPARATOR + v;
+    }
+    return s;
+  }
+  for (const k of Object.keys(props)) {
+    const v = props[k];
     if (v === null || v === undefined) continue;
-    if (s.length > 0) s += PROPERTY_SEPARATOR;
-    s += k + NAME_VALUE_SEPARATOR + String(v);
+    s += s.length > 0 ? PROPERTY_SEPARATOR + k + NAME_VALUE_SEPARATOR + String(v) : k + NAME_VALUE_SEPARATOR + String(v);
   }
   return s;
 }
@@ -153,17 +172,29 @@ function hexByte(b: number): string {
   return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
 }
 
-/** 32 uppercase hex chars: IPv4 (4 bytes) + port (int32) + commit log offset (int64). */
-export function createOffsetMsgId(ip: string, port: number, offset: number | bigint): string {
-  const buf = Buffer.alloc(16);
-  const parts = ip.split('.');
-  if (parts.length !== 4) throw new RangeError(`not an IPv4 address: ${ip}`);
-  for (let i = 0; i < 4; i++) buf[i] = Number(parts[i]) & 0xff;
-  buf.writeInt32BE(port | 0, 4);
-  buf.writeBigInt64BE(BigInt(offset), 8);
+/** The offset id from raw store-host bytes (4 for IPv4, 16 for IPv6) + port (int32) + offset (int64), uppercase hex. */
+export function offsetMsgIdFromBytes(ipBytes: Uint8Array, port: number, offset: number | bigint): string {
+  const buf = Buffer.alloc(ipBytes.length + 12);
+  buf.set(ipBytes, 0);
+  buf.writeInt32BE(port | 0, ipBytes.length);
+  buf.writeBigInt64BE(BigInt(offset), ipBytes.length + 4);
   let s = '';
   for (const b of buf) s += hexByte(b);
   return s;
+}
+
+/**
+ * 32 uppercase hex chars for an IPv4 store host: IPv4 (4 bytes) + port (int32) + commit log offset
+ * (int64), as Apache's MessageDecoder.createMessageId writes. (An IPv6 store host's id comes from the
+ * record bytes: offsetMsgIdFromBytes.)
+ */
+export function createOffsetMsgId(ip: string, port: number, offset: number | bigint): string {
+  return offsetMsgIdFromBytes(ipBytesOf(ip), port, offset);
+}
+
+function ipBytesOf(ip: string): Uint8Array {
+  if (!isIPv4(ip)) throw new RangeError(`not an IPv4 address: ${ip}`);
+  return Uint8Array.from(ip.split('.'), Number);
 }
 
 /** Accepts the IPv4 form (32 hex chars) and the IPv6 one (56 hex chars). */
@@ -179,6 +210,15 @@ export function decodeOffsetMsgId(msgId: string): OffsetMsgId {
   return { ip, port, offset };
 }
 
+/** decodeOffsetMsgId, or null for text that is not an offset message id. */
+export function tryDecodeOffsetMsgId(msgId: string): OffsetMsgId | null {
+  try {
+    return decodeOffsetMsgId(msgId);
+  } catch {
+    return null;
+  }
+}
+
 function ipv6Text(b: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
@@ -187,7 +227,8 @@ function ipv6Text(b: Buffer): string {
 
 // ---------------------------------------------------------------- stored records (V1)
 
-export interface DecodedMessage {
+/** The fields of one stored V1 record, hosts as "ip:port", properties as their text. */
+export interface StoredRecord {
   storeSize: number;
   bodyCRC: number;
   queueId: number;
@@ -201,13 +242,16 @@ export interface DecodedMessage {
   storeHost: string;
   reconsumeTimes: number;
   preparedTransactionOffset: number;
-  /** Inflated when the record was stored compressed. */
+  /** A view of the stored bytes, or inflated when asked (decompress) and stored compressed. */
   body: Buffer;
   topic: string;
   propertiesText: string;
-  properties: Record<string, string>;
-  /** Offset message id from store host + commit log offset. */
+  /** Offset message id from the store host bytes + the commit log offset. */
   offsetMsgId: string;
+}
+
+export interface DecodedMessage extends StoredRecord {
+  properties: Record<string, string>;
   /** UNIQ_KEY when present, else the offset id (what clients call msgId). */
   msgId: string;
   tags: string | undefined;
@@ -249,7 +293,7 @@ export function decodeMessages(buf: Buffer, opts: DecodeMessagesOptions = {}): D
     const magic = buf.readInt32BE(p + 4);
     if (magic === BLANK_MAGIC_CODE) break;
     if (magic !== MESSAGE_MAGIC_CODE_V1) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${p}`);
-    if (size < 91 || size > buf.length - p) break;
+    if (size < MIN_RECORD_SIZE || size > buf.length - p) break;
     out.push(decodeOne(buf, p, size, opts));
     p += size;
   }
@@ -257,6 +301,49 @@ export function decodeMessages(buf: Buffer, opts: DecodeMessagesOptions = {}): D
 }
 
 function decodeOne(buf: Buffer, start: number, size: number, opts: DecodeMessagesOptions): DecodedMessage {
+  const r = decodeRecordAt(buf, start, size, opts);
+  const properties = parsePropertiesToRecord(r.propertiesText);
+  return Object.assign(r, {
+    properties,
+    msgId: properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? r.offsetMsgId,
+    tags: properties[MessageConst.PROPERTY_TAGS],
+    keys: properties[MessageConst.PROPERTY_KEYS],
+  });
+}
+
+/**
+ * Decodes the one stored V1 record at `start` (the broker's schedule, send-back and transaction
+ * paths, tools). Throws RangeError on a bad magic code, a size that does not fit `buf`, or fields
+ * that overrun the record. The body is not inflated unless `opts.decompress` is true.
+ */
+export function decodeStoredRecord(buf: Buffer, start = 0, opts: DecodeMessagesOptions = { decompress: false }): StoredRecord {
+  if (buf.length - start < 8) throw new RangeError(`stored record at ${start} is truncated`);
+  const size = buf.readInt32BE(start);
+  const magic = buf.readInt32BE(start + 4);
+  if (magic !== MESSAGE_MAGIC_CODE_V1) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${start}`);
+  if (size < MIN_RECORD_SIZE || size > buf.length - start) throw new RangeError(`bad message size ${size} at ${start}`);
+  return decodeRecordAt(buf, start, size, { decompress: opts.decompress === true, skipBody: opts.skipBody });
+}
+
+/** Fixed part of a V1 record with IPv4 hosts and empty body, topic and properties. */
+const MIN_RECORD_SIZE = 91;
+
+/** Offset of the int16 properties length in the V1 record at `start` (IPv4 or IPv6 hosts). */
+export function recordPropertiesLengthOffset(buf: Buffer, start = 0): number {
+  const sysFlag = buf.readInt32BE(start + 36);
+  let p = start + 48 + (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG ? 20 : 8) + 8 + (sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG ? 20 : 8) + 4 + 8;
+  p += 4 + buf.readInt32BE(p);
+  p += 1 + buf.readUInt8(p);
+  return p;
+}
+
+/** Only the properties text of the record at `start` (SQL92 filtering, tags codes), without decoding the rest. */
+export function recordPropertiesText(buf: Buffer, start = 0): string {
+  const p = recordPropertiesLengthOffset(buf, start);
+  return buf.toString('utf8', p + 2, p + 2 + buf.readUInt16BE(p));
+}
+
+function decodeRecordAt(buf: Buffer, start: number, size: number, opts: DecodeMessagesOptions): StoredRecord {
   const end = start + size;
   let p = start + 8;
   const need = (n: number): void => {
@@ -292,16 +379,11 @@ function decodeOne(buf: Buffer, start: number, size: number, opts: DecodeMessage
   if (propLen < 0) throw new RangeError(`stored record at ${start} has a negative properties length`);
   need(propLen);
   const propertiesText = buf.toString('utf8', p, p + propLen);
-  const properties = parsePropertiesToRecord(propertiesText);
   // the offset id is store host bytes + the commit log offset, read straight from the record
   const offsetMsgId = hostIdHex(buf, storeHostStart, storeLen) + hostIdHex(buf, start + 28, 8);
   return {
     storeSize: size, bodyCRC, queueId, flag, queueOffset, commitLogOffset, sysFlag, bornTimestamp, bornHost,
-    storeTimestamp, storeHost, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, properties,
-    offsetMsgId,
-    msgId: properties[MessageConst.PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? offsetMsgId,
-    tags: properties[MessageConst.PROPERTY_TAGS],
-    keys: properties[MessageConst.PROPERTY_KEYS],
+    storeTimestamp, storeHost, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, offsetMsgId,
   };
 }
 

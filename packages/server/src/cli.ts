@@ -2,11 +2,14 @@
 // mq-server: runs a name server, a broker, or both (standalone) in one process.
 //   mq-server [standalone|namesrv|broker] [-c FILE] [--key=value ...] [--help]
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime failure (port in use, ...), 2 bad config.
+import * as brokerModule from '@rmq/broker';
 import { BrokerController, brokerConfigHelp, defaultBrokerConfig, type BrokerConfig } from '@rmq/broker';
 import { defaultNamesrvConfig, namesrvConfigHelp, NamesrvController, type NamesrvConfig } from '@rmq/namesrv';
 import { createLogger, type Logger } from '@rmq/remoting';
 import { defaultStoreConfig, storeConfigHelp, type StoreConfig } from '@rmq/store';
-import { ConfigError, formatHelp, parseArgs, resolveConfig, usage, type ConfigSources } from './config.js';
+import { ConfigError, formatHelp, isLoopback, parseArgs, resolveConfig, usage, type ConfigSources } from './config.js';
+import { detectFeatures } from './config-schema.js';
+
 
 interface Stoppable {
   shutdown(): Promise<void>;
@@ -44,19 +47,21 @@ async function main(): Promise<void> {
   }
 
   const sources: ConfigSources = {
-    namesrv: { defaults: defaultNamesrvConfig(), help: namesrvConfigHelp },
+    // 127.0.0.1 unless brokerIP1 publishes a reachable address (see resolveConfig).
+    namesrv: { defaults: defaultNamesrvConfig({ listenHost: '127.0.0.1' }), help: namesrvConfigHelp },
     broker: { defaults: defaultBrokerConfig(), help: brokerConfigHelp },
     store: { defaults: defaultStoreConfig(), help: storeConfigHelp },
   };
 
+  const features = detectFeatures([sources.broker!.defaults, sources.store!.defaults], brokerModule);
   if (args.help) {
-    process.stdout.write(formatHelp(sources));
+    process.stdout.write(formatHelp(sources, {}, features));
     return;
   }
 
   let config;
   try {
-    config = resolveConfig(args, sources);
+    config = resolveConfig(args, sources, undefined, features);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message, 2);
     throw e;
@@ -109,7 +114,7 @@ async function main(): Promise<void> {
 
   if (runBroker) {
     const b = config.broker as unknown as BrokerConfig;
-    const host = b.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
+    const host = config.brokerListenHost;
     const what = `broker ${b.brokerName}`;
     const broker = new BrokerController(b, config.store as unknown as StoreConfig, { logger: componentLogger('broker'), host });
     try {
@@ -123,6 +128,10 @@ async function main(): Promise<void> {
     running.push({ name: 'broker', component: broker });
     process.stdout.write(`${what} listening on ${host}:${broker.port}`
       + ` (cluster ${b.brokerClusterName}, name server ${b.namesrvAddr || 'none'})\n`);
+    if (isLoopback(b.brokerIP1)) {
+      process.stdout.write(`broker publishes ${b.brokerIP1}:${broker.port}: only clients on this host can reach it`
+        + ' (set brokerIP1=<reachable address> to serve others)\n');
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 // @rmq/store: CommitLog -> ConsumeQueue / IndexFile, no network code. See docs/design.md.
-export { MessageStore } from './message-store.js';
+export { DefaultMessageStore, MessageStore } from './message-store.js';
 export type {
-  MessageInner, PutStatus, PutResult, GetStatus, GetResult, MessageFilter, QueryResult, Logger, StoreTestHooks,
-} from './message-store.js';
+  MessageInner, PutStatus, PutResult, GetStatus, GetResult, MessageFilter, QueryResult, Logger,
+  StoreTestHooks, NewMessageListener,
+} from './store-api.js';
+export { PositionWaiters } from './position-waiters.js';
+export { FLUSH_SOURCE } from './flush-service.js';
 export { defaultStoreConfig, storeConfigHelp } from './config.js';
 export type { StoreConfig } from './config.js';
 export {
@@ -15,3 +18,4 @@ export { acquireStoreLock, StoreLockedError } from './store-lock.js';
 export type { StoreLock } from './store-lock.js';
 export { indexKeyHash, indexFileName } from './index-file.js';
 export { offsetFileName } from './commit-log.js';
+export { StoreReplication } from './replication.js';

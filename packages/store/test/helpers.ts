@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MessageStore, defaultStoreConfig, type MessageInner, type StoreConfig } from '../src/index.js';
+import { DefaultMessageStore, MessageStore, defaultStoreConfig, type MessageInner, type StoreConfig } from '../src/index.js';
 
 export function tmpDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `rmq-store-${tag}-`));
@@ -30,7 +30,7 @@ export function smallConfig(root: string, over: Partial<StoreConfig> = {}): Stor
   });
 }
 
-export async function openStore(root: string, over: Partial<StoreConfig> = {}): Promise<MessageStore> {
+export async function openStore(root: string, over: Partial<StoreConfig> = {}): Promise<DefaultMessageStore> {
   return MessageStore.open(smallConfig(root, over), quietLogger);
 }
 

@@ -2,11 +2,11 @@
 // in membership or subscriptions sends NOTIFY_CONSUMER_IDS_CHANGED (40, oneway) to every channel
 // of the group so clients rebalance at once. Channels silent for channelExpiredTimeoutMs go away.
 
-import { RemotingCommand, type Channel, type Logger } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, type Channel, type Logger } from '@rmq/remoting';
 import type { ClientChannelInfo } from './client-channel.js';
 import type { SubscriptionData } from './subscription-data.js';
 
-export const NOTIFY_CONSUMER_IDS_CHANGED = 40;
+const { NOTIFY_CONSUMER_IDS_CHANGED } = RequestCode;
 
 export class ConsumerGroupInfo {
   readonly channels = new Map<Channel, ClientChannelInfo>();

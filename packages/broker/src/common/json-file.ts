@@ -76,21 +76,4 @@ export class Persister {
   }
 }
 
-export class DataVersion {
-  timestamp = Date.now();
-  counter = 0;
-  next(): void {
-    this.timestamp = Date.now();
-    this.counter++;
-  }
-  toJSON(): { counter: number; timestamp: number } {
-    return { counter: this.counter, timestamp: this.timestamp };
-  }
-  load(v: unknown): void {
-    if (v && typeof v === 'object') {
-      const o = v as { counter?: unknown; timestamp?: unknown };
-      if (typeof o.counter === 'number') this.counter = o.counter;
-      if (typeof o.timestamp === 'number') this.timestamp = o.timestamp;
-    }
-  }
-}
+export { DataVersion } from '@rmq/remoting';

@@ -1,13 +1,8 @@
 // PermName bits (topic and broker permissions), and the names of system topics and groups.
 
-export const PERM_PRIORITY = 8;
-export const PERM_READ = 4;
-export const PERM_WRITE = 2;
-export const PERM_INHERIT = 1;
-
-export const isReadable = (perm: number): boolean => (perm & PERM_READ) === PERM_READ;
-export const isWriteable = (perm: number): boolean => (perm & PERM_WRITE) === PERM_WRITE;
-export const isInherited = (perm: number): boolean => (perm & PERM_INHERIT) === PERM_INHERIT;
+export {
+  MASTER_ID, PERM_INHERIT, PERM_PRIORITY, PERM_READ, PERM_WRITE, isInherited, isReadable, isWriteable,
+} from '@rmq/remoting';
 
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
@@ -21,7 +16,6 @@ export const TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
 export const REPLY_TOPIC_POSTFIX = 'REPLY_TOPIC';
 export const DLQ_NUMS_PER_GROUP = 1;
-export const MASTER_ID = 0;
 
 export const retryTopic = (group: string): string => RETRY_GROUP_TOPIC_PREFIX + group;
 export const dlqTopic = (group: string): string => DLQ_GROUP_TOPIC_PREFIX + group;

@@ -1,8 +1,9 @@
 // Message properties: `key\u0001value\u0002...`. The hot send path only looks up a few keys, so
 // lookups scan the string instead of building a Map.
 
-export const NAME_VALUE_SEPARATOR = '\u0001';
-export const PROPERTY_SEPARATOR = '\u0002';
+import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, javaStringHashCode, parseProperties as parsePropertiesMap } from '@rmq/remoting';
+
+export { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR };
 
 export const PROP_TAGS = 'TAGS';
 export const PROP_KEYS = 'KEYS';
@@ -64,17 +65,8 @@ export function putProperty(props: string, key: string, value: string): string {
   return base.length === 0 ? key + NAME_VALUE_SEPARATOR + value : base + PROPERTY_SEPARATOR + key + NAME_VALUE_SEPARATOR + value;
 }
 
-export function parseProperties(props: string): Map<string, string> {
-  const map = new Map<string, string>();
-  if (!props) return map;
-  for (const item of props.split(PROPERTY_SEPARATOR)) {
-    if (!item) continue;
-    const i = item.indexOf(NAME_VALUE_SEPARATOR);
-    if (i < 0) continue;
-    map.set(item.slice(0, i), item.slice(i + 1));
-  }
-  return map;
-}
+/** All pairs of a properties string (the shared parser of @rmq/remoting). */
+export const parseProperties: (props: string) => Map<string, string> = parsePropertiesMap;
 
 export function stringifyProperties(map: Map<string, string>): string {
   const parts: string[] = [];
@@ -82,12 +74,8 @@ export function stringifyProperties(map: Map<string, string>): string {
   return parts.join(PROPERTY_SEPARATOR);
 }
 
-/** java.lang.String#hashCode over UTF-16 code units. */
-export function javaHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+/** java.lang.String#hashCode, the one of @rmq/remoting. */
+export const javaHashCode = javaStringHashCode;
 
 /** Apache's tagsString2tagsCode: hash of the TAGS property, 0 when absent or empty. */
 export function tagsCodeOf(props: string): number {

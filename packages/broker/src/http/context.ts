@@ -35,6 +35,8 @@ export interface BrokerStatsView {
   dispatchBehindBytes?: number;
   pageCacheBytes: number;
   connections: number;
+  /** master/slave replication lag (ha/): bytes and ms behind, connected slaves (masters) */
+  replication?: { bytes: number; ms: number; slaves: number; role: string };
 }
 
 export interface QueueOffsetsView {

@@ -48,6 +48,16 @@ function renderStats(x: Exposition, s: BrokerStatsView, base: Record<string, str
     x.family('rocketmq_message_bytes_got_total', 'counter', 'Message bytes returned to pulls.')
       .sample('rocketmq_message_bytes_got_total', s.bytesGotTotal, base);
   }
+  if (s.replication !== undefined) {
+    const r = s.replication;
+    const l = { ...base, role: r.role };
+    x.family('rocketmq_replication_lag_bytes', 'gauge', 'Commit log bytes the slave is behind (master: the most up-to-date slave).')
+      .sample('rocketmq_replication_lag_bytes', r.bytes, l);
+    x.family('rocketmq_replication_lag_ms', 'gauge', 'Milliseconds since the slave was last caught up.')
+      .sample('rocketmq_replication_lag_ms', r.ms, l);
+    x.family('rocketmq_replication_slaves', 'gauge', 'Slaves connected to this master.')
+      .sample('rocketmq_replication_slaves', r.slaves, l);
+  }
   if (s.putLatency !== undefined) {
     const h = s.putLatency;
     const name = 'rocketmq_put_latency_seconds';

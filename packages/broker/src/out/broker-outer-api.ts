@@ -3,10 +3,9 @@
 // so each one gets its own call; one failing does not stop the others.
 
 import { crc32 } from 'node:zlib';
-import { RemotingClient, RemotingCommand, type Logger } from '@rmq/remoting';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode, type Logger } from '@rmq/remoting';
 
-export const REGISTER_BROKER = 103;
-export const UNREGISTER_BROKER = 104;
+const { REGISTER_BROKER, UNREGISTER_BROKER } = RequestCode;
 
 export interface BrokerIdentity {
   brokerAddr: string;
@@ -15,6 +14,9 @@ export interface BrokerIdentity {
   brokerId: number;
   haServerAddr: string;
 }
+
+/** RegisterBrokerResponseHeader of one name server (both null for a master or an unknown master). */
+export interface RegisterBrokerResult { namesrvAddr: string; masterAddr: string | null; haServerAddr: string | null }
 
 export function parseNamesrvAddr(addr: string): string[] {
   return addr.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -37,8 +39,12 @@ export class BrokerOuterAPI {
     return [...this.namesrvList];
   }
 
-  /** REGISTER_BROKER to every name server; oneway when asked (after a topic creation). */
-  async registerBrokerAll(id: BrokerIdentity, topicConfigWrapper: unknown, oneway: boolean): Promise<void> {
+  /**
+   * REGISTER_BROKER to every name server; oneway when asked (after a topic creation). Returns each
+   * answering name server's RegisterBrokerResult (a slave learns masterAddr/haServerAddr from it).
+   */
+  async registerBrokerAll(id: BrokerIdentity, topicConfigWrapper: unknown, oneway: boolean): Promise<RegisterBrokerResult[]> {
+    const results: RegisterBrokerResult[] = [];
     const body = Buffer.from(JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: topicConfigWrapper }));
     const ext = {
       brokerAddr: id.brokerAddr, brokerId: id.brokerId, brokerName: id.brokerName, clusterName: id.clusterName,
@@ -52,12 +58,14 @@ export class BrokerOuterAPI {
           await this.client.invokeOneway(addr, cmd);
         } else {
           const res = await this.client.invoke(addr, cmd, this.timeoutMs);
-          if (res.code !== 0) this.logger.warn(`register broker to ${addr} answered ${res.code} ${res.remark ?? ''}`);
+          if (res.code !== ResponseCode.SUCCESS) this.logger.warn(`register broker to ${addr} answered ${res.code} ${res.remark ?? ''}`);
+          else results.push({ namesrvAddr: addr, masterAddr: res.extFields?.masterAddr || null, haServerAddr: res.extFields?.haServerAddr || null });
         }
       } catch (e) {
         this.logger.warn(`register broker to ${addr} failed: ${(e as Error).message}`);
       }
     }));
+    return results;
   }
 
   async unregisterBrokerAll(id: BrokerIdentity): Promise<void> {

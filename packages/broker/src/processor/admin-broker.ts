@@ -18,15 +18,15 @@
 
 import { statfsSync } from 'node:fs';
 import {
-  FastJsonMap, RemotingCommand, RemotingError, RemotingErrorCode, RequestCode, ResponseCode, parseFastJson,
-  stringifyFastJson, type Channel, type RemotingServer,
+  FastJsonMap, RemotingCommand, RemotingError, RemotingErrorCode, RequestCode, ResponseCode, parseFastJson, parseJavaProperties, recordPropertiesText, tryDecodeOffsetMsgId,
+  stringifyFastJson, type Channel, type Processor,
 } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { DataVersion } from '../common/json-file.js';
 import { optBool, optInt, optStr, reqInt, reqStr } from '../common/header.js';
 import { validateTopic } from '../common/perm.js';
-import { decodeOffsetMsgId } from '../common/record.js';
-import { getProperty, javaHashCode } from '../common/properties.js';
+import { tagsCodeOf } from '../common/properties.js';
 import { newTopicConfig, type TopicConfig } from '../topic/topic-config-manager.js';
 import { subscriptionJson, type SubscriptionData } from '../client/subscription-data.js';
 import type { ClientChannelInfo } from '../client/client-channel.js';
@@ -149,21 +149,6 @@ function configState(ctx: BrokerContext): ConfigState {
   return s;
 }
 
-/** java.util.Properties text: `key=value` / `key: value` / `key value` lines, `#` and `!` comments. */
-export function parseJavaProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = text.replace(/\\\r?\n[ \t\f]*/g, '').split(/\r?\n|\r/);
-  for (const raw of lines) {
-    const line = raw.replace(/^[ \t\f]+/, '');
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^((?:\\.|[^=:\s\\])*)[ \t\f]*[=:]?[ \t\f]*(.*)$/.exec(line);
-    if (!m) continue;
-    const unescape = (s: string): string => s.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[c] ?? c);
-    out.set(unescape(m[1]!), unescape(m[2]!));
-  }
-  return out;
-}
-
 /** Sets `key` on whichever config object has it, converting by the current value's type. */
 function applyConfigValue(target: Record<string, unknown>, key: string, value: string): 'set' | 'absent' | 'invalid' {
   if (!Object.prototype.hasOwnProperty.call(target, key)) return 'absent';
@@ -185,7 +170,7 @@ function applyConfigValue(target: Record<string, unknown>, key: string, value: s
 const updateBrokerConfig: Handler = (ctx, req) => {
   const body = req.bodyBuffer();
   if (body === null || body.length === 0) return ok();
-  const props = parseJavaProperties(body.toString('utf8'));
+  const props = new Map(parseJavaProperties(body.toString('utf8')));
   for (const key of props.keys()) {
     if (CONFIG_BLACK_LIST.has(key)) return fail(ResponseCode.NO_PERMISSION, 'Can not update config in black list.');
   }
@@ -402,7 +387,7 @@ function earliestMessageTime(ctx: BrokerContext): number {
 
 function safeStoreRuntimeInfo(ctx: BrokerContext): Record<string, string> {
   try {
-    return ctx.store.runtimeInfo();
+    return { ...ctx.store.runtimeInfo(), ...ctx.ha?.runtimeInfo() }; // ha/: replication fields
   } catch (e) {
     ctx.logger.warn(`store runtime info failed: ${(e as Error).message}`);
     return {};
@@ -729,7 +714,7 @@ const getConsumerRunningInfo: Handler = (ctx, req) => callConsumer(ctx, req, req
 
 const consumeMessageDirectly: Handler = (ctx, req) => {
   const msgId = optStr(req.extFields, 'msgId');
-  const decoded = msgId ? decodeOffsetMsgId(msgId) : null;
+  const decoded = msgId ? tryDecodeOffsetMsgId(msgId) : null;
   const record = decoded ? ctx.store.lookMessageByOffset(decoded.offset) : null;
   if (!record) return fail(ResponseCode.SYSTEM_ERROR, `can not find message by msgId ${msgId ?? ''}`);
   req.setExt('brokerName', ctx.config.brokerName);
@@ -783,27 +768,12 @@ const invokeBrokerToGetConsumerStatus: Handler = async (ctx, req) => {
 // ---------------------------------------------------------------- 321: consume queue inspection
 
 function tagsCodeOfRecord(topic: string, record: Buffer | null): number {
-  if (!record) return 0;
+  if (!record || topic === 'SCHEDULE_TOPIC_XXXX') return 0;
   try {
-    const propsLenAt = propertiesOffset(record);
-    const props = record.toString('utf8', propsLenAt + 2, propsLenAt + 2 + record.readInt16BE(propsLenAt));
-    if (topic === 'SCHEDULE_TOPIC_XXXX') return 0;
-    const tags = getProperty(props, 'TAGS');
-    return tags ? javaHashCode(tags) : 0;
+    return tagsCodeOf(recordPropertiesText(record));
   } catch {
     return 0;
   }
-}
-
-/** Offset of the int16 properties length in a V1 stored record (IPv4 or IPv6 hosts). */
-function propertiesOffset(r: Buffer): number {
-  const sysFlag = r.readInt32BE(36);
-  const bornHost = sysFlag & 0x10 ? 20 : 8;
-  const storeHost = sysFlag & 0x20 ? 20 : 8;
-  let at = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornHost + 8 + storeHost + 4 + 8;
-  at += 4 + r.readInt32BE(at);
-  at += 1 + r.readInt8(at);
-  return at;
 }
 
 function filterDataText(sd: SubscriptionData | undefined, group: string, topic: string): string {
@@ -882,11 +852,11 @@ export const ADMIN_HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Hand
   [RequestCode.QUERY_CONSUME_QUEUE, queryConsumeQueue],
 ]);
 
-export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
+export function requests(ctx: BrokerContext): RequestFamily {
   if (!samplers.has(ctx)) samplers.set(ctx, new RuntimeSampler(ctx));
-  for (const [code, handler] of ADMIN_HANDLERS) {
-    server.registerProcessor(code, (req, ch) => handler(ctx, req, ch));
-  }
+  const family = new Map<number, Processor>();
+  for (const [code, handler] of ADMIN_HANDLERS) family.set(code, (req, ch) => handler(ctx, req, ch));
+  return family;
 }
 
 /** Stops the runtime-info sampler of `ctx` (the controller calls it on shutdown; optional). */

@@ -2,14 +2,14 @@
 // CHECK_CLIENT_CONFIG (46). A consumer's first heartbeat creates %RETRY%<group> (retryQueueNums
 // queues, perm 6) and registers its subscriptions; membership changes notify the group (40).
 
-import { RemotingCommand, parseFastJson, type Channel, type RemotingServer } from '@rmq/remoting';
+import { parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import type { ClientChannelInfo } from '../client/client-channel.js';
 import { buildSubscriptionData, isTagType, subscriptionFromHeartbeat, type SubscriptionData } from '../client/subscription-data.js';
 import { optStr, reqStr } from '../common/header.js';
 import { PERM_READ, PERM_WRITE, retryTopic } from '../common/perm.js';
 import { compileSql92 } from '../filter/sql92.js';
-import { ResponseCode as RC, RequestCode } from './codes.js';
 import { bodyOf } from './send-message.js';
 
 interface HeartbeatConsumerData {
@@ -121,11 +121,12 @@ export class ClientManageProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): ClientManageProcessor {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new ClientManageProcessor(ctx);
-  server.registerProcessor(RequestCode.HEART_BEAT, (req, ch) => p.heartBeat(req, ch));
-  server.registerProcessor(RequestCode.UNREGISTER_CLIENT, (req, ch) => p.unregisterClient(req, ch));
-  server.registerProcessor(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => p.getConsumerListByGroup(req));
-  server.registerProcessor(RequestCode.CHECK_CLIENT_CONFIG, (req) => p.checkClientConfig(req));
-  return p;
+  return new Map<number, Processor>([
+    [RequestCode.HEART_BEAT, (req, ch) => p.heartBeat(req, ch)],
+    [RequestCode.UNREGISTER_CLIENT, (req, ch) => p.unregisterClient(req, ch)],
+    [RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => p.getConsumerListByGroup(req)],
+    [RequestCode.CHECK_CLIENT_CONFIG, (req) => p.checkClientConfig(req)],
+  ]);
 }

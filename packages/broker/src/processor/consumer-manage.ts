@@ -3,10 +3,10 @@
 // GET_EARLIEST_MSG_STORETIME (32).
 
 import { totalmem } from 'node:os';
-import { RemotingCommand, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { reqInt, reqStr } from '../common/header.js';
-import { ResponseCode as RC, RequestCode } from './codes.js';
 
 /** Apache's accessMessageInMemoryMaxRatio (40) of the machine's memory: commit-log bytes "in memory". */
 const IN_MEMORY_RATIO = 0.4;
@@ -87,14 +87,15 @@ export class ConsumerManageProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): ConsumerManageProcessor {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new ConsumerManageProcessor(ctx);
-  server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, (req) => p.queryConsumerOffset(req));
-  server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => p.updateConsumerOffset(req));
-  server.registerProcessor(RequestCode.QUERY_BROKER_OFFSET, () => p.queryBrokerOffset());
-  server.registerProcessor(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => p.searchOffsetByTimestamp(req));
-  server.registerProcessor(RequestCode.GET_MAX_OFFSET, (req) => p.getMaxOffset(req));
-  server.registerProcessor(RequestCode.GET_MIN_OFFSET, (req) => p.getMinOffset(req));
-  server.registerProcessor(RequestCode.GET_EARLIEST_MSG_STORETIME, (req) => p.getEarliestMsgStoretime(req));
-  return p;
+  return new Map<number, Processor>([
+    [RequestCode.QUERY_CONSUMER_OFFSET, (req) => p.queryConsumerOffset(req)],
+    [RequestCode.UPDATE_CONSUMER_OFFSET, (req) => p.updateConsumerOffset(req)],
+    [RequestCode.QUERY_BROKER_OFFSET, () => p.queryBrokerOffset()],
+    [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => p.searchOffsetByTimestamp(req)],
+    [RequestCode.GET_MAX_OFFSET, (req) => p.getMaxOffset(req)],
+    [RequestCode.GET_MIN_OFFSET, (req) => p.getMinOffset(req)],
+    [RequestCode.GET_EARLIEST_MSG_STORETIME, (req) => p.getEarliestMsgStoretime(req)],
+  ]);
 }

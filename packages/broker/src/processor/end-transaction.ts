@@ -2,14 +2,14 @@
 // with the COMMIT sysFlag; rollback (12) only records the resolution; unknown (0) leaves it for
 // the check-back. The header must match the half message (group, offsets), as Apache checks.
 
-import { RemotingCommand, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { optStr, reqInt, reqStr } from '../common/header.js';
 import { PROP_PGROUP, PROP_REAL_QID, PROP_REAL_TOPIC, getProperty, removeProperty, tagsCodeOf } from '../common/properties.js';
 import { decodeRecord } from '../common/record.js';
 import { TRANS_HALF_TOPIC } from '../common/perm.js';
 import { TRANSACTION_COMMIT_TYPE, TRANSACTION_ROLLBACK_TYPE } from '../transaction/transactional-message-service.js';
-import { ResponseCode as RC, RequestCode } from './codes.js';
 
 export async function endTransaction(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand | null> {
   const ext = req.extFields;
@@ -52,6 +52,8 @@ export async function endTransaction(ctx: BrokerContext, req: RemotingCommand): 
   return RemotingCommand.response(RC.SUCCESS, null);
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): void {
-  server.registerProcessor(RequestCode.END_TRANSACTION, (req) => endTransaction(ctx, req));
+export function requests(ctx: BrokerContext): RequestFamily {
+  return new Map<number, Processor>([
+    [RequestCode.END_TRANSACTION, (req) => endTransaction(ctx, req)],
+  ]);
 }

@@ -1,24 +1,11 @@
-// The request table: which file handles each request code. Every file exports
-// `register(server, ctx)`; registerAll wires them into the broker's RemotingServer.
-// A code in no file gets REQUEST_CODE_NOT_SUPPORTED (3) from the remoting layer.
-//
-//   send-message.ts     10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
-//   pull-message.ts     11 PULL_MESSAGE (long polling via longpolling/pull-request-hold-service.ts)
-//   query-message.ts    12 QUERY_MESSAGE, 33 VIEW_MESSAGE_BY_ID
-//   consumer-manage.ts  13 QUERY_BROKER_OFFSET, 14 QUERY_CONSUMER_OFFSET, 15 UPDATE_CONSUMER_OFFSET,
-//                       29 SEARCH_OFFSET_BY_TIMESTAMP, 30 GET_MAX_OFFSET, 31 GET_MIN_OFFSET,
-//                       32 GET_EARLIEST_MSG_STORETIME
-//   client-manage.ts    34 HEART_BEAT, 35 UNREGISTER_CLIENT, 38 GET_CONSUMER_LIST_BY_GROUP,
-//                       46 CHECK_CLIENT_CONFIG
-//   send-back.ts        36 CONSUMER_SEND_MSG_BACK
-//   end-transaction.ts  37 END_TRANSACTION (check-back 39: transaction/transactional-message-service.ts)
-//   lock.ts             41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ
-//   reply-message.ts    324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2 (pushes 326 to the requester)
-//   admin-broker.ts     17, 21, 25, 26, 28, 43, 45, 200, 201, 202, 203, 204, 207, 208, 215, 222, 223,
-//                       300, 303, 305, 306, 307, 309, 314, 315, 317, 321 (see the file's header)
-
-import type { RemotingServer } from '@rmq/remoting';
+// The broker's request table: request code -> { name, handler }, composed of one family per
+// processor file (each exports `requests(ctx)`). The controller registers every entry on its
+// RemotingServer in one loop; a code in no family gets REQUEST_CODE_NOT_SUPPORTED (3) from the
+// remoting layer. A new family (pop, ha admin, acl admin) adds one file and one line in FAMILIES.
+// The README's "Supported requests" table lists the same codes (test/request-table.test.ts checks it).
+import { requestCodeName, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import { familyOf, type RequestFamily } from './request-family.js';
 import * as sendMessage from './send-message.js';
 import * as pullMessage from './pull-message.js';
 import * as queryMessage from './query-message.js';
@@ -29,20 +16,51 @@ import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
 import * as replyMessage from './reply-message.js';
 import * as adminBroker from './admin-broker.js';
+import * as popMessage from './pop-message.js';
 
-export function registerAll(server: RemotingServer, ctx: BrokerContext): void {
-  sendMessage.register(server, ctx);
-  pullMessage.register(server, ctx);
-  queryMessage.register(server, ctx);
-  consumerManage.register(server, ctx);
-  clientManage.register(server, ctx);
-  sendBack.register(server, ctx);
-  endTransaction.register(server, ctx);
-  lock.register(server, ctx);
-  replyMessage.register(server, ctx);
-  adminBroker.register(server, ctx);
+export type { RequestFamily } from './request-family.js';
+
+export interface RequestEntry {
+  /** The RequestCode name ("SEND_MESSAGE_V2"). */
+  readonly name: string;
+  readonly handler: Processor;
 }
 
+export type RequestTable = Map<number, RequestEntry>;
+
+/** Family name -> its requests for one broker context. */
+const FAMILIES: ReadonlyArray<readonly [string, (ctx: BrokerContext) => RequestFamily]> = [
+  ['send-message', (ctx) => familyOf((server) => sendMessage.register(server, ctx))],
+  ['pull-message', pullMessage.requests],
+  ['query-message', queryMessage.requests],
+  ['consumer-manage', consumerManage.requests],
+  ['client-manage', clientManage.requests],
+  ['send-back', sendBack.requests],
+  ['end-transaction', endTransaction.requests],
+  ['lock', lock.requests],
+  ['reply-message', replyMessage.requests],
+  ['admin-broker', adminBroker.requests],
+  ['pop-message', (ctx) => familyOf((server) => popMessage.register(server, ctx))], // 5.x POP family 200050-200055 (pop-message.ts, state in ../pop)
+];
+
+/** Every request the broker answers. Throws when a family registers a code without a RequestCode name, or a code twice. */
+export function buildRequestTable(ctx: BrokerContext): RequestTable {
+  const table: RequestTable = new Map();
+  const owner = new Map<number, string>();
+  for (const [family, build] of FAMILIES) {
+    for (const [code, handler] of build(ctx)) {
+      const name = requestCodeName(code);
+      if (name === undefined) throw new Error(`request family ${family}: code ${code} has no RequestCode name`);
+      const other = owner.get(code);
+      if (other !== undefined) throw new Error(`request ${name} (${code}) is in families ${other} and ${family}`);
+      owner.set(code, family);
+      table.set(code, { name, handler });
+    }
+  }
+  return table;
+}
+
+/** Stops what the families started for `ctx` (the admin family's runtime sampler). */
 export function unregisterAll(ctx: BrokerContext): void {
   adminBroker.unregister(ctx);
 }

@@ -1,10 +1,10 @@
 // LOCK_BATCH_MQ (41) and UNLOCK_BATCH_MQ (42) for orderly consumers. Bodies are JSON:
 // {consumerGroup, clientId, mqSet:[{topic, brokerName, queueId}]} -> {lockOKMQSet:[...]}.
 
-import { RemotingCommand, parseFastJson, type RemotingServer } from '@rmq/remoting';
+import { parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import type { MessageQueue } from '../client/rebalance-lock-manager.js';
-import { ResponseCode as RC, RequestCode } from './codes.js';
 import { bodyOf } from './send-message.js';
 
 interface LockBody {
@@ -24,8 +24,8 @@ function parseLockBody(req: RemotingCommand): { group: string; clientId: string;
 
 const mqJson = (mq: MessageQueue): Record<string, unknown> => ({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic });
 
-export function register(server: RemotingServer, ctx: BrokerContext): void {
-  server.registerProcessor(RequestCode.LOCK_BATCH_MQ, (req) => {
+export function requests(ctx: BrokerContext): RequestFamily {
+  const lockBatch: Processor = (req) => {
     let parsed;
     try {
       parsed = parseLockBody(req);
@@ -34,8 +34,8 @@ export function register(server: RemotingServer, ctx: BrokerContext): void {
     }
     const ok = ctx.rebalanceLockManager.tryLockBatch(parsed.group, parsed.mqs, parsed.clientId);
     return RemotingCommand.response(RC.SUCCESS, null, null, Buffer.from(JSON.stringify({ lockOKMQSet: ok.map(mqJson) })));
-  });
-  server.registerProcessor(RequestCode.UNLOCK_BATCH_MQ, (req) => {
+  };
+  const unlockBatch: Processor = (req) => {
     let parsed;
     try {
       parsed = parseLockBody(req);
@@ -44,5 +44,9 @@ export function register(server: RemotingServer, ctx: BrokerContext): void {
     }
     ctx.rebalanceLockManager.unlockBatch(parsed.group, parsed.mqs, parsed.clientId);
     return RemotingCommand.response(RC.SUCCESS, null);
-  });
+  };
+  return new Map<number, Processor>([
+    [RequestCode.LOCK_BATCH_MQ, lockBatch],
+    [RequestCode.UNLOCK_BATCH_MQ, unlockBatch],
+  ]);
 }

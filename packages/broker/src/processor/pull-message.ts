@@ -5,19 +5,19 @@
 // service. The FOUND body is the store's Buffer[] as is; every reply carries nextBeginOffset,
 // minOffset, maxOffset and suggestWhichBrokerId. A commit offset rides along with sysFlag bit 0.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
 import type { GetResult, GetStatus, MessageFilter } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { optStr, reqInt, reqStr } from '../common/header.js';
 import { FAQ_URL, MASTER_ID, OFFSET_MOVED_EVENT, isReadable } from '../common/perm.js';
 import { parseProperties } from '../common/properties.js';
 import { recordProperties } from '../common/record.js';
 import { SUB_ALL, buildSubscriptionData, isTagType, type SubscriptionData } from '../client/subscription-data.js';
 import { compileSql92Cached } from '../filter/sql92.js';
-import { ResponseCode as RC } from './codes.js';
 import { bornHostOf } from './send-message.js';
 
-export const PULL_MESSAGE = 11;
+const { PULL_MESSAGE } = RequestCode;
 
 const FLAG_COMMIT_OFFSET = 0x1;
 const FLAG_SUSPEND = 0x2;
@@ -226,9 +226,12 @@ export class PullMessageProcessor {
     }).catch((e: Error) => this.ctx.logger.warn(`offset moved event not stored: ${e.message}`));
   }
 
-  private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string }): RemotingCommand {
+  private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string; queueId?: number }): RemotingCommand {
+    const ha = this.ctx.ha;
     const ext = {
-      suggestWhichBrokerId: MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
+      suggestWhichBrokerId: ha && this.ctx.config.slaveReadEnable ? ha.suggestBrokerId(code === RC.SUCCESS && h.queueId !== undefined
+        ? this.ctx.store.getCommitLogOffsetInQueue(h.topic, h.queueId, r.nextBeginOffset - 1) : -1,
+      this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(h.consumerGroup)) : MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
     };
     if (code === RC.SUCCESS) {
       this.ctx.stats.getMessages += r.messageCount;
@@ -268,8 +271,9 @@ export class PullMessageProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): PullMessageProcessor {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new PullMessageProcessor(ctx);
-  server.registerProcessor(PULL_MESSAGE, (req, ch) => p.processRequest(req, ch, true));
-  return p;
+  return new Map<number, Processor>([
+    [PULL_MESSAGE, (req, ch) => p.processRequest(req, ch, true)],
+  ]);
 }

@@ -2,8 +2,9 @@
 // VIEW_MESSAGE_BY_ID (33) by commit-log offset (decoded by the client from an offset message id).
 // Both reply with stored V1 records as the body, exactly as they sit in the commit log.
 
-import { RemotingCommand, RequestCode, ResponseCode, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { optStr, reqInt, reqLong, reqStr } from '../common/header.js';
 
 /** Apache's defaultQueryMaxNum (unique-key queries) and maxMsgsNumBatch (any query). */
@@ -38,7 +39,9 @@ export function viewMessageById(ctx: BrokerContext, req: RemotingCommand): Remot
   return RemotingCommand.response(ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
 }
 
-export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
-  server.registerProcessor(RequestCode.QUERY_MESSAGE, (req) => queryMessage(ctx, req));
-  server.registerProcessor(RequestCode.VIEW_MESSAGE_BY_ID, (req) => viewMessageById(ctx, req));
+export function requests(ctx: BrokerContext): RequestFamily {
+  return new Map<number, Processor>([
+    [RequestCode.QUERY_MESSAGE, (req) => queryMessage(ctx, req)],
+    [RequestCode.VIEW_MESSAGE_BY_ID, (req) => viewMessageById(ctx, req)],
+  ]);
 }

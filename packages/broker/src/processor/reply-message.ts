@@ -2,15 +2,13 @@
 // message. The broker pushes it to the requester's connection (REPLY_TO_CLIENT) with
 // PUSH_REPLY_MESSAGE_TO_CLIENT (326) and, with storeReplyMessageEnable, also stores it.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { getProperty, putProperty, tagsCodeOf } from '../common/properties.js';
-import { ResponseCode as RC } from './codes.js';
 import { SendMessageProcessor, bodyOf, bornHostOf, parseSendHeader, storedProperties, type SendHeader } from './send-message.js';
 
-export const SEND_REPLY_MESSAGE = 324;
-export const SEND_REPLY_MESSAGE_V2 = 325;
-export const PUSH_REPLY_MESSAGE_TO_CLIENT = 326;
+const { SEND_REPLY_MESSAGE, SEND_REPLY_MESSAGE_V2, PUSH_REPLY_MESSAGE_TO_CLIENT } = RequestCode;
 const PUSH_TIMEOUT_MS = 3000;
 
 export class ReplyMessageProcessor {
@@ -60,8 +58,10 @@ export class ReplyMessageProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): void {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new ReplyMessageProcessor(ctx);
-  server.registerProcessor(SEND_REPLY_MESSAGE, (req, ch) => p.processReply(req, ch));
-  server.registerProcessor(SEND_REPLY_MESSAGE_V2, (req, ch) => p.processReply(req, ch));
+  return new Map<number, Processor>([
+    [SEND_REPLY_MESSAGE, (req, ch) => p.processReply(req, ch)],
+    [SEND_REPLY_MESSAGE_V2, (req, ch) => p.processReply(req, ch)],
+  ]);
 }

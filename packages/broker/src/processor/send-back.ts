@@ -3,16 +3,16 @@
 // with RETRY_TOPIC / ORIGIN_MESSAGE_ID / WAIT=false set and reconsumeTimes + 1; once it has been
 // reconsumed maxReconsumeTimes (or the client asks for a negative level) it goes to %DLQ%<group>.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
 import type { MessageInner } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
+import type { RequestFamily } from './request-family.js';
 import { optBool, optInt, optStr, reqInt, reqStr } from '../common/header.js';
 import { DLQ_NUMS_PER_GROUP, FAQ_URL, PERM_READ, PERM_WRITE, dlqTopic, isWriteable, retryTopic } from '../common/perm.js';
 import {
   PROP_DELAY, PROP_ORIGIN_MESSAGE_ID, PROP_RETRY_TOPIC, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
 } from '../common/properties.js';
-import { decodeRecord, offsetMsgId } from '../common/record.js';
-import { ResponseCode as RC, RequestCode } from './codes.js';
+import { decodeRecord } from '../common/record.js';
 
 /** ali-ons and 3.4.9+ Java clients send maxReconsumeTimes (MQVersion V3_4_9 = 121). */
 const V3_4_9 = 121;
@@ -74,7 +74,7 @@ export class SendMessageBackProcessor {
       props = putProperty(props, PROP_DELAY, String(delayLevel));
     }
     const originMsgId = getProperty(props, PROP_ORIGIN_MESSAGE_ID);
-    if (!originMsgId) props = putProperty(props, PROP_ORIGIN_MESSAGE_ID, offsetMsgId(msg.storeHost, msg.commitLogOffset));
+    if (!originMsgId) props = putProperty(props, PROP_ORIGIN_MESSAGE_ID, msg.offsetMsgId);
 
     let topic = newTopic;
     let tagsCode = tagsCodeOf(props);
@@ -97,8 +97,9 @@ export class SendMessageBackProcessor {
   }
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): SendMessageBackProcessor {
+export function requests(ctx: BrokerContext): RequestFamily {
   const p = new SendMessageBackProcessor(ctx);
-  server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, (req, ch) => p.consumerSendMsgBack(req, ch));
-  return p;
+  return new Map<number, Processor>([
+    [RequestCode.CONSUMER_SEND_MSG_BACK, (req, ch) => p.consumerSendMsgBack(req, ch)],
+  ]);
 }

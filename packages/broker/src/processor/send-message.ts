@@ -3,7 +3,9 @@
 // properties string is edited with indexOf (WAIT dropped, CLUSTER added, as Apache stores them),
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import {
+  RemotingCommand, recordStageMs, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer,
+} from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicConfig } from '../topic/topic-config-manager.js';
@@ -15,11 +17,9 @@ import {
 import {
   PROP_CLUSTER, PROP_DELAY, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
 } from '../common/properties.js';
-import { ResponseCode as RC } from './codes.js';
+import { RequestCode, ResponseCode as RC } from '@rmq/remoting';
 
-export const SEND_MESSAGE = 10;
-export const SEND_MESSAGE_V2 = 310;
-export const SEND_BATCH_MESSAGE = 320;
+const { SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE } = RequestCode;
 
 const TRANSACTION_PREPARED_TYPE = 0x4;
 const TRANSACTION_TYPE_MASK = 0xc;
@@ -70,7 +70,7 @@ export function parseSendHeader(req: RemotingCommand): SendHeader {
   if (!ext) throw new RequestHeaderError('the custom field <topic> is null');
   // V2 codes (310, 320, 325) carry one-letter names; V1 codes (10, 324) long ones, unless a client
   // sent the short form anyway.
-  const v1Code = req.code === SEND_MESSAGE || req.code === 324;
+  const v1Code = req.code === SEND_MESSAGE || req.code === SEND_REPLY_MESSAGE;
   const v2 = v1Code ? ext.b !== undefined && ext.topic === undefined : true;
   if (v2) {
     return {
@@ -239,7 +239,10 @@ export class SendMessageProcessor {
       if (r.status === 'PUT_OK') ctx.stats.topicPutNums.add(topic, 1);
       return this.putResultResponse(r, queueId, r.msgId);
     }
-    if (properties.indexOf('DELAY\u0001') >= 0) {
+    const timer = properties.indexOf('TIMER_') >= 0 ? ctx.timerMessageService?.stage(topic, queueId, properties) : null;
+    if (typeof timer === 'string') return errorResponse(RC.MESSAGE_ILLEGAL, timer);
+    if (timer) ({ topic, queueId, properties, tagsCode } = timer); // timer/: held in rmq_sys_wheel_timer
+    else if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
       if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
         const staged = ctx.scheduleMessageService.stage(topic, queueId, properties, level);
@@ -255,8 +258,12 @@ export class SendMessageProcessor {
       tagsCode: tagsCode ?? tagsCodeOf(properties),
     };
     const putStartMs = performance.now();
-    const r = await ctx.store.putMessage(inner);
-    ctx.stats.putLatency.record(performance.now() - putStartMs);
+    const pending = ctx.store.putMessage(inner);
+    const appendedMs = stageTimersOn ? performance.now() : 0;
+    const r = await pending;
+    const putEndMs = performance.now();
+    if (stageTimersOn) { recordStageMs(STAGE_APPEND, appendedMs - putStartMs); recordStageMs(STAGE_ACK_WAIT, putEndMs - appendedMs); }
+    ctx.stats.putLatency.record(putEndMs - putStartMs);
     ctx.stats.putMessages++;
     ctx.stats.putBytes += body.length;
     if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') ctx.stats.topicPutNums.add(h.topic, 1);
@@ -318,6 +325,8 @@ export class SendMessageProcessor {
     switch (r.status) {
       case 'PUT_OK': code = RC.SUCCESS; break;
       case 'FLUSH_DISK_TIMEOUT': code = RC.FLUSH_DISK_TIMEOUT; break;
+      case 'FLUSH_SLAVE_TIMEOUT': code = RC.FLUSH_SLAVE_TIMEOUT; break; // SYNC_MASTER (ha/): stored, with header
+      case 'SLAVE_NOT_AVAILABLE': code = RC.SLAVE_NOT_AVAILABLE; break;
       case 'MESSAGE_ILLEGAL':
       case 'PROPERTIES_SIZE_EXCEEDED':
         code = RC.MESSAGE_ILLEGAL; remark = ILLEGAL_REMARK; break;
@@ -328,7 +337,7 @@ export class SendMessageProcessor {
       case 'OS_PAGECACHE_BUSY': code = RC.SYSTEM_ERROR; remark = '[PC_SYNCHRONIZED]broker busy, start flow control for a while'; break;
       default: code = RC.SYSTEM_ERROR; remark = 'UNKNOWN_ERROR'; break;
     }
-    if (code !== RC.SUCCESS && code !== RC.FLUSH_DISK_TIMEOUT) {
+    if (code !== RC.SUCCESS && code !== RC.FLUSH_DISK_TIMEOUT && code !== RC.FLUSH_SLAVE_TIMEOUT && code !== RC.SLAVE_NOT_AVAILABLE) {
       this.ctx.stats.sendRejected++;
       return RemotingCommand.response(code, remark);
     }
@@ -395,7 +404,7 @@ export function decodeBatchBody(buf: Buffer): Array<{ flag: number; body: Buffer
   return out;
 }
 
-export function register(server: RemotingServer, ctx: BrokerContext): void {
+export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
   const p = new SendMessageProcessor(ctx);
   const single = (req: RemotingCommand, ch: Channel) => p.sendMessage(req, ch);
   server.registerProcessor(SEND_MESSAGE, (req, ch) => (isBatch(req) ? p.sendBatchMessage(req, ch) : single(req, ch)));

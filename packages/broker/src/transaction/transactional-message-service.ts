@@ -6,7 +6,7 @@
 // back with a producer of their group (CHECK_TRANSACTION_STATE, 39, oneway) up to
 // transactionCheckMax times, every transactionCheckInterval.
 
-import { RemotingCommand, type Logger } from '@rmq/remoting';
+import { MessageSysFlag, RemotingCommand, RequestCode, type Logger } from '@rmq/remoting';
 import type { MessageStore } from '@rmq/store';
 import type { BrokerConfig } from '../config.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
@@ -14,13 +14,12 @@ import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js
 import type { ProducerManager } from '../client/producer-manager.js';
 import { PERM_READ, PERM_WRITE, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from '../common/perm.js';
 import { PROP_PGROUP, PROP_REAL_QID, PROP_REAL_TOPIC, PROP_UNIQ_KEY, getProperty, putProperty } from '../common/properties.js';
-import { decodeRecord, offsetMsgId, type StoredMessage } from '../common/record.js';
+import { decodeRecord, type StoredMessage } from '../common/record.js';
 
-export const CHECK_TRANSACTION_STATE = 39;
-export const TRANSACTION_NOT_TYPE = 0;
-export const TRANSACTION_PREPARED_TYPE = 0x4;
-export const TRANSACTION_COMMIT_TYPE = 0x8;
-export const TRANSACTION_ROLLBACK_TYPE = 0xc;
+const { CHECK_TRANSACTION_STATE } = RequestCode;
+export const {
+  TRANSACTION_NOT_TYPE, TRANSACTION_PREPARED_TYPE, TRANSACTION_COMMIT_TYPE, TRANSACTION_ROLLBACK_TYPE,
+} = MessageSysFlag;
 const CHECK_GROUP = 'CID_SYS_RMQ_TRANS';
 const PROP_CHECK_TIMES = 'TRANSACTION_CHECK_TIMES';
 const OP_TAG = 'd';
@@ -150,13 +149,13 @@ export class TransactionalMessageService {
     const group = getProperty(half.properties, PROP_PGROUP);
     const ch = group ? this.producers.getAvailableChannel(group) : undefined;
     if (!ch) return false;
-    const uniq = getProperty(half.properties, PROP_UNIQ_KEY) ?? offsetMsgId(half.storeHost, half.commitLogOffset);
+    const uniq = getProperty(half.properties, PROP_UNIQ_KEY) ?? half.offsetMsgId;
     const realTopic = getProperty(half.properties, PROP_REAL_TOPIC) ?? half.topic;
     const realQid = Number(getProperty(half.properties, PROP_REAL_QID) ?? 0);
     const body = encodeForCheck(half, realTopic, realQid, putProperty(half.properties, PROP_CHECK_TIMES, String(times)));
     const cmd = RemotingCommand.request(CHECK_TRANSACTION_STATE, {
       commitLogOffset: half.commitLogOffset, msgId: uniq, tranStateTableOffset: half.queueOffset,
-      offsetMsgId: offsetMsgId(half.storeHost, half.commitLogOffset), transactionId: uniq,
+      offsetMsgId: half.offsetMsgId, transactionId: uniq,
     }, body);
     cmd.markOneway();
     try {

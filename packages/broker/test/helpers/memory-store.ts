@@ -1,12 +1,17 @@
-// An in-memory MessageStore with the @rmq/store contract (V1 records, per-queue offsets, GetStatus
-// semantics of Apache's DefaultMessageStore.getMessage, dispatch notifications on a later turn).
-// Broker unit tests use it to pin processor behaviour without disk or worker threads.
+// The in-memory MessageStore of the broker tests (one for all of them): implements the @rmq/store
+// MessageStore interface with its contract (V1 records, per-queue offsets, GetStatus semantics of
+// Apache's DefaultMessageStore.getMessage, dispatch notifications on a later turn), so processor
+// behaviour is pinned without disk or worker threads. put() adds a ready-made record (the admin and
+// query tests replay captured ones); deleted/cleaned record what retention calls it received.
 
-import type { GetResult, MessageFilter, MessageInner, MessageStore, PutResult, StoreConfig } from '@rmq/store';
+import {
+  getProperty, type GetResult, type MessageFilter, type MessageInner, type MessageStore, type NewMessageListener,
+  type PutResult, type QueryResult, type StoreConfig,
+} from '@rmq/store';
 import { offsetMsgId } from '../../src/common/record.js';
 import { tagsCodeOf } from '../../src/common/properties.js';
 
-interface Entry { phyOffset: number; size: number; tagsCode: number; record: Buffer; storeTimestamp: number }
+interface Entry { phy: number; size: number; tagsCode: number; record: Buffer; storeTs: number; keys: string[] }
 
 function ipBytes(ip: string): number[] {
   return ip.split('.').map((x) => Number(x) & 0xff);
@@ -43,35 +48,58 @@ export function encodeRecord(m: MessageInner, queueOffset: number, phyOffset: nu
   return b;
 }
 
-export class MemoryStore {
-  readonly queues = new Map<string, Entry[]>();
-  readonly byPhy = new Map<number, Buffer>();
-  private phy = 0;
-  private listeners: Array<(topic: string, queueId: number, maxOffset: number) => void> = [];
-  getMessageCalls = 0;
+/** The index keys of a message: its KEYS (space separated) and UNIQ_KEY. */
+function keysOf(properties: string): string[] {
+  const keys = (getProperty(properties, 'KEYS') ?? '').split(' ').filter((k) => k.length > 0);
+  const uniq = getProperty(properties, 'UNIQ_KEY');
+  if (uniq) keys.push(uniq);
+  return keys;
+}
 
-  constructor(private readonly config: StoreConfig) {}
+export class MemoryStore implements MessageStore {
+  readonly queues = new Map<string, Entry[]>();
+  readonly byPhy = new Map<number, Entry>();
+  /** topics lists passed to deleteTopics, in call order */
+  readonly deleted: string[][] = [];
+  /** calls of cleanExpiredConsumeQueues */
+  cleaned = 0;
+  getMessageCalls = 0;
+  indexLastUpdateTimestamp = 0;
+  private phyNext = 0;
+  private listeners: NewMessageListener[] = [];
+  private readonly storeHost: { ip: string; port: number };
+
+  constructor(config: Pick<StoreConfig, 'storeHost'> = { storeHost: { ip: '127.0.0.1', port: 10911 } }) {
+    this.storeHost = config.storeHost;
+  }
 
   static async open(config: StoreConfig): Promise<MessageStore> {
-    return new MemoryStore(config) as unknown as MessageStore;
+    return new MemoryStore(config);
   }
 
   private q(topic: string, queueId: number, create = false): Entry[] | undefined {
-    const k = `${topic}@${queueId}`;
+    const k = `${topic}/${queueId}`;
     let e = this.queues.get(k);
     if (!e && create) { e = []; this.queues.set(k, e); }
     return e;
   }
 
+  /** Appends a ready-made record to topic/queueId (at phy when given); returns its queue offset. */
+  put(topic: string, queueId: number, record: Buffer, storeTs: number, keys: string[] = [], phy?: number, tagsCode = 0): number {
+    const q = this.q(topic, queueId, true)!;
+    const e: Entry = { phy: phy ?? this.phyNext, size: record.length, tagsCode, storeTs, record, keys };
+    this.phyNext = Math.max(this.phyNext, e.phy + record.length);
+    q.push(e);
+    this.byPhy.set(e.phy, e);
+    this.indexLastUpdateTimestamp = storeTs;
+    return q.length - 1;
+  }
+
   private append(m: MessageInner, now: number): { entry: Entry; queueOffset: number } {
-    const q = this.q(m.topic, m.queueId, true)!;
-    const queueOffset = q.length;
-    const record = encodeRecord(m, queueOffset, this.phy, now, this.config.storeHost);
-    const entry = { phyOffset: this.phy, size: record.length, tagsCode: m.tagsCode ?? tagsCodeOf(m.properties), record, storeTimestamp: now };
-    q.push(entry);
-    this.byPhy.set(this.phy, record);
-    this.phy += record.length;
-    return { entry, queueOffset };
+    const queueOffset = this.q(m.topic, m.queueId)?.length ?? 0;
+    const record = encodeRecord(m, queueOffset, this.phyNext, now, this.storeHost);
+    this.put(m.topic, m.queueId, record, now, keysOf(m.properties), undefined, m.tagsCode ?? tagsCodeOf(m.properties));
+    return { entry: this.byPhy.get(this.phyNext - record.length)!, queueOffset };
   }
 
   private notify(topic: string, queueId: number): void {
@@ -83,8 +111,8 @@ export class MemoryStore {
     const now = Date.now();
     const { entry, queueOffset } = this.append(m, now);
     this.notify(m.topic, m.queueId);
-    return { status: 'PUT_OK', wroteOffset: entry.phyOffset, wroteBytes: entry.size, queueOffset,
-      msgId: offsetMsgId(this.config.storeHost, entry.phyOffset), storeTimestamp: now, msgNum: 1 };
+    return { status: 'PUT_OK', wroteOffset: entry.phy, wroteBytes: entry.size, queueOffset,
+      msgId: offsetMsgId(this.storeHost, entry.phy), storeTimestamp: now, msgNum: 1 };
   }
 
   async putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult> {
@@ -93,9 +121,9 @@ export class MemoryStore {
     let first = -1; let firstPhy = -1; let bytes = 0;
     for (const m of batch) {
       const { entry, queueOffset } = this.append({ ...m, topic, queueId }, now);
-      if (first < 0) { first = queueOffset; firstPhy = entry.phyOffset; }
+      if (first < 0) { first = queueOffset; firstPhy = entry.phy; }
       bytes += entry.size;
-      ids.push(offsetMsgId(this.config.storeHost, entry.phyOffset));
+      ids.push(offsetMsgId(this.storeHost, entry.phy));
     }
     this.notify(topic, queueId);
     return { status: 'PUT_OK', wroteOffset: firstPhy, wroteBytes: bytes, queueOffset: first, msgId: ids[0]!, storeTimestamp: now, msgNum: batch.length, msgIds: ids };
@@ -130,21 +158,31 @@ export class MemoryStore {
   getMinOffsetInQueue(): number { return 0; }
   getOffsetInQueueByTime(topic: string, queueId: number, ts: number): number {
     const q = this.q(topic, queueId) ?? [];
-    const i = q.findIndex((e) => e.storeTimestamp >= ts);
+    const i = q.findIndex((e) => e.storeTs >= ts);
     return i < 0 ? q.length : i;
   }
-  getCommitLogOffsetInQueue(topic: string, queueId: number, cqOffset: number): number { return this.q(topic, queueId)?.[cqOffset]?.phyOffset ?? -1; }
-  getMessageStoreTimeStamp(topic: string, queueId: number, cqOffset: number): number { return this.q(topic, queueId)?.[cqOffset]?.storeTimestamp ?? -1; }
-  getEarliestMessageTime(topic: string, queueId: number): number { return this.q(topic, queueId)?.[0]?.storeTimestamp ?? -1; }
-  lookMessageByOffset(off: number): Buffer | null { return this.byPhy.get(off) ?? null; }
-  queryMessage(): { buffers: Buffer[]; indexLastUpdateTimestamp: number; indexLastUpdatePhyoffset: number } { return { buffers: [], indexLastUpdateTimestamp: 0, indexLastUpdatePhyoffset: 0 }; }
-  onNewMessage(cb: (topic: string, queueId: number, maxOffset: number) => void): void { this.listeners.push(cb); }
-  getMaxPhyOffset(): number { return this.phy; }
+  getCommitLogOffsetInQueue(topic: string, queueId: number, cqOffset: number): number { return this.q(topic, queueId)?.[cqOffset]?.phy ?? -1; }
+  getMessageStoreTimeStamp(topic: string, queueId: number, cqOffset: number): number { return this.q(topic, queueId)?.[cqOffset]?.storeTs ?? -1; }
+  getEarliestMessageTime(topic: string, queueId: number): number { return this.q(topic, queueId)?.[0]?.storeTs ?? -1; }
+  lookMessageByOffset(off: number): Buffer | null { return this.byPhy.get(off)?.record ?? null; }
+  queryMessage(topic: string, key: string, maxNum: number, beginMs: number, endMs: number): QueryResult {
+    const buffers: Buffer[] = [];
+    for (const [k, q] of this.queues) {
+      if (!k.startsWith(topic + '/')) continue;
+      for (const e of q) {
+        if (buffers.length < maxNum && e.keys.includes(key) && e.storeTs >= beginMs && e.storeTs <= endMs) buffers.push(e.record);
+      }
+    }
+    return { buffers, indexLastUpdateTimestamp: this.indexLastUpdateTimestamp, indexLastUpdatePhyoffset: this.phyNext };
+  }
+  onNewMessage(cb: NewMessageListener): void { this.listeners.push(cb); }
+  getMaxPhyOffset(): number { return this.phyNext; }
   getMinPhyOffset(): number { return 0; }
   dispatchBehindBytes(): number { return 0; }
-  deleteTopics(): void {}
-  cleanExpiredConsumeQueues(): void {}
   isWritable(): boolean { return true; }
+  topicNames(): string[] { return [...new Set([...this.queues.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))]; }
+  deleteTopics(topics: string[]): void { this.deleted.push(topics); }
+  cleanExpiredConsumeQueues(): void { this.cleaned++; }
   runtimeInfo(): Record<string, string> { return {}; }
   async shutdown(): Promise<void> {}
 }

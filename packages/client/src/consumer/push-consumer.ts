@@ -5,6 +5,7 @@ import type { MessageExt, MessageQueue } from '../message.js';
 import { mqKey } from '../message.js';
 import { MessageConst, MixAll, PullSysFlag, ResponseCode, retryTopic } from '../protocol.js';
 import { MQBrokerError, MQClientError } from '../errors.js';
+import { PULL_SUBSCRIPTION_RETRY_CODES } from '@rmq/remoting';
 import type { ClientLogger } from '../logger.js';
 import type { ClientOptions, ConsumeDirectlyResult, ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -63,11 +64,6 @@ export const PULL_DELAY_WHEN_FLOW_CONTROL_MS = 50;
 export const OFFSET_ILLEGAL_RECOVER_MS = 10_000;
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
-
-/** Pull answers that mean the broker's copy of our subscription is missing or stale. */
-const SUBSCRIPTION_CODES: ReadonlySet<number> = new Set([
-  ResponseCode.SUBSCRIPTION_NOT_EXIST, ResponseCode.SUBSCRIPTION_NOT_LATEST, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
-]);
 
 function normalizeFromWhere(v: PushConsumerOptions['consumeFromWhere']): ConsumeFromWhere {
   switch (v) {
@@ -468,7 +464,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
         }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000);
       } catch (e) {
         if (this.state !== 'RUNNING' || pq.dropped) break;
-        if (e instanceof MQBrokerError && SUBSCRIPTION_CODES.has(e.responseCode)) {
+        if (e instanceof MQBrokerError && PULL_SUBSCRIPTION_RETRY_CODES.has(e.responseCode)) {
           // The broker lost or has an older copy of our subscription (e.g. it restarted): tell it now.
           void inst.sendHeartbeatToAllBrokers();
         }

@@ -4,28 +4,9 @@
 import type { MessageQueue } from '../message.js';
 import { compareMessageQueue } from '../message.js';
 
-export interface QueueData {
-  brokerName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicSysFlag: number;
-}
+import { Perm, type BrokerData, type QueueData, type TopicRouteData } from '@rmq/remoting';
 
-export interface BrokerData {
-  cluster: string;
-  brokerName: string;
-  /** brokerId ("0" is the master) -> "ip:port". */
-  brokerAddrs: Record<string, string>;
-}
-
-export interface TopicRouteData {
-  orderTopicConf?: string;
-  queueDatas: QueueData[];
-  brokerDatas: BrokerData[];
-}
-
-export const Perm = { INHERIT: 1, READ: 4, WRITE: 2 } as const;
+export { Perm, type BrokerData, type QueueData, type TopicRouteData };
 
 export function normalizeRoute(raw: any): TopicRouteData {
   const queueDatas: QueueData[] = (raw?.queueDatas ?? []).map((q: any) => ({

@@ -1,0 +1,302 @@
+// FlushService (Apache's FlushCommitLogService + GroupCommitService + FlushConsumeQueueService):
+// - commit log writes: the main thread pwrite()s everything appended since the last turn straight
+//   from the shared pages to the files, once per turn (a microtask after the appends of one socket
+//   read, so one write per read batch, never per message). Once write() returns the bytes are the
+//   kernel's: a process kill loses none of them (what Apache's memcpy into an mmap'd page gives).
+// - durability: a resident SYNC worker (sync-worker.js) fdatasyncs the files of [flushedPos,
+//   committedPos) when asked through an Atomics cell; the main thread awaits it with
+//   Atomics.waitAsync. Under SYNC_FLUSH one fdatasync covers every send that arrived while the
+//   previous one ran (group commit); under ASYNC_FLUSH it runs every flushIntervalCommitLog ms.
+// - ConsumeQueue/IndexFile pages and the checkpoint go through the FLUSH pool (flush-worker.js).
+// It feeds the 'flush' ack source of PositionWaiters: committedPos (handed to the OS) under
+// ASYNC_FLUSH, flushedPos (fdatasync'd) under SYNC_FLUSH; nothing is acknowledged before that.
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { constants as osConstants } from 'node:os';
+import { Piscina } from 'piscina';
+import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
+import { CHECKPOINT_SIZE } from './checkpoint.js';
+import { pwriteAll } from './fsio.js';
+import type { StoreCore } from './store-core.js';
+import type { PositionWaiters } from './position-waiters.js';
+
+/** The name of the flush ack source in PositionWaiters. */
+export const FLUSH_SOURCE = 'flush';
+
+// One FLUSH pool per process, shared by the stores it opens (logic files and checkpoints). Idle
+// workers do not keep the process alive. The worker is plain JS (flush-worker.js), so it starts
+// without the TypeScript loader that tests run under: execArgv is cleared.
+let sharedFlushPool: Piscina<FlushTask, FlushResult> | null = null;
+function flushPool(): Piscina<FlushTask, FlushResult> {
+  if (sharedFlushPool === null) {
+    sharedFlushPool = new Piscina<FlushTask, FlushResult>({
+      filename: new URL('./flush-worker.js', import.meta.url).href,
+      minThreads: 1, maxThreads: 2, idleTimeout: 60000, concurrentTasksPerWorker: 1, execArgv: [],
+    });
+  }
+  return sharedFlushPool;
+}
+
+// Control cells shared with sync-worker.js: Int32 REQ, DONE, ERR, DELAY_MS, STOP, SYNC_US; BigInt64 FROM, TO.
+const S_REQ = 0, S_DONE = 1, S_ERR = 2, S_DELAY_MS = 3, S_STOP = 4, S_SYNC_US = 5, S_READY = 6;
+const S_FROM = 4, S_TO = 5;
+
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+/** Atomics.waitAsync (Node >= 16; not yet in this TypeScript lib). */
+const waitAsync = Reflect.get(Atomics, 'waitAsync') as WaitAsync;
+
+const errnoName = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v as number, k]));
+
+/** The resident fdatasync thread of one store's commit log. */
+class SyncWorker {
+  private readonly sab = new SharedArrayBuffer(64);
+  private readonly i32 = new Int32Array(this.sab);
+  private readonly i64 = new BigInt64Array(this.sab);
+  private readonly worker: Worker;
+  private seq = 0;
+  private failedToStart: string | null = null;
+
+  constructor(dir: string, fileSize: number) {
+    this.worker = new Worker(new URL('./sync-worker.js', import.meta.url), { workerData: { ctl: this.sab, dir, fileSize }, execArgv: [] });
+    this.worker.on('error', (e) => { this.failedToStart = e.message; Atomics.store(this.i32, S_ERR, osConstants.errno.EIO); Atomics.store(this.i32, S_DONE, this.seq); Atomics.notify(this.i32, S_DONE); });
+    this.worker.unref();
+  }
+
+  /** Resolves once the thread runs its loop (so the first sync does not wait for its start-up). */
+  async ready(): Promise<void> {
+    this.worker.ref();
+    while (Atomics.load(this.i32, S_READY) === 0 && this.failedToStart === null) {
+      const w = waitAsync(this.i32, S_READY, 0);
+      if (w.async) await Promise.race([w.value, new Promise((r) => setTimeout(r, 50))]);
+    }
+    this.worker.unref();
+  }
+
+  /** fdatasync every commit log file of [from, to); resolves with null or the error code. */
+  async sync(from: number, to: number, delayMs: number): Promise<{ error: string | null; syncMs: number }> {
+    const i32 = this.i32;
+    if (this.failedToStart) return { error: `EIO: sync worker failed: ${this.failedToStart}`, syncMs: 0 };
+    Atomics.store(this.i64, S_FROM, BigInt(from));
+    Atomics.store(this.i64, S_TO, BigInt(to));
+    Atomics.store(i32, S_DELAY_MS, delayMs | 0);
+    const seq = ++this.seq;
+    Atomics.store(i32, S_REQ, seq);
+    Atomics.notify(i32, S_REQ);
+    // Atomics.waitAsync does not keep the event loop alive: the worker does while a sync is pending
+    this.worker.ref();
+    for (;;) {
+      const done = Atomics.load(i32, S_DONE);
+      if (done === seq) break;
+      const w = waitAsync(i32, S_DONE, done);
+      if (w.async) await w.value;
+    }
+    this.worker.unref();
+    const err = Atomics.load(i32, S_ERR);
+    const syncMs = Atomics.load(i32, S_SYNC_US) / 1000;
+    if (err === 0) return { error: null, syncMs };
+    const code = errnoName.get(err) ?? 'EIO';
+    return { error: `${code}: fdatasync of the commit log failed`, syncMs };
+  }
+
+  stop(): void {
+    Atomics.store(this.i32, S_STOP, 1);
+    Atomics.add(this.i32, S_REQ, 1);
+    Atomics.notify(this.i32, S_REQ);
+  }
+}
+
+export class FlushService {
+  private pool: Piscina<FlushTask, FlushResult> | null = null;
+  private syncer: SyncWorker | null = null;
+  private writeScheduled = false;
+  /** a sync in flight: resolves when applied */
+  private syncInFlight: Promise<void> | null = null;
+  private syncRequested = false;
+  /** commit log write descriptors by file path (main thread) */
+  private readonly fds = new Map<string, number>();
+  private cqFlushInFlight: Promise<void> | null = null;
+  private lastCheckpointLogic = -1;
+  lastSyncMs = Date.now();
+
+  constructor(
+    private readonly core: StoreCore,
+    private readonly waiters: PositionWaiters,
+    /** called after the commit log advanced (dispatch what is now on the OS) */
+    private readonly onAdvanced: () => void,
+    /** an index task in flight: logic pages are flushed between tasks only */
+    private readonly indexInFlight: () => Promise<void> | null,
+  ) {}
+
+  get started(): boolean { return this.pool !== null; }
+
+  /** After recovery: starts the FLUSH pool and the SYNC thread (resolves once it runs). */
+  async start(): Promise<void> {
+    // idempotent: replication calls it again after moving an empty slave log's positions (writes
+    // start at committedPos and syncs at flushedPos, so nothing else needs resetting)
+    if (this.syncer !== null) return this.syncer.ready();
+    const cl = this.core.commitLog;
+    this.pool = flushPool();
+    this.syncer = new SyncWorker(cl.dir, cl.fileSize);
+    await this.syncer.ready();
+  }
+
+  /** The position this store acknowledges sends at under its flush mode. */
+  ackPosition(): number {
+    const cl = this.core.commitLog;
+    return this.core.config.flushDiskType === 'ASYNC_FLUSH' ? cl.committedPos : cl.flushedPos;
+  }
+
+  /** ASYNC_FLUSH timer: fdatasync what was written. */
+  requestSync(): void { this.syncRequested = true; this.schedule(); }
+
+  /** After appends: write them out at the end of this turn (one write for the whole batch). */
+  schedule(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    queueMicrotask(this.runBound);
+  }
+  private readonly runBound = () => { this.writeScheduled = false; this.run(); };
+
+  private fdFor(p: string): number {
+    let fd = this.fds.get(p);
+    if (fd === undefined) {
+      fd = fs.openSync(p, fs.constants.O_RDWR);
+      this.fds.set(p, fd);
+    }
+    return fd;
+  }
+
+  private closeDeleted(): void {
+    const paths = this.core.takeClosePaths();
+    if (paths === undefined) return;
+    for (const p of paths) {
+      const fd = this.fds.get(p);
+      if (fd !== undefined) { this.fds.delete(p); try { fs.closeSync(fd); } catch { /* gone */ } }
+    }
+  }
+
+  /** Writes [committedPos, writePos) to the files (main thread); throws the I/O error. */
+  private writeOut(from: number, to: number): void {
+    const core = this.core;
+    const ops = core.commitLog.writeOps(from, to);
+    const fault = core.testHooks.failNextWrite;
+    core.testHooks.failNextWrite = null;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const view = new Uint8Array(op.sab);
+      if (fault && i === 0) {
+        pwriteAll(this.fdFor(op.path), view, op.sabOffset, op.length >> 1, op.fileOffset);
+        throw Object.assign(new Error(`${fault}: injected write failure, write`), { code: fault });
+      }
+      pwriteAll(this.fdFor(op.path), view, op.sabOffset, op.length, op.fileOffset);
+    }
+    core.stats.flushTasks++;
+  }
+
+  private fail(why: string): void {
+    this.core.markUnwritable(why);
+    this.waiters.failAll('SERVICE_NOT_AVAILABLE', `write failed: ${why}`);
+  }
+
+  /**
+   * One turn: write what was appended (handed to the OS), advance the ack position under ASYNC_FLUSH,
+   * dispatch it, and start an fdatasync when the mode needs one and none is running.
+   */
+  run(): void {
+    const core = this.core;
+    const cl = core.commitLog;
+    if (!core.writable || this.pool === null) return;
+    this.closeDeleted();
+    const target = cl.writePos;
+    if (target > cl.committedPos) {
+      try { this.writeOut(cl.committedPos, target); } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        this.fail(`${err.code ?? 'EIO'}: ${err.message}`);
+        return;
+      }
+      cl.committed(target);
+      core.lastCommittedStoreTs = core.lastAppendStoreTs;
+      if (core.config.flushDiskType === 'ASYNC_FLUSH') this.waiters.advance(FLUSH_SOURCE, cl.committedPos);
+      this.onAdvanced();
+    }
+    this.maybeSync();
+  }
+
+  private maybeSync(): void {
+    const core = this.core;
+    const cl = core.commitLog;
+    if (this.syncInFlight !== null || this.syncer === null || !core.writable) return;
+    if (cl.flushedPos >= cl.committedPos) { this.syncRequested = false; return; }
+    if (core.config.flushDiskType === 'ASYNC_FLUSH' && !this.syncRequested) return;
+    this.syncRequested = false;
+    const from = cl.flushedPos, to = cl.committedPos, storeTs = core.lastCommittedStoreTs;
+    this.syncInFlight = this.syncer.sync(from, to, core.testHooks.flushDelayMs).then((r) => {
+      this.syncInFlight = null;
+      if (r.error !== null) { this.fail(r.error); return; }
+      if (!core.writable) return;
+      if (to > cl.flushedPos) cl.flushedPos = to;
+      this.lastSyncMs = Date.now();
+      core.lastFlushedStoreTs = storeTs;
+      core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
+      if (core.config.flushDiskType === 'SYNC_FLUSH') {
+        this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
+        this.onAdvanced(); // the ack position moved (replication listens)
+        // group commit: everything written while this one ran goes in the next fdatasync
+        this.maybeSync();
+      }
+    });
+  }
+
+  /** Resolves once the sync in flight (if any) is applied. */
+  async drain(): Promise<void> {
+    while (this.syncInFlight !== null) await this.syncInFlight;
+  }
+
+  /** Shutdown: the commit log to disk (as far as it is writable). */
+  async drainToDisk(): Promise<void> {
+    const cl = this.core.commitLog;
+    for (let i = 0; i < 100; i++) {
+      await this.drain();
+      if (!this.core.writable || cl.flushedPos >= cl.writePos) break;
+      this.syncRequested = true;
+      this.run();
+      await this.drain();
+    }
+  }
+
+  /** Writes dirty ConsumeQueue/IndexFile pages, syncs them, then the checkpoint that vouches for them. */
+  async flushLogic(): Promise<void> {
+    if (this.cqFlushInFlight) return this.cqFlushInFlight;
+    // index pages are written between dispatch tasks only, so the disk never holds half a task
+    const idx = this.indexInFlight();
+    if (idx) await idx;
+    if (this.cqFlushInFlight) return this.cqFlushInFlight;
+    if (this.pool === null) return;
+    const core = this.core;
+    const ops: WriteOp[] = [];
+    core.collectLogicOps(ops);
+    const logic = Math.min(core.dispatchedPos, core.indexedPos);
+    if (ops.length === 0 && logic === this.lastCheckpointLogic) return;
+    // the checkpoint image is filled when the task is built, so it never claims more than the ops carry
+    const cpSab = new SharedArrayBuffer(CHECKPOINT_SIZE);
+    core.fillCheckpointImage(cpSab, logic);
+    const cp = core.checkpointOp(cpSab);
+    this.cqFlushInFlight = this.pool.run({ ops, sync: true, afterSync: [cp] }).then((res) => {
+      this.cqFlushInFlight = null;
+      if (!res.ok) { core.log.error(`consume queue/index flush failed: ${res.error}`); return; }
+      this.lastCheckpointLogic = logic;
+    }, (e: Error) => { this.cqFlushInFlight = null; core.log.error(`consume queue/index flush failed: ${e.message}`); });
+    return this.cqFlushInFlight;
+  }
+
+  /** Awaits a logic flush in flight, if any. */
+  async logicFlushSettled(): Promise<void> { if (this.cqFlushInFlight) await this.cqFlushInFlight; }
+
+  stop(): void {
+    this.pool = null;
+    this.syncer?.stop();
+    this.syncer = null;
+    for (const fd of this.fds.values()) { try { fs.closeSync(fd); } catch { /* gone */ } }
+    this.fds.clear();
+  }
+}

@@ -1,0 +1,106 @@
+// PositionWaiters: sends waiting for their end offset to be acknowledged. Acknowledgement comes from
+// named sources, each an offset that only grows: 'flush' (the FlushService publishes what is handed
+// to the OS under ASYNC_FLUSH, what is fdatasync'd under SYNC_FLUSH) and, when replication is added,
+// e.g. 'replica' (a slave's acked offset). A waiter resolves once every source has reached its end,
+// i.e. at min(source positions); one that outlives its deadline resolves with the timeout status of
+// the first source still behind it (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, ...).
+// Waiters are added in commit log order (ends ascending), so resolving is a scan from the head.
+import type { PutResult, PutStatus } from './store-api.js';
+
+interface Source { name: string; pos: number; timeoutStatus: PutStatus }
+interface Waiter { end: number; result: PutResult; resolve: (r: PutResult) => void; deadline: number }
+
+export class PositionWaiters {
+  private sources: Source[] = [];
+  private acked = 0;
+  private waiters: Waiter[] = [];
+  private head = 0;
+
+  /**
+   * Adds an acknowledgement source at position pos (waiters already pending wait for it too). The
+   * acked position then is the minimum over all sources.
+   */
+  addSource(name: string, pos: number, timeoutStatus: PutStatus): void {
+    if (this.sources.some((s) => s.name === name)) throw new Error(`ack source ${name} exists`);
+    this.sources.push({ name, pos, timeoutStatus });
+    this.recompute();
+  }
+
+  /** Drops a source (e.g. the slave went away and the mode no longer waits for it); may resolve waiters. */
+  removeSource(name: string): void {
+    this.sources = this.sources.filter((s) => s.name !== name);
+    this.recompute();
+    this.resolveUpTo(this.acked);
+  }
+
+  hasSource(name: string): boolean { return this.sources.some((s) => s.name === name); }
+
+  /** The position of one source (-1 if unknown). */
+  sourcePosition(name: string): number { return this.sources.find((s) => s.name === name)?.pos ?? -1; }
+
+  /** Source name reached pos (positions only move forward); resolves the waiters now acknowledged. */
+  advance(name: string, pos: number): void {
+    const src = this.sources;
+    for (let i = 0; i < src.length; i++) {
+      if (src[i].name !== name) continue;
+      if (pos <= src[i].pos) return;
+      src[i].pos = pos;
+      this.recompute();
+      this.resolveUpTo(this.acked);
+      return;
+    }
+    throw new Error(`unknown ack source ${name}`);
+  }
+
+  /** Offset below which every source has acknowledged. */
+  get ackedPosition(): number { return this.acked; }
+  get pending(): number { return this.waiters.length - this.head; }
+
+  /** A promise resolved with result once end is acknowledged, or with a timeout status after deadline. */
+  wait(end: number, result: PutResult, deadline: number): Promise<PutResult> {
+    if (end <= this.acked && this.pending === 0) return Promise.resolve(result);
+    return new Promise<PutResult>((resolve) => { this.waiters.push({ end, result, resolve, deadline }); });
+  }
+
+  /** Resolves every waiter whose deadline passed with the status of the first source behind it. */
+  expire(now: number): void {
+    const w = this.waiters;
+    let i = this.head;
+    while (i < w.length && w[i].deadline <= now) {
+      w[i].resolve({ ...w[i].result, status: this.timeoutStatusFor(w[i].end) });
+      i++;
+    }
+    this.compact(i);
+  }
+
+  /** Resolves every pending waiter with status (write failure, shutdown). */
+  failAll(status: PutStatus, why: string): void {
+    const w = this.waiters;
+    for (let i = this.head; i < w.length; i++) w[i].resolve({ ...w[i].result, status, error: why });
+    this.waiters = []; this.head = 0;
+  }
+
+  private timeoutStatusFor(end: number): PutStatus {
+    for (const s of this.sources) if (s.pos < end) return s.timeoutStatus;
+    return 'FLUSH_DISK_TIMEOUT';
+  }
+
+  private recompute(): void {
+    let m = Infinity;
+    for (const s of this.sources) if (s.pos < m) m = s.pos;
+    this.acked = m === Infinity ? 0 : m;
+  }
+
+  private resolveUpTo(pos: number): void {
+    const w = this.waiters;
+    let i = this.head;
+    while (i < w.length && w[i].end <= pos) { w[i].resolve(w[i].result); i++; }
+    this.compact(i);
+  }
+
+  private compact(head: number): void {
+    if (head >= this.waiters.length) { this.waiters = []; this.head = 0; }
+    else if (head > 1024 && head * 2 > this.waiters.length) { this.waiters = this.waiters.slice(head); this.head = 0; }
+    else this.head = head;
+  }
+}

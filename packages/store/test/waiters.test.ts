@@ -1,0 +1,56 @@
+// PositionWaiters: sends resolve once every ack source has passed their end, in order; deadlines
+// resolve with the status of the source that is behind; failAll answers everything pending.
+import t from 'tap';
+import { PositionWaiters, type PutResult } from '../src/index.js';
+
+const res = (end: number): PutResult => ({ status: 'PUT_OK', wroteOffset: end - 10, wroteBytes: 10, queueOffset: 0, msgId: String(end), storeTimestamp: 0, msgNum: 1 });
+
+t.test('one source: resolves in order as the position advances', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  const done: number[] = [];
+  const ps = [10, 20, 30].map((end) => w.wait(end, res(end), Date.now() + 60000).then((r) => { done.push(end); return r; }));
+  w.advance('flush', 15);
+  await new Promise((r) => setImmediate(r));
+  t.same(done, [10]);
+  t.equal(w.pending, 2);
+  w.advance('flush', 5); // never backwards
+  t.equal(w.sourcePosition('flush'), 15);
+  w.advance('flush', 30);
+  const all = await Promise.all(ps);
+  t.same(done, [10, 20, 30]);
+  t.same(all.map((r) => r.status), ['PUT_OK', 'PUT_OK', 'PUT_OK']);
+  t.equal(w.pending, 0);
+});
+
+t.test('two sources (flush + replica): acked at the minimum; timeout names the one behind', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  w.addSource('replica', 0, 'FLUSH_SLAVE_TIMEOUT');
+  let resolved: PutResult | null = null;
+  void w.wait(10, res(10), Date.now() + 60000).then((r) => { resolved = r; });
+  const late = w.wait(20, res(20), 0);
+  w.advance('flush', 100);
+  await new Promise((r) => setImmediate(r));
+  t.equal(resolved, null, 'flushed but not replicated: still waiting');
+  t.equal(w.ackedPosition, 0);
+  w.advance('replica', 12);
+  await new Promise((r) => setImmediate(r));
+  t.equal(resolved!.status, 'PUT_OK');
+  w.expire(Date.now());
+  t.equal((await late).status, 'FLUSH_SLAVE_TIMEOUT');
+  w.removeSource('replica');
+  t.equal(w.ackedPosition, 100);
+});
+
+t.test('failAll answers every pending send with the status and reason', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  const a = w.wait(10, res(10), Date.now() + 60000);
+  const b = w.wait(20, res(20), Date.now() + 60000);
+  w.failAll('SERVICE_NOT_AVAILABLE', 'write failed');
+  const [ra, rb] = await Promise.all([a, b]);
+  t.equal(ra.status, 'SERVICE_NOT_AVAILABLE');
+  t.equal(rb.error, 'write failed');
+  t.throws(() => w.advance('nope', 1), /unknown ack source/);
+});
