@@ -12,11 +12,12 @@ const when = (ms) => { if (!ms || ms <= 0) return '–'; const d = new Date(ms);
 const ago = (ms) => { if (!ms || ms <= 0) return '–'; const s = Math.max(0, (Date.now() - ms) / 1000); if (s < 60) return `${Math.floor(s)}s ago`; if (s < 3600) return `${Math.floor(s / 60)}m ago`; if (s < 86400) return `${Math.floor(s / 3600)}h ago`; return `${Math.floor(s / 86400)}d ago`; };
 const localInput = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 16); };
 
-const state = { session: { admin: false }, token: sessionStorage.getItem('rmq-admin-token') || '', rates: [], lastFrame: null, local: [], timer: null };
+const state = { session: { admin: false }, token: sessionStorage.getItem('rmq-admin-token') || '', ak: sessionStorage.getItem('rmq-ak') || '', sk: sessionStorage.getItem('rmq-sk') || '', rates: [], lastFrame: null, local: [], timer: null };
 
 async function api(path, body) {
   const headers = { 'Content-Type': 'application/json' };
   if (state.token) headers['X-Admin-Token'] = state.token;
+  if (state.ak) { headers['X-Access-Key'] = state.ak; headers['X-Secret-Key'] = state.sk; }
   const r = await fetch(`/console${path}`, body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
   const data = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
   if (!r.ok) throw new Error(data.error || `HTTP ${r.status}`);
@@ -60,10 +61,12 @@ async function refreshSession() {
 }
 
 $('#signin').onclick = () => {
-  if (state.session.admin) { state.token = ''; sessionStorage.removeItem('rmq-admin-token'); refreshSession().then(render); return; }
-  modal('Sign in', `<form class="form" id="f"><label>Admin token</label><input type="password" name="token" id="token" autofocus placeholder="adminHttpToken"><div class="full muted">Actions (create, delete, reset, send) need the broker's <code>adminHttpToken</code>. Without it the console is read-only.</div></form><div class="actions"><button class="btn" id="go">Sign in</button></div>`, (el) => {
+  if (state.session.admin) { state.token = state.ak = state.sk = ''; for (const k of ['rmq-admin-token', 'rmq-ak', 'rmq-sk']) sessionStorage.removeItem(k); refreshSession().then(render); return; }
+  const acl = state.session.acl;
+  modal('Sign in', `<form class="form" id="f">${acl ? '<label>Access key</label><input name="ak" id="ak" autofocus placeholder="ACL account (admin: true)"><label>Secret key</label><input type="password" name="sk" id="sk">' : ''}<label>Admin token</label><input type="password" name="token" id="token" ${acl ? '' : 'autofocus'} placeholder="adminHttpToken"><div class="full muted">Actions (create, delete, reset, send) need the broker's <code>adminHttpToken</code>${acl ? ', or an ACL account with <code>admin: true</code> (the brokers check it)' : ''}. Without it the console is read-only.</div></form><div class="actions"><button class="btn" id="go">Sign in</button></div>`, (el) => {
     const go = async () => {
       state.token = $('#token', el).value; sessionStorage.setItem('rmq-admin-token', state.token);
+      if (acl) { state.ak = $('#ak', el).value; state.sk = $('#sk', el).value; sessionStorage.setItem('rmq-ak', state.ak); sessionStorage.setItem('rmq-sk', state.sk); }
       await refreshSession();
       if (!state.session.admin) { toast(state.session.adminConfigured ? 'wrong admin token' : 'this server has no admin token configured: read-only', true); return; }
       closeModal(); toast('Signed in as admin'); render();

@@ -29,6 +29,12 @@ export interface DashboardOptions {
   /** Where this dashboard is served from ("broker broker-a" / "name server"), shown in the header. */
   servedBy: string;
   timeoutMs?: number;
+  /**
+   * The brokers check ACL: a request carrying X-Access-Key / X-Secret-Key is run by an admin client
+   * signed with that account (reads and actions), and the brokers decide what it may do; an ACL
+   * account with admin: true can change the cluster, as with Apache's dashboard.
+   */
+  acl?: boolean;
 }
 
 export interface RatesFrame {
@@ -89,12 +95,31 @@ export class DashboardApi {
     this.admin = new Admin({ namesrvAddr: opts.namesrvAddr, timeoutMs: opts.timeoutMs ?? 5000, producerGroup: 'DASHBOARD_PRODUCER' });
   }
 
-  close(): Promise<void> {
-    return this.admin.close();
+  async close(): Promise<void> {
+    for (const a of this.signed.values()) await a.close().catch(() => undefined);
+    this.signed.clear();
+    await this.admin.close();
+  }
+
+  private readonly signed = new Map<string, Admin>();
+
+  /** The admin client of a request: the ACL account it carries, else the dashboard's own. */
+  private adminFor(headers: Record<string, string>): Admin {
+    const ak = headers['x-access-key'], sk = headers['x-secret-key'];
+    if (!this.opts.acl || !ak || !sk) return this.admin;
+    const key = `${ak}\u0000${sk}`;
+    let a = this.signed.get(key);
+    if (!a) {
+      if (this.signed.size >= 16) { const [k, old] = this.signed.entries().next().value as [string, Admin]; this.signed.delete(k); void old.close(); }
+      a = new Admin({ namesrvAddr: this.opts.namesrvAddr, timeoutMs: this.opts.timeoutMs ?? 5000, producerGroup: 'DASHBOARD_PRODUCER', credentials: { accessKey: ak, secretKey: sk } });
+      this.signed.set(key, a);
+    }
+    return a;
   }
 
   isAdmin(headers: Record<string, string>): boolean {
     if (this.opts.authorize?.(headers)) return true;
+    if (this.opts.acl && headers['x-access-key'] && headers['x-secret-key']) return true; // the brokers check the account
     const token = this.opts.adminToken ?? '';
     if (token === '') return false;
     const given = headers['x-admin-token'] ?? (headers['authorization']?.startsWith('Bearer ') ? headers['authorization'].slice(7) : '');
@@ -105,11 +130,24 @@ export class DashboardApi {
   }
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    const admin = this.adminFor(req.headers);
+    if (admin !== this.admin) return this.withAdmin(admin).handle(req, true);
+    return this.handleWith(req, false);
+  }
+
+  /** A view of this API over another admin client (one ACL account), sharing nothing else. */
+  private withAdmin(admin: Admin): { handle(req: ApiRequest, signed: boolean): Promise<ApiResponse> } {
+    const view = Object.create(this) as DashboardApi;
+    Object.defineProperty(view, 'admin', { value: admin });
+    return { handle: (req, signed) => view.handleWith(req, signed) };
+  }
+
+  private async handleWith(req: ApiRequest, signed: boolean): Promise<ApiResponse> {
     try {
       if (req.body.length > BODY_MAX) throw new HttpError(413, 'request body too large');
       const body = req.method === 'POST' ? this.parseBody(req.body) : {};
       if (req.method === 'POST') {
-        if (!this.isAdmin(req.headers)) {
+        if (!signed && !this.isAdmin(req.headers)) {
           const why = (this.opts.adminToken ?? '') === '' && !this.opts.authorize ? 'this dashboard is read-only (no adminHttpToken configured)' : 'admin credentials required (sign in with the admin token)';
           throw new HttpError(403, why);
         }
@@ -119,7 +157,7 @@ export class DashboardApi {
       return { status: 200, body: await this.get(req.path, req.query, req.headers) };
     } catch (e) {
       if (e instanceof HttpError) return { status: e.status, body: { error: e.message } };
-      if (e instanceof MQBrokerError) return { status: 502, body: { error: e.message, code: e.responseCode } };
+      if (e instanceof MQBrokerError) return { status: e.responseCode === 16 ? 403 : 502, body: { error: e.message, code: e.responseCode } };
       if (e instanceof MQClientError) return { status: 502, body: { error: e.message } };
       return { status: 500, body: { error: (e as Error).message ?? String(e) } };
     }
@@ -136,7 +174,7 @@ export class DashboardApi {
 
   private async get(path: string, q: URLSearchParams, headers: Record<string, string>): Promise<unknown> {
     switch (path) {
-      case '/api/session': return { admin: this.isAdmin(headers), adminConfigured: (this.opts.adminToken ?? '') !== '' || !!this.opts.authorize, servedBy: this.opts.servedBy, namesrvAddr: this.opts.namesrvAddr };
+      case '/api/session': return { admin: this.isAdmin(headers), acl: this.opts.acl === true, adminConfigured: (this.opts.adminToken ?? '') !== '' || !!this.opts.authorize || this.opts.acl === true, servedBy: this.opts.servedBy, namesrvAddr: this.opts.namesrvAddr };
       case '/api/cluster': return this.cluster();
       case '/api/topics': return this.topics();
       case '/api/topic': return this.topic(str(q, 'topic'));

@@ -3,7 +3,7 @@
 // Requests are built as the 4.9.8 tools build them (same codes, header field names and bodies), so
 // this works against Apache RocketMQ as well as against this project's broker. The mq-admin CLI and
 // the dashboard's actions go through it.
-import { RemotingClient, RemotingCommand, parseFastJson } from '@rmq/remoting';
+import { RemotingClient, RemotingCommand, aclClientRPCHook, parseFastJson, type SessionCredentials } from '@rmq/remoting';
 import { decodeMessages, decodeOffsetMsgId, type Message, type MessageExt } from '../message.js';
 import { CLIENT_VERSION, MixAll, RequestCode as ClientCodes, ResponseCode } from '../protocol.js';
 import { MQBrokerError, MQClientError } from '../errors.js';
@@ -59,6 +59,8 @@ export interface AdminOptions {
   /** Per request; default 5000 ms. */
   timeoutMs?: number;
   rpcHook?: AdminRpcHook;
+  /** ACL 1.0: sign every request (and the test producer's) with this account, as Apache's AclClientRPCHook. */
+  credentials?: SessionCredentials;
   /** Producer group used by sendMessage; default TOOLS_PRODUCER_GROUP... as mqadmin's sendMessage. */
   producerGroup?: string;
 }
@@ -111,6 +113,7 @@ export class Admin {
   private nsIndex = 0;
   private readonly timeoutMs: number;
   private readonly hook: AdminRpcHook | undefined;
+  private readonly credentials: SessionCredentials | undefined;
   private producer: Producer | null = null;
   private readonly producerGroup: string;
 
@@ -120,7 +123,8 @@ export class Admin {
     if (list.length === 0) throw new MQClientError('no name server address given (namesrvAddr)');
     this.namesrv = list;
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.hook = opts.rpcHook;
+    this.credentials = opts.credentials;
+    this.hook = opts.rpcHook ?? (opts.credentials ? aclClientRPCHook(opts.credentials) : undefined);
     this.producerGroup = opts.producerGroup ?? 'TOOLS_PRODUCER';
     this.remoting = new RemotingClient({ connectTimeoutMs: 3000, name: 'mq-admin' });
   }
@@ -635,7 +639,10 @@ export class Admin {
   /** Sends one message with a producer this admin owns (sendMessage); to a given queue when named. */
   async sendMessage(msg: Message, queue?: { brokerName: string; queueId: number }): Promise<SendResult> {
     if (!this.producer) {
-      const p = new Producer({ groupName: this.producerGroup, namesrvAddr: this.namesrv.join(';'), instanceName: `mq-admin-${process.pid}-${Date.now()}` });
+      const p = new Producer({
+        groupName: this.producerGroup, namesrvAddr: this.namesrv.join(';'), instanceName: `mq-admin-${process.pid}-${Date.now()}`,
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+      });
       await p.start();
       this.producer = p;
     }
