@@ -160,7 +160,9 @@ export class BrokerController implements BrokerContext {
     }
     if (cfg.adminHttpPort > 0) {
       try {
-        this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort);
+        this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort, {
+          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
+        });
       } catch (e) {
         this.logger.warn(`admin http not started: ${(e as Error).message}`);
       }
