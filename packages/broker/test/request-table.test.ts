@@ -6,7 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RequestCode } from '@rmq/remoting';
 import { buildRequestTable, unregisterAll } from '../src/processor/index.js';
-import { makeContext, tempDir } from './admin-helpers.js';
+import { PopService } from '../src/pop/pop-service.js';
+import type { BrokerContext } from '../src/broker-context.js';
+import { makeContext as makeAdminContext, tempDir } from './admin-helpers.js';
+
+/** The admin test context plus an (unstarted) POP service, so the POP family registers too. */
+function makeContext(root: string): BrokerContext {
+  const ctx = makeAdminContext(root);
+  return Object.assign(ctx, { popService: new PopService(ctx) });
+}
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const brokerReadme = fs.readFileSync(path.join(here, '..', 'README.md'), 'utf8');
