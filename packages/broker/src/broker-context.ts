@@ -12,7 +12,7 @@ import type { ProducerManager } from './client/producer-manager.js';
 import type { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import type { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
-import type { BrokerOuterAPI } from './out/broker-outer-api.js';
+import type { BrokerOuterAPI } from './namesrv-api/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import type { TimerMessageService } from './timer/timer-message-service.js';

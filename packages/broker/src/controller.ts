@@ -16,7 +16,7 @@ import { ProducerManager } from './client/producer-manager.js';
 import { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ScheduleMessageService } from './schedule/schedule-message-service.js';
-import { BrokerOuterAPI } from './out/broker-outer-api.js';
+import { BrokerOuterAPI } from './namesrv-api/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
