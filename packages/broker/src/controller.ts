@@ -22,7 +22,9 @@ import { TransactionalMessageService } from './transaction/transactional-message
 import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
 import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
-import { buildRequestTable, unregisterAll } from './processor/index.js';
+import { buildRequestTable } from './processor/index.js';
+import { RuntimeSampler } from './runtime/runtime-sampler.js';
+import { BrokerConfigState } from './runtime/broker-config-state.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -46,6 +48,8 @@ export class BrokerController implements BrokerContext {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly stats = new BrokerStats();
+  readonly runtimeSampler = new RuntimeSampler(this.stats);
+  readonly configState = new BrokerConfigState();
   readonly bootTimestamp = Date.now();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
@@ -124,6 +128,7 @@ export class BrokerController implements BrokerContext {
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
+    this.runtimeSampler.start();
     this.scheduleMessageService.start();
     this.transactionalMessageService.start();
     this.timerMessageService.start();
@@ -208,7 +213,7 @@ export class BrokerController implements BrokerContext {
     // A start that failed before the store opened (e.g. the store directory is locked by another
     // broker) has registered nothing and must not write the metadata it loaded over that broker's.
     const opened = this.store !== undefined;
-    unregisterAll(this);
+    this.runtimeSampler.stop();
     if (opened && this.brokerOuterAPI.nameServerAddressList().length > 0) {
       await this.brokerOuterAPI.unregisterBrokerAll(this.identity()).catch(() => undefined);
     }
