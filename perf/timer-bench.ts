@@ -24,6 +24,7 @@ const BG_RATE = arg('bg-rate', 0);
 const SIZE = arg('size', 128);
 const INFLIGHT = 512;
 const BASE = arg('dir', os.tmpdir());
+const CACHE_MB = arg('cache-mb', 512);
 
 const quiet = { debug() {}, info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
 
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const { TimerMessageService } = await import(new URL('../../packages/broker/dist/timer/timer-message-service.js', import.meta.url).href) as { TimerMessageService: TimerServiceCtor };
   const dir = fs.mkdtempSync(path.join(BASE, 'timer-bench-'));
   const store = await MessageStore.open(defaultStoreConfig({
-    storePathRootDir: dir, mappedFileSizeCommitLog: 256 * 1024 * 1024, pageCacheBytesMax: 512 * 1024 * 1024,
+    storePathRootDir: dir, mappedFileSizeCommitLog: 256 * 1024 * 1024, pageCacheBytesMax: CACHE_MB * 1024 * 1024,
   }), quiet);
   const cfg = { timerWheelEnable: true, timerMaxDelaySec: 3 * 86400, timerPrecisionMs: 100, timerWheelSlots: 216_000, timerFlushIntervalMs: 1000 };
   const svc = new TimerMessageService(store, cfg, dir, quiet);
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   const sorted = lateness.slice(0, got).sort();
   const cpuPerTimer = (enqCpu.user + enqCpu.system + delCpu.user + delCpu.system) / N;
   const out = {
-    timers: N, windowMs: WINDOW_MS, bgRate: BG_RATE, bgSent: bg, cores: os.cpus().length, loadavg: os.loadavg()[0],
+    timers: N, windowMs: WINDOW_MS, cacheMiB: CACHE_MB, bgRate: BG_RATE, bgSent: bg, cores: os.cpus().length, loadavg: os.loadavg()[0],
     latenessMs: { p50: pct(sorted, got, 50), p90: pct(sorted, got, 90), p99: pct(sorted, got, 99), p999: pct(sorted, got, 99.9), max: sorted[got - 1] },
     early,
     baselinePutCpuUs: +baseCpuUs.toFixed(2), baselinePutRate: Math.round(baseRate),

@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { startServer, tmpDir } from './helpers/mq-process.js';
+import { freePort, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 
+// Up to ten child processes in turn: more than tap's 120 s file timeout on a loaded machine.
+t.setTimeout(600_000);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
 
@@ -22,7 +24,8 @@ export function runExample(file: string, args: string[], env: Record<string, str
 
 t.test('examples run against mq-server', async (t) => {
   const dir = tmpDir('examples');
-  const server = await startServer({ storeDir: dir });
+  const httpPort = await freePort();
+  const server = await startServer({ storeDir: dir, extra: [`--adminHttpPort=${httpPort}`] });
   t.teardown(async () => {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -41,8 +44,22 @@ t.test('examples run against mq-server', async (t) => {
   const pushed = await expect('push-consumer.mjs', [topic, '10'], [/^received 10 messages$/m], { GROUP: 'ex_push_test' });
   t.equal(pushed.out.match(/^received [0-9A-F]{32} /gm)?.length, 10, 'push consumer got all ten');
   for (let i = 0; i < 10; i++) t.match(pushed.out, `"orderId":${i},`, `message ${i} received`);
-  const polled = await expect('lite-pull.mjs', [topic, '10'], [/^polled 10 messages$/m], { GROUP: 'ex_lite_test' });
-  t.equal(polled.out.match(/^polled [0-9A-F]{32} /gm)?.length, 10, 'lite pull got all ten');
+  // The README's first screen: 3 more messages nobody consumes show as the group's lag (diffTotal).
+  await expect('producer.mjs', [topic, '3'], [/^sent #2 SEND_OK/m]);
+  let lag: unknown;
+  await waitFor(async () => {
+    try {
+      const groups = await (await fetch(`http://127.0.0.1:${httpPort}/api/groups`)).json() as Array<{ group: string; diffTotal?: number }>;
+      lag = groups.find((g) => g.group === 'ex_push_test')?.diffTotal;
+    } catch (e) {
+      lag = e;
+    }
+    return lag === 3;
+  }, 30_000, 'diffTotal 3 in /api/groups').catch((e) => t.fail(`${(e as Error).message}: last ${String(lag)}`));
+  t.equal(lag, 3, 'the HTTP admin shows the lag of the push consumer group');
+
+  const polled = await expect('lite-pull.mjs', [topic, '13'], [/^polled 13 messages$/m], { GROUP: 'ex_lite_test' });
+  t.equal(polled.out.match(/^polled [0-9A-F]{32} /gm)?.length, 13, 'lite pull got all thirteen');
 
   await expect('ordered.mjs', ['4'], [/^all 4 orders arrived in order$/m, /^order-3 delivered \(queue \d\)$/m]);
   await expect('delayed.mjs', ['1'], [/^delayed message arrived (\d+) ms after it was sent: delayed by level 1$/m]).then((r) => {
@@ -52,4 +69,14 @@ t.test('examples run against mq-server', async (t) => {
   await expect('transaction.mjs', [], [/^tx-1: COMMIT_MESSAGE$/m, /^tx-2: ROLLBACK_MESSAGE$/m,
     /^the committed message was delivered, the rolled-back one was not$/m]);
   await expect('request-reply.mjs', [], [/^reply: pong to ping 0$/m, /^reply: pong to ping 2$/m]);
+
+  // packages/client/README.md's quick start, as written (its first js block).
+  const readme = fs.readFileSync(path.join(ROOT, 'packages/client/README.md'), 'utf8');
+  const block = /## Quick start[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  t.ok(block, 'the client README has a quick start block');
+  const file = path.join(EXAMPLES, `.readme-quickstart-${process.pid}.mjs`);
+  fs.writeFileSync(file, block!);
+  t.teardown(() => fs.rmSync(file, { force: true }));
+  const quick = await expect(path.basename(file), [], [/^sent SEND_OK [0-9A-F]{32}$/m]);
+  t.equal(quick.out.match(/^received [0-9A-F]{32} \{"id":\d\}$/gm)?.length, 3, 'the quick start receives its three messages');
 });

@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { startServer, tmpDir } from './helpers/mq-process.js';
 
+// Up to ten child processes in turn: more than tap's 120 s file timeout on a loaded machine.
+t.setTimeout(600_000);
 const exec = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -16,6 +16,7 @@ import type { BrokerOuterAPI } from './namesrv-api/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
 import type { RuntimeSampler } from './runtime/runtime-sampler.js';
 import type { BrokerConfigState } from './runtime/broker-config-state.js';
+import type { HAController } from './ha/index.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import type { TimerMessageService } from './timer/timer-message-service.js';
 import type { PopService } from './pop/pop-service.js';
@@ -49,6 +50,8 @@ export interface BrokerContext {
   readonly storeHost: { ip: string; port: number };
   /** Milliseconds since start (runtime info). */
   readonly bootTimestamp: number;
+  /** master/slave replication; null in tests that build a context by hand */
+  readonly ha?: HAController | null;
   /** REGISTER_BROKER to every name server now (oneway after topic creation). */
   registerBrokerAll(oneway: boolean): Promise<void>;
 }

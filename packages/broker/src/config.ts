@@ -52,6 +52,24 @@ export interface BrokerConfig {
   /** Bytes of stored messages one pull reply may carry. */
   maxTransferBytesOnMessageInMemory: number;
   maxTransferCountOnMessageInMemory: number;
+  // ---- HA (master/slave replication, Apache MessageStoreConfig/BrokerConfig names)
+  /** HA port of a master; -1 = listenPort + 1 (0 when listenPort is 0: ephemeral) */
+  haListenPort: number;
+  /** slave: the master's HA address "ip:port"; empty = the haServerAddr the name server returns */
+  haMasterAddress: string;
+  haSendHeartbeatInterval: number;
+  haHousekeepingInterval: number;
+  haTransferBatchSize: number;
+  /** SYNC_MASTER: a slave further behind than this many bytes is not in sync (SLAVE_NOT_AVAILABLE) */
+  haSlaveFallbehindMax: number;
+  /** 5.x name of haSlaveFallbehindMax; > 0 overrides it */
+  haMaxGapNotInSync: number;
+  /** SYNC_MASTER: ms a send waits for a slave ack before FLUSH_SLAVE_TIMEOUT */
+  slaveTimeout: number;
+  slaveReadEnable: boolean;
+  accessMessageInMemoryMaxRatio: number;
+  /** slave: period of the metadata copy from the master (Apache: 10 s) */
+  slaveSyncIntervalMs: number;
   /** Timer messages (5.x TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS): see timer/. */
   timerWheelEnable: boolean;
   timerMaxDelaySec: number;
@@ -105,6 +123,17 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     storeReplyMessageEnable: true,
     maxTransferBytesOnMessageInMemory: 256 * 1024,
     maxTransferCountOnMessageInMemory: 32,
+    haListenPort: -1,
+    haMasterAddress: '',
+    haSendHeartbeatInterval: 5000,
+    haHousekeepingInterval: 20000,
+    haTransferBatchSize: 32 * 1024,
+    haSlaveFallbehindMax: 256 * 1024 * 1024,
+    haMaxGapNotInSync: 0,
+    slaveTimeout: 3000,
+    slaveReadEnable: false,
+    accessMessageInMemoryMaxRatio: 40,
+    slaveSyncIntervalMs: 10_000,
     timerWheelEnable: true,
     timerMaxDelaySec: 3 * 24 * 3600,
     timerPrecisionMs: 100,
@@ -157,6 +186,17 @@ export const brokerConfigHelp: Record<string, string> = {
   storeReplyMessageEnable: 'also store request-reply replies in <cluster>_REPLY_TOPIC, default true',
   maxTransferBytesOnMessageInMemory: 'most bytes of messages in one pull reply, default 262144',
   maxTransferCountOnMessageInMemory: 'most messages in one pull reply, default 32',
+  haListenPort: 'master: port slaves replicate from, default listenPort + 1 (-1)',
+  haMasterAddress: 'slave: master HA address ip:port; empty = learn it from the name server on registration',
+  haSendHeartbeatInterval: 'HA heartbeat / offset report period in ms, default 5000',
+  haHousekeepingInterval: 'close an HA connection silent for this many ms, default 20000',
+  haTransferBatchSize: 'most commit log bytes in one HA frame, default 32768',
+  haSlaveFallbehindMax: 'SYNC_MASTER: bytes a slave may lag and still count as in sync, default 268435456',
+  haMaxGapNotInSync: 'same as haSlaveFallbehindMax (5.x name); > 0 overrides it',
+  slaveTimeout: 'SYNC_MASTER: ms a send waits for a slave ack before FLUSH_SLAVE_TIMEOUT, default 3000',
+  slaveReadEnable: 'suggest pulling from the slave (brokerId 1) when a consumer reads far behind, default false',
+  accessMessageInMemoryMaxRatio: 'percent of memory beyond which a pull counts as far behind, default 40',
+  slaveSyncIntervalMs: 'slave: period of the topic/offset/group metadata copy from the master, default 10000',
   timerWheelEnable: 'accept timer messages (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS), default true',
   timerMaxDelaySec: 'latest accepted delivery time of a timer message, seconds from now, default 259200 (3 days)',
   timerPrecisionMs: 'ms per timer wheel slot (deliveries are still timed to the ms), default 100; fixed once the wheel exists',

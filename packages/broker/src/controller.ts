@@ -25,6 +25,8 @@ import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
 import { buildRequestTable } from './processor/index.js';
 import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { BrokerConfigState } from './runtime/broker-config-state.js';
+import { buildExporterView } from './http/exporter-view.js';
+import { HAController } from './ha/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -57,6 +59,8 @@ export class BrokerController implements BrokerContext {
   timerMessageService!: TimerMessageService;
   popService!: PopService;
   brokerAddr = '';
+  /** master/slave replication (ha/) */
+  ha: HAController | null = null;
   storeHost = { ip: '127.0.0.1', port: 0 };
 
   private readonly server: RemotingServer;
@@ -123,16 +127,25 @@ export class BrokerController implements BrokerContext {
 
     this.transactionalMessageService = new TransactionalMessageService(cfg, this.store, this.topicConfigManager,
       this.consumerOffsetManager, this.producerManager, this.storeHost, this.logger);
+    this.ha = new HAController({
+      config: cfg, store: this.store, logger: this.logger, port, brokerAddr: this.brokerAddr, storePathRootDir: root,
+      topicConfigManager: this.topicConfigManager, consumerOffsetManager: this.consumerOffsetManager,
+      subscriptionGroupManager: this.subscriptionGroupManager, scheduleMessageService: this.scheduleMessageService,
+    });
+    await this.ha.start();
     for (const [code, { handler }] of buildRequestTable(this)) this.server.registerProcessor(code, handler);
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
     this.runtimeSampler.start();
-    this.scheduleMessageService.start();
-    this.transactionalMessageService.start();
-    this.timerMessageService.start();
-    this.popService.start();
+    // a slave's log is written by replication only: no delayed delivery, timers, POP revive or transaction check-backs
+    if (cfg.brokerRole !== 'SLAVE') {
+      this.scheduleMessageService.start();
+      this.transactionalMessageService.start();
+      this.timerMessageService.start();
+      this.popService.start();
+    }
     this.every(cfg.flushConsumerOffsetIntervalMs, () => {
       void this.consumerOffsetManager.persistIfDirty();
       void this.scheduleMessageService.persistIfDirty();
@@ -179,7 +192,7 @@ export class BrokerController implements BrokerContext {
     const cfg = this.config;
     return {
       brokerAddr: this.brokerAddr, brokerName: cfg.brokerName, clusterName: cfg.brokerClusterName, brokerId: cfg.brokerId,
-      haServerAddr: `${cfg.brokerIP2}:${this.port + 1}`,
+      haServerAddr: this.ha?.haServerAddr() ?? `${cfg.brokerIP2}:${this.port + 1}`,
     };
   }
 
@@ -191,7 +204,8 @@ export class BrokerController implements BrokerContext {
     if (!isReadable(brokerPerm) || !isWriteable(brokerPerm)) {
       for (const t of Object.values(wrapper.topicConfigTable)) t.perm = (t.perm as number) & brokerPerm;
     }
-    await this.brokerOuterAPI.registerBrokerAll(this.identity(), wrapper, oneway);
+    const results = await this.brokerOuterAPI.registerBrokerAll(this.identity(), wrapper, oneway);
+    this.ha?.onRegisterResults(results);
   }
 
   /** Topic creations in one event-loop turn share one oneway REGISTER_BROKER. */
@@ -221,6 +235,7 @@ export class BrokerController implements BrokerContext {
     this.pullRequestHoldService.shutdown();
     await new Promise((r) => setImmediate(r));
     await this.server.close();
+    await this.ha?.shutdown();
     await this.scheduleMessageService?.idle();
     this.scheduleMessageService?.shutdown();
     this.popService?.shutdown();
@@ -249,6 +264,7 @@ export class BrokerController implements BrokerContext {
     };
     return {
       logger: this.logger,
+      exporter: () => buildExporterView(this),
       brokerInfo: () => ({
         brokerClusterName: this.config.brokerClusterName, brokerName: this.config.brokerName, brokerId: this.config.brokerId,
         brokerAddr: this.brokerAddr, brokerRole: this.config.brokerRole, version: 'V4_9_8', startTimeMs: this.bootTimestamp,
@@ -264,6 +280,7 @@ export class BrokerController implements BrokerContext {
           commitLogMinOffset: this.store.getMinPhyOffset(), commitLogMaxOffset: this.store.getMaxPhyOffset(),
           dispatchBehindBytes: this.store.dispatchBehindBytes(), pageCacheBytes: Number(this.store.runtimeInfo().pageCacheResidentBytes ?? 0), connections,
           putLatency: this.stats.putLatency.snapshot(),
+          replication: this.ha && (this.ha.service || this.ha.client) ? { ...this.ha.lag(), role: this.config.brokerRole } : undefined,
         };
       },
       topics: (): TopicView[] => [...this.topicConfigManager.table.values()].map((t) => ({

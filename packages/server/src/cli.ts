@@ -53,14 +53,15 @@ async function main(): Promise<void> {
     store: { defaults: defaultStoreConfig(), help: storeConfigHelp },
   };
 
+  const features = detectFeatures([sources.broker!.defaults, sources.store!.defaults], brokerModule);
   if (args.help) {
-    process.stdout.write(formatHelp(sources));
+    process.stdout.write(formatHelp(sources, {}, features));
     return;
   }
 
   let config;
   try {
-    config = resolveConfig(args, sources, undefined, detectFeatures(sources.broker!.defaults, brokerModule));
+    config = resolveConfig(args, sources, undefined, features);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message, 2);
     throw e;

@@ -10,11 +10,12 @@ export type Feature = 'ha' | 'acl';
  * are in the broker's defaults or the broker exports its service, so the refusals of HA/ACL keys
  * go away by themselves when that code lands.
  */
-export function detectFeatures(defaults: object, exportsOf: object): Record<Feature, boolean> {
+export function detectFeatures(defaults: object | object[], exportsOf: object): Record<Feature, boolean> {
   const names = Object.keys(exportsOf);
+  const has = (key: string) => (Array.isArray(defaults) ? defaults : [defaults]).some((d) => key in d);
   return {
-    ha: 'haListenPort' in defaults || 'haMasterAddress' in defaults || names.some((n) => /^(HA|Ha)[A-Z]/.test(n)),
-    acl: 'aclEnable' in defaults || names.some((n) => /Acl|ACL|AccessValidator/.test(n)),
+    ha: has('haListenPort') || has('haMasterAddress') || names.some((n) => /^(HA|Ha)[A-Z]/.test(n)),
+    acl: has('aclEnable') || names.some((n) => /Acl|ACL|AccessValidator/.test(n)),
   };
 }
 
@@ -127,6 +128,9 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
 export const keyAliases: Readonly<Record<string, string>> = {
   mapedFileSizeCommitLog: 'mappedFileSizeCommitLog',
   mapedFileSizeConsumeQueue: 'mappedFileSizeConsumeQueue',
+  // Apache's broker names for keys this broker spells with a unit
+  flushConsumerOffsetInterval: 'flushConsumerOffsetIntervalMs',
+  registerNameServerPeriod: 'registerBrokerIntervalMs',
 };
 
 /** A spec for a key the table does not list, from the type of its default. */

@@ -203,7 +203,11 @@ const componentTitles: Record<Component, string> = {
 };
 
 /** --help text: usage, modes, then every key with its default and help line, per component. */
-export function formatHelp(sources: ConfigSources, unavailable: Partial<Record<Component, string>> = {}): string {
+export function formatHelp(
+  sources: ConfigSources,
+  unavailable: Partial<Record<Component, string>> = {},
+  features?: Partial<Record<Feature, boolean>>,
+): string {
   const lines = [
     usage,
     '',
@@ -242,6 +246,14 @@ export function formatHelp(sources: ConfigSources, unavailable: Partial<Record<C
       if (t.help) lines.push(`      ${t.help}`);
       const spec = configSchema[key] ?? specFromDefault(t.defaultValue);
       if (spec.type !== 'string' || spec.allowed) lines.push(`      allowed: ${describeSpec(spec)}`);
+    }
+  }
+  if (features) {
+    const missing = (Object.keys(featureNames) as Feature[]).filter((f) => !features[f]);
+    for (const f of missing) {
+      const keys = Object.entries(configSchema).filter(([, spec]) => spec.feature === f).map(([k]) => k);
+      lines.push('', `Refused until this build has ${featureNames[f]}:`,
+        `  ${keys.join(', ')}${f === 'ha' ? ' (brokerRole=ASYNC_MASTER and brokerId=0 are fine)' : ' (aclEnable=false is fine)'}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -158,6 +158,9 @@ t.test('mapedFileSizeCommitLog (4.x spelling) is an alias', async (t) => {
   t.equal(cfg.store!.mappedFileSizeConsumeQueue, 600000);
   t.ok(cfg.explicit.has('mappedFileSizeCommitLog'));
   t.same(cfg.warnings, []);
+  const apache = resolve(['--flushConsumerOffsetInterval=60000', '--registerNameServerPeriod=10000']);
+  t.equal(apache.broker!.flushConsumerOffsetIntervalMs, 60000, "Apache's flushConsumerOffsetInterval");
+  t.equal(apache.broker!.registerBrokerIntervalMs, 10000, "Apache's registerNameServerPeriod");
 });
 
 t.test('HA and ACL keys are refused while the feature is absent, accepted once it is there', async (t) => {
@@ -188,6 +191,9 @@ t.test('feature detection follows the broker package: its defaults or its export
   t.same(detectFeatures({ aclEnable: false }, {}), { ha: false, acl: true });
   t.same(detectFeatures({ haListenPort: 10912 }, {}), { ha: true, acl: false });
   t.same(detectFeatures({}, { HAService: 1, PlainAccessValidator: 1 }), { ha: true, acl: true });
+  t.same(detectFeatures([{ brokerName: 'a' }, { haMasterAddress: '' }], {}), { ha: true, acl: false }, 'store defaults count too');
+  // What this build has (the refusal tests above assume the features are absent only through `none`).
+  t.same(Object.keys(detectFeatures([defaultBrokerConfig(), defaultStoreConfig()], await import('@rmq/broker'))), ['ha', 'acl']);
 });
 
 t.test('listen hosts: loopback for both until brokerIP1 publishes another address', async (t) => {
@@ -212,4 +218,6 @@ t.test('--help says what each checked key allows', async (t) => {
   t.match(help, /allowed: an integer from 10 to 95 \(percent\)/);
   t.match(help, /mapedFileSizeCommitLog \(= mappedFileSizeCommitLog\)/);
   t.match(help, /brokerIP1=<this host's IP>/);
+  t.match(formatHelp(real, {}, { ha: false, acl: false }), /Refused until this build has access control \(ACL\):\n {2}aclEnable \(aclEnable=false is fine\)/);
+  t.notMatch(formatHelp(real, {}, { ha: true, acl: true }), /Refused until/);
 });

@@ -148,7 +148,10 @@ export class FlushService {
 
   /** Resolves once every submitted flush task is applied. */
   async drain(): Promise<void> {
-    while (this.flushQueue.length > 0) await this.flushQueue[this.flushQueue.length - 1].done;
+    // Wait on the head: entries leave the queue only in order, once the head is done. The last one
+    // can finish first (two workers); awaiting its settled promise again and again was a microtask
+    // loop that starved the event loop, so the head's result never arrived (shutdown hung forever).
+    while (this.flushQueue.length > 0) await this.flushQueue[0].done;
   }
 
   /** Shutdown: the commit log to disk (as far as it is writable). */

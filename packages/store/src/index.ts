@@ -18,3 +18,4 @@ export { acquireStoreLock, StoreLockedError } from './store-lock.js';
 export type { StoreLock } from './store-lock.js';
 export { indexKeyHash, indexFileName } from './index-file.js';
 export { offsetFileName } from './commit-log.js';
+export { StoreReplication } from './replication.js';

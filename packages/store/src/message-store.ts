@@ -28,6 +28,7 @@ import { ReputService } from './reput-service.js';
 import { recoverStore } from './recovery.js';
 import { CleanService } from './clean-service.js';
 import { ReadService } from './read-service.js';
+import { StoreReplication } from './replication.js';
 
 /** Logs warnings and errors to the console, drops debug and info. */
 const consoleWarnLogger: Logger = {
@@ -55,12 +56,13 @@ export class DefaultMessageStore implements MessageStoreApi {
   /** Held from open() to the end of shutdown(): one process per store directory. */
   private lock: StoreLock | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private replicationPort: StoreReplication | null = null;
 
   private constructor(config: StoreConfig, logger: Logger) {
     this.config = config;
     this.core = new StoreCore(config, logger);
     this.reput = new ReputService(this.core);
-    this.flush = new FlushService(this.core, this.waiters, () => this.reput.dispatch(), () => this.reput.indexInFlight);
+    this.flush = new FlushService(this.core, this.waiters, () => { this.reput.dispatch(); this.replicationPort?.advanced(); }, () => this.reput.indexInFlight);
     this.clean = new CleanService(this.core);
     this.read = new ReadService(this.core);
     this.hostHex = hostHex(config.storeHost);
@@ -90,6 +92,9 @@ export class DefaultMessageStore implements MessageStoreApi {
   }
 
   get testHooks(): StoreTestHooks { return this.core.testHooks; }
+
+  /** Byte-level replication API (replication.ts), for the broker's HA services. */
+  replication(): StoreReplication { return this.replicationPort ??= new StoreReplication(this.core, this.flush); }
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -167,6 +172,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     const core = this.core;
     if (core.closing) return failed('SERVICE_NOT_AVAILABLE', 'store is shutting down');
     if (!core.writable) return failed('SERVICE_NOT_AVAILABLE', `store is not writable: ${core.lastError}`);
+    if (core.readOnlyReason !== null) return failed('SERVICE_NOT_AVAILABLE', core.readOnlyReason);
     return null;
   }
 

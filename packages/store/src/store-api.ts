@@ -56,6 +56,8 @@ export interface MessageStore {
   deleteTopics(topics: string[]): void;
   cleanExpiredConsumeQueues(): void;
   runtimeInfo(): Record<string, string>;
+  /** Byte-level replication API (disk store only; HA master/slave). */
+  replication?(): import('./replication.js').StoreReplication;
   shutdown(): Promise<void>;
 }
 

@@ -53,6 +53,8 @@ export class StoreCore {
   writable = true;
   lastError: string | null = null;
   closing = false;
+  /** set on a slave (replication writes its log): ordinary puts are refused with this reason */
+  readOnlyReason: string | null = null;
   /** commit log files deleted by retention whose cached descriptors the flush / dispatch workers close */
   pendingClosePaths: string[] = [];
   indexClosePaths: string[] = [];

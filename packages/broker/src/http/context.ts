@@ -35,6 +35,8 @@ export interface BrokerStatsView {
   dispatchBehindBytes?: number;
   pageCacheBytes: number;
   connections: number;
+  /** master/slave replication lag (ha/): bytes and ms behind, connected slaves (masters) */
+  replication?: { bytes: number; ms: number; slaves: number; role: string };
 }
 
 export interface QueueOffsetsView {
@@ -63,10 +65,37 @@ export interface GroupView {
   diffTotal?: number;
 }
 
+export interface ExporterGroupTopic {
+  group: string;
+  topic: string;
+  online: number;
+  messageModel: string;
+  /** GROUP_GET_NUMS over the last minute, per second. */
+  getTps: number;
+  getSizeTps: number;
+  brokerOffset: number;
+  consumerOffset: number;
+  diff: number;
+  retryDiff: number;
+  dlqDiff: number;
+}
+
+/** Inputs of the rocketmq-exporter-compatible series (see exporter-view.ts). */
+export interface ExporterView {
+  topics: Array<{ topic: string; putTps: number; putSizeTps: number; maxOffset: number }>;
+  groups: ExporterGroupTopic[];
+  connections: Array<{ group: string; count: number; caddr: string; localaddr: string }>;
+  /** GET_BROKER_RUNTIME_INFO's table. */
+  runtime: Record<string, string>;
+  putLatency?: HistogramSnapshot;
+}
+
 export interface AdminHttpContext {
   brokerInfo(): BrokerInfoView;
   stats(): BrokerStatsView;
   topics(): TopicView[];
   groups(): GroupView[];
+  /** rocketmq-exporter's series on /metrics when present. */
+  exporter?(): ExporterView;
   logger?: AdminHttpLogger;
 }

@@ -2,6 +2,7 @@
 // are bounded so a broker with many topics cannot make a scrape unbounded.
 
 import type { AdminHttpContext, BrokerStatsView, TopicView } from './context.js';
+import { renderExporterSeries } from './exporter-metrics.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /** At most this many per-queue offset series (each of min and max) per scrape. */
@@ -18,7 +19,7 @@ function num(v: number): string {
   return String(v);
 }
 
-class Exposition {
+export class Exposition {
   private readonly lines: string[] = [];
   family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -46,6 +47,16 @@ function renderStats(x: Exposition, s: BrokerStatsView, base: Record<string, str
   if (s.bytesGotTotal !== undefined) {
     x.family('rocketmq_message_bytes_got_total', 'counter', 'Message bytes returned to pulls.')
       .sample('rocketmq_message_bytes_got_total', s.bytesGotTotal, base);
+  }
+  if (s.replication !== undefined) {
+    const r = s.replication;
+    const l = { ...base, role: r.role };
+    x.family('rocketmq_replication_lag_bytes', 'gauge', 'Commit log bytes the slave is behind (master: the most up-to-date slave).')
+      .sample('rocketmq_replication_lag_bytes', r.bytes, l);
+    x.family('rocketmq_replication_lag_ms', 'gauge', 'Milliseconds since the slave was last caught up.')
+      .sample('rocketmq_replication_lag_ms', r.ms, l);
+    x.family('rocketmq_replication_slaves', 'gauge', 'Slaves connected to this master.')
+      .sample('rocketmq_replication_slaves', r.slaves, l);
   }
   if (s.putLatency !== undefined) {
     const h = s.putLatency;
@@ -106,6 +117,7 @@ export function renderMetrics(ctx: AdminHttpContext): string {
   for (const g of groups) {
     if (g.diffTotal !== undefined) x.sample('rocketmq_consumer_group_diff_messages', g.diffTotal, { ...base, group: g.group });
   }
+  if (ctx.exporter) renderExporterSeries(x, info, ctx.exporter());
   const mem = process.memoryUsage();
   x.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').sample('process_resident_memory_bytes', mem.rss);
   x.family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.').sample('nodejs_heap_used_bytes', mem.heapUsed);

@@ -15,6 +15,9 @@ export interface BrokerIdentity {
   haServerAddr: string;
 }
 
+/** RegisterBrokerResponseHeader of one name server (both null for a master or an unknown master). */
+export interface RegisterBrokerResult { namesrvAddr: string; masterAddr: string | null; haServerAddr: string | null }
+
 export function parseNamesrvAddr(addr: string): string[] {
   return addr.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
 }
@@ -36,8 +39,12 @@ export class BrokerOuterAPI {
     return [...this.namesrvList];
   }
 
-  /** REGISTER_BROKER to every name server; oneway when asked (after a topic creation). */
-  async registerBrokerAll(id: BrokerIdentity, topicConfigWrapper: unknown, oneway: boolean): Promise<void> {
+  /**
+   * REGISTER_BROKER to every name server; oneway when asked (after a topic creation). Returns each
+   * answering name server's RegisterBrokerResult (a slave learns masterAddr/haServerAddr from it).
+   */
+  async registerBrokerAll(id: BrokerIdentity, topicConfigWrapper: unknown, oneway: boolean): Promise<RegisterBrokerResult[]> {
+    const results: RegisterBrokerResult[] = [];
     const body = Buffer.from(JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: topicConfigWrapper }));
     const ext = {
       brokerAddr: id.brokerAddr, brokerId: id.brokerId, brokerName: id.brokerName, clusterName: id.clusterName,
@@ -52,11 +59,13 @@ export class BrokerOuterAPI {
         } else {
           const res = await this.client.invoke(addr, cmd, this.timeoutMs);
           if (res.code !== ResponseCode.SUCCESS) this.logger.warn(`register broker to ${addr} answered ${res.code} ${res.remark ?? ''}`);
+          else results.push({ namesrvAddr: addr, masterAddr: res.extFields?.masterAddr || null, haServerAddr: res.extFields?.haServerAddr || null });
         }
       } catch (e) {
         this.logger.warn(`register broker to ${addr} failed: ${(e as Error).message}`);
       }
     }));
+    return results;
   }
 
   async unregisterBrokerAll(id: BrokerIdentity): Promise<void> {

@@ -226,9 +226,12 @@ export class PullMessageProcessor {
     }).catch((e: Error) => this.ctx.logger.warn(`offset moved event not stored: ${e.message}`));
   }
 
-  private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string }): RemotingCommand {
+  private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string; queueId?: number }): RemotingCommand {
+    const ha = this.ctx.ha;
     const ext = {
-      suggestWhichBrokerId: MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
+      suggestWhichBrokerId: ha && this.ctx.config.slaveReadEnable ? ha.suggestBrokerId(code === RC.SUCCESS && h.queueId !== undefined
+        ? this.ctx.store.getCommitLogOffsetInQueue(h.topic, h.queueId, r.nextBeginOffset - 1) : -1,
+      this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(h.consumerGroup)) : MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
     };
     if (code === RC.SUCCESS) {
       this.ctx.stats.getMessages += r.messageCount;

@@ -239,7 +239,7 @@ export class SendMessageProcessor {
     }
     const timer = properties.indexOf('TIMER_') >= 0 ? ctx.timerMessageService?.stage(topic, queueId, properties) : null;
     if (typeof timer === 'string') return errorResponse(RC.MESSAGE_ILLEGAL, timer);
-    if (timer) ({ topic, queueId, properties } = timer); // timer/: held in rmq_sys_wheel_timer
+    if (timer) ({ topic, queueId, properties, tagsCode } = timer); // timer/: held in rmq_sys_wheel_timer
     else if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
       if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
@@ -319,6 +319,8 @@ export class SendMessageProcessor {
     switch (r.status) {
       case 'PUT_OK': code = RC.SUCCESS; break;
       case 'FLUSH_DISK_TIMEOUT': code = RC.FLUSH_DISK_TIMEOUT; break;
+      case 'FLUSH_SLAVE_TIMEOUT': code = RC.FLUSH_SLAVE_TIMEOUT; break; // SYNC_MASTER (ha/): stored, with header
+      case 'SLAVE_NOT_AVAILABLE': code = RC.SLAVE_NOT_AVAILABLE; break;
       case 'MESSAGE_ILLEGAL':
       case 'PROPERTIES_SIZE_EXCEEDED':
         code = RC.MESSAGE_ILLEGAL; remark = ILLEGAL_REMARK; break;
@@ -329,7 +331,7 @@ export class SendMessageProcessor {
       case 'OS_PAGECACHE_BUSY': code = RC.SYSTEM_ERROR; remark = '[PC_SYNCHRONIZED]broker busy, start flow control for a while'; break;
       default: code = RC.SYSTEM_ERROR; remark = 'UNKNOWN_ERROR'; break;
     }
-    if (code !== RC.SUCCESS && code !== RC.FLUSH_DISK_TIMEOUT) {
+    if (code !== RC.SUCCESS && code !== RC.FLUSH_DISK_TIMEOUT && code !== RC.FLUSH_SLAVE_TIMEOUT && code !== RC.SLAVE_NOT_AVAILABLE) {
       this.ctx.stats.sendRejected++;
       return RemotingCommand.response(code, remark);
     }

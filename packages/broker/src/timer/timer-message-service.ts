@@ -12,9 +12,9 @@
 
 import { join } from 'node:path';
 import type { Logger } from '@rmq/remoting';
-import type { MessageInner, MessageStore } from '@rmq/store';
+import type { MessageFilter, MessageInner, MessageStore } from '@rmq/store';
 import { TimerBatch, TimerWheel } from '@rmq/store/timer/timer-wheel';
-import { decodeRecord, recordProperties } from '../common/record.js';
+import { recordProperties } from '../common/record.js';
 import { PROP_REAL_QID, PROP_REAL_TOPIC, PROP_UNIQ_KEY, getProperty, putProperty, removeProperty, tagsCodeOf } from '../common/properties.js';
 
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -34,6 +34,7 @@ const MAX_INFLIGHT_PUTS = 4096;
 const MAX_OPEN_SLOTS = 8;
 const CANCEL_KEEP_MS = 60_000;
 const RETRY_AFTER_ERROR_MS = 1000;
+const CANCELLED = Symbol('cancelled');
 
 /** "<real topic>+<UNIQ_KEY>": the key a cancel names (TimerMessageStore.buildDeleteKey). */
 export const timerDeleteKey = (topic: string, uniqKey: string): string => `${topic}+${uniqKey}`;
@@ -46,7 +47,8 @@ export interface TimerConfig {
   timerFlushIntervalMs: number;
 }
 
-export interface StagedTimer { topic: string; queueId: number; properties: string }
+/** tagsCode carries the due time into the consume queue entry, so enqueueing reads no record. */
+export interface StagedTimer { topic: string; queueId: number; properties: string; tagsCode: number }
 
 interface Meta { enq: number; cancelOff: number; cancels: Array<[string, number]> }
 
@@ -68,6 +70,7 @@ export class TimerMessageService {
   private cancelOffset = 0;
   private readonly cancels = new Map<string, number>();
   private readonly open: OpenSlot[] = [];
+  private readonly codes: number[] = [];
   private wake: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
   private checkpointTimer: NodeJS.Timeout | null = null;
@@ -115,7 +118,7 @@ export class TimerMessageService {
     let p = putProperty(properties, PROP_TIMER_OUT_MS, String(deliverMs));
     p = putProperty(p, PROP_REAL_TOPIC, topic);
     p = putProperty(p, PROP_REAL_QID, String(queueId));
-    return { topic: TIMER_TOPIC, queueId: isCancel ? CANCEL_QUEUE : TIMER_QUEUE, properties: p };
+    return { topic: TIMER_TOPIC, queueId: isCancel ? CANCEL_QUEUE : TIMER_QUEUE, properties: p, tagsCode: deliverMs };
   }
 
   start(): void {
@@ -153,26 +156,43 @@ export class TimerMessageService {
 
   // ------------------------------------------------------------------ enqueue
 
+  /**
+   * Links new entries of queue 0 into the wheel. Fast path: the consume queue entry's tagsCode is the
+   * due time (set at staging) and only the commit log offset is looked up; an entry whose tagsCode is
+   * not a time (a queue rebuilt by store recovery recomputes tag hashes) is read from the commit log.
+   */
   private enqueue(): void {
     const w = this.wheel;
     if (!this.started || w === null) return;
+    const store = this.store;
     let linked = 0;
+    const codes = this.codes;
+    const grab: MessageFilter = { matchByConsumeQueue: (tc: number) => { codes.push(tc); return false; } };
     for (let rounds = 0; ; rounds++) {
       if (rounds === 64) { this.notifyMessageArriving(); break; } // yield to the event loop between long runs
-      const r = this.store.getMessage(TIMER_GROUP, TIMER_TOPIC, TIMER_QUEUE, this.enqOffset, ENQUEUE_BATCH, 16 * 1024 * 1024, null);
+      const from = this.enqOffset;
+      const max = store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE);
+      if (from >= max) break;
+      codes.length = 0;
+      const r = store.getMessage(TIMER_GROUP, TIMER_TOPIC, TIMER_QUEUE, from, ENQUEUE_BATCH, 1, grab);
       if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') { this.enqOffset = r.nextBeginOffset; continue; }
-      if (r.status !== 'FOUND' && r.status !== 'NO_MATCHED_MESSAGE' && r.status !== 'MESSAGE_WAS_REMOVING') break;
-      if (r.nextBeginOffset <= this.enqOffset) break;
+      const end = r.nextBeginOffset;
+      if (end <= from) break;
+      const exact = codes.length === end - from; // else some entries were skipped (removed): read each
       const now = Date.now();
-      for (const rec of r.buffers) {
-        const props = recordProperties(rec);
-        const d = Number(getProperty(props, PROP_TIMER_OUT_MS));
-        const phy = Number(rec.readBigInt64BE(28));
-        w.append(Number.isFinite(d) ? d : now, phy, rec.length);
+      for (let q = from; q < end; q++) {
+        const phy = store.getCommitLogOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE, q);
+        let d = exact ? codes[q - from]! : -1;
+        if (!(d > 1e12)) {
+          const rec = store.lookMessageByOffset(phy);
+          if (rec === null) { this.logger.warn(`timer: queue entry ${q} points at ${phy}, not a record; skipped`); continue; }
+          d = Number(getProperty(recordProperties(rec), PROP_TIMER_OUT_MS));
+          if (!Number.isFinite(d)) d = now;
+        }
+        w.append(d, phy, 0);
         linked++;
       }
-      this.enqOffset = r.nextBeginOffset;
-      if (r.buffers.length < ENQUEUE_BATCH) break;
+      this.enqOffset = end;
     }
     this.enqueueCancels();
     if (linked > 0) { this.stats.enqueued += linked; w.markDirty(); this.pump(); }
@@ -287,28 +307,15 @@ export class TimerMessageService {
   }
 
   private deliver(s: OpenSlot, d: number, phy: number, size: number, now: number): void {
-    const rec = this.store.lookMessageByOffset(phy, size);
-    if (rec === null) {
+    const rec = this.store.lookMessageByOffset(phy, size > 0 ? size : undefined);
+    const inner = rec === null ? null : this.toRealTopic(rec, now);
+    if (inner === null) {
       this.stats.failed++;
-      this.logger.warn(`timer: staged message at ${phy} is no longer in the commit log; dropped`);
+      this.logger.warn(`timer: staged message at ${phy} is unreadable or no longer in the commit log; dropped`);
       return;
     }
-    let msg;
-    try { msg = decodeRecord(rec); } catch (e) { this.stats.failed++; this.logger.warn(`timer: staged message at ${phy}: ${(e as Error).message}; dropped`); return; }
-    const realTopic = getProperty(msg.properties, PROP_REAL_TOPIC);
-    if (!realTopic) { this.stats.failed++; this.logger.warn(`timer: staged message at ${phy} has no REAL_TOPIC; dropped`); return; }
-    if (this.cancels.size > 0) {
-      const uniq = getProperty(msg.properties, PROP_UNIQ_KEY);
-      if (uniq !== undefined && this.cancels.has(timerDeleteKey(realTopic, uniq))) { this.stats.cancelled++; return; }
-    }
-    let props = removeProperty(removeProperty(msg.properties, PROP_REAL_TOPIC), PROP_REAL_QID);
-    props = putProperty(props, PROP_TIMER_DEQUEUE_MS, String(now));
-    const inner: MessageInner = {
-      topic: realTopic, queueId: Number(getProperty(msg.properties, PROP_REAL_QID) ?? 0) || 0, flag: msg.flag, body: Buffer.from(msg.body),
-      properties: props, sysFlag: msg.sysFlag, bornTimestamp: msg.bornTimestamp,
-      bornHost: msg.bornHost.ip.includes(':') ? { ip: '127.0.0.1', port: msg.bornHost.port } : msg.bornHost,
-      reconsumeTimes: msg.reconsumeTimes, preparedTransactionOffset: msg.preparedTransactionOffset, tagsCode: tagsCodeOf(props),
-    };
+    if (inner === CANCELLED) { this.stats.cancelled++; return; }
+    const realTopic = inner.topic;
     s.inflight++;
     this.totalInflight++;
     const done = (ok: boolean, why?: string) => {
@@ -329,6 +336,42 @@ export class TimerMessageService {
       (r) => done(r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT', r.status),
       (e: Error) => done(false, e.message),
     );
+  }
+
+  /**
+   * The staged record as the message to put to its real topic (REAL_TOPIC/REAL_QID removed,
+   * TIMER_DEQUEUE_MS added), read field by field without a full decode; CANCELLED when a cancel
+   * names it, null when the record is malformed. The body is a view: the put copies it synchronously.
+   */
+  private toRealTopic(rec: Buffer, now: number): MessageInner | typeof CANCELLED | null {
+    if (rec.length < 91) return null;
+    const sysFlag = rec.readInt32BE(36);
+    const bornV6 = (sysFlag & 0x10) !== 0;
+    let p = 48;
+    const bornHost = bornV6 ? { ip: '127.0.0.1', port: rec.readInt32BE(p + 16) } : { ip: `${rec[p]}.${rec[p + 1]}.${rec[p + 2]}.${rec[p + 3]}`, port: rec.readInt32BE(p + 4) };
+    p += bornV6 ? 20 : 8;
+    p += 8 + ((sysFlag & 0x20) !== 0 ? 20 : 8); // store timestamp, store host
+    const reconsumeTimes = rec.readInt32BE(p); p += 4;
+    const prepared = rec.readInt32BE(p) * 4294967296 + rec.readUInt32BE(p + 4); p += 8;
+    const bodyLen = rec.readInt32BE(p); p += 4;
+    if (bodyLen < 0 || p + bodyLen + 3 > rec.length) return null;
+    const body = rec.subarray(p, p + bodyLen); p += bodyLen;
+    p += 1 + rec[p]!; // topic
+    const propLen = rec.readUInt16BE(p); p += 2;
+    const props0 = rec.toString('utf8', p, p + propLen);
+    const realTopic = getProperty(props0, PROP_REAL_TOPIC);
+    if (!realTopic) return null;
+    if (this.cancels.size > 0) {
+      const uniq = getProperty(props0, PROP_UNIQ_KEY);
+      if (uniq !== undefined && this.cancels.has(timerDeleteKey(realTopic, uniq))) return CANCELLED;
+    }
+    const qid = Number(getProperty(props0, PROP_REAL_QID) ?? 0) || 0;
+    const props = removeProperty(removeProperty(props0, PROP_REAL_TOPIC), PROP_REAL_QID) + `\u0002${PROP_TIMER_DEQUEUE_MS}\u0001${now}`;
+    return {
+      topic: realTopic, queueId: qid, flag: rec.readInt32BE(16), body, properties: props, sysFlag,
+      bornTimestamp: rec.readInt32BE(40) * 4294967296 + rec.readUInt32BE(44), bornHost,
+      reconsumeTimes, preparedTransactionOffset: prepared, tagsCode: tagsCodeOf(props),
+    };
   }
 
   // ------------------------------------------------------------------ persistence

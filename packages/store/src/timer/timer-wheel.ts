@@ -24,6 +24,7 @@ export const TIMER_RECORD_BYTES = 32;
 const SNAP_MAGIC = 0x544d5231; // "TMR1"
 const HEADER_BYTES = 64;
 const WRITE_BUF_BYTES = 64 * 1024;
+const READ_BLOCK_BYTES = 64 * 1024;
 
 export interface TimerWheelOptions {
   dir: string;
@@ -67,7 +68,10 @@ export class TimerWheel {
   /** Unwritten tail of the timerlog: records from bufStart to writePos. */
   private readonly wbuf = Buffer.allocUnsafe(WRITE_BUF_BYTES);
   private bufStart = 0;
-  private readonly rbuf = Buffer.allocUnsafe(TIMER_RECORD_BYTES);
+  private readonly rbuf = Buffer.allocUnsafe(READ_BLOCK_BYTES);
+  /** Timerlog range held in rbuf (read cache of one block). */
+  private rStart = -1;
+  private rEnd = -1;
   /** Lowest slot (absolute: floor(ms / precision)) not yet cleared. */
   private dequeueSlotAbs = 0;
   private pendingCount = 0;
@@ -208,10 +212,18 @@ export class TimerWheel {
     if (pos >= this.bufStart && pos + TIMER_RECORD_BYTES <= this.writePos) {
       return this.wbuf.subarray(pos - this.bufStart, pos - this.bufStart + TIMER_RECORD_BYTES);
     }
+    if (pos >= this.rStart && pos + TIMER_RECORD_BYTES <= this.rEnd) return this.rbuf.subarray(pos - this.rStart, pos - this.rStart + TIMER_RECORD_BYTES);
     const seg = this.segmentFor(pos);
     if (seg === undefined || pos + TIMER_RECORD_BYTES > this.writePos) return null;
-    const n = fs.readSync(seg.fd, this.rbuf, 0, TIMER_RECORD_BYTES, pos - seg.start);
-    return n === TIMER_RECORD_BYTES ? this.rbuf : null;
+    // Chains run backwards through the log and a slot's records are mostly near each other: read the
+    // block that ends at this record (within its segment, below the unwritten buffer).
+    const end = Math.min(pos + TIMER_RECORD_BYTES, seg.start + this.segmentBytes, this.bufStart);
+    const start = Math.max(seg.start, end - READ_BLOCK_BYTES);
+    if (end - start < TIMER_RECORD_BYTES) return null;
+    const n = fs.readSync(seg.fd, this.rbuf, 0, end - start, start - seg.start);
+    if (n !== end - start) { this.rStart = this.rEnd = -1; return null; }
+    this.rStart = start; this.rEnd = end;
+    return this.rbuf.subarray(pos - start, pos - start + TIMER_RECORD_BYTES);
   }
 
   private openSegment(start: number, create: boolean): Segment {

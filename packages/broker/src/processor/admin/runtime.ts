@@ -109,7 +109,7 @@ export function earliestMessageTime(ctx: BrokerContext): number {
 
 export function safeStoreRuntimeInfo(ctx: BrokerContext): Record<string, string> {
   try {
-    return ctx.store.runtimeInfo();
+    return { ...ctx.store.runtimeInfo(), ...ctx.ha?.runtimeInfo() }; // ha/: replication fields
   } catch (e) {
     ctx.logger.warn(`store runtime info failed: ${(e as Error).message}`);
     return {};
