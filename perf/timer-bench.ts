@@ -3,7 +3,7 @@
 // messages staged into rmq_sys_wheel_timer, all due in a window after the last one is enqueued (so N
 // timers are pending at once). Phase 2: delivery; lateness = time of the delivery put - due time.
 // Optional ordinary background traffic (--bg-rate msgs/s) during phase 2.
-//   pnpm --filter @rmq/perf build && node perf/dist/timer-bench.js [--timers=1000000] [--window-s=30] [--bg-rate=0] [--dir=/tmp]
+//   pnpm --filter @rmq/perf build && node --expose-gc perf/dist/timer-bench.js [--timers=1000000] [--window-s=30] [--bg-rate=0] [--dir=/tmp]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     return origPut(m);
   };
   const rss0 = process.memoryUsage().rss;
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
   c0 = process.cpuUsage(); w0 = performance.now();
   await putAll(store, N, (i) => {
     const st = svc.stage('BenchTimer', 0, `UNIQ_KEY\u0001t${i}\u0002TIMER_DELIVER_MS\u0001${due(i)}`);
@@ -113,6 +115,8 @@ async function main(): Promise<void> {
   const enqWall = performance.now() - w0;
   const pendingAt = svc.pending;
   const rssPending = process.memoryUsage().rss;
+  global.gc?.();
+  const heapPending = process.memoryUsage().heapUsed;
   const firstDueIn = T - Date.now();
   console.log(`enqueued ${N} timers in ${(enqWall / 1000).toFixed(1)} s; pending ${pendingAt}; first due in ${firstDueIn} ms`);
 
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
     timerCpuUs: { enqueue: +((enqCpu.user + enqCpu.system) / N).toFixed(2), deliver: +((delCpu.user + delCpu.system) / N).toFixed(2), total: +cpuPerTimer.toFixed(2) },
     cpuRatioToPlainPut: +(cpuPerTimer / baseCpuUs).toFixed(2),
     enqueueRate: Math.round(N / (enqWall / 1000)),
+    heapMiBPerMillionPending: +(((heapPending - heap0) / 1048576) * (1_000_000 / N)).toFixed(1),
     rssMiBPerMillionPending: +(((rssPending - rss0) / 1048576) * (1_000_000 / N)).toFixed(1),
     diskBytesPerTimer: { timerlog: +(timerLogBytes / N).toFixed(1), wheelSnapshotMiB: +(wheelBytes / 1048576).toFixed(1) },
     wheel: { rolled: svc.stats.rolled, failed: svc.stats.failed },

@@ -57,6 +57,12 @@ t.test('examples run against mq-server', async (t) => {
     return lag === 3;
   }, 30_000, 'diffTotal 3 in /api/groups').catch((e) => t.fail(`${(e as Error).message}: last ${String(lag)}`));
   t.equal(lag, 3, 'the HTTP admin shows the lag of the push consumer group');
+  const adminCli = path.join(ROOT, 'packages/admin/dist/cli.js');
+  if (fs.existsSync(adminCli)) {
+    const progress = await runExample(adminCli, ['consumerProgress', '-n', server.nsAddr, '-g', 'ex_push_test'], {}, ROOT);
+    t.equal(progress.code, 0, `mq-admin consumerProgress exits 0 ${progress.err}`);
+    t.match(progress.out, /^Diff Total: 3$/m, 'mq-admin consumerProgress shows the same lag');
+  }
 
   const polled = await expect('lite-pull.mjs', [topic, '13'], [/^polled 13 messages$/m], { GROUP: 'ex_lite_test' });
   t.equal(polled.out.match(/^polled [0-9A-F]{32} /gm)?.length, 13, 'lite pull got all thirteen');

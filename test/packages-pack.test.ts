@@ -79,21 +79,46 @@ t.test('packed @rmq/client installs offline into an empty folder and runs the ex
   t.match(got.stdout, /^received 5 messages$/m, 'and receives');
 });
 
-t.test('the server CLI and the packages it needs pack into installable tarballs', async (t) => {
+/** Workspace packages by name -> their directory. */
+function workspacePackages(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of [...fs.readdirSync(path.join(ROOT, 'packages')).map((d) => `packages/${d}`), 'native']) {
+    const file = path.join(ROOT, dir, 'package.json');
+    if (fs.existsSync(file)) out.set(JSON.parse(fs.readFileSync(file, 'utf8')).name, dir);
+  }
+  return out;
+}
+
+/** `name` and every workspace package it depends on, transitively. */
+function withWorkspaceDeps(names: string[]): string[] {
+  const ws = workspacePackages();
+  const seen = new Set<string>();
+  const visit = (n: string) => {
+    if (seen.has(n) || !ws.has(n)) return;
+    seen.add(n);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, ws.get(n)!, 'package.json'), 'utf8'));
+    for (const d of Object.keys(pkg.dependencies ?? {})) visit(d);
+  };
+  names.forEach(visit);
+  return [...seen].map((n) => ws.get(n)!);
+}
+
+t.test('the server CLI, mq-admin and the packages they need pack into installable tarballs', async (t) => {
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-pack-server-'));
   t.teardown(() => fs.rmSync(dest, { recursive: true, force: true }));
-  const dirs = ['packages/remoting', 'packages/namesrv', 'packages/store', 'packages/broker', 'packages/server', 'native'];
+  const dirs = withWorkspaceDeps(['@rmq/server', '@rmq/admin']);
+  t.ok(dirs.includes('packages/server') && dirs.includes('packages/broker') && dirs.includes('native'), `packs ${dirs.join(', ')}`);
   const tarballs: string[] = [];
   for (const d of dirs) {
     const tb = await pack(d, dest);
     tarballs.push(tb);
     const { files, pkg } = await listTarball(tb);
     checkManifest(t, pkg.name, files, pkg);
-    if (pkg.name === '@rmq/server') {
-      t.same(pkg.bin, { 'mq-server': 'dist/cli.js' });
-      t.ok(files.includes('package/dist/cli.js'));
-      const { stdout } = await exec('tar', ['xzf', tb, '-O', 'package/dist/cli.js']);
-      t.match(stdout, /^#!\/usr\/bin\/env node\n/, 'cli.js keeps its shebang');
+    if (pkg.name === '@rmq/server' || pkg.name === '@rmq/admin') {
+      const [bin, file] = Object.entries(pkg.bin as Record<string, string>)[0]!;
+      t.ok(files.includes(`package/${file}`), `${pkg.name}: bin ${bin} -> ${file} is in the tarball`);
+      const { stdout } = await exec('tar', ['xzf', tb, '-O', `package/${file}`]);
+      t.match(stdout, /^#!\/usr\/bin\/env node\n/, `${pkg.name}: ${file} keeps its shebang`);
     }
     if (pkg.name === '@rmq/native') t.ok(files.includes('package/binding.gyp') && files.includes('package/src/addon.cc'), 'native ships its sources to build');
   }
@@ -104,4 +129,6 @@ t.test('the server CLI and the packages it needs pack into installable tarballs'
   await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: app, timeout: 300_000 });
   const help = await exec(path.join(app, 'node_modules/.bin/mq-server'), ['--help'], { cwd: app });
   t.match(help.stdout, /^Usage: mq-server/);
+  const adminHelp = await exec(path.join(app, 'node_modules/.bin/mq-admin'), ['--help'], { cwd: app }).catch((e) => e);
+  t.match(String(adminHelp.stdout ?? ''), /consumerProgress/, 'mq-admin runs from the installed bin');
 });

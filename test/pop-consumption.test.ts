@@ -120,3 +120,58 @@ t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', asy
   for await (const m of lp) { t.equal(m.body.toString(), 'iter', 'async iterator yields'); await lp.ack(m); break; }
   await server.stop();
 });
+
+t.test('POP wire: headers on every reply, PEEK, NOTIFICATION, POLLING_INFO, errors, DLQ after retryMaxTimes', async (t) => {
+  const storeDir = tmpDir('pop-wire');
+  t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
+  const admin = new Admin();
+  t.teardown(() => admin.close());
+  const server = await startServer({ storeDir });
+  t.teardown(() => server.kill());
+  await admin.createTopic(server, 'PopWire', 2);
+  // group with retryMaxTimes 1: the second expiry goes to %DLQ%
+  const sg = await admin.call(server.brokerAddr, 200, {}, Buffer.from(JSON.stringify({ groupName: 'wire_g', retryMaxTimes: 1 })));
+  t.equal(sg.code, 0, 'group created with retryMaxTimes 1');
+  const pop = (ext: Record<string, unknown>) => admin.call(server.brokerAddr, 200050, {
+    consumerGroup: 'wire_g', topic: 'PopWire', queueId: -1, maxMsgNums: 8, invisibleTime: 500, pollTime: 0, bornTime: Date.now(), initMode: 0, ...ext,
+  }, null, 10_000);
+
+  const empty = await pop({});
+  t.equal(empty.code, 210, 'nothing there: POLLING_TIMEOUT (210)');
+  for (const k of ['popTime', 'invisibleTime', 'reviveQid', 'restNum']) t.ok(empty.extFields?.[k] !== undefined, `${k} present on a not-found reply (CFNotNull in 5.x)`);
+  t.equal((await pop({ topic: 'NoSuchTopic' })).code, 17, 'unknown topic: TOPIC_NOT_EXIST');
+  t.equal((await pop({ queueId: 9 })).code, 29, 'queue beyond readQueueNums: INVALID_PARAMETER');
+  const ackBad = await admin.call(server.brokerAddr, 200051, { consumerGroup: 'wire_g', topic: 'PopWire', queueId: 0, extraInfo: 'x', offset: 0 });
+  t.equal(ackBad.code, 13, 'malformed extraInfo: MESSAGE_ILLEGAL');
+
+  const notif = admin.call(server.brokerAddr, 200054, { consumerGroup: 'wire_g', topic: 'PopWire', queueId: -1, pollTime: 5000, bornTime: Date.now() }, null, 10_000);
+  await waitFor(async () => Number((await admin.call(server.brokerAddr, 200055, { consumerGroup: 'wire_g', topic: 'PopWire', queueId: -1 })).extFields?.['pollingNum']) === 1, 5000, 'POLLING_INFO counts the held NOTIFICATION');
+  const producer = new Producer({ groupName: 'wire_p', namesrvAddr: server.nsAddr, instanceName: `wire-p-${process.pid}` });
+  await producer.start();
+  t.teardown(() => producer.shutdown());
+  await producer.send({ topic: 'PopWire', body: 'w0', tags: 'A' });
+  const n = await notif;
+  t.equal(String(n.extFields?.['hasMsg']), 'true', 'NOTIFICATION answers hasMsg=true when a message arrives');
+
+  const peek = await admin.call(server.brokerAddr, 200052, { consumerGroup: 'wire_g', topic: 'PopWire', queueId: -1, maxMsgNums: 8 });
+  t.equal(peek.code, 0, 'PEEK finds it');
+  const got = await pop({});
+  t.equal(got.code, 0, 'POP finds it (PEEK did not hide it)');
+  t.match(String(got.extFields?.['startOffsetInfo']), /^0 \d+ 0$/, 'startOffsetInfo "<retry> <queueId> <offset>"');
+  t.match(String(got.extFields?.['msgOffsetInfo']), /^0 \d+ 0$/, 'msgOffsetInfo "<retry> <queueId> <offsets>"');
+  t.equal((await pop({})).code, 210, 'invisible to the next POP');
+
+  // expire twice without ack: first to %RETRY%wire_g_PopWire (reconsume 1), then to %DLQ%wire_g
+  let retried: RemotingCommandLike | null = null;
+  await waitFor(async () => { const r = await pop({}); if (r.code === 0) retried = r; return r.code === 0; }, 10_000, 'revived once');
+  t.match(String(retried!.extFields?.['startOffsetInfo']), /^1 0 0$/, 'second delivery from the retry topic (retry mark 1)');
+  await waitFor(async () => {
+    const r = await admin.call(server.brokerAddr, 30, { topic: '%DLQ%wire_g', queueId: 0 }); // GET_MAX_OFFSET (DLQ is write-only)
+    return r.code === 0 && Number(r.extFields?.['offset']) === 1;
+  }, 10_000, 'moved to %DLQ%wire_g after retryMaxTimes');
+  t.pass('message in %DLQ%wire_g after its second invisible time');
+  await producer.shutdown();
+  await server.stop();
+});
+
+type RemotingCommandLike = { code: number; extFields?: Record<string, string> | null };

@@ -7,6 +7,7 @@ import t from 'tap';
 import { decodeMessages, type DecodedMessage } from '../packages/remoting/dist/index.js';
 import { Producer, MQBrokerError } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, waitFor, type MqServer } from './helpers/mq-process.js';
+import { httpclientStub, ons, quietOnsLogger } from './helpers/broker-cluster.js';
 
 const TOPIC = 'TimerTopic';
 
@@ -56,6 +57,23 @@ t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL wi
     else await producer.send({ topic: TOPIC, body, properties: { TIMER_DELIVER_MS: String(due) } });
     sent.set(body, due);
   }
+  // ali-ons (4.x client): the 5.x property set by hand
+  const onsProducer = new ons.Producer({ nameSrv: server.nsAddr, httpclient: httpclientStub, producerGroup: 'timer_ons', logger: quietOnsLogger });
+  onsProducer.on('error', () => {});
+  await onsProducer.ready();
+  {
+    const due = Date.now() + 600;
+    const m = new ons.Message(TOPIC, 'T', 'ali-ons-timer');
+    m.properties.TIMER_DELIVER_MS = String(due);
+    const r = await onsProducer.send(m);
+    t.equal(r.sendStatus, 'SEND_OK', 'ali-ons timer send');
+    sent.set('ali-ons-timer', due);
+  }
+  await Promise.race([onsProducer.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+  t.teardown(async () => { // ali-ons keeps a process-wide inner producer with its own timers
+    const inner = ons.Producer.defaultProducer;
+    if (inner) { ons.Producer.defaultProducer = null; await Promise.race([inner.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]); }
+  });
   const early = await readQueue(admin, server, TOPIC, 2);
   t.ok(early.filter((m) => sent.has(m.body.toString()) && m.storeTimestamp < sent.get(m.body.toString())!).length === 0, 'nothing delivered before its time');
 

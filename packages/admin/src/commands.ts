@@ -78,7 +78,7 @@ export const COMMANDS: Command[] = [
         rows.map((r) => {
           const rt = r.runtime ?? {};
           const tps = (s: string | undefined) => fixed(Number((s ?? '0').split(' ')[0]));
-          const hour = rt['earliestMessageTimeStamp'] ? fixed((Date.now() - Number(rt['earliestMessageTimeStamp'])) / 3_600_000) : '-';
+          const hour = Number(rt['earliestMessageTimeStamp'] ?? 0) > 0 ? fixed((Date.now() - Number(rt['earliestMessageTimeStamp'])) / 3_600_000) : '-';
           return [r.cluster, r.brokerName, r.brokerId, r.addr, rt['brokerVersionDesc'] ?? (r.error ? `error: ${r.error}` : '-'),
             tps(rt['putTps']), tps(rt['getTransferedTps']), rt['pageCacheLockTimeMills'] ?? '0', hour, rt['commitLogDiskRatio'] ?? '-'];
         }));
@@ -178,6 +178,7 @@ export const COMMANDS: Command[] = [
     options: [NS, GROUP, opt('t', 'topic', 'only this topic')],
     async run({ admin, o }) {
       const cs = await admin.consumeStats(o['consumerGroup']!, o['topic']);
+      if (cs.queues.length === 0) throw new Error(`no consume stats for group ${o['consumerGroup']}: it has no offsets (it never consumed, or it does not exist)`);
       const text = table(['#Topic', '#Broker Name', '#QID', '#Broker Offset', '#Consumer Offset', '#Diff', '#LastTime'],
         cs.queues.map((q) => [q.topic, q.brokerName, q.queueId, q.brokerOffset, q.consumerOffset, q.diff, time(q.lastTimestamp)]))
         + `\nConsume TPS: ${fixed(cs.consumeTps)}\nDiff Total: ${cs.diff}\n`;
@@ -371,5 +372,5 @@ export const COMMANDS: Command[] = [
 export function topicKind(t: string): 'retry' | 'dlq' | 'system' | 'normal' {
   if (isRetryTopic(t)) return 'retry';
   if (isDlqTopic(t)) return 'dlq';
-  return /^(TBW102|SCHEDULE_TOPIC_XXXX|BenchmarkTest|RMQ_SYS_.*|TRANS_CHECK_MAX_TIME_TOPIC|SELF_TEST_TOPIC|OFFSET_MOVED_EVENT|rmq_sys_.*)$/.test(t) ? 'system' : 'normal';
+  return /^(TBW102|SCHEDULE_TOPIC_XXXX|BenchmarkTest|RMQ_SYS_.*|TRANS_CHECK_MAX_TIME_TOPIC|SELF_TEST_TOPIC|OFFSET_MOVED_EVENT|rmq_sys_.*|.*_REPLY_TOPIC)$/.test(t) ? 'system' : 'normal';
 }

@@ -33,6 +33,12 @@ export interface BrokerConfig {
   registerBrokerIntervalMs: number;
   registerBrokerTimeoutMills: number;
   adminHttpPort: number;
+  /** ACL 1.0: check every request against plain_acl.yml (Apache's aclEnable). */
+  aclEnable: boolean;
+  /** plain_acl.yml path; '' = $ROCKETMQ_HOME/conf/plain_acl.yml, else <storePathRootDir>/conf/plain_acl.yml. */
+  aclPlainFile: string;
+  /** Admin actions of the dashboard (create/delete/reset/send) need this token; empty = read-only dashboard. */
+  adminHttpToken: string;
   messageDelayLevel: string;
   /** retryMaxTimes of auto-created subscription groups. */
   maxReconsumeTimes: number;
@@ -109,6 +115,9 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     registerBrokerIntervalMs: 30_000,
     registerBrokerTimeoutMills: 6_000,
     adminHttpPort: 0,
+    aclEnable: false,
+    aclPlainFile: '',
+    adminHttpToken: '',
     messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
     maxReconsumeTimes: 16,
     flushConsumerOffsetIntervalMs: 5_000,
@@ -172,6 +181,9 @@ export const brokerConfigHelp: Record<string, string> = {
   registerBrokerIntervalMs: 'period of REGISTER_BROKER to every name server, default 30000',
   registerBrokerTimeoutMills: 'timeout of one REGISTER_BROKER call, default 6000',
   adminHttpPort: 'HTTP admin/metrics port, 0 = off',
+  aclEnable: 'ACL 1.0 (Apache plain_acl.yml): refuse unsigned/unauthorized requests with NO_PERMISSION (16); the file is reloaded when it changes',
+  aclPlainFile: 'plain_acl.yml path (Apache: -Drocketmq.acl.plain.file); empty = $ROCKETMQ_HOME/conf/plain_acl.yml, or <storePathRootDir>/conf/plain_acl.yml without ROCKETMQ_HOME',
+  adminHttpToken: 'token the dashboard asks for before admin actions (header X-Admin-Token); empty = read-only dashboard',
   messageDelayLevel: 'delay of each level, e.g. "1s 5s 10s 30s 1m ... 2h" (units ms s m h d)',
   maxReconsumeTimes: 'retries before %DLQ% for auto-created groups, default 16',
   flushConsumerOffsetIntervalMs: 'period of consumerOffset.json persistence, default 5000',

@@ -27,6 +27,7 @@ import { RuntimeSampler } from './runtime/runtime-sampler.js';
 import { BrokerConfigState } from './runtime/broker-config-state.js';
 import { buildExporterView } from './http/exporter-view.js';
 import { HAController } from './ha/index.js';
+import { AclService, defaultAclFile } from './acl/index.js';
 import { startAdminHttp, type AdminHttpContext, type AdminHttpServer, type GroupView, type TopicView } from './http/index.js';
 
 const SCAN_CHANNELS_INTERVAL_MS = 10_000;
@@ -66,6 +67,7 @@ export class BrokerController implements BrokerContext {
   private readonly server: RemotingServer;
   private readonly timers: NodeJS.Timeout[] = [];
   private adminHttp: AdminHttpServer | null = null;
+  private acl: AclService | null = null;
   private registerPending = false;
   private started = false;
   private stopped = false;
@@ -134,6 +136,12 @@ export class BrokerController implements BrokerContext {
     });
     await this.ha.start();
     for (const [code, { handler }] of buildRequestTable(this)) this.server.registerProcessor(code, handler);
+    if (cfg.aclEnable) {
+      const file = cfg.aclPlainFile || defaultAclFile(process.env['ROCKETMQ_HOME'] || root);
+      this.acl = new AclService(file, this.logger);
+      this.server.registerRPCHook(this.acl.hook);
+      this.acl.start();
+    }
     this.server.on('close', (ch: Channel) => this.onChannelClose(ch));
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
@@ -157,7 +165,9 @@ export class BrokerController implements BrokerContext {
     }
     if (cfg.adminHttpPort > 0) {
       try {
-        this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort);
+        this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort, {
+          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
+        });
       } catch (e) {
         this.logger.warn(`admin http not started: ${(e as Error).message}`);
       }
@@ -224,6 +234,7 @@ export class BrokerController implements BrokerContext {
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     this.adminHttp?.close();
+    this.acl?.stop();
     // A start that failed before the store opened (e.g. the store directory is locked by another
     // broker) has registered nothing and must not write the metadata it loaded over that broker's.
     const opened = this.store !== undefined;

@@ -11,6 +11,11 @@ export interface NamesrvConfig {
   scanNotActiveBrokerIntervalMs: number;
   brokerChannelExpiredMs: number;
   maxFrameBytes: number;
+  /** HTTP port of the cluster dashboard, 0 = off. */
+  namesrvHttpPort: number;
+  namesrvHttpHost: string;
+  /** Token the dashboard asks for before admin actions; empty = read-only. */
+  adminHttpToken: string;
 }
 
 export function defaultNamesrvConfig(over: Partial<NamesrvConfig> = {}): NamesrvConfig {
@@ -21,6 +26,9 @@ export function defaultNamesrvConfig(over: Partial<NamesrvConfig> = {}): Namesrv
     scanNotActiveBrokerIntervalMs: 10_000,
     brokerChannelExpiredMs: 120_000,
     maxFrameBytes: 16 * 1024 * 1024,
+    namesrvHttpPort: 0,
+    namesrvHttpHost: '127.0.0.1',
+    adminHttpToken: '',
     ...over,
   };
 }
@@ -32,10 +40,13 @@ export const namesrvConfigHelp: Record<keyof NamesrvConfig, string> = {
   scanNotActiveBrokerIntervalMs: 'how often brokers that stopped registering are looked for, ms',
   brokerChannelExpiredMs: 'a broker not re-registered for this long is removed with its routes, ms',
   maxFrameBytes: 'largest remoting frame accepted, bytes',
+  namesrvHttpPort: 'HTTP port of the cluster dashboard served by the name server, 0 = off',
+  namesrvHttpHost: 'address the name server dashboard binds, default 127.0.0.1',
+  adminHttpToken: 'token the dashboard asks for before admin actions (header X-Admin-Token); empty = read-only dashboard',
 };
 
 /** Keys UPDATE_NAMESRV_CONFIG may not change at runtime (paths and sockets). */
-export const namesrvConfigReadOnlyKeys: ReadonlySet<string> = new Set(['listenPort', 'listenHost', 'kvConfigPath']);
+export const namesrvConfigReadOnlyKeys: ReadonlySet<string> = new Set(['listenPort', 'listenHost', 'kvConfigPath', 'namesrvHttpPort', 'namesrvHttpHost', 'adminHttpToken']);
 
 /**
  * Java Properties text -> ordered [key, value] pairs (the shared parser of @rmq/remoting), values

@@ -1,6 +1,7 @@
 // The name server: a remoting server answering the codes in processor.ts, the routing tables, the
 // persisted KV config, and the scan that forgets brokers which stopped registering. Name servers
 // share nothing; brokers register with each of them.
+import { startNamesrvDashboard, type NamesrvDashboard } from './http-dashboard.js';
 import { createLogger, RemotingServer, type Channel, type Logger } from '@rmq/remoting';
 import { defaultNamesrvConfig, type NamesrvConfig } from './config.js';
 import { KvConfigManager } from './kv-config-manager.js';
@@ -14,6 +15,7 @@ export class NamesrvController {
   private readonly logger: Logger;
   private server: RemotingServer | null = null;
   private scanTimer: NodeJS.Timeout | null = null;
+  private dashboard: NamesrvDashboard | null = null;
 
   constructor(config: Partial<NamesrvConfig> = {}, opts: { logger?: Logger } = {}) {
     this.config = defaultNamesrvConfig(config);
@@ -55,6 +57,21 @@ export class NamesrvController {
     await server.listen();
     this.server = server;
     this.scheduleScan();
+    if (this.config.namesrvHttpPort > 0) {
+      try {
+        this.dashboard = await startNamesrvDashboard({
+          port: this.config.namesrvHttpPort, host: this.config.namesrvHttpHost, namesrvAddr: `127.0.0.1:${server.port}`,
+          adminToken: this.config.adminHttpToken, logger: this.logger,
+        });
+      } catch (e) {
+        this.logger.warn(`namesrv dashboard not started: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Bound port of the dashboard, 0 when it is off. */
+  get dashboardPort(): number {
+    return this.dashboard?.port ?? 0;
   }
 
   private scheduleScan(): void {
@@ -76,6 +93,8 @@ export class NamesrvController {
   async shutdown(): Promise<void> {
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = null;
+    await this.dashboard?.close().catch(() => undefined);
+    this.dashboard = null;
     const server = this.server;
     this.server = null;
     if (server) await server.close();

@@ -219,7 +219,7 @@ export function updateNamesrvConfig(ctx: NamesrvContext, req: RemotingCommand): 
 }
 
 export function getNamesrvConfig(ctx: NamesrvContext): RemotingCommand {
-  return ok(Buffer.from(formatProperties(ctx.config), 'utf8'));
+  return ok(Buffer.from(formatProperties({ ...ctx.config, adminHttpToken: ctx.config.adminHttpToken ? '******' : '' }), 'utf8'));
 }
 
 /** Request code -> handler, every code the name server answers. Others get REQUEST_CODE_NOT_SUPPORTED. */

@@ -8,7 +8,13 @@ import { nextOpaque, type RemotingCommand } from './command.js';
 import { Connection, ProcessorTable, RemotingError, RemotingErrorCode, type Processor } from './connection.js';
 import { createLogger, type Logger } from './logger.js';
 
+/** Client side RPC hook: runs on every request before it is sent (e.g. ACL signing adds ext fields). */
+export interface ClientRPCHook {
+  doBeforeRequest?(addr: string, req: RemotingCommand): void;
+}
+
 export interface RemotingClientOptions {
+  rpcHook?: ClientRPCHook;
   connectTimeoutMs?: number;
   logger?: Logger;
   maxFrameBytes?: number;
@@ -49,7 +55,13 @@ export class RemotingClient extends EventEmitter {
     this.processors.registerDefault(p);
   }
 
+  /** The hook given in the options (callers that write to a connection directly run it themselves). */
+  get rpcHook(): ClientRPCHook | undefined {
+    return this.opts.rpcHook;
+  }
+
   async invoke(addr: string, cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    this.opts.rpcHook?.doBeforeRequest?.(addr, cmd);
     const open = this.conns.get(addr);
     if (open !== undefined && !open.closed) return open.invoke(cmd, timeoutMs);
     const startMs = Date.now();
@@ -62,6 +74,7 @@ export class RemotingClient extends EventEmitter {
   }
 
   async invokeOneway(addr: string, cmd: RemotingCommand): Promise<void> {
+    this.opts.rpcHook?.doBeforeRequest?.(addr, cmd);
     const conn = await this.getConnection(addr, this.opts.connectTimeoutMs ?? 3000);
     conn.invokeOneway(cmd);
   }

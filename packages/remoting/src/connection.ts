@@ -7,6 +7,9 @@ import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
 import { RemotingCommand } from './command.js';
 import type { Logger } from './logger.js';
+import { recordStageMs, stageTimersOn, STAGE_DECODE, STAGE_REPLY, STAGE_TOTAL } from './stage-timers.js';
+
+export * from './stage-timers.js';
 
 export type Processor = (req: RemotingCommand, ch: Channel) => RemotingCommand | null | Promise<RemotingCommand | null>;
 
@@ -103,6 +106,8 @@ export class Connection implements Channel {
   private readonly pending = new Map<number, PendingCall>();
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** stage timers only: [arrival, resolved] times of the replies queued in `out` */
+  private outTimes: number[] = [];
   private flushScheduled = false;
   private isClosed = false;
   private closeReported = false;
@@ -123,6 +128,7 @@ export class Connection implements Channel {
 
   private onData(chunk: Buffer): void {
     let cmds: RemotingCommand[];
+    const t0 = stageTimersOn ? performance.now() : 0;
     try {
       cmds = this.decoder.push(chunk);
     } catch (e) {
@@ -131,10 +137,14 @@ export class Connection implements Channel {
       this.destroy();
       return;
     }
-    for (let i = 0; i < cmds.length; i++) this.dispatch(cmds[i]!);
+    if (stageTimersOn && cmds.length > 0) {
+      const per = (performance.now() - t0) / cmds.length;
+      for (let i = 0; i < cmds.length; i++) recordStageMs(STAGE_DECODE, per);
+    }
+    for (let i = 0; i < cmds.length; i++) this.dispatch(cmds[i]!, t0);
   }
 
-  private dispatch(cmd: RemotingCommand): void {
+  private dispatch(cmd: RemotingCommand, arrivedAt: number): void {
     if (cmd.isResponse()) {
       const call = this.pending.get(cmd.opaque);
       if (call === undefined) {
@@ -160,7 +170,7 @@ export class Connection implements Channel {
     }
     if (result !== null && result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<RemotingCommand | null>).then(
-        (r) => this.reply(cmd, r),
+        stageTimersOn ? (r) => this.replyTimed(cmd, r, arrivedAt) : (r) => this.reply(cmd, r),
         (e: unknown) => this.replyError(cmd, e),
       );
     } else {
@@ -177,6 +187,12 @@ export class Connection implements Channel {
       this.opts.logger.error(`processor for code ${req.code} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
     }
     this.reply(req, RemotingCommand.response(ResponseCode.SYSTEM_ERROR, msg));
+  }
+
+  private replyTimed(req: RemotingCommand, resp: RemotingCommand | null | undefined, arrivedAt: number): void {
+    if (resp === null || resp === undefined || req.isOneway() || this.isClosed) return;
+    this.outTimes.push(arrivedAt, performance.now());
+    this.reply(req, resp);
   }
 
   /** The response goes back with the request's opaque and serialize type; oneway requests get none. */
@@ -218,11 +234,17 @@ export class Connection implements Channel {
     const s = this.socket;
     if (out.length === 1) {
       s.write(out[0]!);
-      return;
+    } else {
+      s.cork();
+      for (let i = 0; i < out.length; i++) s.write(out[i]!);
+      s.uncork();
     }
-    s.cork();
-    for (let i = 0; i < out.length; i++) s.write(out[i]!);
-    s.uncork();
+    if (stageTimersOn && this.outTimes.length > 0) {
+      const now = performance.now();
+      const t = this.outTimes;
+      for (let i = 0; i < t.length; i += 2) { recordStageMs(STAGE_TOTAL, now - t[i]!); recordStageMs(STAGE_REPLY, now - t[i + 1]!); }
+      this.outTimes = [];
+    }
   };
 
   invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {

@@ -11,4 +11,5 @@ export * from './logger.js';
 export * from './connection.js';
 export * from './server.js';
 export * from './client.js';
+export * from './acl-signature.js';
 export * from './message.js';

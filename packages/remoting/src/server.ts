@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { MAX_FRAME_BYTES_DEFAULT } from './codec.js';
+import type { RemotingCommand } from './command.js';
 import { Connection, ProcessorTable, type Channel, type Processor } from './connection.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -22,10 +23,72 @@ export interface RemotingServerOptions {
   name?: string;
 }
 
+/**
+ * Server side RPC hook (Apache's RPCHook): doBeforeRequest runs before every request's processor and may
+ * answer instead (return a response, e.g. NO_PERMISSION 16); null/undefined lets the request go on. A
+ * hook that throws answers SYSTEM_ERROR with its message. doAfterResponse sees the processor's answer.
+ */
+export interface RPCHook {
+  doBeforeRequest?(req: RemotingCommand, ch: Channel): RemotingCommand | null | undefined;
+  doAfterResponse?(req: RemotingCommand, res: RemotingCommand | null, ch: Channel): void;
+}
+
+/**
+ * The processor table connections see: without hooks it returns the registered processors unchanged
+ * (no cost per request); with hooks, each processor wrapped once (cached) to run them first.
+ */
+class HookedProcessorTable extends ProcessorTable {
+  readonly hooks: RPCHook[] = [];
+  private readonly wrapped = new WeakMap<Processor, Processor>();
+
+  override get(code: number): Processor | null {
+    const p = super.get(code);
+    if (p === null || this.hooks.length === 0) return p;
+    let w = this.wrapped.get(p);
+    if (w === undefined) {
+      w = this.wrap(p);
+      this.wrapped.set(p, w);
+    }
+    return w;
+  }
+
+  private wrap(p: Processor): Processor {
+    const hooks = this.hooks;
+    return (req, ch) => {
+      for (let i = 0; i < hooks.length; i++) {
+        const before = hooks[i]!.doBeforeRequest;
+        if (before === undefined) continue;
+        const answer = before.call(hooks[i], req, ch);
+        if (answer !== null && answer !== undefined) {
+          after(hooks, req, answer, ch);
+          return answer;
+        }
+      }
+      const res = p(req, ch);
+      if (!hooks.some((h) => h.doAfterResponse !== undefined)) return res;
+      if (res !== null && typeof (res as Promise<unknown>).then === 'function') {
+        return (res as Promise<RemotingCommand | null>).then((r) => { after(hooks, req, r, ch); return r; });
+      }
+      after(hooks, req, res as RemotingCommand | null, ch);
+      return res;
+    };
+  }
+}
+
+function after(hooks: RPCHook[], req: RemotingCommand, res: RemotingCommand | null, ch: Channel): void {
+  for (const h of hooks) {
+    try {
+      h.doAfterResponse?.(req, res, ch);
+    } catch {
+      // an observer's failure does not change the answer
+    }
+  }
+}
+
 export class RemotingServer extends EventEmitter {
   private readonly server: net.Server;
   private readonly conns = new Set<Connection>();
-  private readonly processors = new ProcessorTable();
+  private readonly processors = new HookedProcessorTable();
   private readonly logger: Logger;
   private readonly name: string;
   private opaqueCounter = 0;
@@ -46,6 +109,11 @@ export class RemotingServer extends EventEmitter {
 
   registerDefaultProcessor(p: Processor): void {
     this.processors.registerDefault(p);
+  }
+
+  /** Adds a hook run before every request's processor (several run in the order registered). */
+  registerRPCHook(hook: RPCHook): void {
+    this.processors.hooks.push(hook);
   }
 
   get port(): number {

@@ -99,7 +99,7 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   // replication: these ask for HA
   brokerId: { type: 'int', min: 0, feature: 'ha', needs: (v) => (v as number) > 0 },
   brokerRole: { type: 'enum', values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'], feature: 'ha', needs: (v) => v !== 'ASYNC_MASTER' },
-  haListenPort: { ...port('(0 = any free port)'), feature: 'ha', needs: () => true },
+  haListenPort: { type: 'int', min: -1, max: 65535, unit: '(-1 = listenPort + 1, 0 = any free port)', feature: 'ha', needs: () => true },
   haMasterAddress: { type: 'string', check: (s) => s.trim() === '' || checkHostPort(s.trim()), allowed: 'host:port of the master\'s HA port, e.g. 10.0.0.1:10912', feature: 'ha', needs: (v) => v !== '' },
   haSendHeartbeatInterval: { type: 'int', min: 1, feature: 'ha', needs: () => true },
   haHousekeepingInterval: { type: 'int', min: 1, feature: 'ha', needs: () => true },
@@ -122,6 +122,24 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   maxHashSlotNum: { type: 'int', min: 1 },
   maxIndexNum: { type: 'int', min: 1 },
   storePathRootDir: { type: 'string', check: (s) => s.trim() !== '', allowed: 'a directory path' },
+  // periods and bounds where 0 would mean a busy loop or nothing at all
+  scanNotActiveBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  brokerChannelExpiredMs: { type: 'int', min: 1, unit: 'ms' },
+  registerBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  registerBrokerTimeoutMills: { type: 'int', min: 1, unit: 'ms' },
+  flushConsumerOffsetIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  channelExpiredTimeoutMs: { type: 'int', min: 1, unit: 'ms' },
+  rebalanceLockMaxLiveTimeMs: { type: 'int', min: 1, unit: 'ms' },
+  transactionCheckInterval: { type: 'int', min: 1, unit: 'ms' },
+  maxTransferBytesOnMessageInMemory: { type: 'int', min: 1, unit: 'bytes' },
+  maxTransferCountOnMessageInMemory: { type: 'int', min: 1 },
+  msgTraceTopicName: name(),
+  regionId: name(),
+  timerPrecisionMs: { type: 'int', min: 1, unit: 'ms' },
+  timerWheelSlots: { type: 'int', min: 1 },
+  timerFlushIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  popReviveIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  popFromRetryProbability: { type: 'int', min: 0, max: 100, unit: 'percent' },
 };
 
 /** Old spellings (Apache 4.x conf files) -> the key they mean. */

@@ -130,6 +130,8 @@ t.test('every refusal names the key, the value and what is allowed', async (t) =
     ['--autoCreateTopicEnable=yes', /autoCreateTopicEnable: 'yes' is not true or false/],
     ['--shortPollingTimeMills=-5', /shortPollingTimeMills: '-5' is not an integer >= 0/],
     ['--brokerPermission=8', /brokerPermission: '8' is not an integer from 0 to 7/],
+    ['--registerBrokerIntervalMs=0', /registerBrokerIntervalMs: '0' is not an integer >= 1 \(ms\)/],
+    ['--scanNotActiveBrokerIntervalMs=0', /scanNotActiveBrokerIntervalMs: '0' is not an integer >= 1/],
   ];
   for (const [arg, re] of cases) {
     const err = (() => { try { resolve([arg]); return null; } catch (e) { return e as Error; } })();
@@ -220,4 +222,15 @@ t.test('--help says what each checked key allows', async (t) => {
   t.match(help, /brokerIP1=<this host's IP>/);
   t.match(formatHelp(real, {}, { ha: false, acl: false }), /Refused until this build has access control \(ACL\):\n {2}aclEnable \(aclEnable=false is fine\)/);
   t.notMatch(formatHelp(real, {}, { ha: true, acl: true }), /Refused until/);
+});
+
+t.test('every default passes its own check (a new key with a default its schema refuses fails here)', async (t) => {
+  const { configSchema, parseValue, specFromDefault } = await import('../src/config-schema.js');
+  for (const [key, targets] of buildKeyTable(real)) {
+    for (const target of targets) {
+      if (target.defaultValue === undefined || target.defaultValue === '') continue;
+      const spec = configSchema[key] ?? specFromDefault(target.defaultValue);
+      t.doesNotThrow(() => parseValue(key, String(target.defaultValue), spec), `${key}=${String(target.defaultValue)} (${target.component})`);
+    }
+  }
 });

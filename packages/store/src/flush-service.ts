@@ -1,21 +1,31 @@
-// FlushService (Apache's FlushCommitLogService + FlushConsumeQueueService): group commit of the
-// commit log through the FLUSH pool, and the periodic flush of ConsumeQueue/IndexFile pages with the
-// checkpoint that vouches for them. Everything appended since the last submission goes to the pool
-// as one task: write(2), then fdatasync when the mode needs it. It feeds the 'flush' ack source of
-// PositionWaiters: committedPos (handed to the OS) under ASYNC_FLUSH, flushedPos (on disk) under
-// SYNC_FLUSH; nothing is acknowledged before that.
+// FlushService (Apache's FlushCommitLogService + GroupCommitService + FlushConsumeQueueService):
+// - commit log writes: the main thread pwrite()s everything appended since the last turn straight
+//   from the shared pages to the files, once per turn (a microtask after the appends of one socket
+//   read, so one write per read batch, never per message). Once write() returns the bytes are the
+//   kernel's: a process kill loses none of them (what Apache's memcpy into an mmap'd page gives).
+// - durability: a resident SYNC worker (sync-worker.js) fdatasyncs the files of [flushedPos,
+//   committedPos) when asked through an Atomics cell; the main thread awaits it with
+//   Atomics.waitAsync. Under SYNC_FLUSH one fdatasync covers every send that arrived while the
+//   previous one ran (group commit); under ASYNC_FLUSH it runs every flushIntervalCommitLog ms.
+// - ConsumeQueue/IndexFile pages and the checkpoint go through the FLUSH pool (flush-worker.js).
+// It feeds the 'flush' ack source of PositionWaiters: committedPos (handed to the OS) under
+// ASYNC_FLUSH, flushedPos (fdatasync'd) under SYNC_FLUSH; nothing is acknowledged before that.
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { constants as osConstants } from 'node:os';
 import { Piscina } from 'piscina';
 import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
 import { CHECKPOINT_SIZE } from './checkpoint.js';
-import { CTL_COMMITTED, CTL_FLUSHED, type StoreCore } from './store-core.js';
+import { pwriteAll } from './fsio.js';
+import type { StoreCore } from './store-core.js';
 import type { PositionWaiters } from './position-waiters.js';
 
 /** The name of the flush ack source in PositionWaiters. */
 export const FLUSH_SOURCE = 'flush';
 
-// One FLUSH pool per process, shared by the stores it opens. Idle workers do not keep the process
-// alive. The worker is plain JS (flush-worker.js), so it starts without the TypeScript loader that
-// tests run under: execArgv is cleared.
+// One FLUSH pool per process, shared by the stores it opens (logic files and checkpoints). Idle
+// workers do not keep the process alive. The worker is plain JS (flush-worker.js), so it starts
+// without the TypeScript loader that tests run under: execArgv is cleared.
 let sharedFlushPool: Piscina<FlushTask, FlushResult> | null = null;
 function flushPool(): Piscina<FlushTask, FlushResult> {
   if (sharedFlushPool === null) {
@@ -27,16 +37,83 @@ function flushPool(): Piscina<FlushTask, FlushResult> {
   return sharedFlushPool;
 }
 
-interface FlushInFlight { target: number; sync: boolean; storeTs: number; result: FlushResult | null; done: Promise<void> }
+// Control cells shared with sync-worker.js: Int32 REQ, DONE, ERR, DELAY_MS, STOP, SYNC_US; BigInt64 FROM, TO.
+const S_REQ = 0, S_DONE = 1, S_ERR = 2, S_DELAY_MS = 3, S_STOP = 4, S_SYNC_US = 5, S_READY = 6;
+const S_FROM = 4, S_TO = 5;
+
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+/** Atomics.waitAsync (Node >= 16; not yet in this TypeScript lib). */
+const waitAsync = Reflect.get(Atomics, 'waitAsync') as WaitAsync;
+
+const errnoName = new Map<number, string>(Object.entries(osConstants.errno).map(([k, v]) => [v as number, k]));
+
+/** The resident fdatasync thread of one store's commit log. */
+class SyncWorker {
+  private readonly sab = new SharedArrayBuffer(64);
+  private readonly i32 = new Int32Array(this.sab);
+  private readonly i64 = new BigInt64Array(this.sab);
+  private readonly worker: Worker;
+  private seq = 0;
+  private failedToStart: string | null = null;
+
+  constructor(dir: string, fileSize: number) {
+    this.worker = new Worker(new URL('./sync-worker.js', import.meta.url), { workerData: { ctl: this.sab, dir, fileSize }, execArgv: [] });
+    this.worker.on('error', (e) => { this.failedToStart = e.message; Atomics.store(this.i32, S_ERR, osConstants.errno.EIO); Atomics.store(this.i32, S_DONE, this.seq); Atomics.notify(this.i32, S_DONE); });
+    this.worker.unref();
+  }
+
+  /** Resolves once the thread runs its loop (so the first sync does not wait for its start-up). */
+  async ready(): Promise<void> {
+    this.worker.ref();
+    while (Atomics.load(this.i32, S_READY) === 0 && this.failedToStart === null) {
+      const w = waitAsync(this.i32, S_READY, 0);
+      if (w.async) await Promise.race([w.value, new Promise((r) => setTimeout(r, 50))]);
+    }
+    this.worker.unref();
+  }
+
+  /** fdatasync every commit log file of [from, to); resolves with null or the error code. */
+  async sync(from: number, to: number, delayMs: number): Promise<{ error: string | null; syncMs: number }> {
+    const i32 = this.i32;
+    if (this.failedToStart) return { error: `EIO: sync worker failed: ${this.failedToStart}`, syncMs: 0 };
+    Atomics.store(this.i64, S_FROM, BigInt(from));
+    Atomics.store(this.i64, S_TO, BigInt(to));
+    Atomics.store(i32, S_DELAY_MS, delayMs | 0);
+    const seq = ++this.seq;
+    Atomics.store(i32, S_REQ, seq);
+    Atomics.notify(i32, S_REQ);
+    // Atomics.waitAsync does not keep the event loop alive: the worker does while a sync is pending
+    this.worker.ref();
+    for (;;) {
+      const done = Atomics.load(i32, S_DONE);
+      if (done === seq) break;
+      const w = waitAsync(i32, S_DONE, done);
+      if (w.async) await w.value;
+    }
+    this.worker.unref();
+    const err = Atomics.load(i32, S_ERR);
+    const syncMs = Atomics.load(i32, S_SYNC_US) / 1000;
+    if (err === 0) return { error: null, syncMs };
+    const code = errnoName.get(err) ?? 'EIO';
+    return { error: `${code}: fdatasync of the commit log failed`, syncMs };
+  }
+
+  stop(): void {
+    Atomics.store(this.i32, S_STOP, 1);
+    Atomics.add(this.i32, S_REQ, 1);
+    Atomics.notify(this.i32, S_REQ);
+  }
+}
 
 export class FlushService {
   private pool: Piscina<FlushTask, FlushResult> | null = null;
-  private flushScheduled = false;
-  private flushQueue: FlushInFlight[] = [];
-  /** end of the bytes handed to flush tasks (>= committedPos) */
-  private submittedPos = 0;
-  private syncSubmittedPos = 0;
+  private syncer: SyncWorker | null = null;
+  private writeScheduled = false;
+  /** a sync in flight: resolves when applied */
+  private syncInFlight: Promise<void> | null = null;
   private syncRequested = false;
+  /** commit log write descriptors by file path (main thread) */
+  private readonly fds = new Map<string, number>();
   private cqFlushInFlight: Promise<void> | null = null;
   private lastCheckpointLogic = -1;
   lastSyncMs = Date.now();
@@ -52,11 +129,15 @@ export class FlushService {
 
   get started(): boolean { return this.pool !== null; }
 
-  /** After recovery: positions are where the commit log ends. */
-  start(): void {
+  /** After recovery: starts the FLUSH pool and the SYNC thread (resolves once it runs). */
+  async start(): Promise<void> {
+    // idempotent: replication calls it again after moving an empty slave log's positions (writes
+    // start at committedPos and syncs at flushedPos, so nothing else needs resetting)
+    if (this.syncer !== null) return this.syncer.ready();
     const cl = this.core.commitLog;
-    this.submittedPos = this.syncSubmittedPos = cl.writePos;
     this.pool = flushPool();
+    this.syncer = new SyncWorker(cl.dir, cl.fileSize);
+    await this.syncer.ready();
   }
 
   /** The position this store acknowledges sends at under its flush mode. */
@@ -68,90 +149,107 @@ export class FlushService {
   /** ASYNC_FLUSH timer: fdatasync what was written. */
   requestSync(): void { this.syncRequested = true; this.schedule(); }
 
+  /** After appends: write them out at the end of this turn (one write for the whole batch). */
   schedule(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.runBound);
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    queueMicrotask(this.runBound);
   }
-  private readonly runBound = () => { this.flushScheduled = false; this.run(); };
+  private readonly runBound = () => { this.writeScheduled = false; this.run(); };
+
+  private fdFor(p: string): number {
+    let fd = this.fds.get(p);
+    if (fd === undefined) {
+      fd = fs.openSync(p, fs.constants.O_RDWR);
+      this.fds.set(p, fd);
+    }
+    return fd;
+  }
+
+  private closeDeleted(): void {
+    const paths = this.core.takeClosePaths();
+    if (paths === undefined) return;
+    for (const p of paths) {
+      const fd = this.fds.get(p);
+      if (fd !== undefined) { this.fds.delete(p); try { fs.closeSync(fd); } catch { /* gone */ } }
+    }
+  }
+
+  /** Writes [committedPos, writePos) to the files (main thread); throws the I/O error. */
+  private writeOut(from: number, to: number): void {
+    const core = this.core;
+    const ops = core.commitLog.writeOps(from, to);
+    const fault = core.testHooks.failNextWrite;
+    core.testHooks.failNextWrite = null;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const view = new Uint8Array(op.sab);
+      if (fault && i === 0) {
+        pwriteAll(this.fdFor(op.path), view, op.sabOffset, op.length >> 1, op.fileOffset);
+        throw Object.assign(new Error(`${fault}: injected write failure, write`), { code: fault });
+      }
+      pwriteAll(this.fdFor(op.path), view, op.sabOffset, op.length, op.fileOffset);
+    }
+    core.stats.flushTasks++;
+  }
+
+  private fail(why: string): void {
+    this.core.markUnwritable(why);
+    this.waiters.failAll('SERVICE_NOT_AVAILABLE', `write failed: ${why}`);
+  }
 
   /**
-   * Group commit: everything appended since the last submission goes to the FLUSH pool as one task
-   * (write, then fdatasync when the durability needs it). A second task may start while one writes
-   * or syncs (appends that arrive meanwhile), in both modes since both acknowledge on completion;
-   * results apply in submission order.
-   * (Splitting one group into two concurrent tasks was measured: more CPU and fewer msgs/s here.)
+   * One turn: write what was appended (handed to the OS), advance the ack position under ASYNC_FLUSH,
+   * dispatch it, and start an fdatasync when the mode needs one and none is running.
    */
   run(): void {
     const core = this.core;
     const cl = core.commitLog;
-    const maxInFlight = 2;
-    while (this.flushQueue.length < maxInFlight && core.writable && this.pool !== null) {
-      const from = this.submittedPos;
-      const target = cl.writePos;
-      const sync = core.config.flushDiskType === 'SYNC_FLUSH' ? target > this.syncSubmittedPos : (this.syncRequested && cl.flushedPos < target);
-      if (target === from && !sync) return;
-      this.syncRequested = false;
-      let ops: WriteOp[];
-      try { ops = cl.writeOps(from, target); } catch (e) { core.markUnwritable((e as Error).message); return; }
-      const syncPaths: string[] = [];
-      if (sync) {
-        for (let f = cl.fileFor(Math.min(cl.flushedPos, from)); f !== undefined && f.from < target; f = cl.fileFor(f.from + cl.fileSize)) syncPaths.push(f.path);
-      }
-      const fault = core.testHooks.failNextWrite;
-      core.testHooks.failNextWrite = null;
-      const task: FlushTask = {
-        ops, sync, syncPaths, fault, control: core.control, delayMs: core.testHooks.flushDelayMs,
-        publish: { committedIndex: CTL_COMMITTED, flushedIndex: CTL_FLUSHED, position: target },
-        closePaths: core.takeClosePaths(),
-      };
-      const entry: FlushInFlight = { target, sync, storeTs: core.lastAppendStoreTs, result: null, done: Promise.resolve() };
-      core.stats.flushTasks++;
-      this.submittedPos = target;
-      if (sync) this.syncSubmittedPos = target;
-      entry.done = this.pool.run(task).then(
-        (res) => this.onDone(entry, res),
-        (e: Error) => this.onDone(entry, { ok: false, error: e.message, code: 'EIO', bytes: 0, syncMs: 0 }),
-      );
-      this.flushQueue.push(entry);
-    }
-  }
-
-  private onDone(entry: FlushInFlight, res: FlushResult): void {
-    entry.result = res;
-    const core = this.core;
-    const cl = core.commitLog;
-    let advanced = false;
-    while (this.flushQueue.length > 0 && this.flushQueue[0].result !== null) {
-      const e = this.flushQueue.shift()!;
-      const r = e.result!;
-      if (!r.ok) {
-        core.markUnwritable(`${r.code}: ${r.error}`);
-        this.waiters.failAll('SERVICE_NOT_AVAILABLE', `write failed: ${r.error}`);
-        this.flushQueue.length = 0;
+    if (!core.writable || this.pool === null) return;
+    this.closeDeleted();
+    const target = cl.writePos;
+    if (target > cl.committedPos) {
+      try { this.writeOut(cl.committedPos, target); } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        this.fail(`${err.code ?? 'EIO'}: ${err.message}`);
         return;
       }
-      if (!core.writable) continue;
-      cl.committed(e.target);
-      core.lastCommittedStoreTs = e.storeTs;
-      if (e.sync) {
-        cl.flushedPos = e.target; this.lastSyncMs = Date.now(); core.lastFlushedStoreTs = e.storeTs;
-        core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
-      }
-      advanced = true;
+      cl.committed(target);
+      core.lastCommittedStoreTs = core.lastAppendStoreTs;
+      if (core.config.flushDiskType === 'ASYNC_FLUSH') this.waiters.advance(FLUSH_SOURCE, cl.committedPos);
+      this.onAdvanced();
     }
-    if (!advanced || !core.writable) return;
-    this.waiters.advance(FLUSH_SOURCE, this.ackPosition());
-    this.onAdvanced();
-    this.run();
+    this.maybeSync();
   }
 
-  /** Resolves once every submitted flush task is applied. */
+  private maybeSync(): void {
+    const core = this.core;
+    const cl = core.commitLog;
+    if (this.syncInFlight !== null || this.syncer === null || !core.writable) return;
+    if (cl.flushedPos >= cl.committedPos) { this.syncRequested = false; return; }
+    if (core.config.flushDiskType === 'ASYNC_FLUSH' && !this.syncRequested) return;
+    this.syncRequested = false;
+    const from = cl.flushedPos, to = cl.committedPos, storeTs = core.lastCommittedStoreTs;
+    this.syncInFlight = this.syncer.sync(from, to, core.testHooks.flushDelayMs).then((r) => {
+      this.syncInFlight = null;
+      if (r.error !== null) { this.fail(r.error); return; }
+      if (!core.writable) return;
+      if (to > cl.flushedPos) cl.flushedPos = to;
+      this.lastSyncMs = Date.now();
+      core.lastFlushedStoreTs = storeTs;
+      core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
+      if (core.config.flushDiskType === 'SYNC_FLUSH') {
+        this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
+        this.onAdvanced(); // the ack position moved (replication listens)
+        // group commit: everything written while this one ran goes in the next fdatasync
+        this.maybeSync();
+      }
+    });
+  }
+
+  /** Resolves once the sync in flight (if any) is applied. */
   async drain(): Promise<void> {
-    // Wait on the head: entries leave the queue only in order, once the head is done. The last one
-    // can finish first (two workers); awaiting its settled promise again and again was a microtask
-    // loop that starved the event loop, so the head's result never arrived (shutdown hung forever).
-    while (this.flushQueue.length > 0) await this.flushQueue[0].done;
+    while (this.syncInFlight !== null) await this.syncInFlight;
   }
 
   /** Shutdown: the commit log to disk (as far as it is writable). */
@@ -162,6 +260,7 @@ export class FlushService {
       if (!this.core.writable || cl.flushedPos >= cl.writePos) break;
       this.syncRequested = true;
       this.run();
+      await this.drain();
     }
   }
 
@@ -182,7 +281,7 @@ export class FlushService {
     const cpSab = new SharedArrayBuffer(CHECKPOINT_SIZE);
     core.fillCheckpointImage(cpSab, logic);
     const cp = core.checkpointOp(cpSab);
-    this.cqFlushInFlight = this.pool.run({ ops, sync: true, afterSync: [cp], closePaths: core.takeClosePaths() }).then((res) => {
+    this.cqFlushInFlight = this.pool.run({ ops, sync: true, afterSync: [cp] }).then((res) => {
       this.cqFlushInFlight = null;
       if (!res.ok) { core.log.error(`consume queue/index flush failed: ${res.error}`); return; }
       this.lastCheckpointLogic = logic;
@@ -193,5 +292,11 @@ export class FlushService {
   /** Awaits a logic flush in flight, if any. */
   async logicFlushSettled(): Promise<void> { if (this.cqFlushInFlight) await this.cqFlushInFlight; }
 
-  stop(): void { this.pool = null; }
+  stop(): void {
+    this.pool = null;
+    this.syncer?.stop();
+    this.syncer = null;
+    for (const fd of this.fds.values()) { try { fs.closeSync(fd); } catch { /* gone */ } }
+    this.fds.clear();
+  }
 }

@@ -83,7 +83,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     s.lock = acquireStoreLock(s.core.root);
     try {
       recoverStore(s.core, s.reput);
-      s.start();
+      await s.start();
     } catch (e) {
       s.lock.release();
       throw e;
@@ -98,10 +98,10 @@ export class DefaultMessageStore implements MessageStoreApi {
 
   // ---------------------------------------------------------------- lifecycle
 
-  private start(): void {
+  private async start(): Promise<void> {
     const cfg = this.config;
     this.waiters.addSource(FLUSH_SOURCE, this.flush.ackPosition(), 'FLUSH_DISK_TIMEOUT');
-    this.flush.start();
+    await this.flush.start();
     this.reput.start();
     const t = (ms: number, fn: () => void) => { const h = setInterval(fn, ms); h.unref(); this.timers.push(h); };
     if (cfg.flushDiskType === 'ASYNC_FLUSH') t(Math.max(1, cfg.flushIntervalCommitLog), () => this.flush.requestSync());

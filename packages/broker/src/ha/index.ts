@@ -67,7 +67,8 @@ export class HAController {
 
   /** haServerAddr published in REGISTER_BROKER: brokerIP2:haListenPort. */
   haServerAddr(): string {
-    const p = this.service?.port || this.haPort();
+    const cfg = this.host.config;
+    const p = this.service?.port || (cfg.haListenPort >= 0 ? cfg.haListenPort : this.host.port + 1);
     return `${this.host.config.brokerIP2}:${p}`;
   }
 

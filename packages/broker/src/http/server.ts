@@ -11,6 +11,7 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { HttpResponse, TemplatedApp, us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import type { AdminHttpContext, AdminHttpLogger } from './context.js';
+import { DashboardApi, mountDashboard } from '@rmq/admin';
 import { DASHBOARD_HTML } from './dashboard.js';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 
@@ -25,6 +26,8 @@ export interface AdminHttpOptions {
   host?: string;
   /** WebSocket stats period. */
   statsIntervalMs?: number;
+  /** Serves the cluster dashboard at "/" (this broker's one-page view moves to /local). Needs a name server. */
+  dashboard?: { namesrvAddr: string; adminToken?: string; servedBy: string; authorize?: (headers: Record<string, string>) => boolean };
 }
 
 const STATS_TOPIC = 'stats';
@@ -66,9 +69,9 @@ function statsMessage(ctx: AdminHttpContext): string {
   return JSON.stringify({ t: Date.now(), stats: ctx.stats() });
 }
 
-function buildApp(ctx: AdminHttpContext, log: AdminHttpLogger, sockets: Set<WebSocket<unknown>>): TemplatedApp {
+function buildApp(ctx: AdminHttpContext, log: AdminHttpLogger, sockets: Set<WebSocket<unknown>>, dashboard: boolean): TemplatedApp {
   const app = uWS.App();
-  app.get('/', (res) => send(res, '200 OK', 'text/html; charset=utf-8', DASHBOARD_HTML));
+  app.get(dashboard ? '/local' : '/', (res) => send(res, '200 OK', 'text/html; charset=utf-8', DASHBOARD_HTML));
   app.get('/metrics', (res) => route(res, log, PROMETHEUS_CONTENT_TYPE, () => renderMetrics(ctx)));
   app.get('/api/broker', (res) => route(res, log, JSON_TYPE, () => {
     const info = ctx.brokerInfo();
@@ -122,7 +125,9 @@ export function startAdminHttp(ctx: AdminHttpContext, port: number, opts: AdminH
   const host = opts.host ?? '127.0.0.1';
   const intervalMs = opts.statsIntervalMs ?? 1000;
   const sockets = new Set<WebSocket<unknown>>();
-  const app = buildApp(ctx, log, sockets);
+  const d = opts.dashboard && opts.dashboard.namesrvAddr.trim() !== '' ? opts.dashboard : null;
+  const app = buildApp(ctx, log, sockets, d !== null);
+  const mounted = d ? mountDashboard(app, uWS, new DashboardApi(d), { log }) : null;
   return new Promise((resolve, reject) => {
     app.listen(host, port, (listenSocket: us_listen_socket | false) => {
       if (!listenSocket) {
@@ -147,6 +152,7 @@ export function startAdminHttp(ctx: AdminHttpContext, port: number, opts: AdminH
           if (closed) return;
           closed = true;
           clearInterval(timer);
+          void mounted?.close();
           for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
           sockets.clear();
           // App.close() also drops idle keep-alive connections (a scraper's), which would otherwise

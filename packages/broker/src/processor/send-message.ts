@@ -3,7 +3,9 @@
 // properties string is edited with indexOf (WAIT dropped, CLUSTER added, as Apache stores them),
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
-import { RemotingCommand, type Channel, type RemotingServer } from '@rmq/remoting';
+import {
+  RemotingCommand, recordStageMs, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer,
+} from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicConfig } from '../topic/topic-config-manager.js';
@@ -256,8 +258,12 @@ export class SendMessageProcessor {
       tagsCode: tagsCode ?? tagsCodeOf(properties),
     };
     const putStartMs = performance.now();
-    const r = await ctx.store.putMessage(inner);
-    ctx.stats.putLatency.record(performance.now() - putStartMs);
+    const pending = ctx.store.putMessage(inner);
+    const appendedMs = stageTimersOn ? performance.now() : 0;
+    const r = await pending;
+    const putEndMs = performance.now();
+    if (stageTimersOn) { recordStageMs(STAGE_APPEND, appendedMs - putStartMs); recordStageMs(STAGE_ACK_WAIT, putEndMs - appendedMs); }
+    ctx.stats.putLatency.record(putEndMs - putStartMs);
     ctx.stats.putMessages++;
     ctx.stats.putBytes += body.length;
     if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') ctx.stats.topicPutNums.add(h.topic, 1);

@@ -30,7 +30,9 @@ const TIMER_GROUP = 'TIMER_CONSUMER';
 const TIMER_QUEUE = 0;
 const CANCEL_QUEUE = 1;
 const ENQUEUE_BATCH = 1024;
-const MAX_INFLIGHT_PUTS = 4096;
+// Puts are appended synchronously; their promises resolve once the bytes are handed to the OS (flush pool).
+// Deliveries do not wait for that (only clearing a slot does), up to this many unresolved puts.
+const MAX_INFLIGHT_PUTS = 65_536;
 const MAX_OPEN_SLOTS = 8;
 const CANCEL_KEEP_MS = 60_000;
 const RETRY_AFTER_ERROR_MS = 1000;

@@ -432,6 +432,23 @@ export class Admin {
     })).sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
   }
 
+  /**
+   * GET_CONSUMER_RUNNING_INFO (307) through a broker the client is connected to: the client's
+   * properties and the queues it holds now (mqTable).
+   */
+  async consumerRunningInfo(group: string, clientId: string): Promise<{ properties: Record<string, string>; queues: Array<{ topic: string; brokerName: string; queueId: number }> }> {
+    let lastErr: Error | null = null;
+    for (const m of await this.groupMasters(group)) {
+      const r = await this.invoke(m.addr, ClientCodes.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
+      if (r.code !== ResponseCode.SUCCESS) { lastErr = new MQBrokerError(r.code, r.remark, m.addr); continue; }
+      const raw = Admin.json(r) ?? {};
+      const properties: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw.properties ?? {})) properties[k] = String(v);
+      return { properties, queues: Object.keys(raw.mqTable ?? {}).map(mqOfKey).sort(byQueue) };
+    }
+    throw lastErr ?? new MQClientError(`consumer ${clientId} of ${group} not reachable`);
+  }
+
   /** GET_PRODUCER_CONNECTION_LIST (204) on the masters of `topic` (or all masters). */
   async producerConnection(group: string, topic?: string): Promise<Connection[]> {
     const masters = topic ? Admin.routeMasters(await this.requireRoute(topic)) : await this.masters();

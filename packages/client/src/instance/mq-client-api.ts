@@ -2,7 +2,7 @@
 // RemotingClient. Replies are turned into typed results or MQBrokerError with the remote code;
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
 import { RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode } from '@rmq/remoting';
-import type { Processor } from '@rmq/remoting';
+import type { ClientRPCHook, Processor } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessages } from '../message.js';
 import { CLIENT_VERSION, RequestCode, ResponseCode } from '../protocol.js';
@@ -71,6 +71,8 @@ export interface ApiOptions {
   namesrvAddr: string | string[];
   logger: ClientLogger;
   connectTimeoutMs?: number;
+  /** Runs on every request before it is sent (ACL signing). */
+  rpcHook?: ClientRPCHook;
 }
 
 export class MQClientAPI {
@@ -81,7 +83,7 @@ export class MQClientAPI {
 
   constructor(opts: ApiOptions) {
     this.log = opts.logger;
-    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client' });
+    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client', rpcHook: opts.rpcHook });
     this.updateNameServerAddressList(opts.namesrvAddr);
   }
 
@@ -109,8 +111,9 @@ export class MQClientAPI {
   /** invoke with transport errors mapped and an optional AbortSignal. */
   invoke(addr: string, cmd: RemotingCommand, timeoutMs: number, signal?: AbortSignal): Promise<RemotingCommand> {
     if (signal?.aborted) return Promise.reject(new MQAbortError('aborted', { cause: signal.reason }));
-    // An open connection takes the request directly (one async layer fewer than RemotingClient.invoke).
-    const conn = this.remoting.connection(addr);
+    // An open connection takes the request directly (one async layer fewer than RemotingClient.invoke);
+    // with an RPC hook (ACL signing) RemotingClient.invoke runs it first.
+    const conn = this.remoting.rpcHook === undefined ? this.remoting.connection(addr) : undefined;
     const raw = conn !== undefined ? conn.invoke(cmd, timeoutMs) : this.remoting.invoke(addr, cmd, timeoutMs);
     const p = raw.then(undefined, (e: unknown) => { throw wrapTransportError(e, addr); });
     if (!signal) return p;
@@ -126,7 +129,7 @@ export class MQClientAPI {
 
   async invokeOneway(addr: string, cmd: RemotingCommand): Promise<void> {
     cmd.markOneway();
-    const conn = this.remoting.connection(addr);
+    const conn = this.remoting.rpcHook === undefined ? this.remoting.connection(addr) : undefined;
     if (conn !== undefined) { conn.invokeOneway(cmd); return; }
     try {
       await this.remoting.invokeOneway(addr, cmd);

@@ -2,6 +2,7 @@
 // and consumers register by group; the instance owns the connections (one RemotingClient), the
 // topic route table, the periodic work (routes 30 s, heartbeats 30 s, offsets 5 s, rebalance 20 s)
 // and the answers to broker-initiated requests. It closes itself when the last group leaves.
+import { aclClientRPCHook, type SessionCredentials } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { localIPv4 } from '../message.js';
 import { MixAll } from '../protocol.js';
@@ -28,6 +29,17 @@ export interface ClientOptions {
   /** Timeout of control requests (routes, heartbeats, offsets, locks). */
   mqClientApiTimeoutMs?: number;
   logger?: ClientLogger;
+  /** ACL 1.0: sign every request like Apache's AclClientRPCHook (also `credentials`). */
+  accessKey?: string;
+  secretKey?: string;
+  securityToken?: string;
+  credentials?: SessionCredentials;
+}
+
+function credentialsOf(o: ClientOptions): SessionCredentials | null {
+  if (o.credentials) return o.credentials;
+  if (o.accessKey !== undefined && o.secretKey !== undefined) return { accessKey: o.accessKey, secretKey: o.secretKey, securityToken: o.securityToken };
+  return null;
 }
 
 export interface ProducerInner {
@@ -101,7 +113,7 @@ export class MQClientInstance {
     const ip = options.clientIP ?? localIPv4();
     const clientId = `${ip}@${options.instanceName ?? String(process.pid)}`;
     const ns = (Array.isArray(options.namesrvAddr) ? options.namesrvAddr.join(';') : options.namesrvAddr);
-    const key = `${clientId}|${ns}`;
+    const key = `${clientId}|${ns}|${credentialsOf(options)?.accessKey ?? ''}`;
     let inst = instances.get(key);
     if (!inst || inst.closed) {
       inst = new MQClientInstance(clientId, key, options);
@@ -121,7 +133,8 @@ export class MQClientInstance {
       persistConsumerOffsetIntervalMs: options.persistConsumerOffsetIntervalMs ?? 5_000,
       rebalanceIntervalMs: options.rebalanceIntervalMs ?? 20_000,
     };
-    this.api = new MQClientAPI({ namesrvAddr: options.namesrvAddr, logger: this.log });
+    const cred = credentialsOf(options);
+    this.api = new MQClientAPI({ namesrvAddr: options.namesrvAddr, logger: this.log, rpcHook: cred ? aclClientRPCHook(cred) : undefined });
     this.registerServerProcessors();
   }
 
@@ -276,6 +289,9 @@ export class MQClientInstance {
         if (m.get(Number(id)) !== addr) newBroker = true;
         m.set(Number(id), addr);
       }
+      // As Java's brokerAddrTable.put(brokerName, brokerAddrs): an id the route no longer lists (a dead
+      // master) is dropped, so pulls and offset commits fall back to the slave (findBrokerAddressInSubscribe).
+      for (const id of [...m.keys()]) if (bd.brokerAddrs[String(id)] === undefined) m.delete(id);
     }
     this.spreadRoute(topic, route);
     // A broker we have never told about our groups would refuse pulls until the next heartbeat.

@@ -1,11 +1,11 @@
 // The producer: `await producer.send(msg)` picks a queue (round robin, avoiding brokers that
 // recently failed or were slow), sends SEND_MESSAGE_V2 and retries on another broker; plus oneway,
 // batch, ordered (selector or sharding key) and request-reply sends.
-import { randomUUID } from 'node:crypto';
 import type { Message, MessageExt, MessageQueue } from '../message.js';
-import { decodeOffsetMsgId, propertiesToString, uniqueIds } from '../message.js';
+import { propertiesToString, uniqueIds } from '../message.js';
 import { deflateSync } from 'node:zlib';
-import { MessageConst, MessageSysFlag, MixAll, RequestCode, ResponseCode } from '../protocol.js';
+import { MessageConst, MessageSysFlag, MixAll, RequestCode } from '../protocol.js';
+import { isSendRetriable } from '@rmq/remoting';
 import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientOptions, ProducerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -18,8 +18,13 @@ import { selectByShardingKey } from './selectors.js';
 import type { PreparedMessage } from './prepare.js';
 import { prepareMessage, validateGroup } from './prepare.js';
 import { prepareBatch } from './batch.js';
+import { checkTransactionState, sendMessageInTransaction, type TransactionListener, type TransactionSendResult } from './transaction.js';
+import { requestReply } from './request-reply.js';
+import type { ProducerHost } from './producer-host.js';
 
 export type { SendResult } from '../instance/mq-client-api.js';
+export type { LocalTransactionState, TransactionListener, TransactionSendResult } from './transaction.js';
+export { createReplyMessage } from './request-reply.js';
 
 export interface ProducerOptions extends ClientOptions {
   groupName: string;
@@ -41,20 +46,6 @@ export interface ProducerOptions extends ClientOptions {
   transactionListener?: TransactionListener;
 }
 
-/** Local transaction outcome; UNKNOW (sic, the Java spelling) leaves the decision to a later check. */
-export type LocalTransactionState = 'COMMIT_MESSAGE' | 'ROLLBACK_MESSAGE' | 'UNKNOW';
-
-export interface TransactionListener {
-  /** Runs after the half message is stored; its answer commits or rolls the message back. */
-  executeLocalTransaction(msg: Message, arg: unknown, result: SendResult): LocalTransactionState | Promise<LocalTransactionState>;
-  /** The broker asks again about a half message left UNKNOW (CHECK_TRANSACTION_STATE). */
-  checkLocalTransaction(msg: MessageExt): LocalTransactionState | Promise<LocalTransactionState>;
-}
-
-export interface TransactionSendResult extends SendResult {
-  localTransactionState: LocalTransactionState;
-}
-
 export interface SendOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -73,13 +64,8 @@ export interface SendOptions {
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
 
-interface SendRequest { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string }
+export interface SendRequest { topic: string; body: Buffer; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean; uniqMsgId: string }
 
-/** Codes after which the Java client tries again (possibly elsewhere). */
-const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
-  ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
-  ResponseCode.NO_PERMISSION, ResponseCode.NO_BUYER_ID, ResponseCode.NOT_IN_CURRENT_UNIT,
-]);
 
 export class Producer implements ProducerInner {
   readonly groupName: string;
@@ -269,7 +255,7 @@ export class Producer implements ProducerInner {
     }, (e: unknown) => {
       if (e instanceof MQAbortError) throw e;
       this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
-      if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+      if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
       this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), 1/${timesTotal}`);
       return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: e });
     });
@@ -304,7 +290,7 @@ export class Producer implements ProducerInner {
         if (e instanceof MQAbortError) throw e;
         this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - start, true);
         lastErr = e;
-        if (e instanceof MQBrokerError && !RETRY_RESPONSE_CODES.has(e.responseCode)) throw e;
+        if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
         this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), ${times + 1}/${timesTotal}`);
       }
     }
@@ -406,115 +392,42 @@ export class Producer implements ProducerInner {
   /**
    * Two-phase send: the message is stored as a half message (TRAN_MSG, sysFlag 4), the listener's
    * local transaction runs, and END_TRANSACTION commits (8) or rolls back (12) or leaves it to a
-   * later CHECK_TRANSACTION_STATE (0, UNKNOW).
+   * later CHECK_TRANSACTION_STATE (0, UNKNOW). See transaction.ts.
    */
-  async sendMessageInTransaction(msg: Message, arg?: unknown, opts?: Pick<SendOptions, 'signal' | 'timeoutMs'>): Promise<TransactionSendResult> {
-    const listener = this.options.transactionListener;
-    if (!listener) throw new MQClientError('TransactionListener is null: pass transactionListener in the Producer options');
-    if (msg.delayTimeLevel) throw new MQClientError('delay level is not supported for transaction messages');
-    const p = this.prepare(msg);
-    p.properties.set(MessageConst.TRANSACTION_PREPARED, 'true');
-    p.properties.set(MessageConst.PRODUCER_GROUP, this.groupName);
-    const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
-    const r = await this.sendWithRetries({ ...p, batch: false, uniqMsgId }, opts);
-    let state: LocalTransactionState = 'ROLLBACK_MESSAGE';
-    let remark: string | undefined;
-    if (r.status === 'SEND_OK') {
-      try {
-        state = (await listener.executeLocalTransaction(msg, arg, { ...r, transactionId: r.transactionId ?? uniqMsgId })) ?? 'UNKNOW';
-      } catch (e) {
-        state = 'UNKNOW';
-        remark = `executeLocalTransactionBranch exception: ${(e as Error).message}`;
-      }
-    }
-    await this.endTransaction(r, state, remark).catch((e) => this.instance?.log.warn(`END_TRANSACTION for ${uniqMsgId}: ${(e as Error).message}`));
-    return { ...r, localTransactionState: state };
-  }
-
-  private async endTransaction(r: SendResult, state: LocalTransactionState, remark?: string): Promise<void> {
-    const addr = await this.brokerAddr(r.queue);
-    const { commitLogOffset } = decodeOffsetMsgId(r.offsetMsgId);
-    await this.inst().api.endTransactionOneway(addr, {
-      producerGroup: this.groupName, tranStateTableOffset: r.queueOffset, commitLogOffset,
-      commitOrRollback: TRANSACTION_STATE_CODE[state], fromTransactionCheck: false, msgId: r.msgId,
-      ...(r.transactionId ? { transactionId: r.transactionId } : {}), brokerName: r.queue.brokerName,
-    }, remark);
+  sendMessageInTransaction(msg: Message, arg?: unknown, opts?: Pick<SendOptions, 'signal' | 'timeoutMs'>): Promise<TransactionSendResult> {
+    return sendMessageInTransaction(this.host(), msg, arg, opts);
   }
 
   /** CHECK_TRANSACTION_STATE from a broker: ask the listener, answer with END_TRANSACTION. */
   checkTransactionState(brokerAddr: string, msg: MessageExt, header: Record<string, string>): void {
-    const listener = this.options.transactionListener;
-    if (!listener) return;
-    void (async () => {
-      let state: LocalTransactionState = 'UNKNOW';
-      let remark: string | undefined;
-      try {
-        state = (await listener.checkLocalTransaction(msg)) ?? 'UNKNOW';
-      } catch (e) {
-        remark = `checkLocalTransactionState Exception: ${(e as Error).message}`;
-      }
-      await this.inst().api.endTransactionOneway(brokerAddr, {
-        producerGroup: this.groupName, tranStateTableOffset: Number(header['tranStateTableOffset'] ?? 0),
-        commitLogOffset: Number(header['commitLogOffset'] ?? msg.commitLogOffset), commitOrRollback: TRANSACTION_STATE_CODE[state],
-        fromTransactionCheck: true, msgId: msg.properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? header['msgId'] ?? msg.msgId,
-        ...(header['transactionId'] ? { transactionId: header['transactionId'] } : {}),
-      }, remark);
-    })().catch((e) => this.instance?.log.warn(`answer to CHECK_TRANSACTION_STATE: ${(e as Error).message}`));
+    checkTransactionState(this.host(), brokerAddr, msg, header);
   }
 
   /**
    * Request-reply: sends the message with CORRELATION_ID / REPLY_TO_CLIENT / TTL and waits for
-   * the reply the responder sends (the broker pushes it with PUSH_REPLY_MESSAGE_TO_CLIENT).
+   * the reply the responder sends (the broker pushes it with PUSH_REPLY_MESSAGE_TO_CLIENT). See
+   * request-reply.ts.
    */
-  async request(msg: Message, timeoutMs = this.sendTimeoutMs, opts?: Omit<SendOptions, 'timeoutMs'>): Promise<MessageExt> {
-    const inst = this.inst();
-    const correlationId = randomUUID();
-    const props = { ...(msg.properties ?? {}) };
-    props[MessageConst.CORRELATION_ID] = correlationId;
-    props[MessageConst.MESSAGE_REPLY_TO_CLIENT] = inst.clientId;
-    props[MessageConst.MESSAGE_TTL] = String(timeoutMs);
-    const begin = Date.now();
-    if (!inst.getTopicRoute(msg.topic)) {
-      await this.findTopicPublishInfo(msg.topic);
-      await inst.sendHeartbeatToAllBrokers();
-    }
-    const reply = inst.registerRequestFuture(correlationId, msg.topic, timeoutMs);
-    reply.catch(() => {});
-    const onAbort = () => inst.cancelRequestFuture(correlationId, new MQAbortError('request aborted', { cause: opts?.signal?.reason }));
-    opts?.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.send({ ...msg, properties: props }, { ...opts, timeoutMs: Math.max(1, timeoutMs - (Date.now() - begin)) });
-    } catch (e) {
-      inst.cancelRequestFuture(correlationId, e as Error);
-      opts?.signal?.removeEventListener('abort', onAbort);
-      throw e;
-    }
-    try {
-      return await reply;
-    } finally {
-      opts?.signal?.removeEventListener('abort', onAbort);
-    }
+  request(msg: Message, timeoutMs = this.sendTimeoutMs, opts?: Omit<SendOptions, 'timeoutMs'>): Promise<MessageExt> {
+    return requestReply(this.host(), msg, timeoutMs, opts);
   }
-}
 
-const TRANSACTION_STATE_CODE: Record<LocalTransactionState, number> = { COMMIT_MESSAGE: 8, ROLLBACK_MESSAGE: 12, UNKNOW: 0 };
-
-/**
- * Builds the reply to a request message: sent with `producer.send(...)` by the responder, it goes
- * to `<cluster>_REPLY_TOPIC` as SEND_REPLY_MESSAGE_V2 and the broker pushes it to the requester.
- */
-export function createReplyMessage(request: MessageExt, body: Buffer | string): Message {
-  const cluster = request.properties[MessageConst.CLUSTER];
-  const correlationId = request.properties[MessageConst.CORRELATION_ID];
-  const replyTo = request.properties[MessageConst.MESSAGE_REPLY_TO_CLIENT];
-  if (!cluster || !correlationId || !replyTo) {
-    throw new MQClientError('create reply message fail, requestMessage error, property[CLUSTER, CORRELATION_ID or REPLY_TO_CLIENT] is null.');
+  /** What transaction.ts and request-reply.ts use of this producer. */
+  private hostCache: ProducerHost | null = null;
+  private host(): ProducerHost {
+    if (this.hostCache === null) {
+      this.hostCache = {
+        groupName: this.groupName,
+        transactionListener: () => this.options.transactionListener,
+        prepare: (m) => this.prepare(m),
+        sendPrepared: (p, o) => this.sendWithRetries(p, o),
+        send: (m, o) => this.send(m, o),
+        brokerAddr: (mq) => this.brokerAddr(mq),
+        instance: () => this.inst(),
+        findTopicPublishInfo: (t) => this.findTopicPublishInfo(t),
+        warn: (text) => this.instance?.log.warn(text),
+      };
+    }
+    return this.hostCache;
   }
-  const properties: Record<string, string> = {
-    [MessageConst.CORRELATION_ID]: correlationId,
-    [MessageConst.MESSAGE_REPLY_TO_CLIENT]: replyTo,
-    [MessageConst.MESSAGE_TTL]: request.properties[MessageConst.MESSAGE_TTL] ?? '3000',
-    [MessageConst.MESSAGE_TYPE]: MixAll.REPLY_MESSAGE_FLAG,
-  };
-  return { topic: `${cluster}_${MixAll.REPLY_TOPIC_POSTFIX}`, body, properties };
 }

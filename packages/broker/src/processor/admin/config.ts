@@ -59,7 +59,7 @@ export const getBrokerConfig: Handler = (ctx) => {
   const add = (k: string, v: unknown): void => {
     if (seen.has(k)) return;
     seen.add(k);
-    lines.push(`${k}=${configText(v)}`);
+    lines.push(`${k}=${k === 'adminHttpToken' && v ? '******' : configText(v)}`); // the dashboard token is not handed out
   };
   for (const [k, v] of Object.entries(ctx.config)) add(k, v);
   for (const [k, v] of Object.entries(ctx.storeConfig)) add(k, v);
