@@ -77,9 +77,9 @@ export class BrokerController implements BrokerContext {
     this.logger = opts.logger ?? createLogger('broker');
     this.openStore = opts.openStore ?? (async (c, l) => (await import('@rmq/store')).MessageStore.open(c, l));
     const root = storeConfig.storePathRootDir;
-    this.topicConfigManager = new TopicConfigManager(config, root);
-    this.subscriptionGroupManager = new SubscriptionGroupManager(config, root);
-    this.consumerOffsetManager = new ConsumerOffsetManager(root);
+    this.topicConfigManager = new TopicConfigManager(config, root, this.logger);
+    this.subscriptionGroupManager = new SubscriptionGroupManager(config, root, this.logger);
+    this.consumerOffsetManager = new ConsumerOffsetManager(root, this.logger);
     this.consumerManager = new ConsumerManager(this.logger, config.channelExpiredTimeoutMs);
     this.producerManager = new ProducerManager(this.logger, config.channelExpiredTimeoutMs);
     this.rebalanceLockManager = new RebalanceLockManager(config.rebalanceLockMaxLiveTimeMs);
