@@ -21,7 +21,8 @@ t.test(`SYNC_FLUSH: ${ROUNDS} rounds of kill -9 at random moments`, async (t) =>
   t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  const extra = ['--flushDiskType=SYNC_FLUSH'];
+  // haListenPort=0: the HA listener on any free port (listenPort + 1 may be some client's ephemeral port).
+  const extra = ['--flushDiskType=SYNC_FLUSH', '--haListenPort=0'];
   let server = await startServer({ storeDir, extra });
   t.teardown(() => server.kill());
   for (const topic of TOPICS) await admin.createTopic(server, topic, QUEUES);
