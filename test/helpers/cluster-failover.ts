@@ -180,6 +180,9 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
     // let it catch up first (the restart phase checks that nothing acknowledged is lost either way)
     const masterEnd = Number((await runtime(admin, aMaster)).commitLogCommittedOffset);
     await waitFor(async () => Number((await runtime(admin, aSlave)).commitLogCommittedOffset) >= masterEnd, 30000, 'the slave to catch up');
+    // the slave serves a topic once its metadata sync (every slaveSyncIntervalMs) copied it
+    await waitFor(async () => (await admin.call(aSlave.addr, 21, {}, null, 3000)).bodyBuffer()!.toString().includes(`"${topic}"`), 30000,
+      'the slave to have the topic config');
     await c.kill(aMaster);
     hold = false;
     release();
