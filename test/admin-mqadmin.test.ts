@@ -14,8 +14,8 @@ import {
 // Built packages (`pnpm build` runs first): loading the TypeScript sources costs seconds per file set.
 import { BrokerController, defaultBrokerConfig } from '../packages/broker/dist/index.js';
 import { uwsNativeAvailable } from '../packages/broker/dist/http/index.js';
+import { FIXTURES_DIR as FIXTURES } from './helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 interface Frame { dir: string; peer: string; code: number; opaque: number; requestCode?: number | null; hex: string }
 
@@ -155,7 +155,10 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   t.same(headerShape(r), headerShape(x.res), '203 reply: 206 not online, same remark');
 
   // 12: queryMsgByKey.
-  r = await call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0, endTimestamp: Date.now() + 60_000 }));
+  // The index is built behind the commit log (batched): wait until the three messages are indexed.
+  const byKey = () => call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0, endTimestamp: Date.now() + 60_000 }));
+  const indexed = (x: RemotingCommand) => x.code === 0 && decodeMessages(x.bodyBuffer()!).length >= 3;
+  for (const deadline = Date.now() + 10_000; !indexed(r = await byKey()) && Date.now() < deadline;) await new Promise((res) => setTimeout(res, 50));
   t.equal(r.code, 0, 'found by key through the IndexFile');
   t.equal(decodeMessages(r.bodyBuffer()!).length, 3);
   t.ok(Number(r.ext('indexLastUpdateTimestamp')) > 0);

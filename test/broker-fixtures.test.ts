@@ -8,8 +8,8 @@ import t from 'tap';
 import { decodeRecord } from '../packages/broker/src/common/record.js';
 import { parseProperties } from '../packages/broker/src/common/properties.js';
 import { createTopic, startCluster, waitFor } from './helpers/broker-cluster.js';
+import { FIXTURES_DIR as FIXTURES } from './helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 interface Frame { dir: string; peer: string; code: number; flag: number; opaque: number; serializeType: number; requestCode?: number; header: any; hex: string }
 
