@@ -86,7 +86,7 @@ export class BrokerController implements BrokerContext {
     this.pullRequestHoldService = new PullRequestHoldService(config.maxHeldPullRequests);
     this.brokerOuterAPI = new BrokerOuterAPI(config.namesrvAddr, this.logger, config.registerBrokerTimeoutMills);
     const host = opts.host ?? (config.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0');
-    this.server = new RemotingServer({ port: config.listenPort, host, logger: this.logger, name: 'broker' });
+    this.server = new RemotingServer({ port: config.listenPort, host, logger: this.logger, name: 'broker', idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 });
   }
 
   /** Bound remoting port (after start). */
