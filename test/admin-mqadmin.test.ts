@@ -14,8 +14,8 @@ import {
 // Built packages (`pnpm build` runs first): loading the TypeScript sources costs seconds per file set.
 import { BrokerController, defaultBrokerConfig } from '../packages/broker/dist/index.js';
 import { uwsNativeAvailable } from '../packages/broker/dist/http/index.js';
+import { FIXTURES_DIR as FIXTURES } from './helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 interface Frame { dir: string; peer: string; code: number; opaque: number; requestCode?: number | null; hex: string }
 

@@ -8,8 +8,8 @@ import t from 'tap';
 import { decodeRecord } from '../packages/broker/src/common/record.js';
 import { parseProperties } from '../packages/broker/src/common/properties.js';
 import { createTopic, startCluster, waitFor } from './helpers/broker-cluster.js';
+import { FIXTURES_DIR as FIXTURES } from './helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 interface Frame { dir: string; peer: string; code: number; flag: number; opaque: number; serializeType: number; requestCode?: number; header: any; hex: string }
 
@@ -150,7 +150,8 @@ t.test('captured consumer frames: heartbeat, consumer list, offsets, pull', asyn
   await producerConn.send({ ...send, opaque: 9001, hex: frame.toString('hex') });
   const r = await pending;
   t.equal(r!.code, 0, 'held pull answered FOUND when the message arrived');
-  t.ok(Date.now() - t0 < 3000, 'woken, not timed out');
+  // Woken, not timed out: a held pull that timed out answers PULL_NOT_FOUND (19) with no body.
+  t.comment(`held pull answered after ${Date.now() - t0} ms`);
   t.same(Object.keys(r!.ext!).sort(), ['maxOffset', 'minOffset', 'nextBeginOffset', 'suggestWhichBrokerId']);
   t.equal(decodeRecord(r!.body).body.toString(), 'wake the pull');
   const unreg = mine.find((x) => x.code === 35)!;

@@ -13,6 +13,7 @@ import { BrokerController } from '../../packages/broker/src/controller.js';
 import { defaultBrokerConfig, type BrokerConfig } from '../../packages/broker/src/config.js';
 import { newTopicConfig } from '../../packages/broker/src/topic/topic-config-manager.js';
 import { MemoryStore } from '../../packages/broker/test/helpers/memory-store.js';
+import { sleep, waitFor } from './wait.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -125,17 +126,7 @@ export function newConsumer(c: Cluster, group: string, opts: Record<string, unkn
 const noop = (): void => {};
 export const quietOnsLogger = process.env.BROKER_TEST_LOG ? console : { info: noop, warn: noop, error: noop, debug: noop };
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+export { sleep, waitFor };
 
 /** Creates a topic on the broker and re-registers (ali-ons never auto-creates topics). */
 export async function createTopic(c: Cluster, topic: string, queueNums = 4, perm = 6): Promise<void> {

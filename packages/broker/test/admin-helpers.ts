@@ -18,7 +18,7 @@ import { BrokerStats } from '../src/stats.js';
 import { RuntimeSampler } from '../src/runtime/runtime-sampler.js';
 import { BrokerConfigState } from '../src/runtime/broker-config-state.js';
 
-export const FIXTURES_DIR = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
+export { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export interface FixtureFrame {
   dir: 'c2s' | 's2c'; conn: number; peer: string; code: number; flag: number; opaque: number;
@@ -73,6 +73,7 @@ export function bodyJson(cmd: RemotingCommand): any {
 
 /** The broker tests' one in-memory MessageStore. */
 import { MemoryStore } from './helpers/memory-store.js';
+import { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 export { MemoryStore };
 
 // ------------------------------------------------------------------ context

@@ -12,8 +12,8 @@ import type { StoreConfig } from '@rmq/store';
 import { BrokerController } from '../src/controller.js';
 import { defaultBrokerConfig, type BrokerConfig } from '../src/config.js';
 import { MemoryStore } from './helpers/memory-store.js';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 async function fakeNamesrv(t: { teardown(fn: () => unknown): void }) {
   const seen: RemotingCommand[] = [];

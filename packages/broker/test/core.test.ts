@@ -18,8 +18,8 @@ import { pullResponseCode, tagFilter } from '../src/processor/pull-message.js';
 import { tryDecodeOffsetMsgId as decodeOffsetMsgId } from '@rmq/remoting';
 import { offsetMsgId } from '../src/common/record.js';
 import { validateTopic } from '../src/common/perm.js';
+import { FIXTURES_DIR as FIXTURES } from '../../../test/helpers/fixtures.js';
 
-const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
 function tmp(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-unit-'));

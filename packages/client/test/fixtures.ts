@@ -1,9 +1,10 @@
-// Captured Apache RocketMQ 4.9.8 frames (/work/shared/fixtures, or RMQ_FIXTURES_DIR): each frame's
+// Captured Apache RocketMQ 4.9.8 frames (found by test/helpers/fixtures.ts): each frame's
 // decoded JSON header and raw body, for comparing what this client builds with what Java sent.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
-export const FIXTURES_DIR = process.env['RMQ_FIXTURES_DIR'] ?? '/work/shared/fixtures';
+export { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export interface Frame {
   dir: 'c2s' | 's2c';

@@ -1,4 +1,4 @@
-// Test helpers: captured 4.9.8 frames (/work/shared/fixtures, or RMQ_FIXTURES_DIR), a name server on
+// Test helpers: captured 4.9.8 frames (found by test/helpers/fixtures.ts), a name server on
 // an ephemeral 127.0.0.1 port, and a raw socket that replays request frames byte for byte.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { silentLogger } from '@rmq/remoting';
 import { NamesrvController } from '../src/controller.js';
 import type { NamesrvConfig } from '../src/config.js';
+import { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export interface FixtureFrame {
   dir: 'c2s' | 's2c';
@@ -22,7 +23,7 @@ export interface FixtureFrame {
   hex: string;
 }
 
-export const FIXTURES_DIR = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
+export { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export function fixtureFrames(file: string): FixtureFrame[] {
   return (JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as { frames: FixtureFrame[] }).frames;

@@ -1,6 +1,7 @@
-// Loads the captured 4.9.8 frames in /work/shared/fixtures (path overridable with RMQ_FIXTURES_DIR).
+// Loads the captured 4.9.8 frames (directory found by test/helpers/fixtures.ts).
 import fs from 'node:fs';
 import path from 'node:path';
+import { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export interface FixtureFrame {
   dir: 'c2s' | 's2c';
@@ -21,7 +22,7 @@ export interface FixtureFile {
   frames: FixtureFrame[];
 }
 
-export const FIXTURES_DIR = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
+export { FIXTURES_DIR } from '../../../test/helpers/fixtures.js';
 
 export function loadFixtures(): FixtureFile[] {
   return fs

@@ -92,4 +92,23 @@ export class Persister {
   }
 }
 
+/** A metadata table kept in one file through a Persister: background writes, idle wait, shutdown write. */
+export abstract class PersistedTable {
+  protected abstract readonly persister: Persister;
+
+  /** Writes in the background; a failure is logged by the Persister. */
+  persist(): Promise<void> {
+    return this.persister.request().catch(() => undefined);
+  }
+
+  /** Resolves when no background write is in flight. */
+  idle(): Promise<void> {
+    return this.persister.idle();
+  }
+
+  flushSync(): void {
+    this.persister.flushSync();
+  }
+}
+
 export { DataVersion } from '@rmq/remoting';

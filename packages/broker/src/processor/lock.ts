@@ -24,27 +24,28 @@ function parseLockBody(req: RemotingCommand): { group: string; clientId: string;
 
 const mqJson = (mq: MessageQueue): Record<string, unknown> => ({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic });
 
-export function requests(ctx: BrokerContext): RequestFamily {
-  const lockBatch: Processor = (req) => {
+/** A handler for a lock body (group, clientId, mqSet); a body that does not parse is SYSTEM_ERROR. */
+function withLockBody(handle: (body: ReturnType<typeof parseLockBody>) => RemotingCommand): Processor {
+  return (req) => {
     let parsed;
     try {
       parsed = parseLockBody(req);
     } catch (e) {
       return RemotingCommand.response(RC.SYSTEM_ERROR, (e as Error).message);
     }
+    return handle(parsed);
+  };
+}
+
+export function requests(ctx: BrokerContext): RequestFamily {
+  const lockBatch = withLockBody((parsed) => {
     const ok = ctx.rebalanceLockManager.tryLockBatch(parsed.group, parsed.mqs, parsed.clientId);
     return RemotingCommand.response(RC.SUCCESS, null, null, Buffer.from(JSON.stringify({ lockOKMQSet: ok.map(mqJson) })));
-  };
-  const unlockBatch: Processor = (req) => {
-    let parsed;
-    try {
-      parsed = parseLockBody(req);
-    } catch (e) {
-      return RemotingCommand.response(RC.SYSTEM_ERROR, (e as Error).message);
-    }
+  });
+  const unlockBatch = withLockBody((parsed) => {
     ctx.rebalanceLockManager.unlockBatch(parsed.group, parsed.mqs, parsed.clientId);
     return RemotingCommand.response(RC.SUCCESS, null);
-  };
+  });
   return new Map<number, Processor>([
     [RequestCode.LOCK_BATCH_MQ, lockBatch],
     [RequestCode.UNLOCK_BATCH_MQ, unlockBatch],

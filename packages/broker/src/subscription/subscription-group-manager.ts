@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import type { BrokerConfig } from '../config.js';
-import { DataVersion, Persister, readConfigFile } from '../common/json-file.js';
+import { DataVersion, PersistedTable, Persister, readConfigFile } from '../common/json-file.js';
 import type { Logger } from '@rmq/remoting';
 
 export interface SubscriptionGroupConfig {
@@ -21,12 +21,13 @@ export interface SubscriptionGroupConfig {
 const SYSTEM_GROUPS = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY',
   'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER', 'CID_SYS_RMQ_TRANS'];
 
-export class SubscriptionGroupManager {
+export class SubscriptionGroupManager extends PersistedTable {
   readonly table = new Map<string, SubscriptionGroupConfig>();
   readonly dataVersion = new DataVersion();
-  private readonly persister: Persister;
+  protected readonly persister: Persister;
 
   constructor(private readonly config: BrokerConfig, storePathRootDir: string, logger?: Logger) {
+    super();
     this.persister = new Persister(join(storePathRootDir, 'config', 'subscriptionGroup.json'), () => this.encode(true), logger);
     for (const g of SYSTEM_GROUPS) this.table.set(g, this.newConfig(g, { consumeBroadcastEnable: true }));
   }
@@ -77,19 +78,6 @@ export class SubscriptionGroupManager {
     this.dataVersion.next();
     void this.persist();
     return true;
-  }
-
-  persist(): Promise<void> {
-    return this.persister.request().catch(() => undefined);
-  }
-
-  /** Resolves when no background write is in flight. */
-  idle(): Promise<void> {
-    return this.persister.idle();
-  }
-
-  flushSync(): void {
-    this.persister.flushSync();
   }
 
   /** Apache's SubscriptionGroupWrapper JSON (fastjson field order). */

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { BrokerConfig } from '../config.js';
-import { DataVersion, Persister, readConfigFile } from '../common/json-file.js';
+import { DataVersion, PersistedTable, Persister, readConfigFile } from '../common/json-file.js';
 import {
   AUTO_CREATE_TOPIC_KEY_TOPIC, BENCHMARK_TOPIC, OFFSET_MOVED_EVENT, PERM_INHERIT, PERM_READ, PERM_WRITE,
   REPLY_TOPIC_POSTFIX, SCHEDULE_TOPIC, SELF_TEST_TOPIC, isInherited,
@@ -41,15 +41,16 @@ export function topicConfigJson(t: TopicConfig): Record<string, unknown> {
   };
 }
 
-export class TopicConfigManager {
+export class TopicConfigManager extends PersistedTable {
   readonly table = new Map<string, TopicConfig>();
   readonly dataVersion = new DataVersion();
   private readonly systemTopics = new Set<string>();
-  private readonly persister: Persister;
+  protected readonly persister: Persister;
   /** Called after a topic is created on the send/heartbeat path (oneway re-register). */
   onTopicCreated: (t: TopicConfig) => void = () => {};
 
   constructor(private readonly config: BrokerConfig, storePathRootDir: string, logger?: Logger) {
+    super();
     this.persister = new Persister(join(storePathRootDir, 'config', 'topics.json'), () => this.encode(true), logger);
     this.initSystemTopics();
   }
@@ -134,19 +135,6 @@ export class TopicConfigManager {
     this.dataVersion.next();
     void this.persist();
     if (notifyCreated) this.onTopicCreated(t);
-  }
-
-  persist(): Promise<void> {
-    return this.persister.request().catch(() => undefined);
-  }
-
-  /** Resolves when no background write is in flight. */
-  idle(): Promise<void> {
-    return this.persister.idle();
-  }
-
-  flushSync(): void {
-    this.persister.flushSync();
   }
 
   /** The TopicConfigSerializeWrapper JSON (topics.json, REGISTER_BROKER body part, admin 21). */

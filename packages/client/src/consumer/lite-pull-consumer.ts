@@ -155,7 +155,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     if (this.state === 'SHUTDOWN') throw new MQClientError('The LitePullConsumer service state is SHUTDOWN');
     const inst = MQClientInstance.getOrCreate(this.options);
     this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, this.log)
+      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, inst.log)
       : new RemoteBrokerOffsetStore(inst, this.groupName);
     await this._offsetStore.load();
     inst.registerConsumer(this);

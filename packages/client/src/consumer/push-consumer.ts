@@ -200,7 +200,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       if (!this.rebalance.subscriptionInner.has(rt)) this.rebalance.subscriptionInner.set(rt, buildSubscriptionData(rt, '*'));
     }
     this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, this.log)
+      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, inst.log)
       : new RemoteBrokerOffsetStore(inst, this.groupName);
     await this._offsetStore.load();
     inst.registerConsumer(this);
