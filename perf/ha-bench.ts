@@ -105,7 +105,12 @@ async function runRole(role: 'ASYNC_MASTER' | 'SYNC_MASTER', portBase: number): 
       }
     }));
     const maxRate = sent / ((performance.now() - t0) / 1000);
-    await sleep(500);
+    // let the slave work off the max-rate backlog before measuring lag
+    for (let i = 0; i < 600; i++) {
+      const info = await runtime(master);
+      if (Number(info.haPush2SlaveMaxOffset) >= Number(info.commitLogCommittedOffset)) break;
+      await sleep(50);
+    }
 
     // 2. fixed rate, with replication lag sampling
     const fixLat = new LatencyRecorder();

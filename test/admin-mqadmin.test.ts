@@ -154,8 +154,13 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   r = await call(x.req);
   t.same(headerShape(r), headerShape(x.res), '203 reply: 206 not online, same remark');
 
-  // 12: queryMsgByKey.
-  r = await call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0, endTimestamp: Date.now() + 60_000 }));
+  // 12: queryMsgByKey (the IndexFile is built asynchronously, in batches: wait for it as a client would retry).
+  const keyDeadline = Date.now() + 10_000;
+  do {
+    r = await call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0, endTimestamp: Date.now() + 60_000 }));
+    if (r.code === 0) break;
+    await new Promise((res) => setTimeout(res, 50));
+  } while (Date.now() < keyDeadline);
   t.equal(r.code, 0, 'found by key through the IndexFile');
   t.equal(decodeMessages(r.bodyBuffer()!).length, 3);
   t.ok(Number(r.ext('indexLastUpdateTimestamp')) > 0);

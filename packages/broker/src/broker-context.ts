@@ -12,8 +12,10 @@ import type { ProducerManager } from './client/producer-manager.js';
 import type { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import type { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import type { ScheduleMessageService } from './schedule/schedule-message-service.js';
-import type { BrokerOuterAPI } from './out/broker-outer-api.js';
+import type { BrokerOuterAPI } from './namesrv-api/broker-outer-api.js';
 import type { BrokerStats } from './stats.js';
+import type { RuntimeSampler } from './runtime/runtime-sampler.js';
+import type { BrokerConfigState } from './runtime/broker-config-state.js';
 import type { HAController } from './ha/index.js';
 import type { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import type { TimerMessageService } from './timer/timer-message-service.js';
@@ -38,6 +40,10 @@ export interface BrokerContext {
   readonly timerMessageService?: TimerMessageService;
   readonly popService?: PopService;
   readonly stats: BrokerStats;
+  /** Put/get totals sampled once a second (runtime info 28, stats 315); started with the broker. */
+  readonly runtimeSampler: RuntimeSampler;
+  /** UPDATE_BROKER_CONFIG's extra keys and config DataVersion (25, 26). */
+  readonly configState: BrokerConfigState;
   /** "brokerIP1:listenPort", the address in routes and message ids. */
   readonly brokerAddr: string;
   /** Store host of message ids (brokerIP1 + listen port). */

@@ -37,6 +37,8 @@ export interface BrokerConfig {
   aclEnable: boolean;
   /** plain_acl.yml path; '' = $ROCKETMQ_HOME/conf/plain_acl.yml, else <storePathRootDir>/conf/plain_acl.yml. */
   aclPlainFile: string;
+  /** Close a connection that sent nothing for this long (Apache's serverChannelMaxIdleTimeSeconds); 0 = never. */
+  serverChannelMaxIdleTimeSeconds: number;
   /** Admin actions of the dashboard (create/delete/reset/send) need this token; empty = read-only dashboard. */
   adminHttpToken: string;
   messageDelayLevel: string;
@@ -117,6 +119,7 @@ export function defaultBrokerConfig(over: Partial<BrokerConfig> = {}): BrokerCon
     adminHttpPort: 0,
     aclEnable: false,
     aclPlainFile: '',
+    serverChannelMaxIdleTimeSeconds: 120,
     adminHttpToken: '',
     messageDelayLevel: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
     maxReconsumeTimes: 16,
@@ -182,6 +185,7 @@ export const brokerConfigHelp: Record<string, string> = {
   registerBrokerTimeoutMills: 'timeout of one REGISTER_BROKER call, default 6000',
   adminHttpPort: 'HTTP admin/metrics port, 0 = off',
   aclEnable: 'ACL 1.0 (Apache plain_acl.yml): refuse unsigned/unauthorized requests with NO_PERMISSION (16); the file is reloaded when it changes',
+  serverChannelMaxIdleTimeSeconds: 'close a connection that sent nothing for this long, seconds (0 = never)',
   aclPlainFile: 'plain_acl.yml path (Apache: -Drocketmq.acl.plain.file); empty = $ROCKETMQ_HOME/conf/plain_acl.yml, or <storePathRootDir>/conf/plain_acl.yml without ROCKETMQ_HOME',
   adminHttpToken: 'token the dashboard asks for before admin actions (header X-Admin-Token); empty = read-only dashboard',
   messageDelayLevel: 'delay of each level, e.g. "1s 5s 10s 30s 1m ... 2h" (units ms s m h d)',

@@ -16,13 +16,15 @@ import { ProducerManager } from './client/producer-manager.js';
 import { RebalanceLockManager } from './client/rebalance-lock-manager.js';
 import { PullRequestHoldService } from './longpolling/pull-request-hold-service.js';
 import { ScheduleMessageService } from './schedule/schedule-message-service.js';
-import { BrokerOuterAPI } from './out/broker-outer-api.js';
+import { BrokerOuterAPI } from './namesrv-api/broker-outer-api.js';
 import { BrokerStats } from './stats.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { TIMER_TOPIC, TimerMessageService } from './timer/timer-message-service.js';
 import { PopService } from './pop/pop-service.js';
 import { SCHEDULE_TOPIC, isReadable, isWriteable } from './common/perm.js';
-import { buildRequestTable, unregisterAll } from './processor/index.js';
+import { buildRequestTable } from './processor/index.js';
+import { RuntimeSampler } from './runtime/runtime-sampler.js';
+import { BrokerConfigState } from './runtime/broker-config-state.js';
 import { buildExporterView } from './http/exporter-view.js';
 import { HAController } from './ha/index.js';
 import { AclService, defaultAclFile } from './acl/index.js';
@@ -49,6 +51,8 @@ export class BrokerController implements BrokerContext {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly stats = new BrokerStats();
+  readonly runtimeSampler = new RuntimeSampler(this.stats);
+  readonly configState = new BrokerConfigState();
   readonly bootTimestamp = Date.now();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
@@ -73,16 +77,16 @@ export class BrokerController implements BrokerContext {
     this.logger = opts.logger ?? createLogger('broker');
     this.openStore = opts.openStore ?? (async (c, l) => (await import('@rmq/store')).MessageStore.open(c, l));
     const root = storeConfig.storePathRootDir;
-    this.topicConfigManager = new TopicConfigManager(config, root);
-    this.subscriptionGroupManager = new SubscriptionGroupManager(config, root);
-    this.consumerOffsetManager = new ConsumerOffsetManager(root);
+    this.topicConfigManager = new TopicConfigManager(config, root, this.logger);
+    this.subscriptionGroupManager = new SubscriptionGroupManager(config, root, this.logger);
+    this.consumerOffsetManager = new ConsumerOffsetManager(root, this.logger);
     this.consumerManager = new ConsumerManager(this.logger, config.channelExpiredTimeoutMs);
     this.producerManager = new ProducerManager(this.logger, config.channelExpiredTimeoutMs);
     this.rebalanceLockManager = new RebalanceLockManager(config.rebalanceLockMaxLiveTimeMs);
     this.pullRequestHoldService = new PullRequestHoldService(config.maxHeldPullRequests);
     this.brokerOuterAPI = new BrokerOuterAPI(config.namesrvAddr, this.logger, config.registerBrokerTimeoutMills);
     const host = opts.host ?? (config.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0');
-    this.server = new RemotingServer({ port: config.listenPort, host, logger: this.logger, name: 'broker' });
+    this.server = new RemotingServer({ port: config.listenPort, host, logger: this.logger, name: 'broker', idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 });
   }
 
   /** Bound remoting port (after start). */
@@ -142,6 +146,7 @@ export class BrokerController implements BrokerContext {
     this.topicConfigManager.onTopicCreated = () => this.requestOnewayRegister();
 
     this.pullRequestHoldService.start();
+    this.runtimeSampler.start();
     // a slave's log is written by replication only: no delayed delivery, timers, POP revive or transaction check-backs
     if (cfg.brokerRole !== 'SLAVE') {
       this.scheduleMessageService.start();
@@ -161,7 +166,7 @@ export class BrokerController implements BrokerContext {
     if (cfg.adminHttpPort > 0) {
       try {
         this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort, {
-          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
+          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, acl: cfg.aclEnable, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
         });
       } catch (e) {
         this.logger.warn(`admin http not started: ${(e as Error).message}`);
@@ -233,7 +238,7 @@ export class BrokerController implements BrokerContext {
     // A start that failed before the store opened (e.g. the store directory is locked by another
     // broker) has registered nothing and must not write the metadata it loaded over that broker's.
     const opened = this.store !== undefined;
-    unregisterAll(this);
+    this.runtimeSampler.stop();
     if (opened && this.brokerOuterAPI.nameServerAddressList().length > 0) {
       await this.brokerOuterAPI.unregisterBrokerAll(this.identity()).catch(() => undefined);
     }

@@ -15,6 +15,8 @@ import { ConsumerOffsetManager } from '../src/offset/consumer-offset-manager.js'
 import { ConsumerManager } from '../src/client/consumer-manager.js';
 import { ProducerManager } from '../src/client/producer-manager.js';
 import { BrokerStats } from '../src/stats.js';
+import { RuntimeSampler } from '../src/runtime/runtime-sampler.js';
+import { BrokerConfigState } from '../src/runtime/broker-config-state.js';
 
 export const FIXTURES_DIR = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
@@ -89,6 +91,7 @@ export function tempDir(t: { teardown(fn: () => void): void }): string {
 export function makeContext(root: string, over: Partial<BrokerConfig> = {}): TestContext {
   const config = defaultBrokerConfig({ listenPort: 20911, namesrvAddr: '', ...over });
   const registered: boolean[] = [];
+  const stats = new BrokerStats();
   const ctx = {
     config,
     storeConfig: { storePathRootDir: root, mappedFileSizeCommitLog: 64 * 1024 * 1024, flushDiskType: 'ASYNC_FLUSH' },
@@ -100,7 +103,9 @@ export function makeContext(root: string, over: Partial<BrokerConfig> = {}): Tes
     consumerManager: new ConsumerManager(silentLogger),
     producerManager: new ProducerManager(silentLogger),
     scheduleMessageService: { encode: () => '{"offsetTable":{1:0,2:1}}' },
-    stats: new BrokerStats(),
+    stats,
+    runtimeSampler: new RuntimeSampler(stats),
+    configState: new BrokerConfigState(),
     brokerAddr: `127.0.0.1:${config.listenPort}`,
     storeHost: { ip: '127.0.0.1', port: config.listenPort },
     bootTimestamp: Date.now() - 1000,

@@ -3,7 +3,8 @@
 import t from 'tap';
 import { encodeCommandToBuffer, parseFastJson, RemotingCommand } from '@rmq/remoting';
 import { parseJavaProperties as parsePairs } from '@rmq/remoting';
-import { requests, brokerRuntimeInfo, unregister } from '../src/processor/admin-broker.js';
+import { requests } from '../src/processor/admin/index.js';
+import { brokerRuntimeInfo } from '../src/processor/admin/runtime.js';
 
 const parseJavaProperties = (text: string): Map<string, string> => new Map(parsePairs(text));
 import { buildSubscriptionData } from '../src/client/subscription-data.js';
@@ -15,7 +16,7 @@ const RECORD = exchange('admin-query-msg-by-id.json', 33).res.bodyBuffer()!;
 
 function setup(t: { teardown(fn: () => void): void }, over = {}): { ctx: TestContext; call: ReturnType<typeof processors> } {
   const ctx = makeContext(tempDir(t), over);
-  t.teardown(() => unregister(ctx));
+  t.teardown(() => ctx.runtimeSampler.stop());
   return { ctx, call: processors(requests, ctx) };
 }
 

@@ -5,8 +5,16 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RequestCode } from '@rmq/remoting';
-import { buildRequestTable, unregisterAll } from '../src/processor/index.js';
-import { makeContext, tempDir } from './admin-helpers.js';
+import { buildRequestTable } from '../src/processor/index.js';
+import { PopService } from '../src/pop/pop-service.js';
+import type { BrokerContext } from '../src/broker-context.js';
+import { makeContext as makeAdminContext, tempDir } from './admin-helpers.js';
+
+/** The admin test context plus an (unstarted) POP service, so the POP family registers too. */
+function makeContext(root: string): BrokerContext {
+  const ctx = makeAdminContext(root);
+  return Object.assign(ctx, { popService: new PopService(ctx) });
+}
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const brokerReadme = fs.readFileSync(path.join(here, '..', 'README.md'), 'utf8');
@@ -27,7 +35,6 @@ const sorted = (xs: Iterable<number>): number[] => [...new Set(xs)].sort((a, b) 
 
 t.test('every entry is named after its RequestCode', async (t) => {
   const ctx = makeContext(tempDir(t));
-  t.teardown(() => unregisterAll(ctx));
   const table = buildRequestTable(ctx);
   t.ok(table.size > 40, `${table.size} requests`);
   for (const [code, { name, handler }] of table) {
@@ -38,7 +45,6 @@ t.test('every entry is named after its RequestCode', async (t) => {
 
 t.test("the broker README's table lists exactly the table's codes", async (t) => {
   const ctx = makeContext(tempDir(t));
-  t.teardown(() => unregisterAll(ctx));
   const rows = brokerReadme.split('\n').filter((l) => /^\| [\d]/.test(l));
   t.ok(rows.length > 5, 'table rows found');
   const documented = sorted(rows.flatMap((l) => codesOf(l.split('|')[1]!)));
@@ -47,7 +53,6 @@ t.test("the broker README's table lists exactly the table's codes", async (t) =>
 
 t.test("the root README's broker rows list exactly the table's codes (parenthesised codes go to clients)", async (t) => {
   const ctx = makeContext(tempDir(t));
-  t.teardown(() => unregisterAll(ctx));
   const section = rootReadme.slice(rootReadme.indexOf('### Supported requests'));
   const rows = section.split('\n').filter((l) => l.startsWith('| broker'));
   t.ok(rows.length >= 4, 'broker rows found');
@@ -57,7 +62,6 @@ t.test("the root README's broker rows list exactly the table's codes (parenthesi
 
 t.test('a code answered by two families or without a name is refused', async (t) => {
   const ctx = makeContext(tempDir(t));
-  t.teardown(() => unregisterAll(ctx));
   const table = buildRequestTable(ctx);
   t.notOk(table.has(RequestCode.WIPE_WRITE_PERM_OF_BROKER), '205 is a name-server code');
   t.notOk(table.has(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER), '206 is a name-server code');

@@ -11,6 +11,7 @@ export interface NamesrvConfig {
   scanNotActiveBrokerIntervalMs: number;
   brokerChannelExpiredMs: number;
   maxFrameBytes: number;
+  serverChannelMaxIdleTimeSeconds: number;
   /** HTTP port of the cluster dashboard, 0 = off. */
   namesrvHttpPort: number;
   namesrvHttpHost: string;
@@ -26,6 +27,7 @@ export function defaultNamesrvConfig(over: Partial<NamesrvConfig> = {}): Namesrv
     scanNotActiveBrokerIntervalMs: 10_000,
     brokerChannelExpiredMs: 120_000,
     maxFrameBytes: 16 * 1024 * 1024,
+    serverChannelMaxIdleTimeSeconds: 120,
     namesrvHttpPort: 0,
     namesrvHttpHost: '127.0.0.1',
     adminHttpToken: '',
@@ -40,6 +42,7 @@ export const namesrvConfigHelp: Record<keyof NamesrvConfig, string> = {
   scanNotActiveBrokerIntervalMs: 'how often brokers that stopped registering are looked for, ms',
   brokerChannelExpiredMs: 'a broker not re-registered for this long is removed with its routes, ms',
   maxFrameBytes: 'largest remoting frame accepted, bytes',
+  serverChannelMaxIdleTimeSeconds: 'close a connection that sent nothing for this long, seconds (0 = never)',
   namesrvHttpPort: 'HTTP port of the cluster dashboard served by the name server, 0 = off',
   namesrvHttpHost: 'address the name server dashboard binds, default 127.0.0.1',
   adminHttpToken: 'token the dashboard asks for before admin actions (header X-Admin-Token); empty = read-only dashboard',

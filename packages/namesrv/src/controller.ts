@@ -35,6 +35,7 @@ export class NamesrvController {
       port: this.config.listenPort,
       host: this.config.listenHost,
       maxFrameBytes: this.config.maxFrameBytes,
+      idleTimeoutMs: this.config.serverChannelMaxIdleTimeSeconds * 1000,
       logger: this.logger,
       name: 'namesrv',
     });

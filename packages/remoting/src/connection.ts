@@ -78,7 +78,29 @@ export interface ConnectionOptions {
 interface PendingCall {
   resolve: (cmd: RemotingCommand) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which the call times out */
+  deadline: number;
+  code: number;
+  timeoutMs: number;
+}
+
+// One sweeping timer for every connection's pending calls instead of a setTimeout/clearTimeout pair
+// per request: every SWEEP_MS it rejects the calls past their deadline (so a timeout fires up to
+// SWEEP_MS late). It exists only while some call is pending and keeps the process alive meanwhile, as
+// the per-call timers did.
+const SWEEP_MS = 10;
+const watched = new Set<Connection>();
+let sweeper: NodeJS.Timeout | null = null;
+function watch(c: Connection): void {
+  watched.add(c);
+  if (sweeper === null) {
+    sweeper = setInterval(sweepAll, SWEEP_MS);
+  }
+}
+function sweepAll(): void {
+  const now = performance.now();
+  for (const c of watched) if (c.sweep(now)) watched.delete(c);
+  if (watched.size === 0 && sweeper !== null) { clearInterval(sweeper); sweeper = null; }
 }
 
 export function formatAddress(ip: string | undefined, port: number | undefined): string {
@@ -152,7 +174,6 @@ export class Connection implements Channel {
         return;
       }
       this.pending.delete(cmd.opaque);
-      clearTimeout(call.timer);
       call.resolve(cmd);
       return;
     }
@@ -255,14 +276,21 @@ export class Connection implements Channel {
     cmd.flag &= ~1;
     const opaque = cmd.opaque;
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(opaque);
-        reject(new RemotingError(RemotingErrorCode.TIMEOUT,
-          `wait for response of code ${cmd.code} (opaque ${opaque}) from ${this.remoteAddress} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(opaque, { resolve, reject, timer });
+      if (this.pending.size === 0) watch(this);
+      this.pending.set(opaque, { resolve, reject, deadline: performance.now() + timeoutMs, code: cmd.code, timeoutMs });
       this.send(cmd);
     });
+  }
+
+  /** Rejects the calls past their deadline; true when none is left pending (the sweeper drops it). */
+  sweep(now: number): boolean {
+    for (const [opaque, call] of this.pending) {
+      if (call.deadline > now) continue;
+      this.pending.delete(opaque);
+      call.reject(new RemotingError(RemotingErrorCode.TIMEOUT,
+        `wait for response of code ${call.code} (opaque ${opaque}) from ${this.remoteAddress} timed out after ${call.timeoutMs} ms`));
+    }
+    return this.pending.size === 0;
   }
 
   invokeOneway(cmd: RemotingCommand): void {
@@ -293,10 +321,7 @@ export class Connection implements Channel {
   private failPending(): void {
     if (this.pending.size === 0) return;
     const err = new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} closed`);
-    for (const call of this.pending.values()) {
-      clearTimeout(call.timer);
-      call.reject(err);
-    }
+    for (const call of this.pending.values()) call.reject(err);
     this.pending.clear();
   }
 

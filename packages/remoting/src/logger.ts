@@ -1,5 +1,6 @@
-// Tiny leveled logger writing one line per event to stderr. Every package takes a Logger so tests can
-// silence or capture output; the level comes from MQ_LOG_LEVEL (debug|info|warn|error|silent).
+// Tiny leveled logger writing one line per event to stderr: the one Logger interface of every package
+// (tests silence or capture output through it). The level comes from MQ_LOG_LEVEL
+// (debug|info|warn|error|silent); RMQ_CLIENT_LOG, the client's old variable, is read as an alias.
 import { format } from 'node:util';
 
 export interface Logger {
@@ -13,9 +14,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-function levelFromEnv(): LogLevel {
-  const v = (process.env.MQ_LOG_LEVEL ?? 'info').toLowerCase();
-  return v in LEVEL_RANK ? (v as LogLevel) : 'info';
+/** MQ_LOG_LEVEL (or its alias RMQ_CLIENT_LOG) when set to a level name, else `fallback`. */
+export function logLevelFromEnv(fallback: LogLevel = 'info'): LogLevel {
+  const v = (process.env.MQ_LOG_LEVEL ?? process.env.RMQ_CLIENT_LOG ?? '').toLowerCase();
+  return v in LEVEL_RANK ? (v as LogLevel) : fallback;
 }
 
 export interface LoggerOptions {
@@ -25,7 +27,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
-  const rank = LEVEL_RANK[opts.level ?? levelFromEnv()];
+  const rank = LEVEL_RANK[opts.level ?? logLevelFromEnv()];
   const sink = opts.sink ?? ((line: string) => process.stderr.write(line + '\n'));
   const emit = (level: string, levelRank: number, msg: string, args: unknown[]): void => {
     if (levelRank < rank) return;

@@ -15,7 +15,7 @@ export interface RemotingServerOptions {
   maxFrameBytes?: number;
   /** Per connection; default 64 MiB. */
   maxPendingWriteBytes?: number;
-  /** Default 10000. */
+  /** Default 20000 (bounded further by the process fd limit). */
   maxConnections?: number;
   /** Close a connection silent for this long (Java's serverChannelMaxIdleTimeSeconds, 120 s); 0 = never. */
   idleTimeoutMs?: number;
@@ -99,7 +99,7 @@ export class RemotingServer extends EventEmitter {
     this.name = opts.name ?? 'remoting-server';
     this.logger = opts.logger ?? createLogger(this.name);
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
-    this.server.maxConnections = opts.maxConnections ?? 10000;
+    this.server.maxConnections = opts.maxConnections ?? 20000;
     this.server.on('error', (err) => this.logger.error(`server error: ${err.message}`));
   }
 

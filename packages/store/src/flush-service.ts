@@ -20,6 +20,8 @@ import { pwriteAll } from './fsio.js';
 import type { StoreCore } from './store-core.js';
 import type { PositionWaiters } from './position-waiters.js';
 
+const WRITE_PER_LOOP = process.env.RMQ_EXP_WRITE_PER_LOOP === '1';
+
 /** The name of the flush ack source in PositionWaiters. */
 export const FLUSH_SOURCE = 'flush';
 
@@ -107,10 +109,14 @@ class SyncWorker {
 
 export class FlushService {
   private pool: Piscina<FlushTask, FlushResult> | null = null;
-  private syncer: SyncWorker | null = null;
+  /** SYNC threads: two, so a new group's fdatasync starts while the previous one runs */
+  private syncers: SyncWorker[] = [];
+  private idleSyncers: SyncWorker[] = [];
+  /** end of the range handed to fdatasync so far (>= flushedPos) */
+  private syncSubmittedTo = 0;
   private writeScheduled = false;
   /** a sync in flight: resolves when applied */
-  private syncInFlight: Promise<void> | null = null;
+  private readonly syncsInFlight = new Set<Promise<void>>();
   private syncRequested = false;
   /** commit log write descriptors by file path (main thread) */
   private readonly fds = new Map<string, number>();
@@ -133,11 +139,13 @@ export class FlushService {
   async start(): Promise<void> {
     // idempotent: replication calls it again after moving an empty slave log's positions (writes
     // start at committedPos and syncs at flushedPos, so nothing else needs resetting)
-    if (this.syncer !== null) return this.syncer.ready();
     const cl = this.core.commitLog;
+    if (this.syncers.length > 0) { this.syncSubmittedTo = Math.max(this.syncSubmittedTo, cl.flushedPos); return; }
     this.pool = flushPool();
-    this.syncer = new SyncWorker(cl.dir, cl.fileSize);
-    await this.syncer.ready();
+    this.syncSubmittedTo = cl.flushedPos;
+    this.syncers = [new SyncWorker(cl.dir, cl.fileSize), new SyncWorker(cl.dir, cl.fileSize)];
+    this.idleSyncers = [...this.syncers];
+    await Promise.all(this.syncers.map((w) => w.ready()));
   }
 
   /** The position this store acknowledges sends at under its flush mode. */
@@ -153,7 +161,7 @@ export class FlushService {
   schedule(): void {
     if (this.writeScheduled) return;
     this.writeScheduled = true;
-    queueMicrotask(this.runBound);
+    if (WRITE_PER_LOOP) setImmediate(this.runBound); else queueMicrotask(this.runBound);
   }
   private readonly runBound = () => { this.writeScheduled = false; this.run(); };
 
@@ -222,19 +230,29 @@ export class FlushService {
     this.maybeSync();
   }
 
+  /**
+   * Starts an fdatasync of [flushedPos, committedPos) on an idle SYNC thread when the mode needs one.
+   * Two may run at once (the second covers what was written while the first runs); either one's
+   * completion makes everything below its end durable (fdatasync covers the whole file), so they
+   * may complete in any order: flushedPos only moves forward.
+   */
   private maybeSync(): void {
     const core = this.core;
     const cl = core.commitLog;
-    if (this.syncInFlight !== null || this.syncer === null || !core.writable) return;
-    if (cl.flushedPos >= cl.committedPos) { this.syncRequested = false; return; }
+    if (this.idleSyncers.length === 0 || !core.writable) return;
+    if (this.syncSubmittedTo >= cl.committedPos) { if (this.syncsInFlight.size === 0) this.syncRequested = false; return; }
     if (core.config.flushDiskType === 'ASYNC_FLUSH' && !this.syncRequested) return;
     this.syncRequested = false;
+    const worker = this.idleSyncers.pop()!;
     const from = cl.flushedPos, to = cl.committedPos, storeTs = core.lastCommittedStoreTs;
-    this.syncInFlight = this.syncer.sync(from, to, core.testHooks.flushDelayMs).then((r) => {
-      this.syncInFlight = null;
+    this.syncSubmittedTo = to;
+    const p: Promise<void> = worker.sync(from, to, core.testHooks.flushDelayMs).then((r) => {
+      this.syncsInFlight.delete(p);
+      this.idleSyncers.push(worker);
       if (r.error !== null) { this.fail(r.error); return; }
       if (!core.writable) return;
-      if (to > cl.flushedPos) cl.flushedPos = to;
+      if (to <= cl.flushedPos) { this.maybeSync(); return; }
+      cl.flushedPos = to;
       this.lastSyncMs = Date.now();
       core.lastFlushedStoreTs = storeTs;
       core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
@@ -245,11 +263,12 @@ export class FlushService {
         this.maybeSync();
       }
     });
+    this.syncsInFlight.add(p);
   }
 
   /** Resolves once the sync in flight (if any) is applied. */
   async drain(): Promise<void> {
-    while (this.syncInFlight !== null) await this.syncInFlight;
+    while (this.syncsInFlight.size > 0) await Promise.all([...this.syncsInFlight]);
   }
 
   /** Shutdown: the commit log to disk (as far as it is writable). */
@@ -294,8 +313,9 @@ export class FlushService {
 
   stop(): void {
     this.pool = null;
-    this.syncer?.stop();
-    this.syncer = null;
+    for (const w of this.syncers) w.stop();
+    this.syncers = [];
+    this.idleSyncers = [];
     for (const fd of this.fds.values()) { try { fs.closeSync(fd); } catch { /* gone */ } }
     this.fds.clear();
   }

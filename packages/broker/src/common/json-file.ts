@@ -4,6 +4,7 @@
 
 import { promises as fsp, readFileSync, existsSync, mkdirSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync, copyFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createLogger, type Logger } from '@rmq/remoting';
 
 export function readConfigFile(path: string): string | null {
   for (const p of [path, path + '.bak']) {
@@ -42,11 +43,20 @@ export async function writeConfigFile(path: string, text: string): Promise<void>
   await fsp.rename(tmp, path);
 }
 
-/** Coalesces persist requests: at most one write in flight and one pending per file. */
+/**
+ * Coalesces persist requests: at most one write in flight and one pending per file. A failed write
+ * is logged once with the path and cause (again only after a write succeeded in between); the
+ * promise still rejects for callers that wait on it.
+ */
 export class Persister {
   private running: Promise<void> | null = null;
   private dirty = false;
-  constructor(private readonly path: string, private readonly encode: () => string) {}
+  private failing = false;
+  constructor(
+    private readonly path: string,
+    private readonly encode: () => string,
+    private readonly log: Logger = createLogger('broker'),
+  ) {}
 
   request(): Promise<void> {
     this.dirty = true;
@@ -60,6 +70,12 @@ export class Persister {
         this.dirty = false;
         await writeConfigFile(this.path, this.encode());
       }
+      if (this.failing) this.log.info(`persist ${this.path}: written again`);
+      this.failing = false;
+    } catch (e) {
+      if (!this.failing) this.log.warn(`persist ${this.path} failed: ${(e as Error).message}`);
+      this.failing = true;
+      throw e;
     } finally {
       this.running = null;
     }

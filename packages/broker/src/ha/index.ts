@@ -9,7 +9,7 @@ import { totalmem } from 'node:os';
 import type { Logger } from '@rmq/remoting';
 import type { MessageStore, PutResult } from '@rmq/store';
 import type { BrokerConfig } from '../config.js';
-import type { RegisterBrokerResult } from '../out/broker-outer-api.js';
+import type { RegisterBrokerResult } from '../namesrv-api/broker-outer-api.js';
 import { HAService } from './ha-service.js';
 import { HAClient } from './ha-client.js';
 import type { HAConfig, HAStorePort } from './ha-store.js';

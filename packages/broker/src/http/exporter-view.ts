@@ -3,7 +3,7 @@
 // the GET_BROKER_RUNTIME_INFO table the exporter itself reads. Built on each scrape from the
 // broker's managers; bounded by the number of topics and groups the broker has.
 import type { BrokerContext } from '../broker-context.js';
-import { brokerRuntimeInfo } from '../processor/admin-broker.js';
+import { brokerRuntimeInfo } from '../processor/admin/runtime.js';
 import type { ExporterView, ExporterGroupTopic } from './context.js';
 
 const MINUTE = 60_000;

@@ -4,6 +4,7 @@
 
 import { join } from 'node:path';
 import { Persister, readConfigFile } from '../common/json-file.js';
+import type { Logger } from '@rmq/remoting';
 
 const TOPIC_GROUP_SEPARATOR = '@';
 
@@ -18,8 +19,8 @@ export class ConsumerOffsetManager {
   private readonly persister: Persister;
   private dirty = false;
 
-  constructor(storePathRootDir: string) {
-    this.persister = new Persister(join(storePathRootDir, 'config', 'consumerOffset.json'), () => this.encode(true));
+  constructor(storePathRootDir: string, logger?: Logger) {
+    this.persister = new Persister(join(storePathRootDir, 'config', 'consumerOffset.json'), () => this.encode(true), logger);
   }
 
   load(path: string): void {

@@ -60,6 +60,8 @@ export class PopService {
   }
 
   get heldRequests(): number { return this.waiterCount; }
+  /** False before start and on a slave (the controller starts POP on masters only). */
+  get serving(): boolean { return this.started; }
 
   start(): void {
     fs.mkdirSync(join(this.ctx.storeConfig.storePathRootDir, 'pop'), { recursive: true });

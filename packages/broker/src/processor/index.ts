@@ -15,7 +15,7 @@ import * as sendBack from './send-back.js';
 import * as endTransaction from './end-transaction.js';
 import * as lock from './lock.js';
 import * as replyMessage from './reply-message.js';
-import * as adminBroker from './admin-broker.js';
+import * as adminBroker from './admin/index.js';
 import * as popMessage from './pop-message.js';
 
 export type { RequestFamily } from './request-family.js';
@@ -39,7 +39,7 @@ const FAMILIES: ReadonlyArray<readonly [string, (ctx: BrokerContext) => RequestF
   ['end-transaction', endTransaction.requests],
   ['lock', lock.requests],
   ['reply-message', replyMessage.requests],
-  ['admin-broker', adminBroker.requests],
+  ['admin', adminBroker.requests],
   ['pop-message', (ctx) => familyOf((server) => popMessage.register(server, ctx))], // 5.x POP family 200050-200055 (pop-message.ts, state in ../pop)
 ];
 
@@ -58,9 +58,4 @@ export function buildRequestTable(ctx: BrokerContext): RequestTable {
     }
   }
   return table;
-}
-
-/** Stops what the families started for `ctx` (the admin family's runtime sampler). */
-export function unregisterAll(ctx: BrokerContext): void {
-  adminBroker.unregister(ctx);
 }

@@ -80,6 +80,7 @@ class PopProcessor {
   /** Common checks of POP/PEEK/NOTIFICATION; an error reply or null. */
   private check(topic: string, group: string, queueId: number): RemotingCommand | null {
     const ctx = this.ctx;
+    if (!this.svc.serving) return RemotingCommand.response(RC.SERVICE_NOT_AVAILABLE, `the broker[${ctx.config.brokerIP1}] does not serve POP (a slave, or not started)`);
     if (!isReadable(ctx.config.brokerPermission)) return RemotingCommand.response(RC.NO_PERMISSION, `the broker[${ctx.config.brokerIP1}] peeking message is forbidden`);
     const tc = ctx.topicConfigManager.selectTopicConfig(topic);
     if (!tc) return RemotingCommand.response(RC.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
@@ -186,6 +187,7 @@ class PopProcessor {
     const queueId = int(e, 'queueId');
     const extraInfo = field(e, 'extraInfo', true);
     const offset = int(e, 'offset');
+    if (!this.svc.serving) return RemotingCommand.response(RC.SERVICE_NOT_AVAILABLE, 'this broker does not serve POP (a slave, or not started)');
     const parts = extraInfo.split(' ');
     if (parts.length < 5) return RemotingCommand.response(RC.MESSAGE_ILLEGAL, `extraInfo [${extraInfo}] is malformed`);
     const real = realTopic(topic, group, parts[4]);
@@ -208,6 +210,7 @@ class PopProcessor {
     const offset = int(e, 'offset');
     const invisibleTime = int(e, 'invisibleTime');
     if (invisibleTime < 0) return RemotingCommand.response(INVALID_PARAMETER, 'invisibleTime must not be negative');
+    if (!this.svc.serving) return RemotingCommand.response(RC.SERVICE_NOT_AVAILABLE, 'this broker does not serve POP (a slave, or not started)');
     const parts = extraInfo.split(' ');
     if (parts.length < 5) return RemotingCommand.response(RC.MESSAGE_ILLEGAL, `extraInfo [${extraInfo}] is malformed`);
     const real = realTopic(topic, group, parts[4]);

@@ -39,7 +39,7 @@ export class ScheduleMessageService {
     storePathRootDir: string,
     private readonly logger: Logger,
   ) {
-    this.persister = new Persister(join(storePathRootDir, 'config', 'delayOffset.json'), () => this.encode(true));
+    this.persister = new Persister(join(storePathRootDir, 'config', 'delayOffset.json'), () => this.encode(true), logger);
   }
 
   get maxDelayLevel(): number {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { BrokerConfig } from '../config.js';
 import { DataVersion, Persister, readConfigFile } from '../common/json-file.js';
+import type { Logger } from '@rmq/remoting';
 
 export interface SubscriptionGroupConfig {
   groupName: string;
@@ -25,8 +26,8 @@ export class SubscriptionGroupManager {
   readonly dataVersion = new DataVersion();
   private readonly persister: Persister;
 
-  constructor(private readonly config: BrokerConfig, storePathRootDir: string) {
-    this.persister = new Persister(join(storePathRootDir, 'config', 'subscriptionGroup.json'), () => this.encode(true));
+  constructor(private readonly config: BrokerConfig, storePathRootDir: string, logger?: Logger) {
+    this.persister = new Persister(join(storePathRootDir, 'config', 'subscriptionGroup.json'), () => this.encode(true), logger);
     for (const g of SYSTEM_GROUPS) this.table.set(g, this.newConfig(g, { consumeBroadcastEnable: true }));
   }
 

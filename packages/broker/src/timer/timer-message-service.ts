@@ -171,7 +171,7 @@ export class TimerMessageService {
     const codes = this.codes;
     const grab: MessageFilter = { matchByConsumeQueue: (tc: number) => { codes.push(tc); return false; } };
     for (let rounds = 0; ; rounds++) {
-      if (rounds === 64) { this.notifyMessageArriving(); break; } // yield to the event loop between long runs
+      if (rounds === 4) { this.notifyMessageArriving(); break; } // up to 64k entries, then yield to the event loop
       const from = this.enqOffset;
       const max = store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE);
       if (from >= max) break;

@@ -9,6 +9,7 @@ import {
   AUTO_CREATE_TOPIC_KEY_TOPIC, BENCHMARK_TOPIC, OFFSET_MOVED_EVENT, PERM_INHERIT, PERM_READ, PERM_WRITE,
   REPLY_TOPIC_POSTFIX, SCHEDULE_TOPIC, SELF_TEST_TOPIC, isInherited,
 } from '../common/perm.js';
+import type { Logger } from '@rmq/remoting';
 
 export interface TopicConfig {
   topicName: string;
@@ -48,8 +49,8 @@ export class TopicConfigManager {
   /** Called after a topic is created on the send/heartbeat path (oneway re-register). */
   onTopicCreated: (t: TopicConfig) => void = () => {};
 
-  constructor(private readonly config: BrokerConfig, storePathRootDir: string) {
-    this.persister = new Persister(join(storePathRootDir, 'config', 'topics.json'), () => this.encode(true));
+  constructor(private readonly config: BrokerConfig, storePathRootDir: string, logger?: Logger) {
+    this.persister = new Persister(join(storePathRootDir, 'config', 'topics.json'), () => this.encode(true), logger);
     this.initSystemTopics();
   }
 

@@ -20,8 +20,10 @@ import type { QueueEntry, RebalanceHost } from './rebalance.js';
 import { RebalanceImpl } from './rebalance.js';
 import type { SubscriptionData, SubscriptionExpression } from './subscription.js';
 import { buildSubscriptionData, subscriptionJson, tagMatches } from './subscription.js';
-import type { ConsumeFromWhere } from './push-consumer.js';
-import { parseConsumeTimestamp } from './push-consumer.js';
+import {
+  LITE_PULL_DEFAULTS, PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS, PULL_DELAY_WHEN_PAUSE_MS,
+  computePullFromWhere, pullQueue, resolvePullSettings, type ConsumeFromWhere, type PullSettings,
+} from './pull-step.js';
 
 export interface LitePullConsumerOptions extends ClientOptions {
   groupName: string;
@@ -63,6 +65,8 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
   readonly messageModel: 'CLUSTERING' | 'BROADCASTING';
   readonly consumeType = 'CONSUME_ACTIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
+  /** Batch size and suspend times of PULL_MESSAGE, resolved once from the options. */
+  private readonly pullSettings: PullSettings;
   readonly strategy: AllocateStrategy;
   readonly rebalance: RebalanceImpl;
   private readonly options: LitePullConsumerOptions;
@@ -86,6 +90,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     this.consumeFromWhere = w === 'FIRST' || w === 'CONSUME_FROM_FIRST_OFFSET' ? 'CONSUME_FROM_FIRST_OFFSET'
       : w === 'TIMESTAMP' || w === 'CONSUME_FROM_TIMESTAMP' ? 'CONSUME_FROM_TIMESTAMP' : 'CONSUME_FROM_LAST_OFFSET';
     this.strategy = resolveAllocateStrategy(options.allocateStrategy);
+    this.pullSettings = resolvePullSettings(options, LITE_PULL_DEFAULTS);
     this.rebalance = new RebalanceImpl(this);
   }
 
@@ -150,7 +155,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     if (this.state === 'SHUTDOWN') throw new MQClientError('The LitePullConsumer service state is SHUTDOWN');
     const inst = MQClientInstance.getOrCreate(this.options);
     this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir)
+      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, this.log)
       : new RemoteBrokerOffsetStore(inst, this.groupName);
     await this._offsetStore.load();
     inst.registerConsumer(this);
@@ -285,9 +290,9 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     const { mq, pq } = a;
     while (this.state === 'RUNNING' && !pq.dropped) {
       pq.lastPullMs = Date.now();
-      if (a.paused) { await sleep(1000); continue; }
+      if (a.paused) { await sleep(PULL_DELAY_WHEN_PAUSE_MS); continue; }
       if (this.cachedCount > (this.options.pullThresholdForAll ?? 10000) || pq.msgCount > (this.options.pullThresholdForQueue ?? 1000)) {
-        await sleep(50);
+        await sleep(PULL_DELAY_WHEN_FLOW_CONTROL_MS);
         continue;
       }
       if (a.seekOffset !== undefined) {
@@ -297,28 +302,24 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
       }
       if (a.pullOffset === undefined) {
         const o = await this.computePullFromWhere(mq);
-        if (o < 0) { await sleep(3000); continue; }
+        if (o < 0) { await sleep(PULL_DELAY_WHEN_EXCEPTION_MS); continue; }
         a.pullOffset = o;
       }
       const found = inst.findBrokerAddressInSubscribe(mq.brokerName, MixAll.MASTER_ID, false);
-      if (!found) { await inst.updateTopicRouteInfoFromNameServer(mq.topic).catch(() => false); await sleep(3000); continue; }
+      if (!found) { await inst.updateTopicRouteInfoFromNameServer(mq.topic).catch(() => false); await sleep(PULL_DELAY_WHEN_EXCEPTION_MS); continue; }
       const sd: SubscriptionData = this.rebalance.subscriptionInner.get(mq.topic) ?? buildSubscriptionData(mq.topic, '*');
       const offset = a.pullOffset;
       let r;
       const ac = new AbortController();
       a.inFlight = ac;
       try {
-        r = await inst.api.pullMessage(found.addr, {
-          consumerGroup: this.groupName, topic: mq.topic, queueId: mq.queueId, queueOffset: offset,
-          maxMsgNums: this.options.pullBatchSize ?? 10, sysFlag: PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION | PullSysFlag.LITE_PULL,
-          commitOffset: 0, suspendTimeoutMillis: this.options.brokerSuspendMaxTimeMs ?? 20_000, subscription: sd.subString,
-          subVersion: sd.subVersion, expressionType: sd.expressionType, brokerName: mq.brokerName,
-        }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000, ac.signal);
+        r = await pullQueue(inst, found.addr, this.groupName, mq, offset, sd, this.pullSettings,
+          { sysFlag: PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION | PullSysFlag.LITE_PULL, commitOffset: 0, withSubscription: true }, ac.signal);
       } catch (e) {
         if (this.state !== 'RUNNING' || pq.dropped) return;
         if (e instanceof MQAbortError) continue; // seek: pull again from the new offset
         this.log.warn(`pull ${mqKey(mq)}@${offset}: ${(e as Error).message}`);
-        await sleep(3000);
+        await sleep(PULL_DELAY_WHEN_EXCEPTION_MS);
         continue;
       }
       if (this.state !== 'RUNNING' || pq.dropped) return;
@@ -385,23 +386,13 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     this.offsetStore.removeOffset(mq);
   }
 
-  async computePullFromWhere(mq: MessageQueue): Promise<number> {
-    const last = await this.offsetStore.readOffset(mq, 'STORE');
-    if (last >= 0) return last;
-    if (last !== -1) return -1;
-    const isRetry = mq.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX);
-    try {
-      if (this.consumeFromWhere === 'CONSUME_FROM_FIRST_OFFSET') return 0;
-      if (this.consumeFromWhere === 'CONSUME_FROM_LAST_OFFSET') return isRetry ? 0 : await this.brokerOffset(mq, 'max');
-      if (isRetry) return await this.brokerOffset(mq, 'max');
-      const found = this.instance.findBrokerAddressInSubscribe(mq.brokerName, MixAll.MASTER_ID, false);
-      if (!found) return -1;
-      return await this.instance.api.searchOffset(found.addr, mq, parseConsumeTimestamp(this.options.consumeTimestamp), this.instance.apiTimeoutMs);
-    } catch (e) {
-      this.log.warn(`offset of ${mqKey(mq)}: ${(e as Error).message}`);
-      return -1;
-    }
+  computePullFromWhere(mq: MessageQueue): Promise<number> {
+    return computePullFromWhere({
+      instance: this.instance, offsetStore: this.offsetStore, log: this.log, consumeFromWhere: this.consumeFromWhere,
+      consumeTimestamp: this.options.consumeTimestamp,
+    }, mq);
   }
+
 
   dispatchPullRequests(list: Array<QueueEntry & { nextOffset: number }>): void {
     // Rebalance owns the process queues in subscribe mode; mirror them into the assignment.

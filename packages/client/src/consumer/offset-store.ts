@@ -7,6 +7,8 @@ import type { MessageQueue } from '../message.js';
 import { mqKey } from '../message.js';
 import type { MQClientInstance } from '../instance/mq-client-instance.js';
 import { MQBrokerError } from '../errors.js';
+import type { ClientLogger } from '../logger.js';
+import { createClientLogger } from '../logger.js';
 
 export type ReadOffsetType = 'MEMORY' | 'STORE' | 'MEMORY_FIRST_THEN_STORE';
 
@@ -116,10 +118,19 @@ export class RemoteBrokerOffsetStore extends MemoryOffsets implements OffsetStor
 /** Broadcasting offsets, in <dir>/<clientId>/<group>/offsets.json (written atomically). */
 export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
   readonly file: string;
+  private readonly log: ClientLogger;
+  /** Set after a failed load or write was logged; cleared by the next success (one line per outage). */
+  private failing = false;
 
-  constructor(clientId: string, group: string, dir = process.env['RMQ_CLIENT_OFFSET_DIR'] ?? path.join(os.homedir(), '.rocketmq_offsets')) {
+  constructor(clientId: string, group: string, dir = process.env['RMQ_CLIENT_OFFSET_DIR'] ?? path.join(os.homedir(), '.rocketmq_offsets'), log?: ClientLogger) {
     super();
     this.file = path.join(dir, clientId.replace(/[^A-Za-z0-9@._-]/g, '_'), group, 'offsets.json');
+    this.log = log ?? createClientLogger(`offsets ${group}`);
+  }
+
+  private failed(what: string, e: unknown): void {
+    if (!this.failing) this.log.warn(`${what} ${this.file} failed: ${(e as Error).message}`);
+    this.failing = true;
   }
 
   async load(): Promise<void> {
@@ -134,7 +145,7 @@ export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
   }
 
   async readOffset(mq: MessageQueue, type: ReadOffsetType): Promise<number> {
-    if (type === 'STORE') await this.load().catch(() => {});
+    if (type === 'STORE') await this.load().catch((e) => this.failed('load offsets', e));
     return this.memory(mq) ?? -1;
   }
 
@@ -157,8 +168,10 @@ export class LocalFileOffsetStore extends MemoryOffsets implements OffsetStore {
       const tmp = `${this.file}.tmp`;
       await writeFile(tmp, JSON.stringify({ offsetTable }, null, 1));
       await rename(tmp, this.file);
+      this.failing = false;
     });
-    this.writing = next.catch(() => {});
+    // the chain goes on after a failure; the failure itself is logged once and still rejects `next`
+    this.writing = next.catch((e) => this.failed('write offsets', e));
     return next;
   }
 

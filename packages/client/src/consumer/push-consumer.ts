@@ -6,6 +6,10 @@ import { mqKey } from '../message.js';
 import { MessageConst, MixAll, PullSysFlag, ResponseCode, retryTopic } from '../protocol.js';
 import { MQBrokerError, MQClientError } from '../errors.js';
 import { PULL_SUBSCRIPTION_RETRY_CODES } from '@rmq/remoting';
+import {
+  PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS, PULL_DELAY_WHEN_PAUSE_MS, PUSH_PULL_DEFAULTS, computePullFromWhere,
+  parseConsumeTimestamp, pullQueue, resolvePullSettings, type ConsumeFromWhere, type PullSettings,
+} from './pull-step.js';
 import type { ClientLogger } from '../logger.js';
 import type { ClientOptions, ConsumeDirectlyResult, ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -26,7 +30,8 @@ import { RebalanceImpl } from './rebalance.js';
 import type { SubscriptionData, SubscriptionExpression } from './subscription.js';
 import { buildSubscriptionData, subscriptionJson, tagMatches } from './subscription.js';
 
-export type ConsumeFromWhere = 'CONSUME_FROM_LAST_OFFSET' | 'CONSUME_FROM_FIRST_OFFSET' | 'CONSUME_FROM_TIMESTAMP';
+export type { ConsumeFromWhere };
+export { parseConsumeTimestamp, PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS };
 
 export interface PushConsumerOptions extends ClientOptions {
   groupName: string;
@@ -58,9 +63,7 @@ export interface PushConsumerOptions extends ClientOptions {
   offsetStoreDir?: string;
 }
 
-/** Pause after a failed pull, after flow control, and before retrying a dropped queue's offset. */
-export const PULL_DELAY_WHEN_EXCEPTION_MS = 3000;
-export const PULL_DELAY_WHEN_FLOW_CONTROL_MS = 50;
+/** Wait before a queue dropped on OFFSET_ILLEGAL gets its offset fixed (Apache: 10 s). */
 export const OFFSET_ILLEGAL_RECOVER_MS = 10_000;
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
@@ -74,16 +77,6 @@ function normalizeFromWhere(v: PushConsumerOptions['consumeFromWhere']): Consume
   }
 }
 
-/** "yyyyMMddHHmmss" (local time, as the Java client parses it), Date or epoch ms -> epoch ms. */
-export function parseConsumeTimestamp(v: string | number | Date | undefined): number {
-  if (v === undefined) return Date.now() - 30 * 60_000;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'number') return v;
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(v);
-  if (!m) throw new MQClientError(`consumeTimestamp ${v} is not yyyyMMddHHmmss`);
-  return new Date(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!).getTime();
-}
-
 export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
   readonly groupName: string;
   readonly messageModel: 'CLUSTERING' | 'BROADCASTING';
@@ -92,6 +85,8 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
   readonly strategy: AllocateStrategy;
   readonly maxReconsumeTimes: number;
   readonly suspendCurrentQueueTimeMs: number;
+  /** Batch size and suspend times of PULL_MESSAGE, resolved once from the options. */
+  private readonly pullSettings: PullSettings;
   readonly consumeConcurrency: number;
   readonly rebalance: RebalanceImpl;
   private readonly options: PushConsumerOptions;
@@ -118,6 +113,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     this.orderly = options.orderly ?? false;
     this.maxReconsumeTimes = options.maxReconsumeTimes ?? (this.orderly ? -1 : 16);
     this.suspendCurrentQueueTimeMs = options.suspendCurrentQueueTimeMs ?? 1000;
+    this.pullSettings = resolvePullSettings(options, PUSH_PULL_DEFAULTS);
     this.consumeConcurrency = Math.max(1, options.consumeConcurrency ?? 20);
     this.rebalance = new RebalanceImpl(this);
   }
@@ -204,7 +200,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       if (!this.rebalance.subscriptionInner.has(rt)) this.rebalance.subscriptionInner.set(rt, buildSubscriptionData(rt, '*'));
     }
     this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir)
+      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, this.log)
       : new RemoteBrokerOffsetStore(inst, this.groupName);
     await this._offsetStore.load();
     inst.registerConsumer(this);
@@ -349,35 +345,13 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     this.offsetStore.removeOffset(mq);
   }
 
-  async computePullFromWhere(mq: MessageQueue): Promise<number> {
-    const last = await this.offsetStore.readOffset(mq, 'STORE');
-    if (last >= 0) return last;
-    if (last !== -1) return -1;
-    const isRetry = mq.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX);
-    switch (this.consumeFromWhere) {
-      case 'CONSUME_FROM_FIRST_OFFSET':
-        return 0;
-      case 'CONSUME_FROM_LAST_OFFSET':
-        if (isRetry) return 0;
-        return this.brokerOffset(mq, (addr) => this.instance.api.getMaxOffset(addr, mq, this.instance.apiTimeoutMs));
-      case 'CONSUME_FROM_TIMESTAMP': {
-        if (isRetry) return this.brokerOffset(mq, (addr) => this.instance.api.getMaxOffset(addr, mq, this.instance.apiTimeoutMs));
-        const ts = parseConsumeTimestamp(this.options.consumeTimestamp);
-        return this.brokerOffset(mq, (addr) => this.instance.api.searchOffset(addr, mq, ts, this.instance.apiTimeoutMs));
-      }
-    }
+  computePullFromWhere(mq: MessageQueue): Promise<number> {
+    return computePullFromWhere({
+      instance: this.instance, offsetStore: this.offsetStore, log: this.log, consumeFromWhere: this.consumeFromWhere,
+      consumeTimestamp: this.options.consumeTimestamp,
+    }, mq);
   }
 
-  private async brokerOffset(mq: MessageQueue, f: (addr: string) => Promise<number>): Promise<number> {
-    const found = this.instance.findBrokerAddressInSubscribe(mq.brokerName, MixAll.MASTER_ID, false);
-    if (!found) return -1;
-    try {
-      return await f(found.addr);
-    } catch (e) {
-      this.log.warn(`offset of ${mqKey(mq)}: ${(e as Error).message}`);
-      return -1;
-    }
-  }
 
   dispatchPullRequests(list: Array<QueueEntry & { nextOffset: number }>): void {
     for (const r of list) void this.pullLoop(r.mq, r.pq, r.nextOffset);
@@ -424,7 +398,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     let previouslyLocked = false;
     while (this.state === 'RUNNING' && !pq.dropped) {
       pq.lastPullMs = Date.now();
-      if (this.paused) { await sleep(1000); continue; }
+      if (this.paused) { await sleep(PULL_DELAY_WHEN_PAUSE_MS); continue; }
       if (pq.msgCount > thresholdCount || pq.msgSizeBytes > thresholdBytes || (!this.orderly && pq.maxSpan() > maxSpan)) {
         await sleep(PULL_DELAY_WHEN_FLOW_CONTROL_MS);
         continue;
@@ -456,12 +430,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       if (post) sysFlag |= PullSysFlag.SUBSCRIPTION;
       let r;
       try {
-        r = await inst.api.pullMessage(found.addr, {
-          consumerGroup: this.groupName, topic: mq.topic, queueId: mq.queueId, queueOffset: offset,
-          maxMsgNums: this.options.pullBatchSize ?? 32, sysFlag, commitOffset: Math.max(0, commitOffset),
-          suspendTimeoutMillis: this.options.brokerSuspendMaxTimeMs ?? 15_000,
-          ...(post ? { subscription: sd.subString } : {}), subVersion: sd.subVersion, expressionType: sd.expressionType, brokerName: mq.brokerName,
-        }, this.options.consumerTimeoutMsWhenSuspend ?? 30_000);
+        r = await pullQueue(inst, found.addr, this.groupName, mq, offset, sd, this.pullSettings, { sysFlag, commitOffset, withSubscription: post });
       } catch (e) {
         if (this.state !== 'RUNNING' || pq.dropped) break;
         if (e instanceof MQBrokerError && PULL_SUBSCRIPTION_RETRY_CODES.has(e.responseCode)) {

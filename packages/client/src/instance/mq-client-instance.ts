@@ -2,20 +2,19 @@
 // and consumers register by group; the instance owns the connections (one RemotingClient), the
 // topic route table, the periodic work (routes 30 s, heartbeats 30 s, offsets 5 s, rebalance 20 s)
 // and the answers to broker-initiated requests. It closes itself when the last group leaves.
-import { RemotingCommand, aclClientRPCHook, type SessionCredentials } from '@rmq/remoting';
+import { aclClientRPCHook, type SessionCredentials } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
-import { decodeMessage, localIPv4, stringToProperties } from '../message.js';
-import { MessageConst, MixAll, RequestCode, ResponseCode } from '../protocol.js';
+import { localIPv4 } from '../message.js';
+import { MixAll } from '../protocol.js';
 import { MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientLogger } from '../logger.js';
 import { createClientLogger } from '../logger.js';
 import type { SubscriptionData } from '../consumer/subscription.js';
 import { subscriptionJson } from '../consumer/subscription.js';
 import { MQClientAPI } from './mq-client-api.js';
+import { brokerRequestHandlers } from './broker-requests.js';
 import type { TopicPublishInfo, TopicRouteData } from './route.js';
 import { routeFingerprint, toPublishInfo, toSubscribeInfo } from './route.js';
-import { parseBody } from './json.js';
-import { inflateSync } from 'node:zlib';
 
 export interface ClientOptions {
   /** "host:port;host:port" or an array; calls fail over down the list. */
@@ -478,99 +477,20 @@ export class MQClientInstance {
   // ---- broker-initiated requests -------------------------------------------------------------
 
   private registerServerProcessors(): void {
-    const ok = (body?: Buffer | null) => RemotingCommand.response(ResponseCode.SUCCESS, null, null, body ?? null);
-    const err = (remark: string) => RemotingCommand.response(ResponseCode.SYSTEM_ERROR, remark, null, null);
-    const ext = (req: RemotingCommand) => req.extFields ?? {};
-    const body = (req: RemotingCommand): Buffer | null => (req.body ? (Array.isArray(req.body) ? Buffer.concat(req.body) : req.body) : null);
-
-    this.api.registerProcessor(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => {
-      this.log.info(`consumer ids of ${ext(req)['consumerGroup']} changed: rebalance now`);
-      void this.rebalanceImmediately();
-      return null;
+    const handlers = brokerRequestHandlers({
+      log: this.log,
+      producer: (group) => this.producers.get(group),
+      consumer: (group) => this.consumers.get(group),
+      rebalanceNow: () => void this.rebalanceImmediately(),
+      completeRequest: (correlationId, reply) => {
+        const f = this.requestFutures.get(correlationId);
+        if (!f) return false;
+        this.requestFutures.delete(correlationId);
+        f.resolve(reply);
+        return true;
+      },
     });
-
-    this.api.registerProcessor(RequestCode.CHECK_TRANSACTION_STATE, (req, ch) => {
-      const b = body(req);
-      if (!b) return null;
-      try {
-        const { msg } = decodeMessage(b, 0);
-        const group = msg.properties[MessageConst.PRODUCER_GROUP];
-        const p = group ? this.producers.get(group) : undefined;
-        if (p?.checkTransactionState) p.checkTransactionState(ch.remoteAddress, msg, ext(req));
-        else this.log.warn(`CHECK_TRANSACTION_STATE for group ${group}: no transaction producer registered`);
-      } catch (e) {
-        this.log.warn(`CHECK_TRANSACTION_STATE: ${(e as Error).message}`);
-      }
-      return null;
-    });
-
-    this.api.registerProcessor(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => {
-      const c = this.consumers.get(ext(req)['consumerGroup'] ?? '');
-      if (!c) return err(`The Consumer Group <${ext(req)['consumerGroup']}> not exist in this consumer`);
-      return ok(Buffer.from(c.runningInfo()));
-    });
-
-    this.api.registerProcessor(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, async (req) => {
-      const e = ext(req);
-      const c = this.consumers.get(e['group'] ?? '');
-      const b = body(req);
-      if (c && b) {
-        const table = parseBody(b)?.offsetTable ?? {};
-        const offsets: Array<{ mq: MessageQueue; offset: number }> = [];
-        for (const [k, v] of Object.entries(table)) {
-          const mq = typeof k === 'string' && k.startsWith('{') ? JSON.parse(k) : null;
-          if (mq) offsets.push({ mq: { topic: String(mq.topic), brokerName: String(mq.brokerName), queueId: Number(mq.queueId) }, offset: Number(v) });
-        }
-        await c.resetOffset(e['topic'] ?? '', offsets);
-      }
-      return ok();
-    });
-
-    this.api.registerProcessor(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, (req) => {
-      const e = ext(req);
-      const c = this.consumers.get(e['group'] ?? '');
-      const list = c?.consumerStatus?.(e['topic'] ?? '') ?? [];
-      const entries = list.map(({ mq, offset }) => `${JSON.stringify({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic })}:${offset}`);
-      return ok(Buffer.from(`{"messageQueueTable":{${entries.join(',')}}}`));
-    });
-
-    this.api.registerProcessor(RequestCode.CONSUME_MESSAGE_DIRECTLY, async (req) => {
-      const e = ext(req);
-      const c = this.consumers.get(e['consumerGroup'] ?? '');
-      const b = body(req);
-      if (!c?.consumeMessageDirectly || !b) return err(`The Consumer Group <${e['consumerGroup']}> not exist in this consumer`);
-      const { msg } = decodeMessage(b, 0, e['brokerName'] ?? '');
-      const r = await c.consumeMessageDirectly(msg, e['brokerName'] ?? '');
-      return ok(Buffer.from(JSON.stringify(r)));
-    });
-
-    this.api.registerProcessor(RequestCode.PUSH_REPLY_MESSAGE_TO_CLIENT, (req) => {
-      const e = ext(req);
-      let b = body(req) ?? Buffer.alloc(0);
-      const sysFlag = Number(e['sysFlag'] ?? 0);
-      try {
-        if (sysFlag & 1) b = inflateSync(b);
-      } catch (x) {
-        return err(`bad compressed reply body: ${(x as Error).message}`);
-      }
-      const properties = stringToProperties(e['properties'] ?? '');
-      const msg: MessageExt = {
-        topic: e['topic'] ?? '', body: b, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
-        msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? '', offsetMsgId: '', queueId: Number(e['queueId'] ?? 0),
-        queueOffset: 0, commitLogOffset: 0, sysFlag, flag: Number(e['flag'] ?? 0), bornTimestamp: Number(e['bornTimestamp'] ?? 0),
-        bornHost: e['bornHost'] ?? '', storeTimestamp: Number(e['storeTimestamp'] ?? 0), storeHost: e['storeHost'] ?? '',
-        reconsumeTimes: Number(e['reconsumeTimes'] ?? 0), preparedTransactionOffset: 0, bodyCRC: 0, storeSize: 0, brokerName: '',
-      };
-      const id = properties[MessageConst.CORRELATION_ID];
-      const f = id ? this.requestFutures.get(id) : undefined;
-      if (f && id) {
-        this.requestFutures.delete(id);
-        f.resolve(msg);
-      } else {
-        this.log.warn(`reply message without a waiting request: correlationId ${id}`);
-      }
-      return ok();
-    });
+    for (const [code, handler] of handlers) this.api.registerProcessor(code, handler);
   }
 }
 
