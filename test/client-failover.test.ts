@@ -13,7 +13,7 @@ t.test('a broker killed mid-run: its queues are avoided and sends succeed throug
   const topic = 'ClientFailover';
   await createTopic(namesrvAddr, [a, b], topic);
 
-  const producer = new Producer({ groupName: 'fo_producer', namesrvAddr, instanceName: 'fo-p', sendMsgTimeoutMs: 3000 });
+  const producer = new Producer({ groupName: 'fo_producer', namesrvAddr, instanceName: 'fo-p', sendMsgTimeoutMs: 3000, sendLatencyFaultEnable: true });
   await producer.start();
   t.teardown(() => producer.shutdown());
   const consumed = new Set<string>();

@@ -40,7 +40,7 @@ export interface ProducerOptions extends ClientOptions {
   /** Template topic for auto-created topics. Default TBW102. */
   createTopicKey?: string;
   defaultTopicQueueNums?: number;
-  /** Avoid brokers that recently failed or answered slowly. Default true. */
+  /** Avoid brokers that recently failed or answered slowly (a failure isolates the broker for 600 s). Default false, as in the Java client: a retry still avoids the broker that just failed. */
   sendLatencyFaultEnable?: boolean;
   /** Makes this a transaction producer (sendMessageInTransaction, answers to checks). */
   transactionListener?: TransactionListener;
@@ -80,7 +80,7 @@ export class Producer implements ProducerInner {
     validateGroup(options.groupName);
     this.groupName = options.groupName;
     this.options = options;
-    this.faultStrategy = new FaultStrategy(options.sendLatencyFaultEnable ?? true);
+    this.faultStrategy = new FaultStrategy(options.sendLatencyFaultEnable ?? false);
     this.internal = internal !== undefined;
     if (internal) {
       this.instance = internal.instance;
