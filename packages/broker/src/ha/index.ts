@@ -91,7 +91,19 @@ export class HAController {
     }
     const host = cfg.brokerIP1 === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0';
     this.service = new HAService(repl, haCfg, logger, () => store.getMinPhyOffset());
-    await this.service.start(host);
+    try {
+      await this.service.start(host);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // listenPort + 1 is only a default: when another process holds it, take any free port (slaves that
+      // follow the name server's haServerAddr find it); an explicit haListenPort stays a start failure.
+      if (err.code !== 'EADDRINUSE' || cfg.haListenPort >= 0) {
+        throw new Error(`HA service cannot listen on ${host}:${haCfg.haListenPort}: ${err.code ?? err.message}`);
+      }
+      logger.warn(`HA: default port ${haCfg.haListenPort} (listenPort + 1) is in use; listening on a free port instead (set haListenPort to fix it)`);
+      this.service = new HAService(repl, { ...haCfg, haListenPort: 0 }, logger, () => store.getMinPhyOffset());
+      await this.service.start(host);
+    }
     if (cfg.brokerRole === 'SYNC_MASTER') this.installSyncMasterWait(store, this.service);
   }
 
