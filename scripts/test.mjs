@@ -83,5 +83,5 @@ for (const f of total.failedFiles) console.log(`# failed: ${f}`);
 console.log(`assertions: ${a.pass} passed, ${a.fail} failed, ${a.skip} skipped, ${a.todo} todo`);
 const left = only.length ? [] : [...quarantined.keys()];
 console.log(`test files left out: ${left.length}${left.length ? ` (${left.join(', ')}; see "skipped by default" above)` : ''}`);
-console.log(`${total.passedFiles.length} passed, ${total.failedFiles.length} failed (test files)`);
+console.log(`files: ${total.passedFiles.length} passed, ${total.failedFiles.length} failed`);
 process.exit(exitCode);

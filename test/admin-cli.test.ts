@@ -183,3 +183,45 @@ t.test('mq-admin subcommands against mq-server', async (t) => {
   t.equal(r.code, 1);
   t.match(r.err, /mq-admin topicList: .*127\.0\.0\.1:1/);
 });
+
+t.test('with ACL on the broker: mq-admin and the dashboard sign with an account', async (t) => {
+  const dir = tmpDir('admin-acl');
+  const aclFile = path.join(dir, 'plain_acl.yml');
+  fs.writeFileSync(aclFile, [
+    'globalWhiteRemoteAddresses:', 'accounts:',
+    '  - accessKey: AdminKey1', '    secretKey: 12345678', '    admin: true',
+    '  - accessKey: UserKey1', '    secretKey: 87654321', '    admin: false', '    defaultTopicPerm: PUB|SUB', '    defaultGroupPerm: SUB', '',
+  ].join('\n'));
+  const { freePort } = await import('./helpers/mq-process.js');
+  const httpPort = await freePort();
+  const s = await startServer({ storeDir: path.join(dir, 'store'), extra: ['--aclEnable=true', `--aclPlainFile=${aclFile}`, `--adminHttpPort=${httpPort}`] });
+  t.teardown(async () => { await s.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  const n = ['-n', s.nsAddr];
+  const create = ['updateTopic', '-c', 'DefaultCluster', '-t', 'AclTopic', ...n];
+  let r = await mqAdmin(create);
+  t.equal(r.code, 1, 'unsigned: refused');
+  t.match(r.err, /CODE: 16/);
+  r = await mqAdmin([...create, '--accessKey', 'UserKey1', '--secretKey', '87654321']);
+  t.equal(r.code, 1, 'a non-admin account: refused');
+  t.match(r.err, /admin/);
+  r = await mqAdmin([...create, '--accessKey=AdminKey1', '--secretKey=12345678']);
+  t.equal(r.code, 0, `the admin account creates it (${r.err.trim()})`);
+  r = await mqAdmin(['topicStatus', '-t', 'AclTopic', ...n], { MQ_ACCESS_KEY: 'AdminKey1', MQ_SECRET_KEY: '12345678' });
+  t.equal(r.code, 0, 'credentials from the environment');
+  r = await mqAdmin(['topicList', ...n, '--accessKey', 'AdminKey1']);
+  t.equal(r.code, 2, 'half the credentials is a usage error');
+
+  const post = async (headers: Record<string, string>) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/console/api/topic`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ topic: 'AclWebTopic', readQueueNums: 2, writeQueueNums: 2 }),
+    });
+    return { status: res.status, body: await res.json() as { error?: string } };
+  };
+  t.equal((await post({})).status, 403, 'dashboard: no account, no action');
+  const user = await post({ 'X-Access-Key': 'UserKey1', 'X-Secret-Key': '87654321' });
+  t.equal(user.status, 403, 'dashboard: the broker refuses a non-admin account');
+  t.match(user.body.error, /admin/);
+  t.equal((await post({ 'X-Access-Key': 'AdminKey1', 'X-Secret-Key': '12345678' })).status, 200, 'dashboard: an ACL admin account may act');
+  const session = await (await fetch(`http://127.0.0.1:${httpPort}/console/api/session`, { headers: { 'X-Access-Key': 'AdminKey1', 'X-Secret-Key': '12345678' } })).json() as { admin: boolean; acl: boolean };
+  t.same([session.admin, session.acl], [true, true]);
+});

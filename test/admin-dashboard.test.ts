@@ -161,6 +161,32 @@ t.test('dashboard in headless Chromium', { timeout: 180_000, skip: noChromium },
   t.same(seen.slice(before).sort(), seen.slice(0, 5).sort(), 'the same 5 messages again');
   await page.click('#modal-close').catch(() => undefined);
 
+  // DLQ: a consumer that gives up at once dead-letters a poison message; the console requeues it.
+  const poisoned: string[] = [];
+  const dlqConsumer = new PushConsumer({ groupName: 'WebDlqGroup', namesrvAddr: s.nsAddr, instanceName: 'web-dlq', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', maxReconsumeTimes: 0 });
+  dlqConsumer.subscribe('WebTopic', '*').onMessage((m) => {
+    if (m.body.toString() === 'poison') { poisoned.push(m.topic); throw new Error('cannot handle poison'); }
+  });
+  await dlqConsumer.start();
+  t.teardown(() => dlqConsumer.shutdown().catch(() => undefined));
+  const { Admin } = await import('../packages/client/dist/index.js');
+  const admin = new Admin({ namesrvAddr: s.nsAddr });
+  t.teardown(() => admin.close());
+  await admin.sendMessage({ topic: 'WebTopic', body: 'poison' });
+  await waitFor(async () => (await admin.topicRoute('%DLQ%WebDlqGroup').catch(() => null)) !== null
+    && (await admin.queryMessageByTime('%DLQ%WebDlqGroup', 0, Date.now() + 1000)).length === 1, 30_000, 'poison in the DLQ');
+  await open('messages');
+  await page.selectOption('#topic', '%DLQ%WebDlqGroup');
+  await page.click('#modes button[data-m="time"]');
+  await page.click('#search');
+  await page.waitForSelector('#tb a[data-msg]');
+  await page.click('#tb a[data-msg] >> nth=0');
+  await page.click('#requeue');
+  await page.waitForSelector('text=Sent again to its topic');
+  await waitFor(() => poisoned.length >= 2, 20_000, 'the requeued message reached its group again');
+  t.equal(poisoned[1], 'WebTopic', 'requeued to the original topic');
+  await page.click('#modal-close');
+
   // Connections.
   await open('connections');
   await page.waitForSelector('td:text-is("WebGroup")');
@@ -220,7 +246,7 @@ t.test('the name server serves the same console for its cluster', { timeout: 120
     } catch {
       return false;
     }
-  }, 30_000, 'broker-ns in the name server dashboard');
+  }, 60_000, 'broker-ns in the name server dashboard');
   const session = await (await fetch(`${base}/console/api/session`)).json() as { servedBy: string; adminConfigured: boolean };
   t.match(session.servedBy, /^name server/);
   t.equal(session.adminConfigured, false, 'no token: read-only');

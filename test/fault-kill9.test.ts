@@ -21,7 +21,8 @@ t.test(`SYNC_FLUSH: ${ROUNDS} rounds of kill -9 at random moments`, async (t) =>
   t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  const extra = ['--flushDiskType=SYNC_FLUSH'];
+  // haListenPort=0: the HA listener on any free port (listenPort + 1 may be some client's ephemeral port).
+  const extra = ['--flushDiskType=SYNC_FLUSH', '--haListenPort=0'];
   let server = await startServer({ storeDir, extra });
   t.teardown(() => server.kill());
   for (const topic of TOPICS) await admin.createTopic(server, topic, QUEUES);
@@ -36,7 +37,9 @@ t.test(`SYNC_FLUSH: ${ROUNDS} rounds of kill -9 at random moments`, async (t) =>
     acks.push(...r.acks);
     const exit = await crashed.exited;
     t.equal(exit.signal, 'SIGKILL', `round ${round}: SIGKILL after ${r.killedAt} acks + ${delayMs} ms (${r.acks.length} acked, ${r.failures} failed in flight)`);
-    server = await startServer({ storeDir, extra, nsPort: Number(crashed.nsAddr.split(':')[1]), port: Number(crashed.brokerAddr.split(':')[1]) });
+    // Fresh ports: the old ones (and port + 1 of the HA listener) may be taken meanwhile; message ids
+    // keep the store host they were written with. One retry if a picked port got taken.
+    server = await startServer({ storeDir, extra }).catch(() => startServer({ storeDir, extra }));
     for (const topic of TOPICS) await admin.waitRoute(server, topic);
     const read = await readAll(t, admin, server);
     t.same(read.problems.slice(0, 20), [], `round ${round}: queues contiguous from 0, records intact, each offset served once`);

@@ -41,7 +41,8 @@ function run(args: string[]): Run {
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the process may exit before its stdout/stderr are read to the end.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, out: () => out, err: () => err, exited };
 }
 
@@ -176,7 +177,7 @@ t.test('every config refusal exits 2 with one line naming key, value and what is
   t.teardown(() => ok.child.kill('SIGKILL'));
   await waitForOutput(ok, /^broker broker-a listening on 127\.0\.0\.1:\d+/m); // so the alias set the file size
   t.match(ok.out(), /^name server listening on 127\.0\.0\.1:\d+$/m, 'the name server listens on loopback too');
-  t.match(ok.out(), /set brokerIP1=<reachable address> to serve others/);
+  await waitForOutput(ok, /set brokerIP1=<reachable address> to serve others/);
   t.notMatch(ok.err(), /unknown key/);
   ok.child.kill('SIGTERM');
   t.equal(await ok.exited, 0);

@@ -25,7 +25,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-soak-'));
 const nsPort = await freePort(), port = await freePort();
 const proc = spawn(process.execPath, [`${root}packages/server/dist/cli.js`, 'standalone', `--namesrvListenPort=${nsPort}`, '--namesrvListenHost=127.0.0.1',
   `--listenPort=${port}`, '--brokerIP1=127.0.0.1', `--storePathRootDir=${path.join(dir, 'store')}`, `--kvConfigPath=${path.join(dir, 'kv.json')}`,
-  '--mappedFileSizeCommitLog=67108864', '--pageCacheBytesMax=268435456', '--fileReservedTime=1', '--deleteWhen=00'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_LOG_LEVEL: 'warn' } });
+  '--mappedFileSizeCommitLog=67108864', '--pageCacheBytesMax=67108864', '--fileReservedTime=1', '--deleteWhen=00'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MQ_LOG_LEVEL: 'warn' } });
 let out = '';
 proc.stdout.on('data', (d) => { out += d; });
 proc.stderr.on('data', (d) => process.stderr.write(d));

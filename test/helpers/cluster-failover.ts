@@ -176,6 +176,13 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
     log(`ns phase done, ${acked.size} acked`);
     // 2. kill -9 the broker-a master while the consumer holds back
     const slaveGetsBefore = Number((await runtime(admin, aSlave)).msgGetTotalTodayNow);
+    // ASYNC_MASTER: what the slave has not received yet is unavailable until the master is back, so
+    // let it catch up first (the restart phase checks that nothing acknowledged is lost either way)
+    const masterEnd = Number((await runtime(admin, aMaster)).commitLogCommittedOffset);
+    await waitFor(async () => Number((await runtime(admin, aSlave)).commitLogCommittedOffset) >= masterEnd, 30000, 'the slave to catch up');
+    // the slave serves a topic once its metadata sync (every slaveSyncIntervalMs) copied it
+    await waitFor(async () => (await admin.call(aSlave.addr, 21, {}, null, 3000)).bodyBuffer()!.toString().includes(`"${topic}"`), 30000,
+      'the slave to have the topic config');
     await c.kill(aMaster);
     hold = false;
     release();

@@ -12,11 +12,12 @@ const when = (ms) => { if (!ms || ms <= 0) return '–'; const d = new Date(ms);
 const ago = (ms) => { if (!ms || ms <= 0) return '–'; const s = Math.max(0, (Date.now() - ms) / 1000); if (s < 60) return `${Math.floor(s)}s ago`; if (s < 3600) return `${Math.floor(s / 60)}m ago`; if (s < 86400) return `${Math.floor(s / 3600)}h ago`; return `${Math.floor(s / 86400)}d ago`; };
 const localInput = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000); return d.toISOString().slice(0, 16); };
 
-const state = { session: { admin: false }, token: sessionStorage.getItem('rmq-admin-token') || '', rates: [], lastFrame: null, local: [], timer: null };
+const state = { session: { admin: false }, token: sessionStorage.getItem('rmq-admin-token') || '', ak: sessionStorage.getItem('rmq-ak') || '', sk: sessionStorage.getItem('rmq-sk') || '', rates: [], lastFrame: null, local: [], timer: null };
 
 async function api(path, body) {
   const headers = { 'Content-Type': 'application/json' };
   if (state.token) headers['X-Admin-Token'] = state.token;
+  if (state.ak) { headers['X-Access-Key'] = state.ak; headers['X-Secret-Key'] = state.sk; }
   const r = await fetch(`/console${path}`, body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
   const data = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
   if (!r.ok) throw new Error(data.error || `HTTP ${r.status}`);
@@ -60,10 +61,12 @@ async function refreshSession() {
 }
 
 $('#signin').onclick = () => {
-  if (state.session.admin) { state.token = ''; sessionStorage.removeItem('rmq-admin-token'); refreshSession().then(render); return; }
-  modal('Sign in', `<form class="form" id="f"><label>Admin token</label><input type="password" name="token" id="token" autofocus placeholder="adminHttpToken"><div class="full muted">Actions (create, delete, reset, send) need the broker's <code>adminHttpToken</code>. Without it the console is read-only.</div></form><div class="actions"><button class="btn" id="go">Sign in</button></div>`, (el) => {
+  if (state.session.admin) { state.token = state.ak = state.sk = ''; for (const k of ['rmq-admin-token', 'rmq-ak', 'rmq-sk']) sessionStorage.removeItem(k); refreshSession().then(render); return; }
+  const acl = state.session.acl;
+  modal('Sign in', `<form class="form" id="f">${acl ? '<label>Access key</label><input name="ak" id="ak" autofocus placeholder="ACL account (admin: true)"><label>Secret key</label><input type="password" name="sk" id="sk">' : ''}<label>Admin token</label><input type="password" name="token" id="token" ${acl ? '' : 'autofocus'} placeholder="adminHttpToken"><div class="full muted">Actions (create, delete, reset, send) need the broker's <code>adminHttpToken</code>${acl ? ', or an ACL account with <code>admin: true</code> (the brokers check it)' : ''}. Without it the console is read-only.</div></form><div class="actions"><button class="btn" id="go">Sign in</button></div>`, (el) => {
     const go = async () => {
       state.token = $('#token', el).value; sessionStorage.setItem('rmq-admin-token', state.token);
+      if (acl) { state.ak = $('#ak', el).value; state.sk = $('#sk', el).value; sessionStorage.setItem('rmq-ak', state.ak); sessionStorage.setItem('rmq-sk', state.sk); }
       await refreshSession();
       if (!state.session.admin) { toast(state.session.adminConfigured ? 'wrong admin token' : 'this server has no admin token configured: read-only', true); return; }
       closeModal(); toast('Signed in as admin'); render();
@@ -284,10 +287,13 @@ async function messageDetail(topic, msgId) {
     <div>Properties</div><div class="mono">${Object.entries(m.properties).map(([k, v]) => `${esc(k)}=${esc(v)}`).join('<br>')}</div></div>
     <div style="display:flex;justify-content:space-between;align-items:center;margin:16px 0 8px"><b>Body</b><div class="seg" id="bm"><button data-b="text" class="on">Text</button><button data-b="json">JSON</button><button data-b="hex">Hex</button></div></div>
     <pre class="body" id="body">${esc(bodies.text)}</pre>
+    ${m.topic.startsWith('%DLQ%') ? `<div class="actions">${adminButton(`Requeue to ${m.properties.RETRY_TOPIC || 'its topic'}`, 'id="requeue"', 'btn')}</div>` : ''}
     <h3 style="margin:18px 0 8px;font-size:14px">Consumer groups</h3>
     <table><thead><tr><th>Group</th><th>Status</th><th class="n">Group offset</th><th></th></tr></thead><tbody>${d.consumption.map((c) => `<tr><td>${esc(c.group)}</td><td>${c.consumed ? '<span class="ok">Consumed</span>' : '<span class="muted">Not yet</span>'}</td><td class="n">${fmt(c.consumerOffset)}</td>
       <td class="n">${c.clients.length ? adminButton('Resend to group', `data-resend="${esc(c.group)}" data-client="${esc(c.clients[0])}"`, 'btn small ghost') : '<span class="muted">offline</span>'}</td></tr>`).join('') || '<tr><td colspan="4" class="empty">No group consumes this topic</td></tr>'}</tbody></table>`, (el) => {
     $('#bm', el).onclick = (e) => { const b = e.target.dataset.b; if (!b) return; $('#body', el).textContent = bodies[b]; el.querySelectorAll('#bm button').forEach((x) => x.classList.toggle('on', x.dataset.b === b)); };
+    const rq = $('#requeue', el);
+    if (rq && !rq.disabled) rq.onclick = () => act(() => api('/api/message/requeue', { topic: m.topic, msgId: m.offsetMsgId }), 'Sent again to its topic');
     el.querySelectorAll('[data-resend]').forEach((b) => { if (!b.disabled) b.onclick = () => act(() => api('/api/message/resend', { group: b.dataset.resend, clientId: b.dataset.client, msgId: m.offsetMsgId, topic: m.topic }).then((r) => { if (r.consumeResult !== 'CR_SUCCESS') throw new Error(`consumer answered ${r.consumeResult}`); return r; }), `Consumed again by ${b.dataset.resend}`); });
   });
 }

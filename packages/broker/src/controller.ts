@@ -166,7 +166,7 @@ export class BrokerController implements BrokerContext {
     if (cfg.adminHttpPort > 0) {
       try {
         this.adminHttp = await startAdminHttp(this.adminHttpContext(), cfg.adminHttpPort, {
-          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
+          dashboard: { namesrvAddr: cfg.namesrvAddr, adminToken: cfg.adminHttpToken, acl: cfg.aclEnable, servedBy: `broker ${cfg.brokerName} (${this.brokerAddr})` },
         });
       } catch (e) {
         this.logger.warn(`admin http not started: ${(e as Error).message}`);

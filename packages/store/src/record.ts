@@ -217,6 +217,10 @@ export function checkRecord(buf: Uint8Array, pos: number, limit: number, checkCr
   if (propLenPos + 2 > pos + size) return { kind: 'corrupt', reason: 'bad topic length' };
   const propLen = (buf[propLenPos] << 8) | buf[propLenPos + 1];
   if (propLenPos + 2 + propLen !== pos + size) return { kind: 'corrupt', reason: 'size does not match the fields' };
+  // A torn write leaves zeros where the tail never reached the disk; the body CRC does not cover the
+  // topic or the properties, which end with a separator (0x02), never with a zero byte.
+  if (topicLen === 0 || buf[bodyLenPos + 5] === 0) return { kind: 'corrupt', reason: 'torn record (zero topic)' };
+  if (propLen > 0 && buf[pos + size - 1] === 0) return { kind: 'corrupt', reason: 'torn record (zero bytes at the end of the properties)' };
   if (checkCrc) {
     const crc = readInt32(buf, pos + 8);
     if (bodyCrc(buf, bodyLenPos + 4, bodyLenPos + 4 + bodyLen) !== crc) return { kind: 'corrupt', reason: 'body CRC mismatch' };

@@ -29,6 +29,12 @@ export interface DashboardOptions {
   /** Where this dashboard is served from ("broker broker-a" / "name server"), shown in the header. */
   servedBy: string;
   timeoutMs?: number;
+  /**
+   * The brokers check ACL: a request carrying X-Access-Key / X-Secret-Key is run by an admin client
+   * signed with that account (reads and actions), and the brokers decide what it may do; an ACL
+   * account with admin: true can change the cluster, as with Apache's dashboard.
+   */
+  acl?: boolean;
 }
 
 export interface RatesFrame {
@@ -89,12 +95,31 @@ export class DashboardApi {
     this.admin = new Admin({ namesrvAddr: opts.namesrvAddr, timeoutMs: opts.timeoutMs ?? 5000, producerGroup: 'DASHBOARD_PRODUCER' });
   }
 
-  close(): Promise<void> {
-    return this.admin.close();
+  async close(): Promise<void> {
+    for (const a of this.signed.values()) await a.close().catch(() => undefined);
+    this.signed.clear();
+    await this.admin.close();
+  }
+
+  private readonly signed = new Map<string, Admin>();
+
+  /** The admin client of a request: the ACL account it carries, else the dashboard's own. */
+  private adminFor(headers: Record<string, string>): Admin {
+    const ak = headers['x-access-key'], sk = headers['x-secret-key'];
+    if (!this.opts.acl || !ak || !sk) return this.admin;
+    const key = `${ak}\u0000${sk}`;
+    let a = this.signed.get(key);
+    if (!a) {
+      if (this.signed.size >= 16) { const [k, old] = this.signed.entries().next().value as [string, Admin]; this.signed.delete(k); void old.close(); }
+      a = new Admin({ namesrvAddr: this.opts.namesrvAddr, timeoutMs: this.opts.timeoutMs ?? 5000, producerGroup: 'DASHBOARD_PRODUCER', credentials: { accessKey: ak, secretKey: sk } });
+      this.signed.set(key, a);
+    }
+    return a;
   }
 
   isAdmin(headers: Record<string, string>): boolean {
     if (this.opts.authorize?.(headers)) return true;
+    if (this.opts.acl && headers['x-access-key'] && headers['x-secret-key']) return true; // the brokers check the account
     const token = this.opts.adminToken ?? '';
     if (token === '') return false;
     const given = headers['x-admin-token'] ?? (headers['authorization']?.startsWith('Bearer ') ? headers['authorization'].slice(7) : '');
@@ -105,11 +130,24 @@ export class DashboardApi {
   }
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    const admin = this.adminFor(req.headers);
+    if (admin !== this.admin) return this.withAdmin(admin).handle(req, true);
+    return this.handleWith(req, false);
+  }
+
+  /** A view of this API over another admin client (one ACL account), sharing nothing else. */
+  private withAdmin(admin: Admin): { handle(req: ApiRequest, signed: boolean): Promise<ApiResponse> } {
+    const view = Object.create(this) as DashboardApi;
+    Object.defineProperty(view, 'admin', { value: admin });
+    return { handle: (req, signed) => view.handleWith(req, signed) };
+  }
+
+  private async handleWith(req: ApiRequest, signed: boolean): Promise<ApiResponse> {
     try {
       if (req.body.length > BODY_MAX) throw new HttpError(413, 'request body too large');
       const body = req.method === 'POST' ? this.parseBody(req.body) : {};
       if (req.method === 'POST') {
-        if (!this.isAdmin(req.headers)) {
+        if (!signed && !this.isAdmin(req.headers)) {
           const why = (this.opts.adminToken ?? '') === '' && !this.opts.authorize ? 'this dashboard is read-only (no adminHttpToken configured)' : 'admin credentials required (sign in with the admin token)';
           throw new HttpError(403, why);
         }
@@ -119,7 +157,7 @@ export class DashboardApi {
       return { status: 200, body: await this.get(req.path, req.query, req.headers) };
     } catch (e) {
       if (e instanceof HttpError) return { status: e.status, body: { error: e.message } };
-      if (e instanceof MQBrokerError) return { status: 502, body: { error: e.message, code: e.responseCode } };
+      if (e instanceof MQBrokerError) return { status: e.responseCode === 16 ? 403 : 502, body: { error: e.message, code: e.responseCode } };
       if (e instanceof MQClientError) return { status: 502, body: { error: e.message } };
       return { status: 500, body: { error: (e as Error).message ?? String(e) } };
     }
@@ -136,7 +174,7 @@ export class DashboardApi {
 
   private async get(path: string, q: URLSearchParams, headers: Record<string, string>): Promise<unknown> {
     switch (path) {
-      case '/api/session': return { admin: this.isAdmin(headers), adminConfigured: (this.opts.adminToken ?? '') !== '' || !!this.opts.authorize, servedBy: this.opts.servedBy, namesrvAddr: this.opts.namesrvAddr };
+      case '/api/session': return { admin: this.isAdmin(headers), acl: this.opts.acl === true, adminConfigured: (this.opts.adminToken ?? '') !== '' || !!this.opts.authorize || this.opts.acl === true, servedBy: this.opts.servedBy, namesrvAddr: this.opts.namesrvAddr };
       case '/api/cluster': return this.cluster();
       case '/api/topics': return this.topics();
       case '/api/topic': return this.topic(str(q, 'topic'));
@@ -193,6 +231,7 @@ export class DashboardApi {
         return { ok: true, offsets: await this.admin.resetOffsetByTime(str(b, 'group'), str(b, 'topic'), ts, true) };
       }
       case '/api/group/skip': return { ok: true, offsets: await this.admin.skipAccumulated(str(b, 'group'), str(b, 'topic')) };
+      case '/api/message/requeue': return this.requeue(str(b, 'topic'), str(b, 'msgId'));
       case '/api/message/resend': return this.admin.consumeMessageDirectly(str(b, 'group'), str(b, 'clientId'), str(b, 'msgId'), str(b, 'topic', false) || undefined);
       case '/api/broker/config': {
         const key = str(b, 'key');
@@ -319,6 +358,27 @@ export class DashboardApi {
       return { group: g, consumed: q ? q.consumerOffset > m.queueOffset : false, consumerOffset: q?.consumerOffset ?? null, clients: (conn?.connections ?? []).map((c) => c.clientId) };
     }));
     return { message: messageView(m), consumption };
+  }
+
+  /**
+   * DLQ resend: a copy of a dead-lettered message (body, tags, keys, user properties) sent again to
+   * the topic it came from (its RETRY_TOPIC property), where its group consumes it as new.
+   */
+  async requeue(topic: string, msgId: string): Promise<unknown> {
+    if (!isDlqTopic(topic)) throw new HttpError(400, 'requeue takes a message of a %DLQ% topic');
+    const m = (await this.admin.findMessage(topic, msgId))[0];
+    if (!m) throw new HttpError(404, `no message ${msgId} in ${topic}`);
+    const target = m.properties['RETRY_TOPIC'] ?? m.properties['REAL_TOPIC'];
+    if (!target || isRetryTopic(target) || isDlqTopic(target)) throw new HttpError(400, 'the message does not say which topic it came from (no RETRY_TOPIC property)');
+    const reserved = new Set(['TAGS', 'KEYS', 'DELAY', 'WAIT', 'RETRY_TOPIC', 'REAL_TOPIC', 'REAL_QID', 'TRAN_MSG', 'PGROUP', 'MIN_OFFSET', 'MAX_OFFSET',
+      'ORIGIN_MESSAGE_ID', 'RECONSUME_TIME', 'MAX_RECONSUME_TIMES', 'UNIQ_KEY', 'CONSUME_START_TIME', 'CLUSTER']);
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.properties)) if (!reserved.has(k)) properties[k] = v;
+    properties['DLQ_ORIGIN_MSG_ID'] = m.properties['ORIGIN_MESSAGE_ID'] ?? m.offsetMsgId;
+    const msg: { topic: string; body: Buffer; tags?: string; keys?: string; properties: Record<string, string> } = { topic: target, body: m.body, properties };
+    if (m.tags) msg.tags = m.tags;
+    if (m.keys) msg.keys = m.keys;
+    return { ok: true, topic: target, result: await this.admin.sendMessage(msg) };
   }
 
   async connections(producerGroup: string, topic: string): Promise<unknown> {

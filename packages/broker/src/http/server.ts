@@ -27,7 +27,7 @@ export interface AdminHttpOptions {
   /** WebSocket stats period. */
   statsIntervalMs?: number;
   /** Serves the cluster dashboard at "/" (this broker's one-page view moves to /local). Needs a name server. */
-  dashboard?: { namesrvAddr: string; adminToken?: string; servedBy: string; authorize?: (headers: Record<string, string>) => boolean };
+  dashboard?: { namesrvAddr: string; adminToken?: string; servedBy: string; acl?: boolean; authorize?: (headers: Record<string, string>) => boolean };
 }
 
 const STATS_TOPIC = 'stats';

@@ -3,7 +3,7 @@
 // Requests are built as the 4.9.8 tools build them (same codes, header field names and bodies), so
 // this works against Apache RocketMQ as well as against this project's broker. The mq-admin CLI and
 // the dashboard's actions go through it.
-import { RemotingClient, RemotingCommand, parseFastJson } from '@rmq/remoting';
+import { RemotingClient, RemotingCommand, aclClientRPCHook, parseFastJson, type SessionCredentials } from '@rmq/remoting';
 import { decodeMessages, decodeOffsetMsgId, type Message, type MessageExt } from '../message.js';
 import { CLIENT_VERSION, MixAll, RequestCode as ClientCodes, ResponseCode } from '../protocol.js';
 import { MQBrokerError, MQClientError } from '../errors.js';
@@ -59,6 +59,8 @@ export interface AdminOptions {
   /** Per request; default 5000 ms. */
   timeoutMs?: number;
   rpcHook?: AdminRpcHook;
+  /** ACL 1.0: sign every request (and the test producer's) with this account, as Apache's AclClientRPCHook. */
+  credentials?: SessionCredentials;
   /** Producer group used by sendMessage; default TOOLS_PRODUCER_GROUP... as mqadmin's sendMessage. */
   producerGroup?: string;
 }
@@ -111,6 +113,7 @@ export class Admin {
   private nsIndex = 0;
   private readonly timeoutMs: number;
   private readonly hook: AdminRpcHook | undefined;
+  private readonly credentials: SessionCredentials | undefined;
   private producer: Producer | null = null;
   private readonly producerGroup: string;
 
@@ -120,7 +123,8 @@ export class Admin {
     if (list.length === 0) throw new MQClientError('no name server address given (namesrvAddr)');
     this.namesrv = list;
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.hook = opts.rpcHook;
+    this.credentials = opts.credentials;
+    this.hook = opts.rpcHook ?? (opts.credentials ? aclClientRPCHook(opts.credentials) : undefined);
     this.producerGroup = opts.producerGroup ?? 'TOOLS_PRODUCER';
     this.remoting = new RemotingClient({ connectTimeoutMs: 3000, name: 'mq-admin' });
   }
@@ -569,7 +573,26 @@ export class Admin {
     const base = { nextOffset: n(ext['nextBeginOffset'], offset), minOffset: n(ext['minOffset']), maxOffset: n(ext['maxOffset']), status: r.code };
     if (r.code === ResponseCode.SUCCESS) return { ...base, messages: decodeMessages(r.bodyBuffer() ?? Buffer.alloc(0), brokerName) };
     if (r.code === ResponseCode.PULL_NOT_FOUND || r.code === ResponseCode.PULL_RETRY_IMMEDIATELY || r.code === ResponseCode.PULL_OFFSET_MOVED) return { ...base, messages: [] };
+    if (r.code === ResponseCode.NO_PERMISSION) return this.readQueueDirectly(addr, topic, brokerName, queueId, offset, maxNums);
     throw new MQBrokerError(r.code, r.remark, addr);
+  }
+
+  /**
+   * A queue that refuses pulls (a write-only %DLQ% topic): QUERY_CONSUME_QUEUE (321) lists the
+   * entries' commit-log offsets, VIEW_MESSAGE_BY_ID (33) reads each record, as the tools browse a DLQ.
+   */
+  private async readQueueDirectly(addr: string, topic: string, brokerName: string, queueId: number, offset: number, maxNums: number):
+    Promise<{ messages: MessageExt[]; nextOffset: number; minOffset: number; maxOffset: number; status: number }> {
+    const r = await this.call(addr, 321 /* QUERY_CONSUME_QUEUE */, { topic, queueId, index: offset, count: maxNums, consumerGroup: TOOLS_GROUP });
+    const raw = Admin.json(r);
+    const minOffset = n(raw?.minQueueIndex), maxOffset = n(raw?.maxQueueIndex);
+    if (!raw) return { messages: [], nextOffset: offset, minOffset, maxOffset, status: ResponseCode.PULL_NOT_FOUND };
+    const messages: MessageExt[] = [];
+    for (const e of raw.queueData ?? []) {
+      const v = await this.invoke(addr, C.VIEW_MESSAGE_BY_ID, { offset: n(e.physicOffset) });
+      if (v.code === ResponseCode.SUCCESS) messages.push(...decodeMessages(v.bodyBuffer() ?? Buffer.alloc(0), brokerName));
+    }
+    return { messages, nextOffset: offset + (raw.queueData?.length ?? 0), minOffset, maxOffset, status: messages.length ? ResponseCode.SUCCESS : ResponseCode.PULL_NOT_FOUND };
   }
 
   /** queryMsgByOffset: the one message at (broker, queue, offset). */
@@ -616,7 +639,10 @@ export class Admin {
   /** Sends one message with a producer this admin owns (sendMessage); to a given queue when named. */
   async sendMessage(msg: Message, queue?: { brokerName: string; queueId: number }): Promise<SendResult> {
     if (!this.producer) {
-      const p = new Producer({ groupName: this.producerGroup, namesrvAddr: this.namesrv.join(';'), instanceName: `mq-admin-${process.pid}-${Date.now()}` });
+      const p = new Producer({
+        groupName: this.producerGroup, namesrvAddr: this.namesrv.join(';'), instanceName: `mq-admin-${process.pid}-${Date.now()}`,
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+      });
       await p.start();
       this.producer = p;
     }
