@@ -1,29 +1,18 @@
 // Reading fields of a stored message record (the V1 commit log layout, also the pull reply body)
 // through @rmq/remoting's one record decoder. The broker only reads records here (schedule delivery,
 // send-back, transactions, SQL92 filtering, admin inspection); the store owns writing them.
-import { MESSAGE_MAGIC_CODE_V1, createOffsetMsgId, decodeStoredRecord, recordPropertiesText } from '@rmq/remoting';
+import { MESSAGE_MAGIC_CODE_V1, createOffsetMsgId, decodeStoredRecord, recordPropertiesText, type StoredRecord } from '@rmq/remoting';
 
 export const MAGIC_V1 = MESSAGE_MAGIC_CODE_V1;
 
-export interface StoredMessage {
+/** A decoded record as the broker reads it: hosts split into ip and port, properties as their text. */
+export interface StoredMessage extends Pick<StoredRecord,
+  'queueId' | 'flag' | 'queueOffset' | 'commitLogOffset' | 'sysFlag' | 'bornTimestamp' | 'storeTimestamp' | 'reconsumeTimes'
+  | 'preparedTransactionOffset' | 'body' | 'topic' | 'offsetMsgId'> {
   totalSize: number;
-  queueId: number;
-  flag: number;
-  queueOffset: number;
-  commitLogOffset: number;
-  sysFlag: number;
-  bornTimestamp: number;
   bornHost: { ip: string; port: number };
-  storeTimestamp: number;
   storeHost: { ip: string; port: number };
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-  /** A view of the stored (possibly compressed) body. */
-  body: Buffer;
-  topic: string;
   properties: string;
-  /** Offset message id: store host bytes + commit log offset (IPv4 32 hex digits, IPv6 56). */
-  offsetMsgId: string;
 }
 
 function splitHost(hostPort: string): { ip: string; port: number } {
