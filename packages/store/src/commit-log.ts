@@ -366,6 +366,65 @@ export class CommitLog {
     this.writePos = this.committedPos = this.flushedPos = end;
   }
 
+  /**
+   * Rolls the log back to `end` (the end of the last whole record handed to the OS) after a failed
+   * write: appends in [end, writePos) never reached the file whole and were never acknowledged.
+   * Files wholly after `end` (created for those appends) are deleted, a blank record at or after
+   * `end` is dropped (its file is open for writing again). Returns the paths deleted, whose cached
+   * descriptors must be closed. The bytes the failed write left in the file are zeroed by zeroRange.
+   */
+  rollbackTo(end: number): string[] {
+    const gone: string[] = [];
+    while (this.files.length > 0 && this.files[this.files.length - 1].from > end) {
+      const f = this.files.pop()!;
+      if (f.readFd >= 0) { try { fs.closeSync(f.readFd); } catch { /* gone */ } f.readFd = -1; }
+      try { fs.rmSync(f.path, { force: true }); } catch { /* zeroRange covers what stays */ }
+      gone.push(f.path);
+    }
+    const file = this.fileFor(end);
+    if (file !== undefined && file.sealedAt > end) file.sealedAt = -1;
+    this.writePos = end;
+    this.usingScratch = false;
+    return gone;
+  }
+
+  /**
+   * Zeroes the non-zero bytes of [from, to) in the files that still exist (what a failed write left
+   * after the log's end), so neither a later scan nor a restart can take them for records. Only
+   * blocks that hold bytes are overwritten (they are allocated: no new space is needed). Throws
+   * StoreIOError.
+   */
+  zeroRange(from: number, to: number): void {
+    const block = Buffer.alloc(256 * 1024);
+    const zeros = Buffer.alloc(block.length);
+    let pos = from;
+    while (pos < to) {
+      const file = this.fileFor(pos);
+      if (file === undefined) return;
+      const fileEnd = Math.min(to, file.from + this.fileSize);
+      let fd = -1;
+      try {
+        fd = fs.openSync(file.path, 'r+');
+        while (pos < fileEnd) {
+          const len = Math.min(block.length, fileEnd - pos);
+          const n = preadAll(fd, block, 0, len, pos - file.from);
+          if (n <= 0) break;
+          let dirty = false;
+          for (let i = 0; i < n; i++) if (block[i] !== 0) { dirty = true; break; }
+          if (dirty) fs.writeSync(fd, zeros, 0, n, pos - file.from);
+          pos += len;
+        }
+        fs.fdatasyncSync(fd);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new StoreIOError(`cannot zero the unwritten tail of ${file.path}: ${err.message}`, err.code ?? 'EIO');
+      } finally {
+        if (fd >= 0) { try { fs.closeSync(fd); } catch { /* gone */ } }
+      }
+      pos = Math.max(pos, file.from + this.fileSize);
+    }
+  }
+
   /** Removes the oldest file (retention). */
   deleteFirstFile(): LogFile | undefined {
     const f = this.files.shift();

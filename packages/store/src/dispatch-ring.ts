@@ -24,6 +24,16 @@ export class DispatchRing {
   peek(): number { return this.head < this.tail ? this.head : -1; }
   shift(): void { this.head++; if (this.head === this.tail) { this.head = this.tail = 0; } }
   clear(): void { this.head = this.tail = 0; }
+  /**
+   * Drops the newest entries whose record starts at or after phy (appends rolled back after a failed
+   * write), newest first: calls onDrop(index) for each before it goes. Returns how many went.
+   */
+  truncateFrom(phy: number, onDrop: (i: number) => void): number {
+    let n = 0;
+    while (this.tail > this.head && this.phy[this.tail - 1] >= phy) { onDrop(this.tail - 1); this.tail--; n++; }
+    if (this.head === this.tail) this.head = this.tail = 0;
+    return n;
+  }
 
   private compactOrGrow(): void {
     const n = this.tail - this.head;

@@ -121,6 +121,8 @@ export class FlushService {
   private cqFlushInFlight: Promise<void> | null = null;
   private lastCheckpointLogic = -1;
   lastSyncMs = Date.now();
+  /** a commit log write failed with ENOSPC (disk-full.ts rolls back and probes); else fail() */
+  onWriteEnospc: ((why: string) => void) | null = null;
 
   constructor(
     private readonly core: StoreCore,
@@ -219,7 +221,8 @@ export class FlushService {
     if (target > cl.committedPos) {
       try { this.writeOut(cl.committedPos, target); } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        this.fail(`${err.code ?? 'EIO'}: ${err.message}`);
+        if (err.code === 'ENOSPC' && this.onWriteEnospc !== null) this.onWriteEnospc(`ENOSPC: ${err.message}`);
+        else this.fail(`${err.code ?? 'EIO'}: ${err.message}`);
         return;
       }
       cl.committed(target);
@@ -250,7 +253,8 @@ export class FlushService {
       this.syncsInFlight.delete(p);
       this.idleSyncers.push(worker);
       if (r.error !== null) { this.fail(r.error); return; }
-      if (!core.writable) return;
+      // (bytes below committedPos stay valid while the disk is full: their sync still counts)
+      if (!core.writable && !core.diskFull) return;
       if (to <= cl.flushedPos) { this.maybeSync(); return; }
       cl.flushedPos = to;
       this.lastSyncMs = Date.now();
@@ -264,6 +268,13 @@ export class FlushService {
       }
     });
     this.syncsInFlight.add(p);
+  }
+
+  /** Writable again after a full disk: what is written but not yet synced gets synced again. */
+  resume(): void {
+    this.syncSubmittedTo = Math.min(this.syncSubmittedTo, this.core.commitLog.flushedPos);
+    this.syncRequested = true;
+    this.schedule();
   }
 
   /** Resolves once the sync in flight (if any) is applied. */

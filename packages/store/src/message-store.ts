@@ -9,7 +9,8 @@
 //   read-service.ts    pulls, offsets by time, lookups by offset and key
 // Invariants: nothing is visible to readers or acknowledged before it is handed to the OS; under
 // SYNC_FLUSH nothing is acknowledged before it is on disk; after a write error the store refuses
-// writes and keeps serving what was committed.
+// writes and keeps serving what was committed; after ENOSPC (disk-full.ts) the unwritten appends are
+// rolled back and writes resume by themselves once space is freed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreIOError } from './commit-log.js';
@@ -29,6 +30,7 @@ import { recoverStore } from './recovery.js';
 import { CleanService } from './clean-service.js';
 import { ReadService } from './read-service.js';
 import { StoreReplication } from './replication.js';
+import { DISK_FULL_PROBE_INTERVAL_MS, DiskFullService } from './disk-full.js';
 
 /** Logs warnings and errors to the console, drops debug and info. */
 const consoleWarnLogger: Logger = {
@@ -51,6 +53,7 @@ export class DefaultMessageStore implements MessageStoreApi {
   private readonly reput: ReputService;
   private readonly clean: CleanService;
   private readonly read: ReadService;
+  private readonly diskFull: DiskFullService;
   private readonly hostHex: string;
   private readonly fields: RecordFields;
   /** Held from open() to the end of shutdown(): one process per store directory. */
@@ -65,6 +68,8 @@ export class DefaultMessageStore implements MessageStoreApi {
     this.flush = new FlushService(this.core, this.waiters, () => { this.reput.dispatch(); this.replicationPort?.advanced(); }, () => this.reput.indexInFlight);
     this.clean = new CleanService(this.core);
     this.read = new ReadService(this.core);
+    this.diskFull = new DiskFullService(this.core, this.waiters, () => this.flush.resume());
+    this.flush.onWriteEnospc = (why) => this.diskFull.enter(why);
     this.hostHex = hostHex(config.storeHost);
     this.fields = {
       topicBytes: Buffer.alloc(0), queueId: 0, flag: 0, body: Buffer.alloc(0), properties: '', propertiesLength: 0,
@@ -107,6 +112,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     if (cfg.flushDiskType === 'ASYNC_FLUSH') t(Math.max(1, cfg.flushIntervalCommitLog), () => this.flush.requestSync());
     t(Math.max(10, cfg.flushIntervalConsumeQueue), () => { void this.flush.flushLogic(); });
     t(Math.max(20, Math.min(500, cfg.syncFlushTimeout / 4)), () => this.waiters.expire(Date.now()));
+    t(DISK_FULL_PROBE_INTERVAL_MS, () => { if (this.core.diskFull) this.diskFull.probe(); });
     t(10000, () => { try { this.clean.deleteExpiredFiles(); } catch (e) { this.core.log.error(`retention: ${(e as Error).message}`); } });
   }
 
@@ -171,12 +177,17 @@ export class DefaultMessageStore implements MessageStoreApi {
   private refuse(): PutResult | null {
     const core = this.core;
     if (core.closing) return failed('SERVICE_NOT_AVAILABLE', 'store is shutting down');
+    if (core.diskFull && !this.diskFull.onRefused(Date.now())) return failed('SERVICE_NOT_AVAILABLE', `store is not writable: ${core.lastError}`);
     if (!core.writable) return failed('SERVICE_NOT_AVAILABLE', `store is not writable: ${core.lastError}`);
     if (core.readOnlyReason !== null) return failed('SERVICE_NOT_AVAILABLE', core.readOnlyReason);
     return null;
   }
 
   private ioFailure(e: unknown): PutResult {
+    if (e instanceof StoreIOError && e.code === 'ENOSPC') {
+      this.diskFull.enter(`ENOSPC: ${e.message}`);
+      return failed('SERVICE_NOT_AVAILABLE', `disk full: ${e.message}`);
+    }
     if (e instanceof StoreIOError) {
       this.core.markUnwritable(`${e.code}: ${e.message}`);
       return failed('SERVICE_NOT_AVAILABLE', e.message);

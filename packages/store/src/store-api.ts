@@ -29,7 +29,11 @@ export interface QueryResult { buffers: Buffer[]; indexLastUpdateTimestamp: numb
 export type NewMessageListener = (topic: string, queueId: number, maxOffset: number) => void;
 
 /** Test hooks: inject I/O failures without a full disk. */
-export interface StoreTestHooks { failNextWrite: string | null; failFileCreate: string | null; flushDelayMs: number }
+export interface StoreTestHooks {
+  failNextWrite: string | null; failFileCreate: string | null; flushDelayMs: number;
+  /** while set, the disk-full probe fails with this code (the disk stays "full") */
+  failProbe: string | null;
+}
 
 /** What the broker needs from a store (Apache's MessageStore, the part this broker uses). */
 export interface MessageStore {

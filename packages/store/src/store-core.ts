@@ -39,7 +39,7 @@ export class StoreCore {
   readonly checkpointSab = new SharedArrayBuffer(CHECKPOINT_SIZE);
   readonly delayLevels: number[];
   readonly entryScratch = new Float64Array(3);
-  readonly testHooks: StoreTestHooks = { failNextWrite: null, failFileCreate: null, flushDelayMs: 0 };
+  readonly testHooks: StoreTestHooks = { failNextWrite: null, failFileCreate: null, flushDelayMs: 0, failProbe: null };
   readonly stats = { putMessages: 0, flushTasks: 0, syncs: 0, syncMsTotal: 0 };
 
   /** commit log offset up to which ConsumeQueue entries are written (<= committedPos) */
@@ -52,6 +52,13 @@ export class StoreCore {
   lastAppendStoreTs = 0;
   writable = true;
   lastError: string | null = null;
+  /**
+   * Unwritable because the disk was full (ENOSPC writing the commit log): the unwritten appends were
+   * rolled back and the store probes for space (disk-full.ts) to become writable again by itself.
+   */
+  diskFull = false;
+  /** [from, to) of the commit log a failed write may have left bytes in, not yet zeroed */
+  pendingZero: { from: number; to: number } | null = null;
   closing = false;
   /** set on a slave (replication writes its log): ordinary puts are refused with this reason */
   readOnlyReason: string | null = null;
@@ -113,6 +120,35 @@ export class StoreCore {
     if (this.writable) this.log.error(`store is no longer writable: ${why}`);
     this.writable = false;
     this.lastError = why;
+  }
+
+  /**
+   * After a failed commit log write: drops every append not handed to the OS whole, i.e. the log
+   * from committedPos on (the end of the last whole written record): the write position, the
+   * dispatch ring entries, the queue offsets they took, the put counter. None of them was
+   * acknowledged (their waiters get the failure). Returns how many records went.
+   */
+  rollbackUnwritten(): number {
+    const cl = this.commitLog;
+    const end = cl.committedPos;
+    const oldEnd = cl.writePos;
+    const ring = this.ring;
+    const n = ring.truncateFrom(end, (i) => {
+      const cqIdx = ring.cq[i];
+      const cq = cqIdx >= 0 ? this.cqs[cqIdx] : undefined;
+      // newest first: the last one set is the oldest rolled-back offset of that queue
+      if (cq !== undefined && ring.queueOffset[i] < cq.nextOffset) cq.nextOffset = Math.max(cq.maxOffset, ring.queueOffset[i]);
+    });
+    this.stats.putMessages -= n;
+    this.lastAppendStoreTs = this.lastCommittedStoreTs;
+    const gone = cl.rollbackTo(end);
+    for (const p of gone) { this.pendingClosePaths.push(p); this.indexClosePaths.push(p); }
+    if (oldEnd > end) {
+      const z = this.pendingZero;
+      this.pendingZero = z === null ? { from: end, to: oldEnd } : { from: Math.min(z.from, end), to: Math.max(z.to, oldEnd) };
+    }
+    this.publishPositions();
+    return n;
   }
 
   publishPositions(): void {
