@@ -221,7 +221,8 @@ export class FlushService {
     if (target > cl.committedPos) {
       try { this.writeOut(cl.committedPos, target); } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        if (err.code === 'ENOSPC' && this.onWriteEnospc !== null) this.onWriteEnospc(`ENOSPC: ${err.message}`);
+        // (a slave's log is written by replication, records may straddle its write position: not rolled back)
+        if (err.code === 'ENOSPC' && this.onWriteEnospc !== null && core.readOnlyReason === null) this.onWriteEnospc(`ENOSPC: ${err.message}`);
         else this.fail(`${err.code ?? 'EIO'}: ${err.message}`);
         return;
       }

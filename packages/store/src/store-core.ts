@@ -116,9 +116,11 @@ export class StoreCore {
     return tags === null || tags.length === 0 ? 0 : javaHashCode(tags);
   }
 
+  /** An I/O error other than a full disk: read-only until restart (also when the disk was full). */
   markUnwritable(why: string): void {
-    if (this.writable) this.log.error(`store is no longer writable: ${why}`);
+    if (this.writable || this.diskFull) this.log.error(`store is no longer writable: ${why}`);
     this.writable = false;
+    this.diskFull = false;
     this.lastError = why;
   }
 
