@@ -204,3 +204,44 @@ t.test('ENOSPC: whole records the failed write left in the file are not recovere
   const r = await store.putMessage(msg('Z', 0, 'next'));
   t.equal(r.queueOffset, 3);
 });
+
+t.test('ENOSPC on a write that crosses into the next file: the new file goes, the log resumes in the old one', async (t) => {
+  const root = tmpDir('enospc-roll');
+  let store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
+  const body = Buffer.alloc(2000, 5);
+  let n = 0;
+  // up to a few records before the end of the first 64 KiB file
+  while (store.getMaxPhyOffset() + 4 * 2200 < 64 * 1024) { t.equal((await store.putMessage(msg('X', 0, body))).queueOffset, n); n++; }
+  await settle(store);
+  const phyBefore = store.getMaxPhyOffset();
+  t.equal(store.runtimeInfo().commitLogFiles, '1');
+  store.testHooks.failNextWrite = 'ENOSPC';
+  store.testHooks.failProbe = 'ENOSPC';
+  const rs = await Promise.all(Array.from({ length: 10 }, () => store.putMessage(msg('X', 0, body))));
+  t.ok(rs.every((r) => r.status === 'SERVICE_NOT_AVAILABLE'), 'none acknowledged');
+  t.equal(store.getMaxPhyOffset(), phyBefore, 'rolled back into the first file');
+  t.equal(store.runtimeInfo().commitLogFiles, '1', 'the file created for the rolled-back appends is gone');
+  t.equal(store.getMaxOffsetInQueue('X', 0), n);
+  store.testHooks.failProbe = null;
+  await waitFor(() => store.isWritable(), 10000);
+  for (let i = 0; i < 20; i++) {
+    const r = await store.putMessage(msg('X', 0, body));
+    t.equal(r.status, 'PUT_OK');
+    if (r.queueOffset !== n) t.fail(`offset ${r.queueOffset}, expected ${n}`);
+    n++;
+  }
+  t.equal(store.runtimeInfo().commitLogFiles, '2', 'the log rolled into a new second file');
+  await settle(store);
+  await store.shutdown();
+  store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
+  t.teardown(() => store.shutdown());
+  t.equal(store.getMaxOffsetInQueue('X', 0), n, 'every acknowledged record recovered');
+  let seen = 0;
+  for (let off = 0; off < n;) {
+    const g = store.getMessage('g', 'X', 0, off, 32, 1 << 20);
+    if (g.messageCount === 0) break;
+    for (const b of g.buffers) { const m = decodeRecord(b); if (m.queueOffset !== seen || !m.body.equals(body)) t.fail(`record ${seen}`); seen++; }
+    off = g.nextBeginOffset;
+  }
+  t.equal(seen, n, 'contiguous and whole after a restart');
+});
