@@ -82,8 +82,11 @@ class RawConnection {
     });
   }
 
+  /** With --write-per-frame, one write(2) per frame, as Netty's writeAndFlush from 64 Java threads tends to. */
+  static perFrame = false;
   /** Queues one frame; everything queued in this tick goes out in one writev. */
   write(frame: Buffer): void {
+    if (RawConnection.perFrame) { this.socket.write(frame); return; }
     this.out.push(frame);
     if (!this.flushQueued) { this.flushQueued = true; queueMicrotask(this.flush); }
   }
@@ -312,6 +315,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case '--rounds': o.rounds = Number(val()); break;
       case '--profile': o.profile = true; break;
       case '--stages': o.stages = true; break;
+      case '--write-per-frame': RawConnection.perFrame = true; break;
       case '--out': o.out = resolve(val()); break;
       case '--broker-arg': o.brokerArgs.push(val()); break;
       default: throw new Error(`unknown option ${a}`);
