@@ -14,6 +14,9 @@ import { isReadable } from '../common/perm.js';
 import { POP_GROUP_PREFIX, popRetryTopic, tagFilter, type PopService, type QueueState } from '../pop/pop-service.js';
 import { ResponseCode as RC } from '@rmq/remoting';
 
+/** The message an ACK or CHANGE_INVISIBLETIME request names (5.x AckMessageRequestHeader fields). */
+interface InFlightRef { group: string; topic: string; queueId: number; extraInfo: string; offset: number }
+
 export const POP_MESSAGE = 200050;
 export const ACK_MESSAGE = 200051;
 export const PEEK_MESSAGE = 200052;
@@ -180,18 +183,30 @@ class PopProcessor {
     }
   }
 
-  ack(req: RemotingCommand): RemotingCommand {
-    const e = req.extFields;
-    const group = field(e, 'consumerGroup', true);
-    const topic = field(e, 'topic', true);
-    const queueId = int(e, 'queueId');
-    const extraInfo = field(e, 'extraInfo', true);
-    const offset = int(e, 'offset');
+  /** ACK_MESSAGE / CHANGE_MESSAGE_INVISIBLETIME: the in-flight message their headers name. */
+  private inFlightRef(e: RemotingCommand['extFields']): InFlightRef {
+    return {
+      group: field(e, 'consumerGroup', true), topic: field(e, 'topic', true), queueId: int(e, 'queueId'),
+      extraInfo: field(e, 'extraInfo', true), offset: int(e, 'offset'),
+    };
+  }
+
+  /** The real topic and extraInfo parts of an in-flight reference, or the reply that refuses it. */
+  private resolveInFlight(r: InFlightRef): { real: string; parts: string[] } | RemotingCommand {
     if (!this.svc.serving) return RemotingCommand.response(RC.SERVICE_NOT_AVAILABLE, 'this broker does not serve POP (a slave, or not started)');
-    const parts = extraInfo.split(' ');
-    if (parts.length < 5) return RemotingCommand.response(RC.MESSAGE_ILLEGAL, `extraInfo [${extraInfo}] is malformed`);
-    const real = realTopic(topic, group, parts[4]);
+    const parts = r.extraInfo.split(' ');
+    if (parts.length < 5) return RemotingCommand.response(RC.MESSAGE_ILLEGAL, `extraInfo [${r.extraInfo}] is malformed`);
+    const real = realTopic(r.topic, r.group, parts[4]);
     if (!this.ctx.topicConfigManager.selectTopicConfig(real)) return RemotingCommand.response(RC.TOPIC_NOT_EXIST, `topic[${real}] not exist, apply first please!`);
+    return { real, parts };
+  }
+
+  ack(req: RemotingCommand): RemotingCommand {
+    const r = this.inFlightRef(req.extFields);
+    const t = this.resolveInFlight(r);
+    if (t instanceof RemotingCommand) return t;
+    const { real } = t;
+    const { group, queueId, offset } = r;
     const min = this.ctx.store.getMinOffsetInQueue(real, queueId);
     const max = this.ctx.store.getMaxOffsetInQueue(real, queueId);
     if (offset < min || offset > max) {
@@ -202,19 +217,13 @@ class PopProcessor {
   }
 
   changeInvisible(req: RemotingCommand): RemotingCommand {
-    const e = req.extFields;
-    const group = field(e, 'consumerGroup', true);
-    const topic = field(e, 'topic', true);
-    const queueId = int(e, 'queueId');
-    const extraInfo = field(e, 'extraInfo', true);
-    const offset = int(e, 'offset');
-    const invisibleTime = int(e, 'invisibleTime');
+    const r = this.inFlightRef(req.extFields);
+    const invisibleTime = int(req.extFields, 'invisibleTime');
     if (invisibleTime < 0) return RemotingCommand.response(INVALID_PARAMETER, 'invisibleTime must not be negative');
-    if (!this.svc.serving) return RemotingCommand.response(RC.SERVICE_NOT_AVAILABLE, 'this broker does not serve POP (a slave, or not started)');
-    const parts = extraInfo.split(' ');
-    if (parts.length < 5) return RemotingCommand.response(RC.MESSAGE_ILLEGAL, `extraInfo [${extraInfo}] is malformed`);
-    const real = realTopic(topic, group, parts[4]);
-    if (!this.ctx.topicConfigManager.selectTopicConfig(real)) return RemotingCommand.response(RC.TOPIC_NOT_EXIST, `topic[${real}] not exist, apply first please!`);
+    const t = this.resolveInFlight(r);
+    if (t instanceof RemotingCommand) return t;
+    const { real, parts } = t;
+    const { group, queueId, offset } = r;
     const now = Date.now();
     if (!this.svc.changeInvisible(group, real, queueId, offset, invisibleTime, now)) {
       return RemotingCommand.response(NO_MESSAGE, `message ${real}@${queueId}:${offset} is not in flight for ${group} (acked or revived)`);
