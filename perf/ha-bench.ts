@@ -17,15 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { Producer } from '@rmq/client';
 import { request, createTopics } from './lib/admin.js';
 import { LatencyRecorder } from './lib/histogram.js';
+import { arg } from './lib/flag.js';
 
-function arg(name: string, def: number): number;
-function arg(name: string, def: string): string;
-function arg(name: string, def: number | string): number | string {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  if (!a) return def;
-  const v = a.slice(name.length + 3);
-  return typeof def === 'number' ? Number(v) : v;
-}
 
 const SECONDS = arg('seconds', 10);
 const RATE = arg('rate', 20000);

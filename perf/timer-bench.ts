@@ -8,15 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageStore, defaultStoreConfig, type MessageInner } from '@rmq/store';
+import { arg } from './lib/flag.js';
 
-function arg(name: string, def: number): number;
-function arg(name: string, def: string): string;
-function arg(name: string, def: number | string): number | string {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  if (!a) return def;
-  const v = a.slice(name.length + 3);
-  return typeof def === 'number' ? Number(v) : v;
-}
 
 const N = arg('timers', 1_000_000);
 const WINDOW_MS = arg('window-s', 30) * 1000;
