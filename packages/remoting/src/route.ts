@@ -65,3 +65,16 @@ export class DataVersion implements DataVersionData {
     }
   }
 }
+
+/** A consumer group's broker-side settings (Apache's SubscriptionGroupConfig, the JSON of codes 200/201). */
+export interface SubscriptionGroupConfig {
+  groupName: string;
+  consumeEnable: boolean;
+  consumeFromMinEnable: boolean;
+  consumeBroadcastEnable: boolean;
+  retryQueueNums: number;
+  retryMaxTimes: number;
+  brokerId: number;
+  whichBrokerWhenConsumeSlowly: number;
+  notifyConsumerIdsChangedEnable: boolean;
+}

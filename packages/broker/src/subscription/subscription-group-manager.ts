@@ -4,19 +4,9 @@
 import { join } from 'node:path';
 import type { BrokerConfig } from '../config.js';
 import { DataVersion, PersistedTable, Persister, readConfigFile } from '../common/json-file.js';
-import type { Logger } from '@rmq/remoting';
+import type { Logger, SubscriptionGroupConfig } from '@rmq/remoting';
 
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
+export type { SubscriptionGroupConfig };
 
 const SYSTEM_GROUPS = ['TOOLS_CONSUMER', 'FILTERSRV_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_ONS-HTTP-PROXY',
   'CID_ONSAPI_PULL', 'CID_ONSAPI_PERMISSION', 'CID_ONSAPI_OWNER', 'CID_SYS_RMQ_TRANS'];

@@ -55,17 +55,7 @@ export interface TopicConfig {
   topicSysFlag: number;
 }
 
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
+export type { SubscriptionGroupConfig } from '@rmq/remoting';
 
 export interface QueueProgress {
   topic: string;
