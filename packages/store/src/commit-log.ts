@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { PageCache } from './page-cache.js';
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, checkRecord } from './record.js';
 import { copyRange, fadvise, preadAll, preallocate } from './fsio.js';
+import { invariant } from './invariant.js';
 
 const FADV_WILLNEED = 3;
 import type { WriteOp } from './flush-types.js';
@@ -130,8 +131,14 @@ export class CommitLog {
     return page;
   }
 
-  /** Points tBuf/tPos at where a record of `size` bytes at `phy` is encoded. */
+  /**
+   * Points tBuf/tPos at where a record of `size` bytes at `phy` is encoded. Asserts that the append
+   * starts at the write position (commit log offsets strictly increase) and stays in the last file.
+   */
   target(phy: number, size: number): void {
+    const fileFrom = this.files.length > 0 ? this.files[this.files.length - 1].from : -1;
+    invariant(phy === this.writePos && size > 0 && fileFrom >= 0 && phy >= fileFrom && phy + size <= fileFrom + this.fileSize,
+      'an append starts at the write position and fits in the last file', 'phy,size,writePos,fileFrom', phy, size, this.writePos, fileFrom);
     const chunk = this.cache.chunkBytes;
     const page = this.pageForWrite(phy);
     const off = phy - page.index * chunk;
@@ -148,6 +155,7 @@ export class CommitLog {
 
   /** Completes an append started with target(): copies a page-straddling record into its pages. */
   finish(phy: number, size: number): void {
+    invariant(phy === this.writePos, 'an append finishes where it started', 'phy,writePos', phy, this.writePos);
     if (this.usingScratch) {
       const chunk = this.cache.chunkBytes;
       let done = 0;
@@ -214,17 +222,7 @@ export class CommitLog {
       return Buffer.from(this.cache.readerSab(page), off, size);
     }
     const out = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const i = Math.floor((phy + done) / chunk);
-      const o = phy + done - i * chunk;
-      const page = this.cache.get(i) ?? this.loadPageForRead(i);
-      if (page === null) return null;
-      const n = Math.min(size - done, chunk - o);
-      page.buf.copy(out, done, o, o + n);
-      done += n;
-    }
-    return out;
+    return this.copyOut(phy, size, out, 0) ? out : null;
   }
 
   /**
@@ -268,12 +266,12 @@ export class CommitLog {
     let pos = from;
     while (pos < to) {
       const file = this.fileFor(pos);
-      if (file === undefined) throw new Error(`flush range ${pos} outside the log`);
+      invariant(file !== undefined, 'a flush range lies in the log', 'pos,from,to', pos, from, to);
       const fileEnd = file.sealedAt >= 0 ? file.sealedAt : file.from + this.fileSize;
       if (pos >= fileEnd) { pos = file.from + this.fileSize; continue; }
       const idx = Math.floor(pos / chunk);
       const page = this.cache.get(idx);
-      if (page === undefined) throw new Error(`dirty page ${idx} missing from the page cache`);
+      invariant(page !== undefined, 'a dirty page is resident until written', 'page,pos,committedPos', idx, pos, this.committedPos);
       const end = Math.min(to, (idx + 1) * chunk, fileEnd);
       ops.push({ path: file.path, fileOffset: pos - file.from, sab: page.sab, sabOffset: pos - idx * chunk, length: end - pos });
       pos = end;
@@ -281,10 +279,19 @@ export class CommitLog {
     return ops;
   }
 
-  /** Drops pages now fully handed to the OS when over the bound. */
+  /** [.., pos) is handed to the OS: drops pages now fully written when over the bound. */
   committed(pos: number): void {
+    invariant(pos >= this.committedPos && pos <= this.writePos, 'committedPos only grows and never passes writePos',
+      'pos,committedPos,writePos', pos, this.committedPos, this.writePos);
     this.committedPos = pos;
     this.cache.evict(this.evictableBelow());
+  }
+
+  /** [.., pos) is on disk (fdatasync'd). */
+  flushed(pos: number): void {
+    invariant(pos >= this.flushedPos && pos <= this.committedPos, 'flushedPos only grows and never passes committedPos',
+      'pos,flushedPos,committedPos', pos, this.flushedPos, this.committedPos);
+    this.flushedPos = pos;
   }
 
   /**

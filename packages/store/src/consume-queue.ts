@@ -9,6 +9,7 @@ import { offsetFileName } from './commit-log.js';
 import { readInt64, writeInt64 } from './record.js';
 import type { WriteOp } from './flush-types.js';
 import { preadAll } from './fsio.js';
+import { invariant } from './invariant.js';
 
 export const CQ_UNIT = 20;
 
@@ -104,8 +105,24 @@ export class ConsumeQueue {
     return f;
   }
 
-  /** Writes the entry for queue offset q. A first entry mid-file fills the entries before it with blanks. */
+  /**
+   * Appends the entry for queue offset q (dispatch: records in commit log order). Asserts the order:
+   * q is not below maxOffset (no entry is written over) and the record starts at or after the end of
+   * the last one referenced; throws InvariantError and writes nothing when either fails.
+   */
   put(q: number, phy: number, size: number, tagsCode: number): void {
+    invariant(q >= this.maxOffset && phy >= this.maxPhyEnd, 'queue entries are appended in queue and commit log order',
+      'q,maxOffset,phy,maxPhyEnd', q, this.maxOffset, phy, this.maxPhyEnd);
+    invariant(size > 0 && size < 0x7fffffff, 'a queue entry names a record size', 'q,size', q, size);
+    this.rebuild(q, phy, size, tagsCode);
+  }
+
+  /**
+   * Writes the entry for queue offset q, also over an existing one (recovery rebuilds entries from
+   * scanned records; the tail is checked against the log afterwards). A first entry mid-file fills
+   * the entries before it with blanks.
+   */
+  rebuild(q: number, phy: number, size: number, tagsCode: number): void {
     const idx = Math.floor(q / this.perFile);
     const isNewQueue = this.files.size === 0;
     const f = this.fileForWrite(idx);

@@ -13,29 +13,20 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { constants as osConstants } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { FlushResult, FlushTask, WriteOp } from './flush-types.js';
 import { CHECKPOINT_SIZE } from './checkpoint.js';
 import { pwriteAll } from './fsio.js';
+import { sharedPool } from './worker-pool.js';
 import type { StoreCore } from './store-core.js';
 import type { PositionWaiters } from './position-waiters.js';
+import { InvariantError } from './invariant.js';
 
 /** The name of the flush ack source in PositionWaiters. */
 export const FLUSH_SOURCE = 'flush';
 
-// One FLUSH pool per process, shared by the stores it opens (logic files and checkpoints). Idle
-// workers do not keep the process alive. The worker is plain JS (flush-worker.js), so it starts
-// without the TypeScript loader that tests run under: execArgv is cleared.
-let sharedFlushPool: Piscina<FlushTask, FlushResult> | null = null;
-function flushPool(): Piscina<FlushTask, FlushResult> {
-  if (sharedFlushPool === null) {
-    sharedFlushPool = new Piscina<FlushTask, FlushResult>({
-      filename: new URL('./flush-worker.js', import.meta.url).href,
-      minThreads: 1, maxThreads: 2, idleTimeout: 60000, concurrentTasksPerWorker: 1, execArgv: [],
-    });
-  }
-  return sharedFlushPool;
-}
+// The FLUSH pool (logic files and checkpoints), shared by the stores of a process.
+const flushPool = sharedPool<FlushTask, FlushResult>(new URL('./flush-worker.js', import.meta.url), 2);
 
 // Control cells shared with sync-worker.js: Int32 REQ, DONE, ERR, DELAY_MS, STOP, SYNC_US; BigInt64 FROM, TO.
 const S_REQ = 0, S_DONE = 1, S_ERR = 2, S_DELAY_MS = 3, S_STOP = 4, S_SYNC_US = 5, S_READY = 6;
@@ -203,16 +194,22 @@ export class FlushService {
     core.stats.flushTasks++;
   }
 
-  private fail(why: string): void {
+  /** Refuses writes from now on (until restart) and fails the sends waiting for an ack. */
+  fail(why: string): void {
     this.core.markUnwritable(why);
     this.waiters.failAll('SERVICE_NOT_AVAILABLE', `write failed: ${why}`);
   }
 
   /**
    * One turn: write what was appended (handed to the OS), advance the ack position under ASYNC_FLUSH,
-   * dispatch it, and start an fdatasync when the mode needs one and none is running.
+   * dispatch it, and start an fdatasync when the mode needs one and none is running. Anything it
+   * throws (a position invariant) stops the store's writes instead of reaching the event loop.
    */
   run(): void {
+    try { this.turn(); } catch (e) { this.fail((e as Error).message); }
+  }
+
+  private turn(): void {
     const core = this.core;
     const cl = core.commitLog;
     if (!core.writable || this.pool === null) return;
@@ -220,6 +217,7 @@ export class FlushService {
     const target = cl.writePos;
     if (target > cl.committedPos) {
       try { this.writeOut(cl.committedPos, target); } catch (e) {
+        if (e instanceof InvariantError) throw e;
         const err = e as NodeJS.ErrnoException;
         // (a slave's log is written by replication, records may straddle its write position: not rolled back)
         if (err.code === 'ENOSPC' && this.onWriteEnospc !== null && core.readOnlyReason === null) this.onWriteEnospc(`ENOSPC: ${err.message}`);
@@ -254,21 +252,28 @@ export class FlushService {
       this.syncsInFlight.delete(p);
       this.idleSyncers.push(worker);
       if (r.error !== null) { this.fail(r.error); return; }
-      // (bytes below committedPos stay valid while the disk is full: their sync still counts)
-      if (!core.writable && !core.diskFull) return;
-      if (to <= cl.flushedPos) { this.maybeSync(); return; }
-      cl.flushedPos = to;
-      this.lastSyncMs = Date.now();
-      core.lastFlushedStoreTs = storeTs;
-      core.stats.syncs++; core.stats.syncMsTotal += r.syncMs;
-      if (core.config.flushDiskType === 'SYNC_FLUSH') {
-        this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
-        this.onAdvanced(); // the ack position moved (replication listens)
-        // group commit: everything written while this one ran goes in the next fdatasync
-        this.maybeSync();
-      }
+      try { this.synced(to, storeTs, r.syncMs); } catch (e) { this.fail((e as Error).message); }
     });
     this.syncsInFlight.add(p);
+  }
+
+  /** An fdatasync of [.., to) completed: flushedPos moves there (asserted: not past committedPos). */
+  private synced(to: number, storeTs: number, syncMs: number): void {
+    const core = this.core;
+    const cl = core.commitLog;
+    // (bytes below committedPos stay valid while the disk is full: their sync still counts)
+    if (!core.writable && !core.diskFull) return;
+    if (to <= cl.flushedPos) { this.maybeSync(); return; }
+    cl.flushed(to);
+    this.lastSyncMs = Date.now();
+    core.lastFlushedStoreTs = storeTs;
+    core.stats.syncs++; core.stats.syncMsTotal += syncMs;
+    if (core.config.flushDiskType === 'SYNC_FLUSH') {
+      this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);
+      this.onAdvanced(); // the ack position moved (replication listens)
+      // group commit: everything written while this one ran goes in the next fdatasync
+      this.maybeSync();
+    }
   }
 
   /** Writable again after a full disk: what is written but not yet synced gets synced again. */

@@ -5,6 +5,7 @@ export type {
   StoreTestHooks, NewMessageListener,
 } from './store-api.js';
 export { PositionWaiters } from './position-waiters.js';
+export { InvariantError } from './invariant.js';
 export { FLUSH_SOURCE } from './flush-service.js';
 export { defaultStoreConfig, storeConfigHelp } from './config.js';
 export type { StoreConfig } from './config.js';

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreIOError } from './commit-log.js';
+import { InvariantError, invariant } from './invariant.js';
 import type { StoreConfig } from './config.js';
 import { copyBytes, copyWithCrc, nativeLoaded } from './fsio.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
@@ -47,7 +48,7 @@ export class DefaultMessageStore implements MessageStoreApi {
    * Sends waiting to be acknowledged. The flush service feeds the 'flush' source; replication may
    * add its own source (addSource), fed with a slave's acked offset, and sends then wait for both.
    */
-  readonly waiters = new PositionWaiters();
+  readonly waiters = new PositionWaiters(() => this.core.commitLog.writePos);
   private readonly core: StoreCore;
   private readonly flush: FlushService;
   private readonly reput: ReputService;
@@ -64,7 +65,7 @@ export class DefaultMessageStore implements MessageStoreApi {
   private constructor(config: StoreConfig, logger: Logger) {
     this.config = config;
     this.core = new StoreCore(config, logger);
-    this.reput = new ReputService(this.core);
+    this.reput = new ReputService(this.core, (why) => this.flush.fail(why));
     this.flush = new FlushService(this.core, this.waiters, () => { this.reput.dispatch(); this.replicationPort?.advanced(); }, () => this.reput.indexInFlight);
     this.clean = new CleanService(this.core);
     this.read = new ReadService(this.core);
@@ -156,6 +157,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     const toQueue = tran === SysFlag.TRANSACTION_NOT_TYPE || tran === SysFlag.TRANSACTION_COMMIT_TYPE;
     const cq = core.queue(msg.topic, msg.queueId);
     const queueOffset = toQueue ? cq.nextOffset : 0;
+    invariant(queueOffset >= cq.maxOffset, 'a queue offset is assigned past the entries written', 'queueOffset,maxOffset', queueOffset, cq.maxOffset);
     const phy = phyHint >= 0 ? phyHint : cl.prepare(size);
     const storeTs = Date.now();
     const f = this.fields;
@@ -183,7 +185,13 @@ export class DefaultMessageStore implements MessageStoreApi {
     return null;
   }
 
+  /** A put that threw: an I/O error (disk full or not) or a write-path invariant; else rethrown. */
   private ioFailure(e: unknown): PutResult {
+    if (e instanceof InvariantError) {
+      // nothing more reaches the disk: the append stopped before its bytes counted, writes stop
+      this.flush.fail(e.message);
+      return failed('UNKNOWN_ERROR', e.message);
+    }
     if (e instanceof StoreIOError && e.code === 'ENOSPC') {
       this.diskFull.enter(`ENOSPC: ${e.message}`);
       return failed('SERVICE_NOT_AVAILABLE', `disk full: ${e.message}`);
@@ -198,13 +206,12 @@ export class DefaultMessageStore implements MessageStoreApi {
   putMessage(msg: MessageInner): Promise<PutResult> {
     const refused = this.refuse();
     if (refused) return Promise.resolve(refused);
-    let r: PutResult;
     try {
       if (this.core.testHooks.failFileCreate) this.checkCreateHook(msg);
-      r = this.appendOne(msg, -1);
+      const r = this.appendOne(msg, -1);
+      if (r.status !== 'PUT_OK') return Promise.resolve(r);
+      return this.afterAppend(r, r.wroteOffset + r.wroteBytes);
     } catch (e) { return Promise.resolve(this.ioFailure(e)); }
-    if (r.status !== 'PUT_OK') return Promise.resolve(r);
-    return this.afterAppend(r, r.wroteOffset + r.wroteBytes);
   }
 
   putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult> {
@@ -219,24 +226,25 @@ export class DefaultMessageStore implements MessageStoreApi {
       total += recordSize(m.sysFlag | 0, m.body.length, t.bytes.length, Buffer.byteLength(m.properties ?? '', 'utf8'));
     }
     if (total + 8 > core.commitLog.fileSize) return Promise.resolve(failed('MESSAGE_ILLEGAL', 'batch larger than a commit log file'));
-    let phy: number;
-    try { phy = core.commitLog.prepare(total); } catch (e) { return Promise.resolve(this.ioFailure(e)); }
-    const ids: string[] = [];
-    let first: PutResult | null = null;
-    for (const m of batch) {
-      const r = this.appendOne(m, phy);
-      if (r.status !== 'PUT_OK') {
-        // validation failed midway: earlier records stay (they are whole); report the failure
-        if (first === null) return Promise.resolve(r);
-        core.log.warn(`batch for ${topic}/${queueId} stopped at message ${ids.length}: ${r.error}`);
-        break;
+    try {
+      let phy = core.commitLog.prepare(total);
+      const ids: string[] = [];
+      let first: PutResult | null = null;
+      for (const m of batch) {
+        const r = this.appendOne(m, phy);
+        if (r.status !== 'PUT_OK') {
+          // validation failed midway: earlier records stay (they are whole); report the failure
+          if (first === null) return Promise.resolve(r);
+          core.log.warn(`batch for ${topic}/${queueId} stopped at message ${ids.length}: ${r.error}`);
+          break;
+        }
+        if (first === null) first = r;
+        ids.push(r.msgId);
+        phy += r.wroteBytes;
       }
-      if (first === null) first = r;
-      ids.push(r.msgId);
-      phy += r.wroteBytes;
-    }
-    const res: PutResult = { ...first!, wroteBytes: phy - first!.wroteOffset, msgNum: ids.length, msgIds: ids, msgId: ids.join(',') };
-    return this.afterAppend(res, phy);
+      const res: PutResult = { ...first!, wroteBytes: phy - first!.wroteOffset, msgNum: ids.length, msgIds: ids, msgId: ids.join(',') };
+      return this.afterAppend(res, phy);
+    } catch (e) { return Promise.resolve(this.ioFailure(e)); }
   }
 
   private checkCreateHook(msg: MessageInner): void {

@@ -5,7 +5,10 @@
 // i.e. at min(source positions); one that outlives its deadline resolves with the timeout status of
 // the first source still behind it (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, ...).
 // Waiters are added in commit log order (ends ascending), so resolving is a scan from the head.
+// Given a limit (the store's: its commit log write position) it asserts its invariants: no source
+// moves backwards or passes the limit, no waiter waits for an end past it, waiters come in order.
 import type { PutResult, PutStatus } from './store-api.js';
+import { invariant } from './invariant.js';
 
 interface Source { name: string; pos: number; timeoutStatus: PutStatus }
 interface Waiter { end: number; result: PutResult; resolve: (r: PutResult) => void; deadline: number }
@@ -15,6 +18,13 @@ export class PositionWaiters {
   private acked = 0;
   private waiters: Waiter[] = [];
   private head = 0;
+
+  /**
+   * limit: the highest position a source may reach or a waiter wait for (the end of the log); with
+   * one, a source reporting a lower position than before is a violation too (else it is ignored:
+   * the broker's replica source may report a reconnected slave's lower offset).
+   */
+  constructor(private readonly limit: (() => number) | null = null) {}
 
   /**
    * Adds an acknowledgement source at position pos (waiters already pending wait for it too). The
@@ -43,6 +53,11 @@ export class PositionWaiters {
     const src = this.sources;
     for (let i = 0; i < src.length; i++) {
       if (src[i].name !== name) continue;
+      if (this.limit !== null) {
+        const limit = this.limit();
+        invariant(pos >= src[i].pos && pos <= limit, 'an ack source only moves forward, up to the write position',
+          'pos,sourcePos,writePos', pos, src[i].pos, limit);
+      }
       if (pos <= src[i].pos) return;
       src[i].pos = pos;
       this.recompute();
@@ -58,6 +73,12 @@ export class PositionWaiters {
 
   /** A promise resolved with result once end is acknowledged, or with a timeout status after deadline. */
   wait(end: number, result: PutResult, deadline: number): Promise<PutResult> {
+    if (this.limit !== null) {
+      const last = this.waiters.length > this.head ? this.waiters[this.waiters.length - 1].end : 0;
+      const limit = this.limit();
+      invariant(end >= last && end <= limit, 'sends wait in commit log order for ends already appended',
+        'end,lastEnd,writePos', end, last, limit);
+    }
     if (end <= this.acked && this.pending === 0) return Promise.resolve(result);
     return new Promise<PutResult>((resolve) => { this.waiters.push({ end, result, resolve, deadline }); });
   }

@@ -1,7 +1,14 @@
 // ReadService: the read path. Pulls (getMessage: ConsumeQueue entries -> commit log records, copied
 // into one buffer per pull), per-queue offsets and store times, lookups by commit log offset and by
 // key through the IndexFiles. Serves only what is dispatched, so never bytes not yet on the OS.
-import { MESSAGE_MAGIC_CODE, getProperty, readInt32, readInt64, recordLayout, storeTimestampOffset } from './record.js';
+// Read-path invariants (a queue entry points at a whole record inside the written log, the record
+// names the queue offset it is read at): a violation fails that read, logged, with an error result
+// (getMessage: INVARIANT_VIOLATED, which the broker answers as an error), never the process.
+import {
+  MESSAGE_MAGIC_CODE, MIN_RECORD_SIZE, assertRecord, emptyRecordLayout, getProperty, readInt32, readInt64, recordLayout,
+  storeTimestampOffset,
+} from './record.js';
+import { InvariantError, invariant } from './invariant.js';
 import type { ConsumeQueue } from './consume-queue.js';
 import type { GetResult, MessageFilter, QueryResult } from './store-api.js';
 import type { StoreCore } from './store-core.js';
@@ -17,6 +24,7 @@ export class ReadService {
    */
   private pullScratch: Buffer = Buffer.allocUnsafe(256 * 1024);
   private readonly e = new Float64Array(3);
+  private readonly layout = emptyRecordLayout();
 
   constructor(private readonly core: StoreCore) {}
 
@@ -41,26 +49,31 @@ export class ReadService {
     const sizes: number[] = [];
     let q = offset;
     const lastQ = Math.min(max, offset + Math.max(maxMsgNums, MAX_FILTER_ENTRIES));
-    for (; q < lastQ; q++) {
-      if (!cq.get(q, e)) { if (q === offset) { result.status = 'OFFSET_FOUND_NULL'; } break; }
-      const phy = e[0], size = e[1], tagsCode = e[2];
-      if (result.messageCount > 0 && (result.messageCount >= maxMsgNums || result.bufferTotalSize + size > maxTotalBytes)) break;
-      if (phy < minPhy) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
-      if (filter && !filter.matchByConsumeQueue(tagsCode)) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
-      // copied into the pull's own buffer (below), not views over the shared pages: see pullScratch
-      const at = result.bufferTotalSize;
-      if (scratch.length < at + size) scratch = this.growPullScratch(at + size, at);
-      const ok = core.commitLog.copyOut(phy, size, scratch, at);
-      if (!ok || scratch.readInt32BE(at) !== size || scratch.readInt32BE(at + 4) !== MESSAGE_MAGIC_CODE) {
-        if (ok) core.log.error(`consume queue ${topic}/${queueId} offset ${q}: record at ${phy} fails its header check; not served`);
-        if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING';
-        continue;
+    try {
+      for (; q < lastQ; q++) {
+        if (!cq.get(q, e)) { if (q === offset) { result.status = 'OFFSET_FOUND_NULL'; } break; }
+        const phy = e[0], size = e[1], tagsCode = e[2];
+        if (result.messageCount > 0 && (result.messageCount >= maxMsgNums || result.bufferTotalSize + size > maxTotalBytes)) break;
+        if (phy < minPhy) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
+        this.assertEntry(q, phy, size);
+        if (filter && !filter.matchByConsumeQueue(tagsCode)) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
+        // copied into the pull's own buffer (below), not views over the shared pages: see pullScratch
+        const at = result.bufferTotalSize;
+        if (scratch.length < at + size) scratch = this.growPullScratch(at + size, at);
+        if (!core.commitLog.copyOut(phy, size, scratch, at)) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
+        assertRecord(scratch, at, size, this.layout);
+        const recordQ = readInt64(scratch, at + 20);
+        invariant(recordQ === q, 'a record names the queue offset its entry is at', 'q,recordQueueOffset,phy', q, recordQ, phy);
+        if (filter?.matchByCommitLog && !filter.matchByCommitLog(scratch.subarray(at, at + size))) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
+        sizes.push(size);
+        result.messageCount++;
+        result.bufferTotalSize += size;
+        result.status = 'FOUND';
       }
-      if (filter?.matchByCommitLog && !filter.matchByCommitLog(scratch.subarray(at, at + size))) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
-      sizes.push(size);
-      result.messageCount++;
-      result.bufferTotalSize += size;
-      result.status = 'FOUND';
+    } catch (err) {
+      // what was found before the bad entry is served; the next pull starts at it and fails
+      const why = this.violation(err, `consume queue ${topic}/${queueId} offset ${q}`);
+      if (result.messageCount === 0) { result.status = 'INVARIANT_VIOLATED'; result.error = why; }
     }
     result.nextBeginOffset = q;
     if (result.messageCount > 0) {
@@ -70,6 +83,20 @@ export class ReadService {
       for (const n of sizes) { result.buffers.push(out.subarray(pos, pos + n)); pos += n; }
     }
     return result;
+  }
+
+  /** A queue entry points at a record inside the written log (handed to the OS). Throws InvariantError. */
+  private assertEntry(q: number, phy: number, size: number): void {
+    const committed = this.core.commitLog.committedPos;
+    invariant(size >= MIN_RECORD_SIZE && size <= this.core.maxRecordBytes && phy >= 0 && phy + size <= committed,
+      'a queue entry points at a record within the written commit log', 'q,phy,size,committedPos', q, phy, size, committed);
+  }
+
+  /** Logs a read-path invariant violation (rethrows anything else); returns its message. */
+  private violation(err: unknown, where: string): string {
+    if (!(err instanceof InvariantError)) throw err;
+    this.core.log.error(`${where}: ${err.message}; not served`);
+    return err.message;
   }
 
   private growPullScratch(need: number, keep: number): Buffer {
@@ -89,7 +116,15 @@ export class ReadService {
 
   private storeTimeAt(cq: ConsumeQueue, q: number): number {
     if (!cq.get(q, this.e)) return -1;
-    const rec = this.core.commitLog.read(this.e[0], this.e[1]);
+    const phy = this.e[0], size = this.e[1];
+    if (phy < this.core.commitLog.minOffset) return -1;
+    try {
+      this.assertEntry(q, phy, size);
+    } catch (err) {
+      this.violation(err, `consume queue ${cq.topic}/${cq.queueId} offset ${q}`);
+      return -1;
+    }
+    const rec = this.core.commitLog.read(phy, size);
     if (rec === null || rec.length < 64) return -1;
     return readInt64(rec, storeTimestampOffset(readInt32(rec, 36)));
   }
@@ -161,7 +196,8 @@ export class ReadService {
       seen.add(off);
       const rec = this.lookMessageByOffset(off);
       if (rec === null) continue;
-      const l = recordLayout(rec, 0);
+      let l;
+      try { l = recordLayout(rec, 0); } catch (err) { this.violation(err, `index entry for ${full} at ${off}`); continue; }
       if (rec.toString('utf8', l.topicPos, l.topicPos + l.topicLength) !== topic) continue;
       const props = rec.toString('utf8', l.propertiesPos, l.propertiesPos + l.propertiesLength);
       const keys = getProperty(props, 'KEYS');

@@ -2,9 +2,12 @@
 // read and write it. Invariant: a record written here decodes back field for field, and its body CRC is
 // java.util.zip.CRC32 masked with 0x7FFFFFFF as RocketMQ stores it.
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { invariant } from './invariant.js';
 
 export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0; // V1
 export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;
+/** The fixed part of a record (IPv4 hosts, empty body, topic and properties). */
+export const MIN_RECORD_SIZE = 91;
 /** A file keeps at least this many bytes for the blank record that marks its end. */
 export const END_FILE_MIN_BLANK_LENGTH = 4 + 4;
 
@@ -70,14 +73,7 @@ export interface HostAddress { ip: string; port: number }
 /** Writes an IPv4 "a.b.c.d" (4 bytes) or IPv6 (16 bytes) address + int32 port. Returns the new position. */
 export function writeHost(buf: Buffer, pos: number, host: HostAddress, v6: boolean): number {
   if (!v6) {
-    const ip = host.ip;
-    let part = 0;
-    let p = pos;
-    for (let i = 0; i < ip.length; i++) {
-      const c = ip.charCodeAt(i);
-      if (c === 46) { buf[p++] = part & 255; part = 0; } else part = part * 10 + (c - 48);
-    }
-    buf[p] = part & 255;
+    writeIpv4(buf, pos, host.ip);
     buf.writeInt32BE(host.port | 0, pos + 4);
     return pos + 8;
   }
@@ -85,6 +81,17 @@ export function writeHost(buf: Buffer, pos: number, host: HostAddress, v6: boole
   for (let i = 0; i < 16; i++) buf[pos + i] = bytes[i];
   buf.writeInt32BE(host.port | 0, pos + 16);
   return pos + 20;
+}
+
+/** The 4 bytes of a dotted IPv4 address at buf[pos..pos+4), parsed without allocating. */
+function writeIpv4(buf: Uint8Array, pos: number, ip: string): void {
+  let part = 0;
+  let p = pos;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) { buf[p++] = part & 255; part = 0; } else part = part * 10 + (c - 48);
+  }
+  buf[p] = part & 255;
 }
 
 function ipv6Bytes(ip: string): Uint8Array {
@@ -132,14 +139,7 @@ function dvInt64(dv: DataView, pos: number, v: number): void {
 
 function dvHost(buf: Buffer, dv: DataView, pos: number, host: HostAddress, v6: boolean): number {
   if (v6) return writeHost(buf, pos, host, true);
-  const ip = host.ip;
-  let part = 0;
-  let p = pos;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) { buf[p++] = part & 255; part = 0; } else part = part * 10 + (c - 48);
-  }
-  buf[p] = part & 255;
+  writeIpv4(buf, pos, host.ip);
   dv.setInt32(pos + 4, host.port | 0);
   return pos + 8;
 }
@@ -158,6 +158,8 @@ export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: Rec
   physicalOffset: number, storeTimestamp: number, storeHost: HostAddress,
   dv: DataView = new DataView(buf.buffer, buf.byteOffset, buf.length), copy: ByteCopy = jsCopy,
   copyCrc: CrcCopy | null = null): void {
+  invariant(totalSize >= MIN_RECORD_SIZE && pos >= 0 && pos + totalSize <= buf.length, 'a record fits in its target',
+    'pos,totalSize,targetLength', pos, totalSize, buf.length);
   dv.setInt32(pos, totalSize);
   dv.setInt32(pos + 4, MESSAGE_MAGIC_CODE);
   dv.setInt32(pos + 8, f.bodyCRC);
@@ -186,7 +188,7 @@ export function encodeRecord(buf: Buffer, pos: number, totalSize: number, f: Rec
   p += tb.length;
   dv.setInt16(p, f.propertiesLength); p += 2;
   if (f.propertiesLength > 0) p += buf.write(f.properties, p, f.propertiesLength, 'utf8');
-  if (p - pos !== totalSize) throw new Error(`record encode size mismatch ${p - pos} != ${totalSize}`);
+  invariant(p - pos === totalSize, 'encoded fields add up to the record size', 'encoded,totalSize', p - pos, totalSize);
 }
 
 export type CheckResult =
@@ -206,25 +208,16 @@ export function checkRecord(buf: Uint8Array, pos: number, limit: number, checkCr
   if (magic === BLANK_MAGIC_CODE) return { kind: 'blank', size };
   if (size === 0 && magic === 0) return { kind: 'end' };
   if (magic !== MESSAGE_MAGIC_CODE) return { kind: 'corrupt', reason: `bad magic 0x${(magic >>> 0).toString(16)}` };
-  if (size < 91 || size > maxSize) return { kind: 'corrupt', reason: `bad size ${size}` };
+  if (size < MIN_RECORD_SIZE || size > maxSize) return { kind: 'corrupt', reason: `bad size ${size}` };
   if (pos + size > limit) return { kind: 'corrupt', reason: 'torn record' };
-  const sysFlag = readInt32(buf, pos + 36);
-  const bodyLenPos = pos + 48 + bornHostLength(sysFlag) + 8 + storeHostLength(sysFlag) + 4 + 8;
-  const bodyLen = readInt32(buf, bodyLenPos);
-  if (bodyLen < 0 || bodyLenPos + 4 + bodyLen + 1 > pos + size) return { kind: 'corrupt', reason: 'bad body length' };
-  const topicLen = buf[bodyLenPos + 4 + bodyLen];
-  const propLenPos = bodyLenPos + 4 + bodyLen + 1 + topicLen;
-  if (propLenPos + 2 > pos + size) return { kind: 'corrupt', reason: 'bad topic length' };
-  const propLen = (buf[propLenPos] << 8) | buf[propLenPos + 1];
-  if (propLenPos + 2 + propLen !== pos + size) return { kind: 'corrupt', reason: 'size does not match the fields' };
+  const l = fillLayout(buf, pos, emptyRecordLayout());
+  const fault = layoutFault(l, pos, size);
+  if (fault !== null) return { kind: 'corrupt', reason: fault };
   // A torn write leaves zeros where the tail never reached the disk; the body CRC does not cover the
   // topic or the properties, which end with a separator (0x02), never with a zero byte.
-  if (topicLen === 0 || buf[bodyLenPos + 5] === 0) return { kind: 'corrupt', reason: 'torn record (zero topic)' };
-  if (propLen > 0 && buf[pos + size - 1] === 0) return { kind: 'corrupt', reason: 'torn record (zero bytes at the end of the properties)' };
-  if (checkCrc) {
-    const crc = readInt32(buf, pos + 8);
-    if (bodyCrc(buf, bodyLenPos + 4, bodyLenPos + 4 + bodyLen) !== crc) return { kind: 'corrupt', reason: 'body CRC mismatch' };
-  }
+  if (l.topicLength === 0 || buf[l.topicPos] === 0) return { kind: 'corrupt', reason: 'torn record (zero topic)' };
+  if (l.propertiesLength > 0 && buf[pos + size - 1] === 0) return { kind: 'corrupt', reason: 'torn record (zero bytes at the end of the properties)' };
+  if (checkCrc && bodyCrc(buf, l.bodyPos, l.bodyPos + l.bodyLength) !== readInt32(buf, pos + 8)) return { kind: 'corrupt', reason: 'body CRC mismatch' };
   return { kind: 'ok', size };
 }
 
@@ -235,7 +228,41 @@ function allZero(buf: Uint8Array, from: number, to: number): boolean {
 
 /** Locations of the variable fields inside a record at pos. */
 export interface RecordLayout { bodyPos: number; bodyLength: number; topicPos: number; topicLength: number; propertiesPos: number; propertiesLength: number; storeTimestampPos: number }
+/** A layout to fill (a reader's scratch for assertRecord). */
+export function emptyRecordLayout(): RecordLayout {
+  return { bodyPos: 0, bodyLength: 0, topicPos: 0, topicLength: 0, propertiesPos: 0, propertiesLength: 0, storeTimestampPos: 0 };
+}
+
+/**
+ * The field locations of the record at pos. Asserts that they lie inside the record, by its total
+ * size field (throws InvariantError): a reader never takes bytes past a record for one of its fields.
+ */
 export function recordLayout(buf: Uint8Array, pos: number): RecordLayout {
+  const l = fillLayout(buf, pos, emptyRecordLayout());
+  assertFieldsFit(l, pos, readInt32(buf, pos));
+  return l;
+}
+
+/**
+ * Asserts that the record at buf[pos..pos+size) is whole by its own fields (the read path, before
+ * serving it): total size field = size, V1 magic, body, topic and properties inside it. l receives
+ * its layout (a scratch object: nothing is allocated). Throws InvariantError.
+ */
+export function assertRecord(buf: Uint8Array, pos: number, size: number, l: RecordLayout): void {
+  const total = readInt32(buf, pos);
+  const magic = readInt32(buf, pos + 4);
+  invariant(total === size && magic === MESSAGE_MAGIC_CODE, 'a record has the V1 magic and the size its queue entry names',
+    'at,totalSize,entrySize,magic', pos, total, size, magic);
+  assertFieldsFit(fillLayout(buf, pos, l), pos, size);
+}
+
+function assertFieldsFit(l: RecordLayout, pos: number, size: number): void {
+  invariant(layoutFault(l, pos, size) === null, 'body, topic and properties lie within the record',
+    'at,totalSize,bodyLength,propertiesLength', pos, size, l.bodyLength, l.propertiesLength);
+}
+
+/** Fills l with the field locations read from the length fields, unchecked. */
+function fillLayout(buf: Uint8Array, pos: number, l: RecordLayout): RecordLayout {
   const sysFlag = readInt32(buf, pos + 36);
   const storeTimestampPos = pos + 48 + bornHostLength(sysFlag);
   const bodyLenPos = storeTimestampPos + 8 + storeHostLength(sysFlag) + 4 + 8;
@@ -243,8 +270,20 @@ export function recordLayout(buf: Uint8Array, pos: number): RecordLayout {
   const topicPos = bodyLenPos + 4 + bodyLength + 1;
   const topicLength = buf[topicPos - 1];
   const propertiesPos = topicPos + topicLength + 2;
-  const propertiesLength = (buf[propertiesPos - 2] << 8) | buf[propertiesPos - 1];
-  return { bodyPos: bodyLenPos + 4, bodyLength, topicPos, topicLength, propertiesPos, propertiesLength, storeTimestampPos };
+  l.storeTimestampPos = storeTimestampPos; l.bodyPos = bodyLenPos + 4; l.bodyLength = bodyLength;
+  l.topicPos = topicPos; l.topicLength = topicLength;
+  l.propertiesPos = propertiesPos; l.propertiesLength = (buf[propertiesPos - 2] << 8) | buf[propertiesPos - 1];
+  return l;
+}
+
+/** Why the fields of a record of `size` bytes at pos do not fit in it, or null when they do. */
+function layoutFault(l: RecordLayout, pos: number, size: number): string | null {
+  const end = pos + size;
+  // (a length read past the buffer is undefined: NaN positions fail every compare)
+  if (!(l.bodyLength >= 0 && l.topicPos <= end)) return 'bad body length';
+  if (!(l.propertiesPos <= end)) return 'bad topic length';
+  if (!(l.propertiesPos + l.propertiesLength === end)) return 'size does not match the fields';
+  return null;
 }
 
 /** Full decode of one record (allocates; for tests, tools and the slow paths). */

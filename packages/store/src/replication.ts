@@ -16,6 +16,7 @@
 import type { StoreCore } from './store-core.js';
 import type { FlushService } from './flush-service.js';
 import { BLANK_MAGIC_CODE, SysFlag, checkRecord, readInt32, readInt64, recordLayout } from './record.js';
+import { invariant } from './invariant.js';
 
 export interface ReplicationListener {
   /** The store's acknowledged position advanced (new bytes may be sent / acked). */
@@ -64,6 +65,12 @@ export class StoreReplication {
   readForTransfer(from: number, maxBytes: number): Buffer | null {
     const cl = this.core.commitLog;
     const limit = this.ackedOffset();
+    try {
+      invariant(limit <= cl.writePos, 'the acknowledged position never passes the write position', 'ackedPos,writePos', limit, cl.writePos);
+    } catch (e) {
+      this.core.log.error(`replication: ${(e as Error).message}; nothing sent`);
+      return null;
+    }
     if (from >= limit || from < cl.minOffset || maxBytes <= 0) return null;
     const file = cl.fileFor(from);
     if (file === undefined) return null;
@@ -166,6 +173,8 @@ export class StoreReplication {
       const rec = cl.read(at, size)!;
       const r = checkRecord(rec, 0, size, false, core.maxRecordBytes);
       if (r.kind !== 'ok') return `replicated record at offset ${at} is not valid: ${r.kind === 'corrupt' ? r.reason : r.kind}`;
+      const recordPhy = readInt64(rec, 28);
+      invariant(recordPhy === at, 'a replicated record lands at the commit log offset it names', 'at,recordPhy,size', at, recordPhy, size);
       const queueId = readInt32(rec, 12);
       const queueOffset = readInt64(rec, 20);
       const sysFlag = readInt32(rec, 36);

@@ -5,7 +5,8 @@
 // the shared pages and builds IndexFile entries. Recovery uses redispatch()/buildIndex() to rebuild
 // entries from scanned records.
 import * as path from 'node:path';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { sharedPool } from './worker-pool.js';
 import { IndexFile } from './index-file.js';
 import type { IndexResult, IndexTask } from './dispatch-types.js';
 import type { WriteOp } from './flush-types.js';
@@ -24,17 +25,8 @@ const INDEX_TASK_BYTES_MAX = 8 * 1024 * 1024;
 const INDEX_TASK_BYTES_MIN = 1024 * 1024;
 const INDEX_BATCH_DELAY_MS = 20;
 
-// One DISPATCH pool per process (one thread: index entries are written in commit log order).
-let sharedDispatchPool: Piscina<IndexTask, IndexResult> | null = null;
-function dispatchPool(): Piscina<IndexTask, IndexResult> {
-  if (sharedDispatchPool === null) {
-    sharedDispatchPool = new Piscina<IndexTask, IndexResult>({
-      filename: new URL('./dispatch-worker.js', import.meta.url).href,
-      minThreads: 1, maxThreads: 1, idleTimeout: 60000, concurrentTasksPerWorker: 1, execArgv: [],
-    });
-  }
-  return sharedDispatchPool;
-}
+// The DISPATCH pool, one per process (one thread: index entries are written in commit log order).
+const dispatchPool = sharedPool<IndexTask, IndexResult>(new URL('./dispatch-worker.js', import.meta.url), 1);
 
 export class ReputService {
   private indexPool: Piscina<IndexTask, IndexResult> | null = null;
@@ -44,7 +36,11 @@ export class ReputService {
   private touchedQueues: ConsumeQueue[] = [];
   private indexTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly core: StoreCore) {}
+  constructor(
+    private readonly core: StoreCore,
+    /** a write-path invariant failed: refuse writes, fail the pending sends */
+    private readonly stopWrites: (why: string) => void,
+  ) {}
 
   start(): void { this.indexPool = dispatchPool(); }
   stop(): void {
@@ -68,8 +64,13 @@ export class ReputService {
       const cqIdx = ring.cq[i];
       const cq = cqIdx >= 0 ? core.cqs[cqIdx] : undefined;
       if (cq !== undefined) {
-        cq.put(ring.queueOffset[i], ring.phy[i], ring.size[i], ring.tagsCode[i]);
-        if (!cq.touched) { cq.touched = true; this.touchedQueues.push(cq); }
+        try {
+          cq.put(ring.queueOffset[i], ring.phy[i], ring.size[i], ring.tagsCode[i]);
+          if (!cq.touched) { cq.touched = true; this.touchedQueues.push(cq); }
+        } catch (e) {
+          // the entry is not written; the store stops taking writes (its queue state cannot be trusted)
+          this.stopWrites(`consume queue ${cq.topic}/${cq.queueId}: ${(e as Error).message}`);
+        }
       }
       core.lastDispatchedStoreTs = ring.storeTs[i];
       ring.shift();
@@ -104,7 +105,7 @@ export class ReputService {
       const e = core.entryScratch;
       const have = cq.get(queueOffset, e);
       if (!have || e[0] !== phy || e[1] !== size) {
-        cq.put(queueOffset, phy, size, core.tagsCodeOf(topic, props, storeTs));
+        cq.rebuild(queueOffset, phy, size, core.tagsCodeOf(topic, props, storeTs));
       }
     }
     this.buildIndex(topic, props, phy, storeTs, sysFlag);

@@ -19,11 +19,15 @@ export interface PutResult {
   error?: string;
 }
 export type GetStatus = 'FOUND' | 'NO_MATCHED_MESSAGE' | 'MESSAGE_WAS_REMOVING' | 'OFFSET_FOUND_NULL'
-  | 'OFFSET_OVERFLOW_BADLY' | 'OFFSET_OVERFLOW_ONE' | 'OFFSET_TOO_SMALL' | 'NO_MATCHED_LOGIC_QUEUE' | 'NO_MESSAGE_IN_QUEUE';
+  | 'OFFSET_OVERFLOW_BADLY' | 'OFFSET_OVERFLOW_ONE' | 'OFFSET_TOO_SMALL' | 'NO_MATCHED_LOGIC_QUEUE' | 'NO_MESSAGE_IN_QUEUE'
+  /** a store invariant failed for the entry at nextBeginOffset (error says which): an error to answer */
+  | 'INVARIANT_VIOLATED';
 export interface MessageFilter { matchByConsumeQueue(tagsCode: number): boolean; matchByCommitLog?(record: Buffer): boolean }
 export interface GetResult {
   status: GetStatus; nextBeginOffset: number; minOffset: number; maxOffset: number;
   buffers: Buffer[]; messageCount: number; bufferTotalSize: number;
+  /** why, when status is INVARIANT_VIOLATED */
+  error?: string;
 }
 export interface QueryResult { buffers: Buffer[]; indexLastUpdateTimestamp: number; indexLastUpdatePhyoffset: number }
 export type NewMessageListener = (topic: string, queueId: number, maxOffset: number) => void;
