@@ -43,6 +43,8 @@ export interface KeySpec {
 }
 
 const port = (unit: string): KeySpec => ({ type: 'int', min: 0, max: 65535, unit });
+/** An integer >= 1: a period, size or count where 0 would mean a busy loop or nothing at all. */
+const positive = (unit?: string): KeySpec => (unit === undefined ? { type: 'int', min: 1 } : { type: 'int', min: 1, unit });
 
 /** host:port */
 const hostPortRe = /^[^\s:;,]+:\d{1,5}$/;
@@ -93,7 +95,7 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   namesrvAddr: { type: 'string', check: checkAddrList, allowed: 'host:port items separated by ";" (port 1..65535), e.g. 127.0.0.1:9876;10.0.0.2:9876' },
   brokerPermission: { type: 'int', min: 0, max: 7, unit: '(bits: 2 write, 4 read)' },
   defaultTopicQueueNums: { type: 'int', min: 1, max: 1024 },
-  maxMessageSize: { type: 'int', min: 1, unit: 'bytes' },
+  maxMessageSize: positive('bytes'),
   messageDelayLevel: { type: 'string', check: checkDelayLevels, allowed: 'space-separated durations, each a positive integer with unit s, m, h or d (e.g. "1s 5s 10s 30s 1m 2h")' },
   maxReconsumeTimes: { type: 'int', min: 0, max: 10_000 },
   // replication: these ask for HA
@@ -114,31 +116,31 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   fileReservedTime: { type: 'int', min: 0, unit: 'hours' },
   mappedFileSizeCommitLog: { type: 'int', min: 4096, unit: 'bytes' },
   mappedFileSizeConsumeQueue: { type: 'int', min: 20, multipleOf: 20, unit: 'bytes (20 per entry)' },
-  pageCacheBytesMax: { type: 'int', min: 1, unit: 'bytes' },
+  pageCacheBytesMax: positive('bytes'),
   pageCacheChunkBytes: { type: 'int', min: 4096, unit: 'bytes' },
-  flushIntervalCommitLog: { type: 'int', min: 1, unit: 'ms' },
-  flushIntervalConsumeQueue: { type: 'int', min: 1, unit: 'ms' },
-  syncFlushTimeout: { type: 'int', min: 1, unit: 'ms' },
-  maxHashSlotNum: { type: 'int', min: 1 },
-  maxIndexNum: { type: 'int', min: 1 },
+  flushIntervalCommitLog: positive('ms'),
+  flushIntervalConsumeQueue: positive('ms'),
+  syncFlushTimeout: positive('ms'),
+  maxHashSlotNum: positive(),
+  maxIndexNum: positive(),
   storePathRootDir: { type: 'string', check: (s) => s.trim() !== '', allowed: 'a directory path' },
-  // periods and bounds where 0 would mean a busy loop or nothing at all
-  scanNotActiveBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
-  brokerChannelExpiredMs: { type: 'int', min: 1, unit: 'ms' },
-  registerBrokerIntervalMs: { type: 'int', min: 1, unit: 'ms' },
-  registerBrokerTimeoutMills: { type: 'int', min: 1, unit: 'ms' },
-  flushConsumerOffsetIntervalMs: { type: 'int', min: 1, unit: 'ms' },
-  channelExpiredTimeoutMs: { type: 'int', min: 1, unit: 'ms' },
-  rebalanceLockMaxLiveTimeMs: { type: 'int', min: 1, unit: 'ms' },
-  transactionCheckInterval: { type: 'int', min: 1, unit: 'ms' },
-  maxTransferBytesOnMessageInMemory: { type: 'int', min: 1, unit: 'bytes' },
-  maxTransferCountOnMessageInMemory: { type: 'int', min: 1 },
+  // periods and bounds (positive: 0 would mean a busy loop or nothing at all)
+  scanNotActiveBrokerIntervalMs: positive('ms'),
+  brokerChannelExpiredMs: positive('ms'),
+  registerBrokerIntervalMs: positive('ms'),
+  registerBrokerTimeoutMills: positive('ms'),
+  flushConsumerOffsetIntervalMs: positive('ms'),
+  channelExpiredTimeoutMs: positive('ms'),
+  rebalanceLockMaxLiveTimeMs: positive('ms'),
+  transactionCheckInterval: positive('ms'),
+  maxTransferBytesOnMessageInMemory: positive('bytes'),
+  maxTransferCountOnMessageInMemory: positive(),
   msgTraceTopicName: name(),
   regionId: name(),
-  timerPrecisionMs: { type: 'int', min: 1, unit: 'ms' },
-  timerWheelSlots: { type: 'int', min: 1 },
-  timerFlushIntervalMs: { type: 'int', min: 1, unit: 'ms' },
-  popReviveIntervalMs: { type: 'int', min: 1, unit: 'ms' },
+  timerPrecisionMs: positive('ms'),
+  timerWheelSlots: positive(),
+  timerFlushIntervalMs: positive('ms'),
+  popReviveIntervalMs: positive('ms'),
   popFromRetryProbability: { type: 'int', min: 0, max: 100, unit: 'percent' },
 };
 

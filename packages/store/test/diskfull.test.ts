@@ -7,13 +7,50 @@ import t from 'tap';
 import { decodeRecord } from '../src/index.js';
 import { msg, openStore, settle, tmpDir, waitFor } from './helpers.js';
 
-t.test('SYNC_FLUSH: ENOSPC during the write', async (t) => {
-  const root = tmpDir('enospc');
-  let store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
-  for (let i = 0; i < 10; i++) t.equal((await store.putMessage(msg('D', 0, `ok-${i}`))).status, 'PUT_OK');
+type Store = Awaited<ReturnType<typeof openStore>>;
+type T = Parameters<Parameters<typeof t.test>[0]>[0];
+
+/** A SYNC_FLUSH store holding ok-0..ok-(n-1) on queue 0 of topic, whose next write and probes fail with ENOSPC. */
+async function fullDiskAfter(t: T, root: string, topic: string, n: number): Promise<Store> {
+  const store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
+  for (let i = 0; i < n; i++) t.equal((await store.putMessage(msg(topic, 0, `ok-${i}`))).status, 'PUT_OK');
   await settle(store);
   store.testHooks.failNextWrite = 'ENOSPC';
   store.testHooks.failProbe = 'ENOSPC';
+  return store;
+}
+
+/** count more records of body on queue 0 of topic: each acknowledged at the next queue offset (n on). Returns the new n. */
+async function appendInOrder(t: T, store: Store, topic: string, body: Buffer, n: number, count: number): Promise<number> {
+  for (let i = 0; i < count; i++) {
+    const r = await store.putMessage(msg(topic, 0, body));
+    t.equal(r.status, 'PUT_OK');
+    if (r.queueOffset !== n) { t.fail(`offset ${r.queueOffset}, expected ${n}`); break; }
+    n++;
+  }
+  return n;
+}
+
+/** Restarts a SYNC_FLUSH store: queue 0 of topic holds records 0..n-1 of body, contiguous and whole. */
+async function restartAndReadBack(t: T, before: Store, root: string, topic: string, body: Buffer, n: number): Promise<void> {
+  await settle(before);
+  await before.shutdown();
+  const store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
+  t.teardown(() => store.shutdown());
+  t.equal(store.getMaxOffsetInQueue(topic, 0), n, 'every acknowledged record recovered');
+  let seen = 0;
+  for (let off = 0; off < n;) {
+    const g = store.getMessage('g', topic, 0, off, 32, 1 << 20);
+    if (g.messageCount === 0) break;
+    for (const b of g.buffers) { const m = decodeRecord(b); if (m.queueOffset !== seen || !m.body.equals(body)) t.fail(`record ${seen}`); seen++; }
+    off = g.nextBeginOffset;
+  }
+  t.equal(seen, n, 'contiguous and whole after a restart');
+}
+
+t.test('SYNC_FLUSH: ENOSPC during the write', async (t) => {
+  const root = tmpDir('enospc');
+  let store = await fullDiskAfter(t, root, 'D', 10);
   const r = await store.putMessage(msg('D', 0, 'doomed-'.repeat(50)));
   t.equal(r.status, 'SERVICE_NOT_AVAILABLE');
   t.match(r.error, /ENOSPC/);
@@ -161,35 +198,14 @@ t.test('ENOSPC creating the next commit log file: the blank record is rolled bac
   store.testHooks.failFileCreate = null;
   store.testHooks.failProbe = null;
   await waitFor(() => store.isWritable(), 10000);
-  for (let i = 0; i < 80; i++) {
-    const r = await store.putMessage(msg('C', 0, body));
-    t.equal(r.status, 'PUT_OK');
-    if (r.queueOffset !== n) { t.fail(`offset ${r.queueOffset}, expected ${n}`); break; }
-    n++;
-  }
+  n = await appendInOrder(t, store, 'C', body, n, 80);
   t.ok(store.getMaxPhyOffset() > 64 * 1024, 'the log rolled into the next file');
-  await settle(store);
-  await store.shutdown();
-  store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
-  t.teardown(() => store.shutdown());
-  t.equal(store.getMaxOffsetInQueue('C', 0), n, 'all acknowledged records recovered');
-  let seen = 0;
-  for (let off = 0; off < n;) {
-    const g = store.getMessage('g', 'C', 0, off, 32, 1 << 20);
-    if (g.messageCount === 0) break;
-    for (const b of g.buffers) { const m = decodeRecord(b); if (m.queueOffset !== seen || !m.body.equals(body)) t.fail(`record ${seen}`); seen++; }
-    off = g.nextBeginOffset;
-  }
-  t.equal(seen, n, 'contiguous and whole');
+  await restartAndReadBack(t, store, root, 'C', body, n);
 });
 
 t.test('ENOSPC: whole records the failed write left in the file are not recovered after a restart', async (t) => {
   const root = tmpDir('enospc-restart');
-  let store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
-  for (let i = 0; i < 3; i++) t.equal((await store.putMessage(msg('Z', 0, `ok-${i}`))).status, 'PUT_OK');
-  await settle(store);
-  store.testHooks.failNextWrite = 'ENOSPC';
-  store.testHooks.failProbe = 'ENOSPC';
+  let store = await fullDiskAfter(t, root, 'Z', 3);
   // small records then a big one: the injected failure writes the first half of the range, i.e. the
   // small records whole
   const rs = await Promise.all([...Array.from({ length: 5 }, (_, i) => store.putMessage(msg('Z', 0, `doomed-${i}`))),
@@ -224,24 +240,7 @@ t.test('ENOSPC on a write that crosses into the next file: the new file goes, th
   t.equal(store.getMaxOffsetInQueue('X', 0), n);
   store.testHooks.failProbe = null;
   await waitFor(() => store.isWritable(), 10000);
-  for (let i = 0; i < 20; i++) {
-    const r = await store.putMessage(msg('X', 0, body));
-    t.equal(r.status, 'PUT_OK');
-    if (r.queueOffset !== n) t.fail(`offset ${r.queueOffset}, expected ${n}`);
-    n++;
-  }
+  n = await appendInOrder(t, store, 'X', body, n, 20);
   t.equal(store.runtimeInfo().commitLogFiles, '2', 'the log rolled into a new second file');
-  await settle(store);
-  await store.shutdown();
-  store = await openStore(root, { flushDiskType: 'SYNC_FLUSH' });
-  t.teardown(() => store.shutdown());
-  t.equal(store.getMaxOffsetInQueue('X', 0), n, 'every acknowledged record recovered');
-  let seen = 0;
-  for (let off = 0; off < n;) {
-    const g = store.getMessage('g', 'X', 0, off, 32, 1 << 20);
-    if (g.messageCount === 0) break;
-    for (const b of g.buffers) { const m = decodeRecord(b); if (m.queueOffset !== seen || !m.body.equals(body)) t.fail(`record ${seen}`); seen++; }
-    off = g.nextBeginOffset;
-  }
-  t.equal(seen, n, 'contiguous and whole after a restart');
+  await restartAndReadBack(t, store, root, 'X', body, n);
 });

@@ -30,6 +30,13 @@ async function open(tag: string, over: Parameters<typeof smallConfig>[1] = {}) {
   return { root, store, core, errors: c.errors };
 }
 
+/** A store (closed when the test ends) holding n messages on queue 0 of topic, all dispatched. */
+async function filled(t: { teardown(fn: () => unknown): void }, tag: string, topic: string, n: number, over: Parameters<typeof smallConfig>[1] = {}) {
+  const s = await open(tag, over);
+  t.teardown(() => s.store.shutdown());
+  return { ...s, rs: await fill(s.store, topic, n) };
+}
+
 async function fill(store: DefaultMessageStore, topic: string, n: number): Promise<PutResult[]> {
   const out: PutResult[] = [];
   for (let i = 0; i < n; i++) {
@@ -98,9 +105,7 @@ t.test('record bounds on read: fields outside the record', async (t) => {
 });
 
 t.test('commit log append: at the write position, inside the last file', async (t) => {
-  const { store, core } = await open('inv-append');
-  t.teardown(() => store.shutdown());
-  await fill(store, 'IA', 3);
+  const { store, core } = await filled(t, 'inv-append', 'IA', 3);
   const cl = core.commitLog;
   const end = cl.writePos;
   throwsInvariant(t, () => cl.target(end + 8, 100), /starts at the write position/, { phy: end + 8, writePos: end }, 'a gap');
@@ -114,9 +119,7 @@ t.test('commit log append: at the write position, inside the last file', async (
 });
 
 t.test('queue offsets monotonic at append: a put that would reuse an offset stops with an error, writes stop', async (t) => {
-  const { store, core, errors } = await open('inv-qoff');
-  t.teardown(() => store.shutdown());
-  await fill(store, 'IQ', 4);
+  const { store, core, errors } = await filled(t, 'inv-qoff', 'IQ', 4);
   const cq = core.findQueue('IQ', 0)!;
   const end = core.commitLog.writePos;
   cq.nextOffset = 2; // forged: behind the entries written
@@ -132,9 +135,7 @@ t.test('queue offsets monotonic at append: a put that would reuse an offset stop
 });
 
 t.test('consume queue entries appended in order (queue offset and commit log offset)', async (t) => {
-  const { store, core } = await open('inv-cq');
-  t.teardown(() => store.shutdown());
-  const rs = await fill(store, 'IC', 3);
+  const { store, core, rs } = await filled(t, 'inv-cq', 'IC', 3);
   const cq = core.findQueue('IC', 0)!;
   const last = rs[2];
   throwsInvariant(t, () => cq.put(1, last.wroteOffset + last.wroteBytes, 100, 0), /appended in queue and commit log order/,
@@ -147,9 +148,7 @@ t.test('consume queue entries appended in order (queue offset and commit log off
 });
 
 t.test('dispatch: an entry out of commit log order is not written and the store stops writes', async (t) => {
-  const { store, core, errors } = await open('inv-dispatch');
-  t.teardown(() => store.shutdown());
-  await fill(store, 'ID', 2);
+  const { store, core, errors } = await filled(t, 'inv-dispatch', 'ID', 2);
   const cq = core.findQueue('ID', 0)!;
   cq.maxPhyEnd = core.commitLog.writePos + 1_000_000; // forged: the next record is "behind" it
   const r = await store.putMessage(msg('ID', 0, 'late'));
@@ -163,9 +162,7 @@ t.test('dispatch: an entry out of commit log order is not written and the store 
 });
 
 t.test('committed and flushed positions: never backwards, flushed <= committed <= written', async (t) => {
-  const { store, core } = await open('inv-pos');
-  t.teardown(() => store.shutdown());
-  await fill(store, 'IP', 3);
+  const { store, core } = await filled(t, 'inv-pos', 'IP', 3);
   const cl = core.commitLog;
   const w = cl.writePos;
   t.equal(cl.committedPos, w);
@@ -195,18 +192,14 @@ t.test('the flush ack position never passes the write position nor goes back', a
   loose.advance('replica', 10);
   t.equal(loose.sourcePosition('replica'), 50, 'without a limit a lower position is ignored (a reconnected slave)');
 
-  const s = await open('inv-publish');
-  t.teardown(() => s.store.shutdown());
-  await fill(s.store, 'IW', 2);
+  const s = await filled(t, 'inv-publish', 'IW', 2);
   const end = s.store.getMaxPhyOffset();
   throwsInvariant(t, () => s.store.waiters.advance(FLUSH_SOURCE, end + 1), /up to the write position/, { pos: end + 1, writePos: end },
     "the store's flush source");
 });
 
 t.test('SYNC_FLUSH: an fdatasync ending past committedPos stops writes and fails the waiting sends', async (t) => {
-  const { store, core } = await open('inv-sync', { flushDiskType: 'SYNC_FLUSH' });
-  t.teardown(() => store.shutdown());
-  await fill(store, 'IS', 2);
+  const { store, core } = await filled(t, 'inv-sync', 'IS', 2, { flushDiskType: 'SYNC_FLUSH' });
   const cl = core.commitLog;
   store.testHooks.flushDelayMs = 300;
   const put = store.putMessage(msg('IS', 0, 'waiting'));
@@ -220,9 +213,7 @@ t.test('SYNC_FLUSH: an fdatasync ending past committedPos stops writes and fails
 });
 
 t.test('read: a queue entry pointing past the written log fails that pull with an error, logged', async (t) => {
-  const { store, core, errors } = await open('inv-read');
-  t.teardown(() => store.shutdown());
-  await fill(store, 'IR', 3);
+  const { store, core, errors } = await filled(t, 'inv-read', 'IR', 3);
   const cq = core.findQueue('IR', 0)!;
   const committed = core.commitLog.committedPos;
   cq.put(3, committed + 1000, 200, 0); // forged entry
@@ -242,9 +233,7 @@ t.test('read: a queue entry pointing past the written log fails that pull with a
 });
 
 t.test('read: an entry at the wrong offset, or naming another queue offset, is not served', async (t) => {
-  const { store, core } = await open('inv-read2');
-  t.teardown(() => store.shutdown());
-  const rs = await fill(store, 'IX', 4);
+  const { store, core, rs } = await filled(t, 'inv-read2', 'IX', 4);
   const cq = core.findQueue('IX', 0)!;
   cq.rebuild(1, rs[1].wroteOffset + 8, rs[1].wroteBytes, 0); // forged: inside the record
   const g1 = store.getMessage('g', 'IX', 0, 1, 1, 1 << 20);
@@ -297,9 +286,7 @@ t.test('replication: a record that does not land at the offset it names is refus
   t.equal(slave.store.isWritable(), false, 'the slave refuses further bytes');
   t.equal(slave.store.getMaxOffsetInQueue('IT', 0), 0, 'no queue entry for it');
 
-  const master = await open('inv-master');
-  t.teardown(() => master.store.shutdown());
-  await fill(master.store, 'IM', 2);
+  const master = await filled(t, 'inv-master', 'IM', 2);
   const mrep = master.store.replication();
   t.ok(mrep.readForTransfer(0, 1 << 20) !== null, 'bytes are sent normally');
   master.core.commitLog.committedPos = master.core.commitLog.writePos + 10; // forged (ASYNC: ack = committed)

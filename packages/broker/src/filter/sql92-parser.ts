@@ -159,20 +159,17 @@ class Parser {
     throw new Sql92Error(`${msg} at position ${this.peek().pos} in: ${this.src}`);
   }
 
-  private orExpr(): Node {
-    let left = this.andExpr();
-    while (this.accept('OR')) {
-      const right = this.andExpr();
-      left = { k: 'or', l: asBoolean(left), r: asBoolean(right) };
-    }
-    return left;
-  }
+  private orExpr(): Node { return this.connectives('OR', () => this.andExpr()); }
 
-  private andExpr(): Node {
-    let left = this.equalityExpr();
-    while (this.accept('AND')) {
-      const right = this.equalityExpr();
-      left = { k: 'and', l: asBoolean(left), r: asBoolean(right) };
+  private andExpr(): Node { return this.connectives('AND', () => this.equalityExpr()); }
+
+  /** operand (OR|AND operand)*, left-associative; both sides taken as booleans. */
+  private connectives(op: 'OR' | 'AND', operand: () => Node): Node {
+    const k = op === 'OR' ? 'or' : 'and';
+    let left = operand();
+    while (this.accept(op)) {
+      const right = operand();
+      left = { k, l: asBoolean(left), r: asBoolean(right) };
     }
     return left;
   }

@@ -24,6 +24,21 @@ export interface Sql92Expression {
 type Props = Map<string, string>;
 type Fn = (p: Props) => Value;
 
+/**
+ * AND (decisive = false) or OR (decisive = true) in SQL's three-valued logic: a side with the
+ * decisive value decides (the right side is not evaluated after a decisive left); else the result
+ * is unknown (null) when either side is, the other value when neither is.
+ */
+function connective(l: Fn, r: Fn, decisive: boolean): Fn {
+  return (p) => {
+    const lv = l(p);
+    if (lv === decisive) return decisive;
+    const rv = r(p);
+    if (rv === decisive) return decisive;
+    return lv === null || rv === null ? null : !decisive;
+  };
+}
+
 function compile(n: Node): Fn {
   switch (n.k) {
     case 'const': {
@@ -56,28 +71,8 @@ function compile(n: Node): Fn {
         return v === null ? null : !v;
       };
     }
-    case 'and': {
-      const l = compile(n.l);
-      const r = compile(n.r);
-      return (p) => {
-        const lv = l(p);
-        if (lv === false) return false;
-        const rv = r(p);
-        if (rv === false) return false;
-        return lv === null || rv === null ? null : true;
-      };
-    }
-    case 'or': {
-      const l = compile(n.l);
-      const r = compile(n.r);
-      return (p) => {
-        const lv = l(p);
-        if (lv === true) return true;
-        const rv = r(p);
-        if (rv === true) return true;
-        return lv === null || rv === null ? null : false;
-      };
-    }
+    case 'and': return connective(compile(n.l), compile(n.r), false);
+    case 'or': return connective(compile(n.l), compile(n.r), true);
     case 'eq': {
       const l = compile(n.l);
       const r = compile(n.r);

@@ -30,33 +30,26 @@ export class Exposition {
     this.lines.push(`${name}${l ? `{${l}}` : ''} ${num(value)}`);
     return this;
   }
+  /** A family of one sample (no sample when value is undefined: the source does not report it). */
+  single(name: string, type: 'counter' | 'gauge', help: string, value: number | undefined, labels?: Record<string, string>): this {
+    return value === undefined ? this : this.family(name, type, help).sample(name, value, labels);
+  }
   text(): string {
     return this.lines.join('\n') + '\n';
   }
 }
 
 function renderStats(x: Exposition, s: BrokerStatsView, base: Record<string, string>): void {
-  x.family('rocketmq_messages_put_total', 'counter', 'Messages stored by this broker.')
-    .sample('rocketmq_messages_put_total', s.messagesPutTotal, base);
-  x.family('rocketmq_messages_got_total', 'counter', 'Messages returned to pulls by this broker.')
-    .sample('rocketmq_messages_got_total', s.messagesGotTotal, base);
-  if (s.bytesPutTotal !== undefined) {
-    x.family('rocketmq_message_bytes_put_total', 'counter', 'Message bytes stored.')
-      .sample('rocketmq_message_bytes_put_total', s.bytesPutTotal, base);
-  }
-  if (s.bytesGotTotal !== undefined) {
-    x.family('rocketmq_message_bytes_got_total', 'counter', 'Message bytes returned to pulls.')
-      .sample('rocketmq_message_bytes_got_total', s.bytesGotTotal, base);
-  }
+  x.single('rocketmq_messages_put_total', 'counter', 'Messages stored by this broker.', s.messagesPutTotal, base)
+    .single('rocketmq_messages_got_total', 'counter', 'Messages returned to pulls by this broker.', s.messagesGotTotal, base)
+    .single('rocketmq_message_bytes_put_total', 'counter', 'Message bytes stored.', s.bytesPutTotal, base)
+    .single('rocketmq_message_bytes_got_total', 'counter', 'Message bytes returned to pulls.', s.bytesGotTotal, base);
   if (s.replication !== undefined) {
     const r = s.replication;
     const l = { ...base, role: r.role };
-    x.family('rocketmq_replication_lag_bytes', 'gauge', 'Commit log bytes the slave is behind (master: the most up-to-date slave).')
-      .sample('rocketmq_replication_lag_bytes', r.bytes, l);
-    x.family('rocketmq_replication_lag_ms', 'gauge', 'Milliseconds since the slave was last caught up.')
-      .sample('rocketmq_replication_lag_ms', r.ms, l);
-    x.family('rocketmq_replication_slaves', 'gauge', 'Slaves connected to this master.')
-      .sample('rocketmq_replication_slaves', r.slaves, l);
+    x.single('rocketmq_replication_lag_bytes', 'gauge', 'Commit log bytes the slave is behind (master: the most up-to-date slave).', r.bytes, l)
+      .single('rocketmq_replication_lag_ms', 'gauge', 'Milliseconds since the slave was last caught up.', r.ms, l)
+      .single('rocketmq_replication_slaves', 'gauge', 'Slaves connected to this master.', r.slaves, l);
   }
   if (s.putLatency !== undefined) {
     const h = s.putLatency;
@@ -71,18 +64,11 @@ function renderStats(x: Exposition, s: BrokerStatsView, base: Record<string, str
     x.sample(`${name}_bucket`, cumulative, { ...base, le: '+Inf' });
     x.sample(`${name}_sum`, h.sumMs / 1000, base).sample(`${name}_count`, h.count, base);
   }
-  x.family('rocketmq_commitlog_min_offset_bytes', 'gauge', 'Smallest commit log offset still on disk.')
-    .sample('rocketmq_commitlog_min_offset_bytes', s.commitLogMinOffset, base);
-  x.family('rocketmq_commitlog_max_offset_bytes', 'gauge', 'Commit log write position.')
-    .sample('rocketmq_commitlog_max_offset_bytes', s.commitLogMaxOffset, base);
-  if (s.dispatchBehindBytes !== undefined) {
-    x.family('rocketmq_dispatch_behind_bytes', 'gauge', 'Commit log bytes not yet dispatched to consume queues and index.')
-      .sample('rocketmq_dispatch_behind_bytes', s.dispatchBehindBytes, base);
-  }
-  x.family('rocketmq_page_cache_bytes', 'gauge', 'Bytes of commit log pages held in memory.')
-    .sample('rocketmq_page_cache_bytes', s.pageCacheBytes, base);
-  x.family('rocketmq_connections', 'gauge', 'Open client connections to the broker port.')
-    .sample('rocketmq_connections', s.connections, base);
+  x.single('rocketmq_commitlog_min_offset_bytes', 'gauge', 'Smallest commit log offset still on disk.', s.commitLogMinOffset, base)
+    .single('rocketmq_commitlog_max_offset_bytes', 'gauge', 'Commit log write position.', s.commitLogMaxOffset, base)
+    .single('rocketmq_dispatch_behind_bytes', 'gauge', 'Commit log bytes not yet dispatched to consume queues and index.', s.dispatchBehindBytes, base)
+    .single('rocketmq_page_cache_bytes', 'gauge', 'Bytes of commit log pages held in memory.', s.pageCacheBytes, base)
+    .single('rocketmq_connections', 'gauge', 'Open client connections to the broker port.', s.connections, base);
 }
 
 function renderQueues(x: Exposition, topics: TopicView[], base: Record<string, string>): void {
@@ -93,7 +79,7 @@ function renderQueues(x: Exposition, topics: TopicView[], base: Record<string, s
       rows.push({ topic: t.topic, queueId: q.queueId, min: q.minOffset, max: q.maxOffset });
     }
   }
-  x.family('rocketmq_topics', 'gauge', 'Topics configured on this broker.').sample('rocketmq_topics', topics.length, base);
+  x.single('rocketmq_topics', 'gauge', 'Topics configured on this broker.', topics.length, base);
   x.family('rocketmq_queue_max_offset', 'gauge', 'Next consume queue offset (messages) per queue.');
   for (const r of rows) x.sample('rocketmq_queue_max_offset', r.max, { ...base, topic: r.topic, queue_id: String(r.queueId) });
   x.family('rocketmq_queue_min_offset', 'gauge', 'Smallest consume queue offset still readable per queue.');
@@ -104,10 +90,9 @@ export function renderMetrics(ctx: AdminHttpContext): string {
   const info = ctx.brokerInfo();
   const base = { cluster: info.brokerClusterName, broker: info.brokerName };
   const x = new Exposition();
-  x.family('rocketmq_broker_info', 'gauge', 'Broker identity (always 1).')
-    .sample('rocketmq_broker_info', 1, { ...base, broker_id: String(info.brokerId), role: info.brokerRole, version: info.version });
-  x.family('rocketmq_broker_uptime_seconds', 'gauge', 'Seconds since the broker started.')
-    .sample('rocketmq_broker_uptime_seconds', Math.max(0, (Date.now() - info.startTimeMs) / 1000), base);
+  x.single('rocketmq_broker_info', 'gauge', 'Broker identity (always 1).', 1,
+    { ...base, broker_id: String(info.brokerId), role: info.brokerRole, version: info.version })
+    .single('rocketmq_broker_uptime_seconds', 'gauge', 'Seconds since the broker started.', Math.max(0, (Date.now() - info.startTimeMs) / 1000), base);
   renderStats(x, ctx.stats(), base);
   renderQueues(x, ctx.topics(), base);
   const groups = ctx.groups();
@@ -119,7 +104,7 @@ export function renderMetrics(ctx: AdminHttpContext): string {
   }
   if (ctx.exporter) renderExporterSeries(x, info, ctx.exporter());
   const mem = process.memoryUsage();
-  x.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').sample('process_resident_memory_bytes', mem.rss);
-  x.family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.').sample('nodejs_heap_used_bytes', mem.heapUsed);
+  x.single('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', mem.rss)
+    .single('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', mem.heapUsed);
   return x.text();
 }

@@ -7,7 +7,7 @@
 // transactionCheckMax times, every transactionCheckInterval.
 
 import { MessageSysFlag, RemotingCommand, RequestCode, type Logger } from '@rmq/remoting';
-import type { MessageStore } from '@rmq/store';
+import { SysFlag, encodeRecord, recordSize, type MessageStore } from '@rmq/store';
 import type { BrokerConfig } from '../config.js';
 import type { TopicConfigManager } from '../topic/topic-config-manager.js';
 import type { ConsumerOffsetManager } from '../offset/consumer-offset-manager.js';
@@ -168,36 +168,20 @@ export class TransactionalMessageService {
   }
 }
 
-/** The half message as a V1 record addressed to its real topic/queue (check-back body). */
+/** The half message as a V1 record addressed to its real topic/queue (check-back body; IPv6 hosts as 127.0.0.1, CRC 0). */
 function encodeForCheck(m: StoredMessage, topic: string, queueId: number, properties: string): Buffer {
   const topicBytes = Buffer.from(topic);
-  const props = Buffer.from(properties);
-  const size = 91 + m.body.length + topicBytes.length + props.length;
+  const propertiesLength = Buffer.byteLength(properties);
+  const sysFlag = m.sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
+  const size = recordSize(sysFlag, m.body.length, topicBytes.length, propertiesLength);
   const b = Buffer.alloc(size);
-  let p = 0;
-  const ip = (host: { ip: string; port: number }) => {
-    for (const x of host.ip.split('.')) b[p++] = Number(x) & 0xff;
-    b.writeInt32BE(host.port, p); p += 4;
-  };
-  b.writeInt32BE(size, p); p += 4;
-  b.writeInt32BE(0xdaa320a7 | 0, p); p += 4;
-  b.writeInt32BE(0, p); p += 4;
-  b.writeInt32BE(queueId, p); p += 4;
-  b.writeInt32BE(m.flag, p); p += 4;
-  b.writeBigInt64BE(BigInt(m.queueOffset), p); p += 8;
-  b.writeBigInt64BE(BigInt(m.commitLogOffset), p); p += 8;
-  b.writeInt32BE(m.sysFlag & ~0x30, p); p += 4;
-  b.writeBigInt64BE(BigInt(m.bornTimestamp), p); p += 8;
-  ip(m.bornHost.ip.includes(':') ? { ip: '127.0.0.1', port: m.bornHost.port } : m.bornHost);
-  b.writeBigInt64BE(BigInt(m.storeTimestamp), p); p += 8;
-  ip(m.storeHost.ip.includes(':') ? { ip: '127.0.0.1', port: m.storeHost.port } : m.storeHost);
-  b.writeInt32BE(m.reconsumeTimes, p); p += 4;
-  b.writeBigInt64BE(BigInt(m.preparedTransactionOffset), p); p += 8;
-  b.writeInt32BE(m.body.length, p); p += 4;
-  m.body.copy(b, p); p += m.body.length;
-  b[p++] = topicBytes.length;
-  topicBytes.copy(b, p); p += topicBytes.length;
-  b.writeInt16BE(props.length, p); p += 2;
-  props.copy(b, p);
+  encodeRecord(b, 0, size, {
+    topicBytes, queueId, flag: m.flag, body: m.body, properties, propertiesLength, sysFlag, bornTimestamp: m.bornTimestamp,
+    bornHost: ipv4(m.bornHost), reconsumeTimes: m.reconsumeTimes, preparedTransactionOffset: m.preparedTransactionOffset, bodyCRC: 0,
+  }, m.queueOffset, m.commitLogOffset, m.storeTimestamp, ipv4(m.storeHost));
   return b;
+}
+
+function ipv4(host: { ip: string; port: number }): { ip: string; port: number } {
+  return host.ip.includes(':') ? { ip: '127.0.0.1', port: host.port } : host;
 }

@@ -5,7 +5,7 @@
 // query tests replay captured ones); deleted/cleaned record what retention calls it received.
 
 import {
-  getProperty, type GetResult, type MessageFilter, type MessageInner, type MessageStore, type NewMessageListener,
+  encodeRecord as encodeStoreRecord, getProperty, recordSize, type GetResult, type MessageFilter, type MessageInner, type MessageStore, type NewMessageListener,
   type PutResult, type QueryResult, type StoreConfig,
 } from '@rmq/store';
 import { offsetMsgId } from '../../src/common/record.js';
@@ -13,38 +13,13 @@ import { tagsCodeOf } from '../../src/common/properties.js';
 
 interface Entry { phy: number; size: number; tagsCode: number; record: Buffer; storeTs: number; keys: string[] }
 
-function ipBytes(ip: string): number[] {
-  return ip.split('.').map((x) => Number(x) & 0xff);
-}
-
+/** The V1 record of m as the disk store writes it (body CRC left 0). */
 export function encodeRecord(m: MessageInner, queueOffset: number, phyOffset: number, storeTimestamp: number, storeHost: { ip: string; port: number }): Buffer {
-  const topic = Buffer.from(m.topic);
-  const props = Buffer.from(m.properties);
-  const size = 91 + m.body.length + topic.length + props.length;
+  const topicBytes = Buffer.from(m.topic);
+  const propertiesLength = Buffer.byteLength(m.properties);
+  const size = recordSize(m.sysFlag, m.body.length, topicBytes.length, propertiesLength);
   const b = Buffer.alloc(size);
-  let p = 0;
-  b.writeInt32BE(size, p); p += 4;
-  b.writeInt32BE(0xdaa320a7 | 0, p); p += 4;
-  b.writeInt32BE(0, p); p += 4;
-  b.writeInt32BE(m.queueId, p); p += 4;
-  b.writeInt32BE(m.flag, p); p += 4;
-  b.writeBigInt64BE(BigInt(queueOffset), p); p += 8;
-  b.writeBigInt64BE(BigInt(phyOffset), p); p += 8;
-  b.writeInt32BE(m.sysFlag, p); p += 4;
-  b.writeBigInt64BE(BigInt(m.bornTimestamp), p); p += 8;
-  for (const x of ipBytes(m.bornHost.ip)) b[p++] = x;
-  b.writeInt32BE(m.bornHost.port, p); p += 4;
-  b.writeBigInt64BE(BigInt(storeTimestamp), p); p += 8;
-  for (const x of ipBytes(storeHost.ip)) b[p++] = x;
-  b.writeInt32BE(storeHost.port, p); p += 4;
-  b.writeInt32BE(m.reconsumeTimes, p); p += 4;
-  b.writeBigInt64BE(BigInt(m.preparedTransactionOffset), p); p += 8;
-  b.writeInt32BE(m.body.length, p); p += 4;
-  m.body.copy(b, p); p += m.body.length;
-  b[p++] = topic.length;
-  topic.copy(b, p); p += topic.length;
-  b.writeInt16BE(props.length, p); p += 2;
-  props.copy(b, p);
+  encodeStoreRecord(b, 0, size, { ...m, topicBytes, propertiesLength, bodyCRC: 0 }, queueOffset, phyOffset, storeTimestamp, storeHost);
   return b;
 }
 
