@@ -34,6 +34,20 @@ function target(o: Record<string, string>): { brokerAddr?: string; clusterName?:
   throw new UsageError('give -b (broker address) or -c (cluster name)');
 }
 
+/**
+ * A key/value map read from the broker -b names, or from each master of cluster -c: JSON is that one
+ * map or the maps by broker address; text is each map under its heading.
+ */
+async function eachBroker(admin: Admin, o: Record<string, string>, read: (addr: string) => Promise<Record<string, string>>,
+  heading: (addr: string, many: boolean) => string): Promise<CommandResult> {
+  const t = target(o);
+  const addrs = t.brokerAddr ? [t.brokerAddr] : (await admin.masters(t.clusterName)).map((m) => m.addr);
+  const out: Record<string, Record<string, string>> = {};
+  for (const a of addrs) out[a] = await read(a);
+  const text = addrs.map((a) => heading(a, addrs.length > 1) + keyValues(out[a]!)).join('\n');
+  return { json: t.brokerAddr ? out[t.brokerAddr] : out, text };
+}
+
 function messageJson(m: MessageExt): Record<string, unknown> {
   return {
     topic: m.topic, msgId: m.msgId, offsetMsgId: m.offsetMsgId, brokerName: m.brokerName, queueId: m.queueId, queueOffset: m.queueOffset,
@@ -89,12 +103,7 @@ export const COMMANDS: Command[] = [
     name: 'brokerStatus', summary: "Print a broker's runtime info (GET_BROKER_RUNTIME_INFO)",
     options: [NS, BROKER_ADDR, CLUSTER],
     async run({ admin, o }) {
-      const t = target(o);
-      const addrs = t.brokerAddr ? [t.brokerAddr] : (await admin.masters(t.clusterName)).map((m) => m.addr);
-      const out: Record<string, Record<string, string>> = {};
-      for (const a of addrs) out[a] = await admin.brokerRuntimeInfo(a);
-      const text = addrs.map((a) => (addrs.length > 1 ? `${a}\n` : '') + keyValues(out[a]!)).join('\n');
-      return { json: t.brokerAddr ? out[t.brokerAddr] : out, text };
+      return eachBroker(admin, o, (a) => admin.brokerRuntimeInfo(a), (a, many) => (many ? `${a}\n` : ''));
     },
   },
   {
@@ -308,12 +317,7 @@ export const COMMANDS: Command[] = [
     name: 'getBrokerConfig', summary: "Print a broker's configuration",
     options: [NS, BROKER_ADDR, CLUSTER],
     async run({ admin, o }) {
-      const t = target(o);
-      const addrs = t.brokerAddr ? [t.brokerAddr] : (await admin.masters(t.clusterName)).map((m) => m.addr);
-      const out: Record<string, Record<string, string>> = {};
-      for (const a of addrs) out[a] = await admin.getBrokerConfig(a);
-      const text = addrs.map((a) => `============${a}============\n` + keyValues(out[a]!)).join('\n');
-      return { json: t.brokerAddr ? out[t.brokerAddr] : out, text };
+      return eachBroker(admin, o, (a) => admin.getBrokerConfig(a), (a) => `============${a}============\n`);
     },
   },
   {

@@ -1,11 +1,10 @@
 // Messages as users see them (Message to send, MessageExt received) and their wire forms: the
 // properties string (`k\u0001v` joined by `\u0002`), stored V1/V2 records (pull replies), the
 // 32-hex offset message id and the client-made unique id (UNIQ_KEY).
-import { inflateSync } from 'node:zlib';
 import os from 'node:os';
 import {
-  decodeOffsetMsgId as decodeRemotingOffsetMsgId, javaStringHashCode, offsetMsgIdFromBytes, parsePropertiesToRecord,
-  propertiesToString as remotingPropertiesToString,
+  decodeOffsetMsgId as decodeRemotingOffsetMsgId, decodeStoredRecord, javaStringHashCode, MESSAGE_MAGIC_CODE_V1, offsetMsgIdFromBytes,
+  parsePropertiesToRecord, propertiesToString as remotingPropertiesToString, type DecodedMessage, type DecodeMessagesOptions, type StoredRecord,
 } from '@rmq/remoting';
 import { MessageConst, MessageSysFlag } from './protocol.js';
 
@@ -40,28 +39,11 @@ export function compareMessageQueue(a: MessageQueue, b: MessageQueue): number {
   return a.queueId - b.queueId;
 }
 
-export interface MessageExt {
-  topic: string;
-  body: Buffer;
-  tags: string | undefined;
-  keys: string | undefined;
-  properties: Record<string, string>;
-  /** UNIQ_KEY when the producer set one, else the offset message id. */
-  msgId: string;
-  offsetMsgId: string;
-  queueId: number;
-  queueOffset: number;
-  commitLogOffset: number;
-  sysFlag: number;
-  flag: number;
-  bornTimestamp: number;
-  bornHost: string;
-  storeTimestamp: number;
-  storeHost: string;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-  bodyCRC: number;
-  storeSize: number;
+/**
+ * A received message: a stored record as @rmq/remoting decodes it, properties parsed (msgId is
+ * UNIQ_KEY when the producer set one, else the offset message id), and the broker it came from.
+ */
+export interface MessageExt extends Omit<DecodedMessage, 'propertiesText'> {
   brokerName: string;
 }
 
@@ -93,21 +75,9 @@ export function createOffsetMsgId(storeIp: Buffer, storePort: number, commitLogO
   return offsetMsgIdFromBytes(storeIp, storePort, commitLogOffset);
 }
 
-/** 16 uppercase hex chars of an integral number as a two's-complement int64 (as writeBigInt64BE writes it). */
-function hex64(v: number): string {
-  const hi = Math.floor(v / 4294967296);
-  return hex32(hi | 0) + hex32(v - hi * 4294967296);
-}
-
 export function decodeOffsetMsgId(msgId: string): { address: string; commitLogOffset: number } {
   const { ip, port, offset } = decodeRemotingOffsetMsgId(msgId);
   return { address: `${ip}:${port}`, commitLogOffset: offset };
-}
-
-function ipv6Text(b: Buffer): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(b.readUInt16BE(i).toString(16));
-  return parts.join(':');
 }
 
 /** First non-internal IPv4 address of this host (Java's UtilAll.getIP prefers IPv4), else loopback. */
@@ -172,117 +142,31 @@ export const uniqueIds = new UniqueIdGenerator();
 
 // ---- stored record decoding (pull reply bodies, CONSUME_MESSAGE_DIRECTLY, check-back) ------------
 
-const MAGIC_V1 = -626843481; // 0xDAA320A7
-const MAGIC_V2 = -626843477; // 0xDAA320AB: 2-byte topic length
-
 export class MessageDecodeError extends Error {
   override name = 'MessageDecodeError';
 }
 
-function hostText(buf: Buffer, pos: number, v6: boolean): [string, Buffer, number] {
-  const len = v6 ? 16 : 4;
-  const ipBytes = buf.subarray(pos, pos + len);
-  const ip = v6 ? ipv6Text(ipBytes) : Array.from(ipBytes).join('.');
-  const port = buf.readInt32BE(pos + len);
-  return [`${ip}:${port}`, ipBytes, pos + len + 4];
-}
+/** What the client asks of @rmq/remoting's record decoder: bodies inflated, each record exactly its size. */
+const DECODE_OPTIONS: DecodeMessagesOptions = { decompress: true, exact: true };
 
-/**
- * IPv4 "ip:port" texts and the offset-id prefix (ip + port in hex) by their 8 bytes: a pull reply's
- * records share a handful of hosts, so each is formatted once.
- */
-interface HostV4 { text: string; hexPrefix: string }
-const hostsV4 = new Map<number, HostV4>();
-
-function hostV4(buf: Buffer, pos: number): HostV4 {
-  const ip = buf.readUInt32BE(pos);
-  const port = buf.readInt32BE(pos + 4);
-  if (port < 0 || port > 0xffff) return { text: hostText(buf, pos, false)[0], hexPrefix: hex32(ip) + hex32(port) };
-  const key = ip * 65536 + port;
-  let h = hostsV4.get(key);
-  if (h === undefined) {
-    if (hostsV4.size >= 4096) hostsV4.clear();
-    h = { text: `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`, hexPrefix: hex32(ip) + hex32(port) };
-    hostsV4.set(key, h);
-  }
-  return h;
-}
-
-/** The last decoded topic and its bytes: the records of one pull reply share their topic. */
-let lastTopicBytes: Buffer = Buffer.alloc(0);
-let lastTopic = '';
-
-function topicText(buf: Buffer, pos: number, len: number): string {
-  if (len === lastTopicBytes.length && len <= 255) {
-    let same = true;
-    for (let i = 0; i < len; i++) if (buf[pos + i] !== lastTopicBytes[i]) { same = false; break; }
-    if (same) return lastTopic;
-  }
-  lastTopic = buf.toString('utf8', pos, pos + len);
-  lastTopicBytes = Buffer.from(buf.subarray(pos, pos + len));
-  return lastTopic;
-}
-
-/** int64 big-endian as a Number: the same value Number(readBigInt64BE) gives, without a BigInt. */
-function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
-}
-
-/** Decodes one stored record at `pos`; returns the message and the next position. */
+/** Decodes one stored record (V1 or V2) at `pos` with @rmq/remoting's decoder; returns the message and the next position. */
 export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg: MessageExt; next: number } {
-  if (buf.length - pos < 4) throw new MessageDecodeError('truncated record');
-  const storeSize = buf.readInt32BE(pos);
-  if (storeSize <= 0 || pos + storeSize > buf.length) throw new MessageDecodeError(`bad record size ${storeSize}`);
-  const magic = buf.readInt32BE(pos + 4);
-  if (magic !== MAGIC_V1 && magic !== MAGIC_V2) throw new MessageDecodeError(`bad magic ${magic}`);
-  const end = pos + storeSize;
-  let p = pos + 8;
-  const bodyCRC = buf.readInt32BE(p); p += 4;
-  const queueId = buf.readInt32BE(p); p += 4;
-  const flag = buf.readInt32BE(p); p += 4;
-  const queueOffset = readInt64(buf, p); p += 8;
-  const commitLogOffset = readInt64(buf, p); p += 8;
-  const sysFlag = buf.readInt32BE(p); p += 4;
-  const bornTimestamp = readInt64(buf, p); p += 8;
-  let bornHost: string;
-  if ((sysFlag & MessageSysFlag.BORNHOST_V6) !== 0) { bornHost = hostText(buf, p, true)[0]; p += 20; } else { bornHost = hostV4(buf, p).text; p += 8; }
-  const storeTimestamp = readInt64(buf, p); p += 8;
-  let storeHost: string;
-  let offsetPrefix: string;
-  if ((sysFlag & MessageSysFlag.STOREHOST_V6) !== 0) {
-    const [text, storeIp] = hostText(buf, p, true);
-    storeHost = text;
-    let hex = '';
-    for (let i = 0; i < storeIp.length; i++) hex += HEX_BYTE[storeIp[i]!]!;
-    offsetPrefix = hex + hex32(buf.readInt32BE(p + 16));
-    p += 20;
-  } else {
-    const h = hostV4(buf, p);
-    storeHost = h.text;
-    offsetPrefix = h.hexPrefix;
-    p += 8;
+  let r: StoredRecord;
+  try {
+    r = decodeStoredRecord(buf, pos, DECODE_OPTIONS);
+  } catch (e) {
+    throw new MessageDecodeError(e instanceof Error ? e.message : String(e));
   }
-  const reconsumeTimes = buf.readInt32BE(p); p += 4;
-  const preparedTransactionOffset = readInt64(buf, p); p += 8;
-  const bodyLen = buf.readInt32BE(p); p += 4;
-  if (bodyLen < 0 || p + bodyLen > end) throw new MessageDecodeError(`bad body length ${bodyLen}`);
-  // A view, not a copy: the reply frame stays alive while any of its messages is held.
-  let body: Buffer = buf.subarray(p, p + bodyLen); p += bodyLen;
-  if (sysFlag & MessageSysFlag.COMPRESSED) body = inflateSync(body);
-  let topicLen: number;
-  if (magic === MAGIC_V2) { topicLen = buf.readInt16BE(p); p += 2; } else { topicLen = buf.readUInt8(p); p += 1; }
-  const topic = topicText(buf, p, topicLen); p += topicLen;
-  const propsLen = buf.readInt16BE(p); p += 2;
-  const properties = stringToProperties(buf.toString('utf8', p, p + propsLen)); p += propsLen;
-  if (p !== end) throw new MessageDecodeError(`record size mismatch: ${p - pos} != ${storeSize}`);
-  const offsetMsgId = offsetPrefix + hex64(commitLogOffset);
+  const properties = stringToProperties(r.propertiesText);
   const msg: MessageExt = {
-    topic, body, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
-    msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? offsetMsgId, offsetMsgId,
-    queueId, queueOffset, commitLogOffset, sysFlag, flag, bornTimestamp, bornHost, storeTimestamp, storeHost,
-    reconsumeTimes, preparedTransactionOffset, bodyCRC, storeSize, brokerName,
+    topic: r.topic, body: r.body, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
+    msgId: properties[MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? r.offsetMsgId, offsetMsgId: r.offsetMsgId,
+    queueId: r.queueId, queueOffset: r.queueOffset, commitLogOffset: r.commitLogOffset, sysFlag: r.sysFlag, flag: r.flag,
+    bornTimestamp: r.bornTimestamp, bornHost: r.bornHost, storeTimestamp: r.storeTimestamp, storeHost: r.storeHost,
+    reconsumeTimes: r.reconsumeTimes, preparedTransactionOffset: r.preparedTransactionOffset, bodyCRC: r.bodyCRC,
+    storeSize: r.storeSize, brokerName,
   };
-  return { msg, next: end };
+  return { msg, next: pos + r.storeSize };
 }
 
 export function decodeMessages(buf: Buffer, brokerName = ''): MessageExt[] {
@@ -310,7 +194,7 @@ export function encodeStoredMessage(m: MessageExt): Buffer {
   const size = 91 + m.body.length + topic.length + props.length;
   const b = Buffer.alloc(size);
   let p = 0;
-  p = b.writeInt32BE(size, p); p = b.writeInt32BE(MAGIC_V1, p); p = b.writeInt32BE(m.bodyCRC, p);
+  p = b.writeInt32BE(size, p); p = b.writeInt32BE(MESSAGE_MAGIC_CODE_V1, p); p = b.writeInt32BE(m.bodyCRC, p);
   p = b.writeInt32BE(m.queueId, p); p = b.writeInt32BE(m.flag, p);
   p = b.writeBigInt64BE(BigInt(m.queueOffset), p); p = b.writeBigInt64BE(BigInt(m.commitLogOffset), p);
   p = b.writeInt32BE(m.sysFlag & ~(MessageSysFlag.COMPRESSED | MessageSysFlag.BORNHOST_V6 | MessageSysFlag.STOREHOST_V6), p);

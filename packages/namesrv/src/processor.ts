@@ -222,26 +222,33 @@ export function getNamesrvConfig(ctx: NamesrvContext): RemotingCommand {
   return ok(Buffer.from(formatProperties({ ...ctx.config, adminHttpToken: ctx.config.adminHttpToken ? '******' : '' }), 'utf8'));
 }
 
+/** A handler table keyed by RequestCode names, as the code -> handler map the controller registers. */
+function byRequestCode<K extends keyof typeof RequestCode>(handlers: Record<K, NamesrvHandler>): Map<number, NamesrvHandler> {
+  const out = new Map<number, NamesrvHandler>();
+  for (const name in handlers) out.set(RequestCode[name], handlers[name]);
+  return out;
+}
+
 /** Request code -> handler, every code the name server answers. Others get REQUEST_CODE_NOT_SUPPORTED. */
-export const namesrvProcessors: ReadonlyMap<number, NamesrvHandler> = new Map<number, NamesrvHandler>([
-  [RequestCode.PUT_KV_CONFIG, putKvConfig],
-  [RequestCode.GET_KV_CONFIG, getKvConfig],
-  [RequestCode.DELETE_KV_CONFIG, deleteKvConfig],
-  [RequestCode.REGISTER_BROKER, registerBroker],
-  [RequestCode.UNREGISTER_BROKER, unregisterBroker],
-  [RequestCode.GET_ROUTEINFO_BY_TOPIC, getRouteInfoByTopic],
-  [RequestCode.GET_BROKER_CLUSTER_INFO, getBrokerClusterInfo],
-  [RequestCode.WIPE_WRITE_PERM_OF_BROKER, wipeWritePermOfBroker],
-  [RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, getAllTopicListFromNameserver],
-  [RequestCode.DELETE_TOPIC_IN_NAMESRV, deleteTopicInNamesrv],
-  [RequestCode.GET_KVLIST_BY_NAMESPACE, getKvListByNamespace],
-  [RequestCode.GET_TOPICS_BY_CLUSTER, getTopicsByCluster],
-  [RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, getSystemTopicListFromNs],
-  [RequestCode.GET_UNIT_TOPIC_LIST, getUnitTopicList],
-  [RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, getHasUnitSubTopicList],
-  [RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST, getHasUnitSubUnunitTopicList],
-  [RequestCode.UPDATE_NAMESRV_CONFIG, updateNamesrvConfig],
-  [RequestCode.GET_NAMESRV_CONFIG, getNamesrvConfig],
-  [RequestCode.QUERY_DATA_VERSION, queryDataVersion],
-  [RequestCode.ADD_WRITE_PERM_OF_BROKER, addWritePermOfBroker],
-]);
+export const namesrvProcessors: ReadonlyMap<number, NamesrvHandler> = byRequestCode({
+  PUT_KV_CONFIG: putKvConfig,
+  GET_KV_CONFIG: getKvConfig,
+  DELETE_KV_CONFIG: deleteKvConfig,
+  REGISTER_BROKER: registerBroker,
+  UNREGISTER_BROKER: unregisterBroker,
+  GET_ROUTEINFO_BY_TOPIC: getRouteInfoByTopic,
+  GET_BROKER_CLUSTER_INFO: getBrokerClusterInfo,
+  WIPE_WRITE_PERM_OF_BROKER: wipeWritePermOfBroker,
+  GET_ALL_TOPIC_LIST_FROM_NAMESERVER: getAllTopicListFromNameserver,
+  DELETE_TOPIC_IN_NAMESRV: deleteTopicInNamesrv,
+  GET_KVLIST_BY_NAMESPACE: getKvListByNamespace,
+  GET_TOPICS_BY_CLUSTER: getTopicsByCluster,
+  GET_SYSTEM_TOPIC_LIST_FROM_NS: getSystemTopicListFromNs,
+  GET_UNIT_TOPIC_LIST: getUnitTopicList,
+  GET_HAS_UNIT_SUB_TOPIC_LIST: getHasUnitSubTopicList,
+  GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST: getHasUnitSubUnunitTopicList,
+  UPDATE_NAMESRV_CONFIG: updateNamesrvConfig,
+  GET_NAMESRV_CONFIG: getNamesrvConfig,
+  QUERY_DATA_VERSION: queryDataVersion,
+  ADD_WRITE_PERM_OF_BROKER: addWritePermOfBroker,
+});

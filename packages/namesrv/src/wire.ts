@@ -3,7 +3,7 @@
 // except in the route reply to new clients (version >= 401 or acceptStandardJsonOnly), which is
 // standard JSON with quoted keys and non-ASCII characters escaped (BrowserCompatible).
 import { crc32, inflateSync } from 'node:zlib';
-import { parseFastJson } from '@rmq/remoting';
+import { arrayOf, asNumeric, asObject, asString, asUnknown, entriesOf, optField, parseFastJson } from '@rmq/remoting';
 import { javaHashOrder } from './java-hash-order.js';
 import type { BrokerData, ClusterInfo, DataVersion, TopicConfig, TopicRouteData } from './route-info-manager.js';
 
@@ -71,29 +71,42 @@ function num(v: unknown, dflt: number): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : dflt;
 }
 
-export function decodeDataVersion(raw: unknown): DataVersion {
-  const dv = (raw ?? {}) as Record<string, unknown>;
-  return { timestamp: num(dv.timestamp, 0), counter: num(dv.counter, 0) };
+/** DataVersion {counter, timestamp}; null or absent is zero. A value of the wrong type throws JsonDecodeError. */
+export function decodeDataVersion(raw: unknown, what = 'dataVersion'): DataVersion {
+  if (raw === null || raw === undefined) return { timestamp: 0, counter: 0 };
+  const dv = asObject(raw, what);
+  return { timestamp: optField(dv, 'timestamp', asNumeric, what) ?? 0, counter: optField(dv, 'counter', asNumeric, what) ?? 0 };
 }
 
-/** REGISTER_BROKER body: {filterServerList, topicConfigSerializeWrapper:{dataVersion, topicConfigTable}}. */
+const REGISTER = 'register broker body';
+
+const topicConfigOf = (name: string, v: unknown, what: string): TopicConfig => {
+  const tc = asObject(v, what);
+  return {
+    topicName: optField(tc, 'topicName', asString, what) ?? name,
+    readQueueNums: optField(tc, 'readQueueNums', asNumeric, what) ?? 16,
+    writeQueueNums: optField(tc, 'writeQueueNums', asNumeric, what) ?? 16,
+    perm: optField(tc, 'perm', asNumeric, what) ?? 6,
+    topicSysFlag: optField(tc, 'topicSysFlag', asNumeric, what) ?? 0,
+  };
+};
+
+/**
+ * REGISTER_BROKER body: {filterServerList, topicConfigSerializeWrapper:{dataVersion, topicConfigTable}}.
+ * A field of the wrong type throws JsonDecodeError naming it (the reply is then an error, as for a body that does not parse).
+ */
 export function decodeRegisterBrokerBody(body: Buffer | null): RegisterBrokerBody {
   if (!body || body.length === 0) {
     return { dataVersion: { timestamp: 0, counter: 0 }, topicConfigs: [], filterServerList: [] };
   }
-  const root = parseFastJson(body.toString('utf8')) as Record<string, any>;
+  const root = asObject(parseFastJson(body.toString('utf8')), REGISTER);
   // The pre-3.0.11 form is the wrapper itself, without filterServerList.
-  const wrapper = (root.topicConfigSerializeWrapper ?? root) as Record<string, any>;
-  const table = (wrapper.topicConfigTable ?? {}) as Record<string, Record<string, unknown>>;
-  const topicConfigs: TopicConfig[] = Object.entries(table).map(([name, tc]) => ({
-    topicName: typeof tc.topicName === 'string' ? tc.topicName : name,
-    readQueueNums: num(tc.readQueueNums, 16),
-    writeQueueNums: num(tc.writeQueueNums, 16),
-    perm: num(tc.perm, 6),
-    topicSysFlag: num(tc.topicSysFlag, 0),
-  }));
-  const filterServerList = Array.isArray(root.filterServerList) ? root.filterServerList.map(String) : [];
-  return { dataVersion: decodeDataVersion(wrapper.dataVersion), topicConfigs, filterServerList };
+  const wrapperWhat = `${REGISTER}.topicConfigSerializeWrapper`;
+  const wrapper = optField(root, 'topicConfigSerializeWrapper', asObject, REGISTER) ?? root;
+  const table = optField(wrapper, 'topicConfigTable', entriesOf(asUnknown), wrapperWhat) ?? [];
+  const topicConfigs = table.map(([name, tc]) => topicConfigOf(name, tc, `${wrapperWhat}.topicConfigTable.${name}`));
+  const filterServerList = optField(root, 'filterServerList', arrayOf(asString), REGISTER) ?? [];
+  return { dataVersion: decodeDataVersion(wrapper.dataVersion, `${wrapperWhat}.dataVersion`), topicConfigs, filterServerList };
 }
 
 /**
@@ -112,7 +125,7 @@ export function decodeCompressedRegisterBrokerBody(body: Buffer): RegisterBroker
     pos += 4 + n;
     return data.subarray(pos - n, pos);
   };
-  const dataVersion = decodeDataVersion(parseFastJson(part().toString('utf8')));
+  const dataVersion = decodeDataVersion(parseFastJson(part().toString('utf8')), 'compressed register body dataVersion');
   if (pos + 4 > data.length) throw new Error('compressed register body truncated');
   const count = data.readInt32BE(pos);
   pos += 4;
@@ -128,6 +141,7 @@ export function decodeCompressedRegisterBrokerBody(body: Buffer): RegisterBroker
       topicSysFlag: 0,
     });
   }
-  const filters = parseFastJson(part().toString('utf8')) as unknown;
-  return { dataVersion, topicConfigs, filterServerList: Array.isArray(filters) ? filters.map(String) : [] };
+  const filters = parseFastJson(part().toString('utf8'));
+  const filterServerList = filters === null ? [] : arrayOf(asString)(filters, 'compressed register body filterServerList');
+  return { dataVersion, topicConfigs, filterServerList };
 }

@@ -3,10 +3,10 @@
 // CHECK_TRANSACTION_STATE, ...) go to the processors registered here.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { MAX_FRAME_BYTES_DEFAULT } from './codec.js';
 import { nextOpaque, type RemotingCommand } from './command.js';
 import { Connection, ProcessorTable, RemotingError, RemotingErrorCode, type Processor } from './connection.js';
 import { createLogger, type Logger } from './logger.js';
+import { connectionOptions } from './server.js';
 
 /** Client side RPC hook: runs on every request before it is sent (e.g. ACL signing adds ext fields). */
 export interface ClientRPCHook {
@@ -142,19 +142,11 @@ export class RemotingClient extends EventEmitter {
           reject(new RemotingError(RemotingErrorCode.CLIENT_CLOSED, 'remoting client is closed'));
           return;
         }
-        const conn = new Connection(socket, {
-          name: this.name,
-          logger: this.logger,
-          processors: this.processors,
-          maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT,
-          maxPendingWriteBytes: this.opts.maxPendingWriteBytes ?? 64 * 1024 * 1024,
-          nextOpaque,
-          onClose: (c) => {
-            if (this.conns.get(addr) === c) this.conns.delete(addr);
-            this.logger.debug(`connection to ${addr} closed`);
-            this.emit('close', addr);
-          },
-        });
+        const conn = new Connection(socket, connectionOptions(this.name, this.logger, this.processors, this.opts, nextOpaque, (c) => {
+          if (this.conns.get(addr) === c) this.conns.delete(addr);
+          this.logger.debug(`connection to ${addr} closed`);
+          this.emit('close', addr);
+        }));
         this.conns.set(addr, conn);
         this.logger.debug(`connected to ${addr}`);
         resolve(conn);

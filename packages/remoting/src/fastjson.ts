@@ -9,8 +9,11 @@ export class FastJsonError extends SyntaxError {
   }
 }
 
-/** Standard JSON first (native, fast); the fastjson superset only when that fails. */
-export function parseFastJson(text: string): any {
+/**
+ * Standard JSON first (native, fast); the fastjson superset only when that fails. The result is
+ * unknown: read it through the decoders of json-decode.ts (asObject, reqField, optField, ...).
+ */
+export function parseFastJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -102,24 +105,27 @@ class Parser {
     if (++this.depth > 512) this.fail('nesting too deep');
   }
 
-  private array(): unknown[] {
+  /** `[...]` or `{...}`: items separated by commas up to `close`; `item` reads one. */
+  private items(close: string, item: () => void): void {
     this.enter();
     this.pos++;
-    const out: unknown[] = [];
     this.ws();
-    if (this.s[this.pos] === ']') {
-      this.pos++;
-      this.depth--;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value());
-      this.ws();
-      const c = this.s[this.pos++];
-      if (c === ']') break;
-      if (c !== ',') this.fail('expected , or ]');
+    if (this.s[this.pos] === close) this.pos++;
+    else {
+      for (;;) {
+        item();
+        this.ws();
+        const c = this.s[this.pos++];
+        if (c === close) break;
+        if (c !== ',') this.fail(`expected , or ${close}`);
+      }
     }
     this.depth--;
+  }
+
+  private array(): unknown[] {
+    const out: unknown[] = [];
+    this.items(']', () => out.push(this.value()));
     return out;
   }
 
@@ -139,26 +145,13 @@ class Parser {
   }
 
   private object(): Record<string, unknown> {
-    this.enter();
-    this.pos++;
     const out: Record<string, unknown> = {};
-    this.ws();
-    if (this.s[this.pos] === '}') {
-      this.pos++;
-      this.depth--;
-      return out;
-    }
-    for (;;) {
+    this.items('}', () => {
       const k = this.key();
       this.ws();
       if (this.s[this.pos++] !== ':') this.fail('expected :');
       setKey(out, k, this.value());
-      this.ws();
-      const c = this.s[this.pos++];
-      if (c === '}') break;
-      if (c !== ',') this.fail('expected , or }');
-    }
-    this.depth--;
+    });
     return out;
   }
 }

@@ -67,6 +67,8 @@ export function transactionType(sysFlag: number): number {
 }
 
 export const MESSAGE_MAGIC_CODE_V1 = 0xdaa320a7 | 0;
+/** 5.x records: as V1 but the topic length is an int16. */
+export const MESSAGE_MAGIC_CODE_V2 = 0xdaa320ab | 0;
 export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;
 
 // ---------------------------------------------------------------- properties
@@ -168,8 +170,11 @@ export interface OffsetMsgId {
   offset: number;
 }
 
+/** Uppercase two-char hex of every byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
 function hexByte(b: number): string {
-  return (b < 16 ? '0' : '') + b.toString(16).toUpperCase();
+  return HEX_BYTE[b & 0xff]!;
 }
 
 /** The offset id from raw store-host bytes (4 for IPv4, 16 for IPv6) + port (int32) + offset (int64), uppercase hex. */
@@ -262,24 +267,65 @@ function readInt64(buf: Buffer, p: number): number {
   return buf.readInt32BE(p) * 4294967296 + buf.readUInt32BE(p + 4);
 }
 
-function readHost(buf: Buffer, p: number, v6: boolean): [string, number] {
-  const ipBytes = v6 ? 16 : 4;
-  const ip = v6 ? ipv6Text(buf.subarray(p, p + 16)) : `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
-  return [`${ip}:${buf.readInt32BE(p + ipBytes)}`, ipBytes + 4];
-}
-
 function hostIdHex(buf: Buffer, p: number, len: number): string {
   let s = '';
-  for (let i = p; i < p + len; i++) s += hexByte(buf[i]!);
+  for (let i = p; i < p + len; i++) s += HEX_BYTE[buf[i]!]!;
   return s;
 }
 
+/** A host of a record: "ip:port", and its bytes in hex (the store host's start the offset message id). */
+interface Host { readonly text: string; readonly hex: string }
+
+/** IPv4 hosts by their 8 bytes: the records of one reply share a handful of hosts, so each is formatted once. */
+const hostsV4 = new Map<number, Host>();
+
+function hostV4Text(ip: number, port: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`;
+}
+
+function hostV4(buf: Buffer, p: number): Host {
+  const ip = buf.readUInt32BE(p);
+  const port = buf.readInt32BE(p + 4);
+  if (port < 0 || port > 0xffff) return { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
+  const key = ip * 65536 + port;
+  let h = hostsV4.get(key);
+  if (h === undefined) {
+    if (hostsV4.size >= 4096) hostsV4.clear();
+    h = { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
+    hostsV4.set(key, h);
+  }
+  return h;
+}
+
+function hostV6(buf: Buffer, p: number): Host {
+  return { text: `${ipv6Text(buf.subarray(p, p + 16))}:${buf.readInt32BE(p + 16)}`, hex: hostIdHex(buf, p, 20) };
+}
+
+/** The last decoded topic and its bytes: the records of one reply share their topic. */
+let lastTopicBytes: Buffer = Buffer.alloc(0);
+let lastTopic = '';
+
+function topicText(buf: Buffer, p: number, len: number): string {
+  if (len === lastTopicBytes.length && len <= 255) {
+    let same = true;
+    for (let i = 0; i < len; i++) if (buf[p + i] !== lastTopicBytes[i]) { same = false; break; }
+    if (same) return lastTopic;
+  }
+  lastTopic = buf.toString('utf8', p, p + len);
+  lastTopicBytes = Buffer.from(buf.subarray(p, p + len));
+  return lastTopic;
+}
+
 export interface DecodeMessagesOptions {
-  /** Inflate zlib bodies (sysFlag & 1); default true. */
+  /** Inflate zlib bodies (sysFlag & 1); default true (decodeStoredRecord: false). */
   decompress?: boolean;
   /** Leave out bodies (listing tools); default false. */
   skipBody?: boolean;
+  /** Refuse a record whose fields do not end exactly at its size; default false. */
+  exact?: boolean;
 }
+
+const isRecordMagic = (magic: number): boolean => magic === MESSAGE_MAGIC_CODE_V1 || magic === MESSAGE_MAGIC_CODE_V2;
 
 /**
  * Decodes concatenated stored V1 records (a PULL reply body, a VIEW_MESSAGE_BY_ID body). Stops at a
@@ -292,16 +338,16 @@ export function decodeMessages(buf: Buffer, opts: DecodeMessagesOptions = {}): D
     const size = buf.readInt32BE(p);
     const magic = buf.readInt32BE(p + 4);
     if (magic === BLANK_MAGIC_CODE) break;
-    if (magic !== MESSAGE_MAGIC_CODE_V1) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${p}`);
+    if (!isRecordMagic(magic)) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${p}`);
     if (size < MIN_RECORD_SIZE || size > buf.length - p) break;
-    out.push(decodeOne(buf, p, size, opts));
+    out.push(decodeOne(buf, p, size, magic, opts));
     p += size;
   }
   return out;
 }
 
-function decodeOne(buf: Buffer, start: number, size: number, opts: DecodeMessagesOptions): DecodedMessage {
-  const r = decodeRecordAt(buf, start, size, opts);
+function decodeOne(buf: Buffer, start: number, size: number, magic: number, opts: DecodeMessagesOptions): DecodedMessage {
+  const r = decodeRecordAt(buf, start, size, magic, opts.decompress !== false, opts.skipBody === true, opts.exact === true);
   const properties = parsePropertiesToRecord(r.propertiesText);
   return Object.assign(r, {
     properties,
@@ -311,18 +357,21 @@ function decodeOne(buf: Buffer, start: number, size: number, opts: DecodeMessage
   });
 }
 
+const STORED_RECORD_DEFAULTS: DecodeMessagesOptions = { decompress: false };
+
 /**
- * Decodes the one stored V1 record at `start` (the broker's schedule, send-back and transaction
- * paths, tools). Throws RangeError on a bad magic code, a size that does not fit `buf`, or fields
- * that overrun the record. The body is not inflated unless `opts.decompress` is true.
+ * Decodes the one stored V1 (or V2) record at `start` (the broker's schedule, send-back and
+ * transaction paths, the client's pull replies, tools). Throws RangeError on a bad magic code, a size
+ * that does not fit `buf`, or fields that overrun the record. The body is not inflated unless
+ * `opts.decompress` is true.
  */
-export function decodeStoredRecord(buf: Buffer, start = 0, opts: DecodeMessagesOptions = { decompress: false }): StoredRecord {
+export function decodeStoredRecord(buf: Buffer, start = 0, opts: DecodeMessagesOptions = STORED_RECORD_DEFAULTS): StoredRecord {
   if (buf.length - start < 8) throw new RangeError(`stored record at ${start} is truncated`);
   const size = buf.readInt32BE(start);
   const magic = buf.readInt32BE(start + 4);
-  if (magic !== MESSAGE_MAGIC_CODE_V1) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${start}`);
+  if (!isRecordMagic(magic)) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${start}`);
   if (size < MIN_RECORD_SIZE || size > buf.length - start) throw new RangeError(`bad message size ${size} at ${start}`);
-  return decodeRecordAt(buf, start, size, { decompress: opts.decompress === true, skipBody: opts.skipBody });
+  return decodeRecordAt(buf, start, size, magic, opts.decompress === true, opts.skipBody === true, opts.exact === true);
 }
 
 /** Fixed part of a V1 record with IPv4 hosts and empty body, topic and properties. */
@@ -343,13 +392,17 @@ export function recordPropertiesText(buf: Buffer, start = 0): string {
   return buf.toString('utf8', p + 2, p + 2 + buf.readUInt16BE(p));
 }
 
-function decodeRecordAt(buf: Buffer, start: number, size: number, opts: DecodeMessagesOptions): StoredRecord {
+/** Throws unless `n` more bytes from `p` stay inside the record [start, end). */
+function need(p: number, n: number, start: number, end: number): void {
+  if (p + n > end) throw new RangeError(`stored record at ${start} is truncated`);
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+function decodeRecordAt(buf: Buffer, start: number, size: number, magic: number, decompress: boolean, skipBody: boolean, exact: boolean): StoredRecord {
   const end = start + size;
   let p = start + 8;
-  const need = (n: number): void => {
-    if (p + n > end) throw new RangeError(`stored record at ${start} is truncated`);
-  };
-  need(4 + 4 + 4 + 8 + 8 + 4 + 8);
+  need(p, 4 + 4 + 4 + 8 + 8 + 4 + 8, start, end);
   const bodyCRC = buf.readInt32BE(p); p += 4;
   const queueId = buf.readInt32BE(p); p += 4;
   const flag = buf.readInt32BE(p); p += 4;
@@ -357,33 +410,37 @@ function decodeRecordAt(buf: Buffer, start: number, size: number, opts: DecodeMe
   const commitLogOffset = readInt64(buf, p); p += 8;
   const sysFlag = buf.readInt32BE(p); p += 4;
   const bornTimestamp = readInt64(buf, p); p += 8;
-  need((sysFlag & MessageSysFlag.BORNHOST_V6_FLAG ? 20 : 8) + 8);
-  const [bornHost, bornLen] = readHost(buf, p, (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) !== 0); p += bornLen;
+  const bornV6 = (sysFlag & MessageSysFlag.BORNHOST_V6_FLAG) !== 0;
+  need(p, (bornV6 ? 20 : 8) + 8, start, end);
+  const bornHost = (bornV6 ? hostV6(buf, p) : hostV4(buf, p)).text; p += bornV6 ? 20 : 8;
   const storeTimestamp = readInt64(buf, p); p += 8;
   const storeV6 = (sysFlag & MessageSysFlag.STOREHOSTADDRESS_V6_FLAG) !== 0;
-  need((storeV6 ? 20 : 8) + 4 + 8 + 4);
-  const storeHostStart = p;
-  const [storeHost, storeLen] = readHost(buf, p, storeV6); p += storeLen;
+  need(p, (storeV6 ? 20 : 8) + 4 + 8 + 4, start, end);
+  const store = storeV6 ? hostV6(buf, p) : hostV4(buf, p); p += storeV6 ? 20 : 8;
   const reconsumeTimes = buf.readInt32BE(p); p += 4;
   const preparedTransactionOffset = readInt64(buf, p); p += 8;
   const bodyLen = buf.readInt32BE(p); p += 4;
   if (bodyLen < 0) throw new RangeError(`stored record at ${start} has a negative body length`);
-  need(bodyLen + 1);
+  const v2 = magic === MESSAGE_MAGIC_CODE_V2;
+  need(p, bodyLen + (v2 ? 2 : 1), start, end);
+  // A view, not a copy: the buffer stays alive while the record's body is held.
   let body = buf.subarray(p, p + bodyLen); p += bodyLen;
-  if (opts.skipBody) body = Buffer.alloc(0);
-  else if ((sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0 && opts.decompress !== false) body = inflateSync(body);
-  const topicLen = buf.readUInt8(p); p += 1;
-  need(topicLen + 2);
-  const topic = buf.toString('utf8', p, p + topicLen); p += topicLen;
+  if (skipBody) body = NO_BODY;
+  else if ((sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0 && decompress) body = inflateSync(body);
+  const topicLen = v2 ? buf.readInt16BE(p) : buf.readUInt8(p); p += v2 ? 2 : 1;
+  if (topicLen < 0) throw new RangeError(`stored record at ${start} has a negative topic length`);
+  need(p, topicLen + 2, start, end);
+  const topic = topicText(buf, p, topicLen); p += topicLen;
   const propLen = buf.readInt16BE(p); p += 2;
   if (propLen < 0) throw new RangeError(`stored record at ${start} has a negative properties length`);
-  need(propLen);
-  const propertiesText = buf.toString('utf8', p, p + propLen);
+  need(p, propLen, start, end);
+  const propertiesText = buf.toString('utf8', p, p + propLen); p += propLen;
+  if (exact && p !== end) throw new RangeError(`stored record at ${start} ends at ${p - start}, not at its size ${size}`);
   // the offset id is store host bytes + the commit log offset, read straight from the record
-  const offsetMsgId = hostIdHex(buf, storeHostStart, storeLen) + hostIdHex(buf, start + 28, 8);
+  const offsetMsgId = store.hex + hostIdHex(buf, start + 28, 8);
   return {
     storeSize: size, bodyCRC, queueId, flag, queueOffset, commitLogOffset, sysFlag, bornTimestamp, bornHost,
-    storeTimestamp, storeHost, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, offsetMsgId,
+    storeTimestamp, storeHost: store.text, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, offsetMsgId,
   };
 }
 

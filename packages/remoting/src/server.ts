@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { MAX_FRAME_BYTES_DEFAULT } from './codec.js';
 import type { RemotingCommand } from './command.js';
-import { Connection, ProcessorTable, type Channel, type Processor } from './connection.js';
+import { Connection, ProcessorTable, type Channel, type ConnectionOptions, type Processor } from './connection.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface RemotingServerOptions {
@@ -28,6 +28,19 @@ export interface RemotingServerOptions {
  * answer instead (return a response, e.g. NO_PERMISSION 16); null/undefined lets the request go on. A
  * hook that throws answers SYSTEM_ERROR with its message. doAfterResponse sees the processor's answer.
  */
+/** What a Connection of a server or client endpoint gets: its name, logger and processors, and the frame limits. */
+export function connectionOptions(
+  name: string, logger: Logger, processors: ProcessorTable,
+  limits: { maxFrameBytes?: number; maxPendingWriteBytes?: number },
+  nextOpaque: () => number, onClose: (conn: Connection) => void,
+): ConnectionOptions {
+  return {
+    name, logger, processors, nextOpaque, onClose,
+    maxFrameBytes: limits.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT,
+    maxPendingWriteBytes: limits.maxPendingWriteBytes ?? 64 * 1024 * 1024,
+  };
+}
+
 export interface RPCHook {
   doBeforeRequest?(req: RemotingCommand, ch: Channel): RemotingCommand | null | undefined;
   doAfterResponse?(req: RemotingCommand, res: RemotingCommand | null, ch: Channel): void;
@@ -156,19 +169,11 @@ export class RemotingServer extends EventEmitter {
   };
 
   private onConnection(socket: net.Socket): void {
-    const conn = new Connection(socket, {
-      name: this.name,
-      logger: this.logger,
-      processors: this.processors,
-      maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT,
-      maxPendingWriteBytes: this.opts.maxPendingWriteBytes ?? 64 * 1024 * 1024,
-      nextOpaque: this.nextOpaque,
-      onClose: (c) => {
-        this.conns.delete(c);
-        this.logger.debug(`connection ${c.remoteAddress} closed`);
-        this.emit('close', c);
-      },
-    });
+    const conn = new Connection(socket, connectionOptions(this.name, this.logger, this.processors, this.opts, this.nextOpaque, (c) => {
+      this.conns.delete(c);
+      this.logger.debug(`connection ${c.remoteAddress} closed`);
+      this.emit('close', c);
+    }));
     const idleMs = this.opts.idleTimeoutMs ?? 120_000;
     if (idleMs > 0) {
       socket.setTimeout(idleMs, () => {

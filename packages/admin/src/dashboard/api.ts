@@ -4,6 +4,7 @@
 // the name server knows. Reads are open; actions need the admin credentials (see authorize).
 import { Admin, MQBrokerError, MQClientError, isDlqTopic, isRetryTopic, type MessageExt } from '@rmq/client';
 import { topicKind } from '../commands.js';
+import { isJsonObject } from '@rmq/remoting';
 
 export interface ApiRequest {
   method: string;
@@ -166,8 +167,8 @@ export class DashboardApi {
   private parseBody(b: Buffer): Record<string, unknown> {
     if (b.length === 0) return {};
     try {
-      const v = JSON.parse(b.toString('utf8'));
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      const v: unknown = JSON.parse(b.toString('utf8'));
+      if (isJsonObject(v)) return v;
     } catch { /* below */ }
     throw new HttpError(400, 'the body must be a JSON object');
   }

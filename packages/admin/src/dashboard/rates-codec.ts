@@ -2,7 +2,7 @@
 // broker of the cluster, is the one stream where a compact binary schema pays. The browser decodes
 // it with the same generated code (served from dist) and the flatbuffers runtime.
 import * as flatbuffers from 'flatbuffers';
-import { BrokerRate, RatesFrame as RatesFrameFb } from './fb/rates_generated.js';
+import { BrokerRate, RatesFrame as RatesFrameFb } from '#fb/rates_generated.js';
 import type { RatesFrame } from './api.js';
 
 export function encodeRatesFrame(f: RatesFrame): Uint8Array {

@@ -4,7 +4,9 @@
 // address skips the signature check; otherwise the signature must match and every resource must be
 // allowed by the account's topicPerms/groupPerms or its defaults. Groups are checked as their retry
 // topic (%RETRY%group), as Apache does. Admin request codes need admin: true.
-import { ACL_ACCESS_KEY, ACL_SIGNATURE, aclSignature, parseFastJson, type RemotingCommand } from '@rmq/remoting';
+import {
+  ACL_ACCESS_KEY, ACL_SIGNATURE, aclSignature, arrayOf, asObject, asString, optField, parseFastJson, type RemotingCommand,
+} from '@rmq/remoting';
 import { parseYaml, YamlError, type YamlValue } from './yaml.js';
 
 export const Perm = { DENY: 1, ANY: 2, PUB: 4, SUB: 8 } as const;
@@ -127,6 +129,24 @@ export function parseAclConfig(text: string): AclConfig {
 
 // ---------------------------------------------------------------- requests
 
+const HB = 'heartbeat body';
+
+/** Each consumer group of a heartbeat body with its subscribed topics; AclError when it is not one. */
+function heartbeatConsumers(body: Buffer): Array<{ group: string | undefined; topics: Array<string | undefined> }> {
+  let parsed: unknown;
+  try { parsed = parseFastJson(body.toString('utf8')); } catch (e) { throw new AclError(`heartbeat body does not parse: ${(e as Error).message}`); }
+  try {
+    const consumers = optField(asObject(parsed, HB), 'consumerDataSet', arrayOf(asObject), HB) ?? [];
+    return consumers.map((c, i) => {
+      const what = `${HB}.consumerDataSet[${i}]`;
+      const subs = optField(c, 'subscriptionDataSet', arrayOf(asObject), what) ?? [];
+      return { group: optField(c, 'groupName', asString, what), topics: subs.map((sd, j) => optField(sd, 'topic', asString, `${what}.subscriptionDataSet[${j}]`)) };
+    });
+  } catch (e) {
+    throw new AclError(`heartbeat body is illegal: ${(e as Error).message}`);
+  }
+}
+
 /** The resources (topic or %RETRY%group) one request needs, with the permission, per Apache 4.9's parse. */
 export function neededResources(req: RemotingCommand): Map<string, number> | null {
   const ext = req.extFields;
@@ -150,11 +170,9 @@ export function neededResources(req: RemotingCommand): Map<string, number> | nul
     case 34: { // HEART_BEAT: every consumer group and subscribed topic in the body
       const body = req.bodyBuffer();
       if (body === null) break;
-      let hb: { consumerDataSet?: { groupName?: string; subscriptionDataSet?: { topic?: string }[] }[] };
-      try { hb = parseFastJson(body.toString('utf8')) as typeof hb; } catch (e) { throw new AclError(`heartbeat body does not parse: ${(e as Error).message}`); }
-      for (const c of hb?.consumerDataSet ?? []) {
-        add(retryTopic(c.groupName), Perm.SUB);
-        for (const s of c.subscriptionDataSet ?? []) add(s.topic, Perm.SUB);
+      for (const c of heartbeatConsumers(body)) {
+        add(retryTopic(c.group), Perm.SUB);
+        for (const t of c.topics) add(t, Perm.SUB);
       }
       break;
     }

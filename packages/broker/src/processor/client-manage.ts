@@ -2,7 +2,10 @@
 // CHECK_CLIENT_CONFIG (46). A consumer's first heartbeat creates %RETRY%<group> (retryQueueNums
 // queues, perm 6) and registers its subscriptions; membership changes notify the group (40).
 
-import { parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
+import {
+  arrayOf, asBoolean, asObject, asString, optField, parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC,
+  type Channel, type Decoder, type JsonObject, type Processor,
+} from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
 import type { ClientChannelInfo } from '../client/client-channel.js';
@@ -13,24 +16,48 @@ import { compileSql92 } from '../filter/sql92.js';
 import { bodyOf } from './send-message.js';
 
 interface HeartbeatConsumerData {
-  groupName?: string;
-  consumeType?: string;
-  messageModel?: string;
-  consumeFromWhere?: string;
-  subscriptionDataSet?: Array<Record<string, unknown>>;
-  unitMode?: boolean;
+  groupName: string;
+  consumeType: string;
+  messageModel: string;
+  consumeFromWhere: string;
+  subscriptionDataSet: JsonObject[];
+  unitMode: boolean;
 }
 
 interface HeartbeatData {
-  clientID?: string;
-  consumerDataSet?: HeartbeatConsumerData[];
-  producerDataSet?: Array<{ groupName?: string }>;
+  clientId: string;
+  consumerDataSet: HeartbeatConsumerData[];
+  producerGroups: string[];
 }
 
-function parseJsonBody<T>(req: RemotingCommand): T {
+function jsonBody(req: RemotingCommand, what: string): JsonObject {
   const body = bodyOf(req);
   if (body.length === 0) throw new Error('request body is empty');
-  return parseFastJson(body.toString('utf8')) as T;
+  return asObject(parseFastJson(body.toString('utf8')), what);
+}
+
+const consumerData: Decoder<HeartbeatConsumerData> = (v, what) => {
+  const o = asObject(v, what);
+  return {
+    groupName: optField(o, 'groupName', asString, what) ?? '',
+    consumeType: optField(o, 'consumeType', asString, what) ?? 'CONSUME_PASSIVELY',
+    messageModel: optField(o, 'messageModel', asString, what) ?? 'CLUSTERING',
+    consumeFromWhere: optField(o, 'consumeFromWhere', asString, what) ?? 'CONSUME_FROM_LAST_OFFSET',
+    subscriptionDataSet: optField(o, 'subscriptionDataSet', arrayOf(asObject), what) ?? [],
+    unitMode: optField(o, 'unitMode', asBoolean, what) ?? false,
+  };
+};
+
+const producerGroup: Decoder<string> = (v, what) => optField(asObject(v, what), 'groupName', asString, what) ?? '';
+
+/** HeartbeatData: a field of the wrong type throws JsonDecodeError naming it. */
+export function decodeHeartbeat(v: unknown, what = 'heartbeat body'): HeartbeatData {
+  const o = asObject(v, what);
+  return {
+    clientId: optField(o, 'clientID', asString, what) ?? '',
+    consumerDataSet: optField(o, 'consumerDataSet', arrayOf(consumerData), what) ?? [],
+    producerGroups: optField(o, 'producerDataSet', arrayOf(producerGroup), what) ?? [],
+  };
 }
 
 export class ClientManageProcessor {
@@ -40,15 +67,15 @@ export class ClientManageProcessor {
     const ctx = this.ctx;
     let hb: HeartbeatData;
     try {
-      hb = parseJsonBody<HeartbeatData>(req);
+      hb = decodeHeartbeat(jsonBody(req, 'heartbeat body'));
     } catch (e) {
       return RemotingCommand.response(RC.SYSTEM_ERROR, `heartbeat body is illegal: ${(e as Error).message}`);
     }
-    const clientId = String(hb.clientID ?? '');
+    const clientId = hb.clientId;
     const now = Date.now();
     const info = (): ClientChannelInfo => ({ channel: ch, clientId, language: req.language, version: req.version, lastUpdateTimestamp: now });
-    for (const cd of hb.consumerDataSet ?? []) {
-      const group = String(cd.groupName ?? '');
+    for (const cd of hb.consumerDataSet) {
+      const group = cd.groupName;
       if (!group) continue;
       const sgc = ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);
       let notify = true;
@@ -57,12 +84,10 @@ export class ClientManageProcessor {
         const topicSysFlag = cd.unitMode ? 1 : 0;
         ctx.topicConfigManager.createTopicInSendMessageBackMethod(retryTopic(group), sgc.retryQueueNums, PERM_WRITE | PERM_READ, topicSysFlag);
       }
-      const subs: SubscriptionData[] = (cd.subscriptionDataSet ?? []).map(subscriptionFromHeartbeat);
-      ctx.consumerManager.registerConsumer(group, info(), String(cd.consumeType ?? 'CONSUME_PASSIVELY'),
-        String(cd.messageModel ?? 'CLUSTERING'), String(cd.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET'), subs, notify);
+      const subs: SubscriptionData[] = cd.subscriptionDataSet.map(subscriptionFromHeartbeat);
+      ctx.consumerManager.registerConsumer(group, info(), cd.consumeType, cd.messageModel, cd.consumeFromWhere, subs, notify);
     }
-    for (const pd of hb.producerDataSet ?? []) {
-      const group = String(pd.groupName ?? '');
+    for (const group of hb.producerGroups) {
       if (group) ctx.producerManager.registerProducer(group, info());
     }
     return RemotingCommand.response(RC.SUCCESS, null);
@@ -95,15 +120,21 @@ export class ClientManageProcessor {
   }
 
   checkClientConfig(req: RemotingCommand): RemotingCommand {
-    let body: { clientId?: string; group?: string; subscriptionData?: Record<string, unknown> };
+    let sd: { topic: string; subString: string | undefined; expressionType: string | undefined } | undefined;
     try {
-      body = parseJsonBody(req);
+      const what = 'check client config body';
+      const o = optField(jsonBody(req, what), 'subscriptionData', asObject, what);
+      const sdWhat = `${what}.subscriptionData`;
+      sd = o && {
+        topic: optField(o, 'topic', asString, sdWhat) ?? '',
+        subString: optField(o, 'subString', asString, sdWhat),
+        expressionType: optField(o, 'expressionType', asString, sdWhat),
+      };
     } catch (e) {
       return RemotingCommand.response(RC.SYSTEM_ERROR, `check client config body is illegal: ${(e as Error).message}`);
     }
-    const sd = body.subscriptionData;
     if (!sd) return RemotingCommand.response(RC.SUCCESS, null);
-    const type = sd.expressionType ? String(sd.expressionType) : 'TAG';
+    const type = sd.expressionType || 'TAG';
     if (isTagType(type)) return RemotingCommand.response(RC.SUCCESS, null);
     if (!this.ctx.config.enablePropertyFilter) {
       return RemotingCommand.response(RC.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
@@ -112,7 +143,7 @@ export class ClientManageProcessor {
       return RemotingCommand.response(RC.SUBSCRIPTION_PARSE_FAILED, `Unsupported expression type: ${type}`);
     }
     try {
-      const built = buildSubscriptionData(String(sd.topic ?? ''), sd.subString === undefined ? undefined : String(sd.subString), type, 0);
+      const built = buildSubscriptionData(sd.topic, sd.subString, type, 0);
       compileSql92(built.subString);
     } catch (e) {
       return RemotingCommand.response(RC.SUBSCRIPTION_PARSE_FAILED, (e as Error).message);

@@ -1,25 +1,34 @@
 // LOCK_BATCH_MQ (41) and UNLOCK_BATCH_MQ (42) for orderly consumers. Bodies are JSON:
 // {consumerGroup, clientId, mqSet:[{topic, brokerName, queueId}]} -> {lockOKMQSet:[...]}.
 
-import { parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
+import {
+  arrayOf, asNumeric, asObject, asString, optField, parseFastJson, RemotingCommand, RequestCode, ResponseCode as RC,
+  type Decoder, type Processor,
+} from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
 import type { MessageQueue } from '../client/rebalance-lock-manager.js';
 import { bodyOf } from './send-message.js';
 
-interface LockBody {
-  consumerGroup?: string;
-  clientId?: string;
-  mqSet?: Array<{ topic?: string; brokerName?: string; queueId?: number | string }>;
-}
+const LOCK = 'lock request body';
+
+const mqOf: Decoder<MessageQueue> = (v, what) => {
+  const m = asObject(v, what);
+  return {
+    topic: optField(m, 'topic', asString, what) ?? '',
+    brokerName: optField(m, 'brokerName', asString, what) ?? '',
+    queueId: optField(m, 'queueId', asNumeric, what) ?? 0,
+  };
+};
 
 function parseLockBody(req: RemotingCommand): { group: string; clientId: string; mqs: MessageQueue[] } {
   const body = bodyOf(req);
   if (body.length === 0) throw new Error('lock request body is empty');
-  const b = parseFastJson(body.toString('utf8')) as LockBody;
-  if (!b.consumerGroup || !b.clientId) throw new Error('lock request body lacks consumerGroup or clientId');
-  const mqs = (b.mqSet ?? []).map((m) => ({ topic: String(m.topic ?? ''), brokerName: String(m.brokerName ?? ''), queueId: Number(m.queueId ?? 0) }));
-  return { group: b.consumerGroup, clientId: b.clientId, mqs };
+  const b = asObject(parseFastJson(body.toString('utf8')), LOCK);
+  const group = optField(b, 'consumerGroup', asString, LOCK);
+  const clientId = optField(b, 'clientId', asString, LOCK);
+  if (!group || !clientId) throw new Error('lock request body lacks consumerGroup or clientId');
+  return { group, clientId, mqs: optField(b, 'mqSet', arrayOf(mqOf), LOCK) ?? [] };
 }
 
 const mqJson = (mq: MessageQueue): Record<string, unknown> => ({ brokerName: mq.brokerName, queueId: mq.queueId, topic: mq.topic });

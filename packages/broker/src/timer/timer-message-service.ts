@@ -26,9 +26,11 @@ export const PROP_TIMER_OUT_MS = 'TIMER_OUT_MS';
 export const PROP_TIMER_ENQUEUE_MS = 'TIMER_ENQUEUE_MS';
 export const PROP_TIMER_DEQUEUE_MS = 'TIMER_DEQUEUE_MS';
 
+/** The consumer group the service reads rmq_sys_wheel_timer as. */
 const TIMER_GROUP = 'TIMER_CONSUMER';
-const TIMER_QUEUE = 0;
-const CANCEL_QUEUE = 1;
+/** The two queues of rmq_sys_wheel_timer: timers, and cancels (TIMER_DEL_UNIQKEY). */
+const Queue = { TIMER: 0, CANCEL: 1 } as const;
+/** Messages one enqueue round reads from a queue. */
 const ENQUEUE_BATCH = 1024;
 // Puts are appended synchronously; their promises resolve once the bytes are handed to the OS (flush pool).
 // Deliveries do not wait for that (only clearing a slot does), up to this many unresolved puts.
@@ -120,7 +122,7 @@ export class TimerMessageService {
     let p = putProperty(properties, PROP_TIMER_OUT_MS, String(deliverMs));
     p = putProperty(p, PROP_REAL_TOPIC, topic);
     p = putProperty(p, PROP_REAL_QID, String(queueId));
-    return { topic: TIMER_TOPIC, queueId: isCancel ? CANCEL_QUEUE : TIMER_QUEUE, properties: p, tagsCode: deliverMs };
+    return { topic: TIMER_TOPIC, queueId: isCancel ? Queue.CANCEL : Queue.TIMER, properties: p, tagsCode: deliverMs };
   }
 
   start(): void {
@@ -136,9 +138,9 @@ export class TimerMessageService {
       } catch { this.logger.error('timer: wheel meta unreadable; re-enqueueing the timer queue from its start'); }
     }
     // The queue may have lost its tail in a machine crash: never wait past its end.
-    const max0 = this.store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE);
+    const max0 = this.store.getMaxOffsetInQueue(TIMER_TOPIC, Queue.TIMER);
     if (this.enqOffset > max0) { this.logger.warn(`timer: enqueue offset ${this.enqOffset} beyond queue end ${max0}; clamped`); this.enqOffset = max0; }
-    const max1 = this.store.getMaxOffsetInQueue(TIMER_TOPIC, CANCEL_QUEUE);
+    const max1 = this.store.getMaxOffsetInQueue(TIMER_TOPIC, Queue.CANCEL);
     if (this.cancelOffset > max1) this.cancelOffset = max1;
     w.initDequeueSlot(w.slotOf(Date.now()));
     this.started = true;
@@ -173,17 +175,17 @@ export class TimerMessageService {
     for (let rounds = 0; ; rounds++) {
       if (rounds === 4) { this.notifyMessageArriving(); break; } // up to 64k entries, then yield to the event loop
       const from = this.enqOffset;
-      const max = store.getMaxOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE);
+      const max = store.getMaxOffsetInQueue(TIMER_TOPIC, Queue.TIMER);
       if (from >= max) break;
       codes.length = 0;
-      const r = store.getMessage(TIMER_GROUP, TIMER_TOPIC, TIMER_QUEUE, from, ENQUEUE_BATCH, 1, grab);
+      const r = store.getMessage(TIMER_GROUP, TIMER_TOPIC, Queue.TIMER, from, ENQUEUE_BATCH, 1, grab);
       if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') { this.enqOffset = r.nextBeginOffset; continue; }
       const end = r.nextBeginOffset;
       if (end <= from) break;
       const exact = codes.length === end - from; // else some entries were skipped (removed): read each
       const now = Date.now();
       for (let q = from; q < end; q++) {
-        const phy = store.getCommitLogOffsetInQueue(TIMER_TOPIC, TIMER_QUEUE, q);
+        const phy = store.getCommitLogOffsetInQueue(TIMER_TOPIC, Queue.TIMER, q);
         let d = exact ? codes[q - from]! : -1;
         if (!(d > 1e12)) {
           const rec = store.lookMessageByOffset(phy);
@@ -202,7 +204,7 @@ export class TimerMessageService {
 
   private enqueueCancels(): void {
     for (;;) {
-      const r = this.store.getMessage(TIMER_GROUP, TIMER_TOPIC, CANCEL_QUEUE, this.cancelOffset, ENQUEUE_BATCH, 4 * 1024 * 1024, null);
+      const r = this.store.getMessage(TIMER_GROUP, TIMER_TOPIC, Queue.CANCEL, this.cancelOffset, ENQUEUE_BATCH, 4 * 1024 * 1024, null);
       if (r.status === 'OFFSET_TOO_SMALL' || r.status === 'OFFSET_OVERFLOW_BADLY') { this.cancelOffset = r.nextBeginOffset; continue; }
       if (r.status !== 'FOUND' || r.nextBeginOffset <= this.cancelOffset) break;
       for (const rec of r.buffers) {

@@ -3,8 +3,11 @@
 // Requests are built as the 4.9.8 tools build them (same codes, header field names and bodies), so
 // this works against Apache RocketMQ as well as against this project's broker. The mq-admin CLI and
 // the dashboard's actions go through it.
-import { RemotingClient, RemotingCommand, aclClientRPCHook, parseFastJson, type SessionCredentials } from '@rmq/remoting';
-import { decodeMessages, decodeOffsetMsgId, type Message, type MessageExt } from '../message.js';
+import {
+  RemotingClient, RemotingCommand, aclClientRPCHook, isJsonObject, looseArray, looseObject, parseFastJson, type JsonObject, type SessionCredentials,
+} from '@rmq/remoting';
+import { decodeMessages, decodeOffsetMsgId, type Message, type MessageExt, type MessageQueue } from '../message.js';
+import { messageQueueOf } from '../instance/json.js';
 import { CLIENT_VERSION, MixAll, RequestCode as ClientCodes, ResponseCode } from '../protocol.js';
 import { MQBrokerError, MQClientError } from '../errors.js';
 import { wrapTransportError } from '../instance/mq-client-api.js';
@@ -16,32 +19,8 @@ import type {
   QueueProgress, QueueStatus, ResetOffsetResult, SubscriptionGroupConfig, TopicConfig, TopicConfigInput, TopicStatsRow,
 } from './types.js';
 
-/** Request codes the admin client sends (RocketMQ 4.x RequestCode numbers). */
-export const AdminRequestCode = {
-  ...ClientCodes,
-  QUERY_MESSAGE: 12,
-  UPDATE_AND_CREATE_TOPIC: 17,
-  GET_ALL_TOPIC_CONFIG: 21,
-  UPDATE_BROKER_CONFIG: 25,
-  GET_BROKER_CONFIG: 26,
-  GET_BROKER_RUNTIME_INFO: 28,
-  GET_ROUTEINFO_BY_TOPIC: 105,
-  GET_BROKER_CLUSTER_INFO: 106,
-  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: 200,
-  GET_ALL_SUBSCRIPTIONGROUP_CONFIG: 201,
-  GET_TOPIC_STATS_INFO: 202,
-  GET_CONSUMER_CONNECTION_LIST: 203,
-  GET_PRODUCER_CONNECTION_LIST: 204,
-  GET_ALL_TOPIC_LIST_FROM_NAMESERVER: 206,
-  DELETE_SUBSCRIPTIONGROUP: 207,
-  GET_CONSUME_STATS: 208,
-  DELETE_TOPIC_IN_BROKER: 215,
-  DELETE_TOPIC_IN_NAMESRV: 216,
-  INVOKE_BROKER_TO_RESET_OFFSET: 222,
-  GET_TOPICS_BY_CLUSTER: 224,
-  QUERY_TOPIC_CONSUME_BY_WHO: 300,
-  VIEW_BROKER_STATS_DATA: 315,
-} as const;
+/** Request codes the admin client sends: RocketMQ 4.x RequestCode numbers, one table in @rmq/remoting. */
+export const AdminRequestCode = ClientCodes;
 
 const C = AdminRequestCode;
 /** Java's Long.MAX_VALUE, as mqadmin sends for an open-ended time range. */
@@ -92,9 +71,11 @@ function n(v: unknown, d = 0): number {
 }
 
 /** A fastjson map key that is a MessageQueue object: parsed back to an object. */
-function mqOfKey(k: string): { topic: string; brokerName: string; queueId: number } {
-  const o = typeof k === 'string' && k.startsWith('{') ? parseFastJson(k) : k;
-  return { topic: String(o?.topic ?? ''), brokerName: String(o?.brokerName ?? ''), queueId: n(o?.queueId) };
+const mqOfKey = (k: string): MessageQueue => messageQueueOf(k);
+
+/** The entries of a JSON map as [key, object value]; a value that is no object reads as empty. */
+function objectEntries(v: unknown): Array<[string, JsonObject]> {
+  return Object.entries(looseObject(v)).map(([k, x]) => [k, looseObject(x)]);
 }
 
 function byQueue<T extends { brokerName: string; queueId: number; topic?: string }>(a: T, b: T): number {
@@ -175,9 +156,10 @@ export class Admin {
     throw last instanceof Error ? last : new MQClientError('no name server reachable');
   }
 
-  private static json(r: RemotingCommand): any {
+  /** The reply's JSON body read loosely (tools read replies so): empty when there is none or it is no object. */
+  private static json(r: RemotingCommand): JsonObject {
     const b = r.bodyBuffer();
-    return b && b.length > 0 ? parseFastJson(b.toString('utf8')) : null;
+    return looseObject(b && b.length > 0 ? parseFastJson(b.toString('utf8')) : null);
   }
 
   // ---- cluster -----------------------------------------------------------------------------------
@@ -186,15 +168,15 @@ export class Admin {
   async clusterInfo(): Promise<ClusterInfo> {
     const r = await this.invokeNamesrv(C.GET_BROKER_CLUSTER_INFO);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark);
-    const raw = Admin.json(r) ?? {};
+    const raw = Admin.json(r);
     const brokers: ClusterInfo['brokers'] = {};
-    for (const [name, b] of Object.entries<any>(raw.brokerAddrTable ?? {})) {
+    for (const [name, b] of objectEntries(raw.brokerAddrTable)) {
       const addrs: Record<string, string> = {};
-      for (const [id, a] of Object.entries(b?.brokerAddrs ?? {})) addrs[String(Number(id))] = String(a);
-      brokers[name] = { cluster: String(b?.cluster ?? ''), brokerName: String(b?.brokerName ?? name), brokerAddrs: addrs };
+      for (const [id, a] of Object.entries(looseObject(b.brokerAddrs))) addrs[String(Number(id))] = String(a);
+      brokers[name] = { cluster: String(b.cluster ?? ''), brokerName: String(b.brokerName ?? name), brokerAddrs: addrs };
     }
     const clusters: ClusterInfo['clusters'] = {};
-    for (const [c, names] of Object.entries<any>(raw.clusterAddrTable ?? {})) clusters[c] = [...(names ?? [])].map(String).sort();
+    for (const [c, names] of Object.entries(looseObject(raw.clusterAddrTable))) clusters[c] = looseArray(names).map(String).sort();
     return { brokers, clusters };
   }
 
@@ -245,7 +227,7 @@ export class Admin {
 
   /** GET_BROKER_RUNTIME_INFO (28): the key/value table brokerStatus prints. */
   async brokerRuntimeInfo(addr: string): Promise<Record<string, string>> {
-    const table = Admin.json(await this.call(addr, C.GET_BROKER_RUNTIME_INFO))?.table ?? {};
+    const table = looseObject(Admin.json(await this.call(addr, C.GET_BROKER_RUNTIME_INFO)).table);
     const out: Record<string, string> = {};
     for (const k of Object.keys(table).sort()) out[k] = String(table[k]);
     return out;
@@ -259,7 +241,7 @@ export class Admin {
       ? await this.invokeNamesrv(C.GET_TOPICS_BY_CLUSTER, { cluster: clusterName })
       : await this.invokeNamesrv(C.GET_ALL_TOPIC_LIST_FROM_NAMESERVER);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark);
-    return [...(Admin.json(r)?.topicList ?? [])].map(String).sort();
+    return looseArray(Admin.json(r).topicList).map(String).sort();
   }
 
   /** GET_ROUTEINFO_BY_TOPIC (105); null when the topic has no route. */
@@ -290,8 +272,8 @@ export class Admin {
     const route = await this.requireRoute(topic);
     const out: QueueStatus[] = [];
     for (const m of Admin.routeMasters(route)) {
-      const table = Admin.json(await this.call(m.addr, C.GET_TOPIC_STATS_INFO, { topic }))?.offsetTable ?? {};
-      for (const [k, v] of Object.entries<any>(table)) {
+      const table = Admin.json(await this.call(m.addr, C.GET_TOPIC_STATS_INFO, { topic })).offsetTable;
+      for (const [k, v] of objectEntries(table)) {
         const mq = mqOfKey(k);
         out.push({ brokerName: mq.brokerName, queueId: mq.queueId, minOffset: n(v.minOffset), maxOffset: n(v.maxOffset), lastUpdateTimestamp: n(v.lastUpdateTimestamp) });
       }
@@ -301,9 +283,9 @@ export class Admin {
 
   /** GET_ALL_TOPIC_CONFIG (21) of one broker. */
   async topicConfigs(addr: string): Promise<Record<string, TopicConfig>> {
-    const table = Admin.json(await this.call(addr, C.GET_ALL_TOPIC_CONFIG))?.topicConfigTable ?? {};
+    const table = Admin.json(await this.call(addr, C.GET_ALL_TOPIC_CONFIG)).topicConfigTable;
     const out: Record<string, TopicConfig> = {};
-    for (const [name, t] of Object.entries<any>(table)) {
+    for (const [name, t] of objectEntries(table)) {
       out[name] = {
         topicName: String(t.topicName ?? name), readQueueNums: n(t.readQueueNums), writeQueueNums: n(t.writeQueueNums), perm: n(t.perm),
         order: t.order === true, topicFilterType: String(t.topicFilterType ?? 'SINGLE_TAG'), topicSysFlag: n(t.topicSysFlag),
@@ -342,7 +324,7 @@ export class Admin {
   async topicConsumedBy(topic: string): Promise<string[]> {
     const groups = new Set<string>();
     for (const m of Admin.routeMasters(await this.requireRoute(topic))) {
-      for (const g of Admin.json(await this.call(m.addr, C.QUERY_TOPIC_CONSUME_BY_WHO, { topic }))?.groupList ?? []) groups.add(String(g));
+      for (const g of looseArray(Admin.json(await this.call(m.addr, C.QUERY_TOPIC_CONSUME_BY_WHO, { topic })).groupList)) groups.add(String(g));
     }
     return [...groups].sort();
   }
@@ -351,18 +333,20 @@ export class Admin {
 
   /** GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201) of one broker. */
   async subscriptionGroups(addr: string): Promise<Record<string, SubscriptionGroupConfig>> {
-    const table = Admin.json(await this.call(addr, C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG))?.subscriptionGroupTable ?? {};
+    const table = Admin.json(await this.call(addr, C.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)).subscriptionGroupTable;
     const out: Record<string, SubscriptionGroupConfig> = {};
-    for (const [name, g] of Object.entries<any>(table)) out[name] = Admin.groupConfig({ ...g, groupName: g.groupName ?? name });
+    for (const [name, g] of objectEntries(table)) out[name] = Admin.groupConfig({ ...g, groupName: typeof g.groupName === 'string' ? g.groupName : name });
     return out;
   }
 
-  private static groupConfig(g: Partial<SubscriptionGroupConfig> & { groupName: string }): SubscriptionGroupConfig {
+  /** A group config with the defaults filled in; `g` is what a caller gave or what a broker sent. */
+  private static groupConfig(g: { readonly [K in keyof SubscriptionGroupConfig]?: unknown } & { groupName: string }): SubscriptionGroupConfig {
+    const bool = (v: unknown): boolean => (typeof v === 'boolean' ? v : true);
     return {
-      groupName: g.groupName, consumeEnable: g.consumeEnable ?? true, consumeFromMinEnable: g.consumeFromMinEnable ?? true,
-      consumeBroadcastEnable: g.consumeBroadcastEnable ?? true, retryQueueNums: n(g.retryQueueNums, 1), retryMaxTimes: n(g.retryMaxTimes, 16),
+      groupName: g.groupName, consumeEnable: bool(g.consumeEnable), consumeFromMinEnable: bool(g.consumeFromMinEnable),
+      consumeBroadcastEnable: bool(g.consumeBroadcastEnable), retryQueueNums: n(g.retryQueueNums, 1), retryMaxTimes: n(g.retryMaxTimes, 16),
       brokerId: n(g.brokerId, 0), whichBrokerWhenConsumeSlowly: n(g.whichBrokerWhenConsumeSlowly, 1),
-      notifyConsumerIdsChangedEnable: g.notifyConsumerIdsChangedEnable ?? true,
+      notifyConsumerIdsChangedEnable: bool(g.notifyConsumerIdsChangedEnable),
     };
   }
 
@@ -395,9 +379,9 @@ export class Admin {
     for (const m of await this.groupMasters(group)) {
       const r = await this.invoke(m.addr, C.GET_CONSUME_STATS, topic ? { consumerGroup: group, topic } : { consumerGroup: group });
       if (r.code !== ResponseCode.SUCCESS) continue;
-      const raw = Admin.json(r) ?? {};
+      const raw = Admin.json(r);
       out.consumeTps += n(raw.consumeTps);
-      for (const [k, v] of Object.entries<any>(raw.offsetTable ?? {})) {
+      for (const [k, v] of objectEntries(raw.offsetTable)) {
         const mq = mqOfKey(k);
         const q: QueueProgress = {
           ...mq, brokerOffset: n(v.brokerOffset), consumerOffset: n(v.consumerOffset), lastTimestamp: n(v.lastTimestamp),
@@ -417,10 +401,10 @@ export class Admin {
     for (const m of await this.groupMasters(group)) {
       const r = await this.invoke(m.addr, C.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: group });
       if (r.code !== ResponseCode.SUCCESS) { lastErr = new MQBrokerError(r.code, r.remark, m.addr); continue; }
-      const raw = Admin.json(r) ?? {};
+      const raw = Admin.json(r);
       const subscriptions: ConsumerConnection['subscriptions'] = {};
-      for (const [t, s] of Object.entries<any>(raw.subscriptionTable ?? {})) {
-        subscriptions[t] = { subString: String(s?.subString ?? '*'), expressionType: String(s?.expressionType ?? 'TAG'), tags: [...(s?.tagsSet ?? [])].map(String) };
+      for (const [t, s] of objectEntries(raw.subscriptionTable)) {
+        subscriptions[t] = { subString: String(s.subString ?? '*'), expressionType: String(s.expressionType ?? 'TAG'), tags: looseArray(s.tagsSet).map(String) };
       }
       return {
         group, connections: Admin.connections(raw.connectionSet), consumeType: String(raw.consumeType ?? ''),
@@ -431,7 +415,7 @@ export class Admin {
   }
 
   private static connections(set: unknown): Connection[] {
-    return [...((set as any[]) ?? [])].map((c: any) => ({
+    return looseArray(set).map(looseObject).map((c) => ({
       clientId: String(c.clientId ?? ''), clientAddr: String(c.clientAddr ?? ''), language: String(c.language ?? ''), version: n(c.version),
     })).sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
   }
@@ -445,10 +429,10 @@ export class Admin {
     for (const m of await this.groupMasters(group)) {
       const r = await this.invoke(m.addr, ClientCodes.GET_CONSUMER_RUNNING_INFO, { consumerGroup: group, clientId, jstackEnable: false });
       if (r.code !== ResponseCode.SUCCESS) { lastErr = new MQBrokerError(r.code, r.remark, m.addr); continue; }
-      const raw = Admin.json(r) ?? {};
+      const raw = Admin.json(r);
       const properties: Record<string, string> = {};
-      for (const [k, v] of Object.entries(raw.properties ?? {})) properties[k] = String(v);
-      return { properties, queues: Object.keys(raw.mqTable ?? {}).map(mqOfKey).sort(byQueue) };
+      for (const [k, v] of Object.entries(looseObject(raw.properties))) properties[k] = String(v);
+      return { properties, queues: Object.keys(looseObject(raw.mqTable)).map(mqOfKey).sort(byQueue) };
     }
     throw lastErr ?? new MQClientError(`consumer ${clientId} of ${group} not reachable`);
   }
@@ -460,7 +444,7 @@ export class Admin {
     for (const m of masters) {
       const r = await this.invoke(m.addr, C.GET_PRODUCER_CONNECTION_LIST, { producerGroup: group });
       if (r.code !== ResponseCode.SUCCESS) continue;
-      for (const c of Admin.connections(Admin.json(r)?.connectionSet)) byId.set(c.clientId, c);
+      for (const c of Admin.connections(Admin.json(r).connectionSet)) byId.set(c.clientId, c);
     }
     if (byId.size === 0) throw new MQClientError(`the producer group[${group}] has no online producer`);
     return [...byId.values()];
@@ -477,7 +461,7 @@ export class Admin {
     for (const m of Admin.routeMasters(route)) {
       const r = await this.invoke(m.addr, C.INVOKE_BROKER_TO_RESET_OFFSET, { topic, group, timestamp, isForce: force });
       if (r.code === ResponseCode.SUCCESS) {
-        for (const [k, v] of Object.entries<any>(Admin.json(r)?.offsetTable ?? {})) out.push({ ...mqOfKey(k), offset: n(v) });
+        for (const [k, v] of Object.entries(looseObject(Admin.json(r).offsetTable))) out.push({ ...mqOfKey(k), offset: n(v) });
         continue;
       }
       if (r.code !== ResponseCode.CONSUMER_NOT_ONLINE) throw new MQBrokerError(r.code, r.remark, m.addr);
@@ -584,15 +568,18 @@ export class Admin {
   private async readQueueDirectly(addr: string, topic: string, brokerName: string, queueId: number, offset: number, maxNums: number):
     Promise<{ messages: MessageExt[]; nextOffset: number; minOffset: number; maxOffset: number; status: number }> {
     const r = await this.call(addr, 321 /* QUERY_CONSUME_QUEUE */, { topic, queueId, index: offset, count: maxNums, consumerGroup: TOOLS_GROUP });
-    const raw = Admin.json(r);
-    const minOffset = n(raw?.minQueueIndex), maxOffset = n(raw?.maxQueueIndex);
-    if (!raw) return { messages: [], nextOffset: offset, minOffset, maxOffset, status: ResponseCode.PULL_NOT_FOUND };
+    const b = r.bodyBuffer();
+    const parsed = b && b.length > 0 ? parseFastJson(b.toString('utf8')) : null;
+    const raw = looseObject(parsed);
+    const minOffset = n(raw.minQueueIndex), maxOffset = n(raw.maxQueueIndex);
+    if (!isJsonObject(parsed)) return { messages: [], nextOffset: offset, minOffset, maxOffset, status: ResponseCode.PULL_NOT_FOUND };
     const messages: MessageExt[] = [];
-    for (const e of raw.queueData ?? []) {
+    const queueData = looseArray(raw.queueData);
+    for (const e of queueData.map(looseObject)) {
       const v = await this.invoke(addr, C.VIEW_MESSAGE_BY_ID, { offset: n(e.physicOffset) });
       if (v.code === ResponseCode.SUCCESS) messages.push(...decodeMessages(v.bodyBuffer() ?? Buffer.alloc(0), brokerName));
     }
-    return { messages, nextOffset: offset + (raw.queueData?.length ?? 0), minOffset, maxOffset, status: messages.length ? ResponseCode.SUCCESS : ResponseCode.PULL_NOT_FOUND };
+    return { messages, nextOffset: offset + queueData.length, minOffset, maxOffset, status: messages.length ? ResponseCode.SUCCESS : ResponseCode.PULL_NOT_FOUND };
   }
 
   /** queryMsgByOffset: the one message at (broker, queue, offset). */
@@ -657,7 +644,7 @@ export class Admin {
   async consumeMessageDirectly(group: string, clientId: string, offsetMsgId: string, topic?: string): Promise<AdminConsumeDirectlyResult> {
     const addr = decodeOffsetMsgId(offsetMsgId).address;
     const r = await this.call(addr, C.CONSUME_MESSAGE_DIRECTLY, { consumerGroup: group, clientId, msgId: offsetMsgId, topic });
-    const raw = Admin.json(r) ?? {};
+    const raw = Admin.json(r);
     return {
       order: raw.order === true, autoCommit: raw.autoCommit !== false, consumeResult: String(raw.consumeResult ?? ''),
       remark: String(raw.remark ?? ''), spentTimeMills: n(raw.spentTimeMills),
@@ -689,8 +676,11 @@ export class Admin {
   async viewBrokerStats(addr: string, statsName: string, statsKey: string): Promise<BrokerStatsData | null> {
     const r = await this.invoke(addr, C.VIEW_BROKER_STATS_DATA, { statsName, statsKey });
     if (r.code !== ResponseCode.SUCCESS) return null;
-    const raw = Admin.json(r) ?? {};
-    const item = (x: any) => ({ sum: n(x?.sum), tps: n(x?.tps), avgpt: n(x?.avgpt) });
+    const raw = Admin.json(r);
+    const item = (v: unknown): { sum: number; tps: number; avgpt: number } => {
+      const x = looseObject(v);
+      return { sum: n(x.sum), tps: n(x.tps), avgpt: n(x.avgpt) };
+    };
     return { statsMinute: item(raw.statsMinute), statsHour: item(raw.statsHour), statsDay: item(raw.statsDay) };
   }
 
@@ -706,7 +696,8 @@ export class Admin {
       if (!route) continue;
       for (const m of Admin.routeMasters(route)) {
         const put = await this.viewBrokerStats(m.addr, 'TOPIC_PUT_NUMS', topic).catch(() => null);
-        const groups = Admin.json(await this.call(m.addr, C.QUERY_TOPIC_CONSUME_BY_WHO, { topic }).catch(() => null as never))?.groupList ?? [];
+        const byWho = await this.call(m.addr, C.QUERY_TOPIC_CONSUME_BY_WHO, { topic }).catch(() => null);
+        const groups = byWho ? looseArray(Admin.json(byWho).groupList) : [];
         const base = { topic, brokerName: m.brokerName, inTpsMinute: put?.statsMinute.tps ?? 0, inMsgToday: put?.statsDay.sum ?? 0 };
         if (groups.length === 0) rows.push({ ...base, group: null, outTpsMinute: 0, outMsgToday: 0, diff: null });
         for (const g of groups.map(String).sort()) {
@@ -714,7 +705,7 @@ export class Admin {
           const cs = await this.invoke(m.addr, C.GET_CONSUME_STATS, { consumerGroup: g, topic });
           let diff = 0;
           if (cs.code === ResponseCode.SUCCESS) {
-            for (const v of Object.values<any>(Admin.json(cs)?.offsetTable ?? {})) diff += Math.max(0, n(v.brokerOffset) - n(v.consumerOffset));
+            for (const [, v] of objectEntries(Admin.json(cs).offsetTable)) diff += Math.max(0, n(v.brokerOffset) - n(v.consumerOffset));
           }
           rows.push({ ...base, group: g, outTpsMinute: get?.statsMinute.tps ?? 0, outMsgToday: get?.statsDay.sum ?? 0, diff });
         }

@@ -5,16 +5,12 @@ import type { MessageExt, MessageQueue } from '../message.js';
 import { compareMessageQueue, mqKey } from '../message.js';
 import { MixAll, PullSysFlag } from '../protocol.js';
 import { MQAbortError, MQClientError } from '../errors.js';
-import type { ClientLogger } from '../logger.js';
-import type { ClientOptions, ConsumerInner } from '../instance/mq-client-instance.js';
+import type { ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
 import { toSubscribeInfo } from '../instance/route.js';
-import { validateGroup, validateTopic } from '../producer/prepare.js';
-import type { AllocateStrategy, AllocateStrategyName } from './allocate-strategies.js';
-import { resolveAllocateStrategy } from './allocate-strategies.js';
+import { validateTopic } from '../producer/prepare.js';
 import { resetRetryTopic, sleep } from './consume-types.js';
-import type { OffsetStore } from './offset-store.js';
-import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
+import { ConsumerBase, type ConsumerCommonOptions } from './consumer-common.js';
 import { ProcessQueue } from './process-queue.js';
 import type { QueueEntry, RebalanceHost } from './rebalance.js';
 import { RebalanceImpl } from './rebalance.js';
@@ -22,27 +18,16 @@ import type { SubscriptionData, SubscriptionExpression } from './subscription.js
 import { buildSubscriptionData, subscriptionJson, tagMatches } from './subscription.js';
 import {
   LITE_PULL_DEFAULTS, PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS, PULL_DELAY_WHEN_PAUSE_MS,
-  computePullFromWhere, pullQueue, resolvePullSettings, type ConsumeFromWhere, type PullSettings,
+  pullQueue, resolvePullSettings, type ConsumeFromWhere, type PullSettings,
 } from './pull-step.js';
 
-export interface LitePullConsumerOptions extends ClientOptions {
-  groupName: string;
-  messageModel?: 'CLUSTERING' | 'BROADCASTING';
-  consumeFromWhere?: ConsumeFromWhere | 'LAST' | 'FIRST' | 'TIMESTAMP';
-  consumeTimestamp?: string | number | Date;
-  allocateStrategy?: AllocateStrategy | AllocateStrategyName;
+export interface LitePullConsumerOptions extends ConsumerCommonOptions {
   /** Commit what poll() returned every autoCommitIntervalMs. Default true. */
   autoCommit?: boolean;
   autoCommitIntervalMs?: number;
-  pullBatchSize?: number;
-  /** Cached messages per queue before its pulls pause. Default 1000. */
-  pullThresholdForQueue?: number;
   /** Cached pull results across all queues before pulls pause. Default 10000 messages. */
   pullThresholdForAll?: number;
   pollTimeoutMs?: number;
-  brokerSuspendMaxTimeMs?: number;
-  consumerTimeoutMsWhenSuspend?: number;
-  offsetStoreDir?: string;
 }
 
 interface Assigned extends QueueEntry {
@@ -60,20 +45,15 @@ interface ConsumeRequest { msgs: MessageExt[]; a: Assigned }
 
 type State = 'CREATED' | 'RUNNING' | 'SHUTDOWN';
 
-export class LitePullConsumer implements ConsumerInner, RebalanceHost {
-  readonly groupName: string;
-  readonly messageModel: 'CLUSTERING' | 'BROADCASTING';
+export class LitePullConsumer extends ConsumerBase implements ConsumerInner, RebalanceHost {
   readonly consumeType = 'CONSUME_ACTIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
   /** Batch size and suspend times of PULL_MESSAGE, resolved once from the options. */
   private readonly pullSettings: PullSettings;
-  readonly strategy: AllocateStrategy;
   readonly rebalance: RebalanceImpl;
-  private readonly options: LitePullConsumerOptions;
+  protected declare readonly options: LitePullConsumerOptions;
   private mode: 'NONE' | 'SUBSCRIBE' | 'ASSIGN' = 'NONE';
   private state: State = 'CREATED';
-  private _instance: MQClientInstance | null = null;
-  private _offsetStore: OffsetStore | null = null;
   private readonly assigned = new Map<string, Assigned>();
   private readonly cache: ConsumeRequest[] = [];
   private cachedCount = 0;
@@ -82,30 +62,12 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
   private readonly topicListeners: Array<(topic: string, queues: MessageQueue[]) => void> = [];
 
   constructor(options: LitePullConsumerOptions) {
-    validateGroup(options.groupName);
-    this.options = options;
-    this.groupName = options.groupName;
-    this.messageModel = options.messageModel ?? 'CLUSTERING';
+    super(options);
     const w = options.consumeFromWhere;
     this.consumeFromWhere = w === 'FIRST' || w === 'CONSUME_FROM_FIRST_OFFSET' ? 'CONSUME_FROM_FIRST_OFFSET'
       : w === 'TIMESTAMP' || w === 'CONSUME_FROM_TIMESTAMP' ? 'CONSUME_FROM_TIMESTAMP' : 'CONSUME_FROM_LAST_OFFSET';
-    this.strategy = resolveAllocateStrategy(options.allocateStrategy);
     this.pullSettings = resolvePullSettings(options, LITE_PULL_DEFAULTS);
     this.rebalance = new RebalanceImpl(this);
-  }
-
-  get instance(): MQClientInstance {
-    if (!this._instance) throw new MQClientError('the consumer is not started');
-    return this._instance;
-  }
-
-  private get offsetStore(): OffsetStore {
-    if (!this._offsetStore) throw new MQClientError('the consumer is not started');
-    return this._offsetStore;
-  }
-
-  private get log(): ClientLogger {
-    return this.instance.log;
   }
 
   isOrderly(): boolean {
@@ -154,10 +116,7 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     if (this.state === 'RUNNING') return;
     if (this.state === 'SHUTDOWN') throw new MQClientError('The LitePullConsumer service state is SHUTDOWN');
     const inst = MQClientInstance.getOrCreate(this.options);
-    this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, inst.log)
-      : new RemoteBrokerOffsetStore(inst, this.groupName);
-    await this._offsetStore.load();
+    await this.openOffsetStore(inst);
     inst.registerConsumer(this);
     this._instance = inst;
     this.state = 'RUNNING';
@@ -337,14 +296,6 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
 
   // ---- ConsumerInner / RebalanceHost -------------------------------------------------------------
 
-  subscriptions(): SubscriptionData[] {
-    return [...this.rebalance.subscriptionInner.values()];
-  }
-
-  updateTopicSubscribeInfo(topic: string, mqs: MessageQueue[]): void {
-    if (this.rebalance.subscriptionInner.has(topic)) this.rebalance.topicSubscribeInfo.set(topic, mqs);
-  }
-
   async doRebalance(): Promise<void> {
     if (this.state === 'RUNNING' && this.mode === 'SUBSCRIBE') await this.rebalance.doRebalance();
   }
@@ -370,10 +321,6 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     }
   }
 
-  consumerStatus(topic: string): Array<{ mq: MessageQueue; offset: number }> {
-    return this._offsetStore?.entries(topic) ?? [];
-  }
-
   async removeUnnecessaryMessageQueue(mq: MessageQueue): Promise<boolean> {
     const a = this.assigned.get(mqKey(mq));
     if (a && a.consumeOffset >= 0) this.offsetStore.updateOffset(mq, a.consumeOffset, false);
@@ -381,18 +328,6 @@ export class LitePullConsumer implements ConsumerInner, RebalanceHost {
     this.offsetStore.removeOffset(mq);
     return true;
   }
-
-  removeDirtyOffset(mq: MessageQueue): void {
-    this.offsetStore.removeOffset(mq);
-  }
-
-  computePullFromWhere(mq: MessageQueue): Promise<number> {
-    return computePullFromWhere({
-      instance: this.instance, offsetStore: this.offsetStore, log: this.log, consumeFromWhere: this.consumeFromWhere,
-      consumeTimestamp: this.options.consumeTimestamp,
-    }, mq);
-  }
-
 
   dispatchPullRequests(list: Array<QueueEntry & { nextOffset: number }>): void {
     // Rebalance owns the process queues in subscribe mode; mirror them into the assignment.

@@ -7,23 +7,19 @@ import { MessageConst, MixAll, PullSysFlag, ResponseCode, retryTopic } from '../
 import { MQBrokerError, MQClientError } from '../errors.js';
 import { PULL_SUBSCRIPTION_RETRY_CODES } from '@rmq/remoting';
 import {
-  PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS, PULL_DELAY_WHEN_PAUSE_MS, PUSH_PULL_DEFAULTS, computePullFromWhere,
+  PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS, PULL_DELAY_WHEN_PAUSE_MS, PUSH_PULL_DEFAULTS,
   parseConsumeTimestamp, pullQueue, resolvePullSettings, type ConsumeFromWhere, type PullSettings,
 } from './pull-step.js';
-import type { ClientLogger } from '../logger.js';
-import type { ClientOptions, ConsumeDirectlyResult, ConsumerInner } from '../instance/mq-client-instance.js';
+import type { ConsumeDirectlyResult, ConsumerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
 import { Producer } from '../producer/producer.js';
-import { validateGroup, validateTopic } from '../producer/prepare.js';
-import type { AllocateStrategy, AllocateStrategyName } from './allocate-strategies.js';
-import { resolveAllocateStrategy } from './allocate-strategies.js';
+import { validateTopic } from '../producer/prepare.js';
 import { ConsumeConcurrentlyService } from './consume-concurrently.js';
 import { ConsumeOrderlyService } from './consume-orderly.js';
 import type { ConsumeHost, ConsumeService, MessageHandler } from './consume-types.js';
 import { callHandler, sleep } from './consume-types.js';
 import { MessageChannel } from './message-channel.js';
-import type { OffsetStore } from './offset-store.js';
-import { LocalFileOffsetStore, RemoteBrokerOffsetStore } from './offset-store.js';
+import { ConsumerBase, type ConsumerCommonOptions } from './consumer-common.js';
 import type { ProcessQueue } from './process-queue.js';
 import type { QueueEntry, RebalanceHost } from './rebalance.js';
 import { RebalanceImpl } from './rebalance.js';
@@ -33,22 +29,12 @@ import { buildSubscriptionData, subscriptionJson, tagMatches } from './subscript
 export type { ConsumeFromWhere };
 export { parseConsumeTimestamp, PULL_DELAY_WHEN_EXCEPTION_MS, PULL_DELAY_WHEN_FLOW_CONTROL_MS };
 
-export interface PushConsumerOptions extends ClientOptions {
-  groupName: string;
-  messageModel?: 'CLUSTERING' | 'BROADCASTING';
-  /** Where a queue starts when the group has no committed offset. Default LAST. */
-  consumeFromWhere?: ConsumeFromWhere | 'LAST' | 'FIRST' | 'TIMESTAMP';
-  /** CONSUME_FROM_TIMESTAMP: "yyyyMMddHHmmss", a Date, or epoch ms. Default: 30 minutes ago. */
-  consumeTimestamp?: string | number | Date;
-  allocateStrategy?: AllocateStrategy | AllocateStrategyName;
+export interface PushConsumerOptions extends ConsumerCommonOptions {
   /** Handler calls in flight at once (concurrent mode). Default 20. */
   consumeConcurrency?: number;
   orderly?: boolean;
   /** Deliveries before a message goes to %DLQ%group. Default 16 (orderly: unlimited). */
   maxReconsumeTimes?: number;
-  pullBatchSize?: number;
-  /** Flow control: cached messages per queue. Default 1000. */
-  pullThresholdForQueue?: number;
   /** Flow control: cached body bytes per queue. Default 100 MiB. */
   pullThresholdSizeForQueueBytes?: number;
   /** Flow control: offset span of cached messages per queue (concurrent). Default 2000. */
@@ -57,10 +43,6 @@ export interface PushConsumerOptions extends ClientOptions {
   suspendCurrentQueueTimeMs?: number;
   /** Send the subscription with every pull instead of relying on the heartbeat. Default false. */
   postSubscriptionWhenPull?: boolean;
-  brokerSuspendMaxTimeMs?: number;
-  consumerTimeoutMsWhenSuspend?: number;
-  /** Broadcasting offsets directory (default ~/.rocketmq_offsets). */
-  offsetStoreDir?: string;
 }
 
 /** Wait before a queue dropped on OFFSET_ILLEGAL gets its offset fixed (Apache: 10 s). */
@@ -77,24 +59,19 @@ function normalizeFromWhere(v: PushConsumerOptions['consumeFromWhere']): Consume
   }
 }
 
-export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
-  readonly groupName: string;
-  readonly messageModel: 'CLUSTERING' | 'BROADCASTING';
+export class PushConsumer extends ConsumerBase implements ConsumerInner, RebalanceHost, ConsumeHost {
   readonly consumeType = 'CONSUME_PASSIVELY' as const;
   readonly consumeFromWhere: ConsumeFromWhere;
-  readonly strategy: AllocateStrategy;
   readonly maxReconsumeTimes: number;
   readonly suspendCurrentQueueTimeMs: number;
   /** Batch size and suspend times of PULL_MESSAGE, resolved once from the options. */
   private readonly pullSettings: PullSettings;
   readonly consumeConcurrency: number;
   readonly rebalance: RebalanceImpl;
-  private readonly options: PushConsumerOptions;
+  protected declare readonly options: PushConsumerOptions;
   private readonly orderly: boolean;
   private state: State = 'CREATED';
   private paused = false;
-  private _instance: MQClientInstance | null = null;
-  private _offsetStore: OffsetStore | null = null;
   private consumeService: ConsumeService | null = null;
   private userHandler: MessageHandler | null = null;
   private channel: MessageChannel | null = null;
@@ -104,32 +81,14 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
   private readonly startTimestamp = Date.now();
 
   constructor(options: PushConsumerOptions) {
-    validateGroup(options.groupName);
-    this.options = options;
-    this.groupName = options.groupName;
-    this.messageModel = options.messageModel ?? 'CLUSTERING';
+    super(options);
     this.consumeFromWhere = normalizeFromWhere(options.consumeFromWhere);
-    this.strategy = resolveAllocateStrategy(options.allocateStrategy);
     this.orderly = options.orderly ?? false;
     this.maxReconsumeTimes = options.maxReconsumeTimes ?? (this.orderly ? -1 : 16);
     this.suspendCurrentQueueTimeMs = options.suspendCurrentQueueTimeMs ?? 1000;
     this.pullSettings = resolvePullSettings(options, PUSH_PULL_DEFAULTS);
     this.consumeConcurrency = Math.max(1, options.consumeConcurrency ?? 20);
     this.rebalance = new RebalanceImpl(this);
-  }
-
-  get instance(): MQClientInstance {
-    if (!this._instance) throw new MQClientError('the consumer is not started');
-    return this._instance;
-  }
-
-  get offsetStore(): OffsetStore {
-    if (!this._offsetStore) throw new MQClientError('the consumer is not started');
-    return this._offsetStore;
-  }
-
-  get log(): ClientLogger {
-    return this.instance.log;
   }
 
   get clientId(): string | undefined {
@@ -199,10 +158,7 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
       const rt = retryTopic(this.groupName);
       if (!this.rebalance.subscriptionInner.has(rt)) this.rebalance.subscriptionInner.set(rt, buildSubscriptionData(rt, '*'));
     }
-    this._offsetStore = this.messageModel === 'BROADCASTING'
-      ? new LocalFileOffsetStore(inst.clientId, this.groupName, this.options.offsetStoreDir, inst.log)
-      : new RemoteBrokerOffsetStore(inst, this.groupName);
-    await this._offsetStore.load();
+    await this.openOffsetStore(inst);
     inst.registerConsumer(this);
     this._instance = inst;
     this.innerProducer = inst.innerProducer(() => new Producer({ ...this.options, groupName: MixAll.CLIENT_INNER_PRODUCER_GROUP }, { instance: inst }));
@@ -236,14 +192,6 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
   }
 
   // ---- ConsumerInner -----------------------------------------------------------------------------
-
-  subscriptions(): SubscriptionData[] {
-    return [...this.rebalance.subscriptionInner.values()];
-  }
-
-  updateTopicSubscribeInfo(topic: string, mqs: MessageQueue[]): void {
-    if (this.rebalance.subscriptionInner.has(topic)) this.rebalance.topicSubscribeInfo.set(topic, mqs);
-  }
 
   async doRebalance(): Promise<void> {
     if (this.state !== 'RUNNING') return;
@@ -307,10 +255,6 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     await this.instance.rebalanceImmediately();
   }
 
-  consumerStatus(topic: string): Array<{ mq: MessageQueue; offset: number }> {
-    return this._offsetStore?.entries(topic) ?? [];
-  }
-
   async consumeMessageDirectly(msg: MessageExt, _brokerName: string): Promise<ConsumeDirectlyResult> {
     const begin = Date.now();
     const r = await callHandler(this.handler(), msg, this.log);
@@ -340,18 +284,6 @@ export class PushConsumer implements ConsumerInner, RebalanceHost, ConsumeHost {
     if (this.orderly && this.messageModel === 'CLUSTERING') await this.rebalance.unlock(mq, false);
     return true;
   }
-
-  removeDirtyOffset(mq: MessageQueue): void {
-    this.offsetStore.removeOffset(mq);
-  }
-
-  computePullFromWhere(mq: MessageQueue): Promise<number> {
-    return computePullFromWhere({
-      instance: this.instance, offsetStore: this.offsetStore, log: this.log, consumeFromWhere: this.consumeFromWhere,
-      consumeTimestamp: this.options.consumeTimestamp,
-    }, mq);
-  }
-
 
   dispatchPullRequests(list: Array<QueueEntry & { nextOffset: number }>): void {
     for (const r of list) void this.pullLoop(r.mq, r.pq, r.nextOffset);

@@ -3,13 +3,13 @@
 // consumer status (221), consume directly (309) and request-reply replies (326). The client instance
 // registers each on its connections; what they need from it comes through BrokerRequestHost.
 import { inflateSync } from 'node:zlib';
-import { RemotingCommand, type Processor } from '@rmq/remoting';
+import { asNumeric, entriesOf, optField, RemotingCommand, type Processor } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessage, stringToProperties } from '../message.js';
 import { MessageConst, RequestCode, ResponseCode } from '../protocol.js';
 import type { ClientLogger } from '../logger.js';
 import type { ConsumerInner, ProducerInner } from './mq-client-instance.js';
-import { parseBody } from './json.js';
+import { messageQueueOf, parseBody } from './json.js';
 
 export interface BrokerRequestHost {
   readonly log: ClientLogger;
@@ -61,12 +61,10 @@ export function brokerRequestHandlers(host: BrokerRequestHost): Map<number, Proc
     const c = host.consumer(e['group'] ?? '');
     const b = body(req);
     if (c && b) {
-      const table = parseBody(b)?.offsetTable ?? {};
+      const what = 'reset offset body';
+      const table = optField(parseBody(b, what), 'offsetTable', entriesOf(asNumeric), what) ?? [];
       const offsets: Array<{ mq: MessageQueue; offset: number }> = [];
-      for (const [k, v] of Object.entries(table)) {
-        const mq = typeof k === 'string' && k.startsWith('{') ? JSON.parse(k) : null;
-        if (mq) offsets.push({ mq: { topic: String(mq.topic), brokerName: String(mq.brokerName), queueId: Number(mq.queueId) }, offset: Number(v) });
-      }
+      for (const [k, offset] of table) if (k.startsWith('{')) offsets.push({ mq: messageQueueOf(k), offset });
       await c.resetOffset(e['topic'] ?? '', offsets);
     }
     return ok();

@@ -12,7 +12,7 @@ import type { PullMessageRequestHeader, SendMessageRequestHeader } from './heade
 import { pullMessageFields, sendMessageV2Fields } from './headers.js';
 import type { TopicRouteData } from './route.js';
 import { normalizeRoute } from './route.js';
-import { parseBody } from './json.js';
+import { messageQueueOf, parseBody } from './json.js';
 
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
 
@@ -353,7 +353,7 @@ export class MQClientAPI {
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
     const b = bodyOf(r);
     const set = b ? parseBody(b)?.lockOKMQSet : [];
-    return Array.isArray(set) ? set.map((m: any) => ({ topic: String(m.topic), brokerName: String(m.brokerName), queueId: Number(m.queueId) })) : [];
+    return Array.isArray(set) ? set.map(messageQueueOf) : [];
   }
 
   /** UNLOCK_BATCH_MQ (42). */

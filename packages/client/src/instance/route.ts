@@ -4,24 +4,29 @@
 import type { MessageQueue } from '../message.js';
 import { compareMessageQueue } from '../message.js';
 
-import { Perm, type BrokerData, type QueueData, type TopicRouteData } from '@rmq/remoting';
+import { looseArray, looseObject, Perm, type BrokerData, type QueueData, type TopicRouteData } from '@rmq/remoting';
 
 export { Perm, type BrokerData, type QueueData, type TopicRouteData };
 
-export function normalizeRoute(raw: any): TopicRouteData {
-  const queueDatas: QueueData[] = (raw?.queueDatas ?? []).map((q: any) => ({
-    brokerName: String(q.brokerName), readQueueNums: Number(q.readQueueNums), writeQueueNums: Number(q.writeQueueNums),
-    perm: Number(q.perm), topicSysFlag: Number(q.topicSysFlag ?? 0),
-  }));
-  const brokerDatas: BrokerData[] = (raw?.brokerDatas ?? []).map((b: any) => {
+export function normalizeRoute(body: unknown): TopicRouteData {
+  const raw = looseObject(body);
+  const queueDatas: QueueData[] = looseArray(raw.queueDatas).map((v) => {
+    const q = looseObject(v);
+    return {
+      brokerName: String(q.brokerName), readQueueNums: Number(q.readQueueNums), writeQueueNums: Number(q.writeQueueNums),
+      perm: Number(q.perm), topicSysFlag: Number(q.topicSysFlag ?? 0),
+    };
+  });
+  const brokerDatas: BrokerData[] = looseArray(raw.brokerDatas).map((v) => {
+    const b = looseObject(v);
     const addrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(b.brokerAddrs ?? {})) addrs[String(Number(k))] = String(v);
+    for (const [k, a] of Object.entries(looseObject(b.brokerAddrs))) addrs[String(Number(k))] = String(a);
     return { cluster: String(b.cluster ?? ''), brokerName: String(b.brokerName), brokerAddrs: addrs };
   });
   queueDatas.sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0));
   brokerDatas.sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0));
   const r: TopicRouteData = { queueDatas, brokerDatas };
-  if (raw?.orderTopicConf) r.orderTopicConf = String(raw.orderTopicConf);
+  if (raw.orderTopicConf) r.orderTopicConf = String(raw.orderTopicConf);
   return r;
 }
 

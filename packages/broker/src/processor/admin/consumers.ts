@@ -2,7 +2,7 @@
 // (300), GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309) forwarded to a consumer,
 // INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223).
 import {
-  FastJsonMap, parseFastJson, RemotingCommand, RemotingError, RemotingErrorCode, RequestCode,
+  asNumeric, asObject, entriesOf, FastJsonMap, optField, parseFastJson, RemotingCommand, RemotingError, RemotingErrorCode, RequestCode,
   ResponseCode, tryDecodeOffsetMsgId,
 } from '@rmq/remoting';
 import type { BrokerContext } from '../../broker-context.js';
@@ -112,9 +112,10 @@ export const invokeBrokerToGetConsumerStatus: Handler = async (ctx, req) => {
       const res = await info.channel.invoke(ask, CALL_CLIENT_TIMEOUT_MS);
       const text = res.code === ResponseCode.SUCCESS ? res.bodyBuffer()?.toString('utf8') : undefined;
       if (text) {
-        const parsed = parseFastJson(text) as { messageQueueTable?: Record<string, unknown> } | null;
+        const what = `consumer status of ${info.clientId}`;
+        const parsed = asObject(parseFastJson(text), what);
         const table = new FastJsonMap();
-        for (const [k, v] of Object.entries(parsed?.messageQueueTable ?? {})) table.set(parseFastJson(k), Number(v));
+        for (const [k, v] of optField(parsed, 'messageQueueTable', entriesOf(asNumeric), what) ?? []) table.set(parseFastJson(k), v);
         consumerTable[info.clientId] = table;
       }
     } catch (e) {

@@ -150,13 +150,14 @@ export const queryConsumeTimeSpan: Handler = (ctx, req) => {
 
 export const getSystemTopicListFromBroker: Handler = () => ok(json({ topicList: [...SYSTEM_TOPICS] }));
 
+/** CloneGroupOffsetRequestHeader: srcGroup and destGroup required, topic and offline optional. */
+function cloneGroupOffsetHeader(ext: RemotingCommand['extFields']): { src: string; dest: string; only: string | undefined; offline: boolean } {
+  return { src: reqStr(ext, 'srcGroup'), dest: reqStr(ext, 'destGroup'), only: optStr(ext, 'topic'), offline: optBool(ext, 'offline') === true };
+}
+
 /** Copies a group's committed offsets to another group (all its topics when none is named). */
 export const cloneGroupOffset: Handler = (ctx, req) => {
-  const ext = req.extFields;
-  const src = reqStr(ext, 'srcGroup');
-  const dest = reqStr(ext, 'destGroup');
-  const only = optStr(ext, 'topic');
-  const offline = optBool(ext, 'offline') === true;
+  const { src, dest, only, offline } = cloneGroupOffsetHeader(req.extFields);
   const topics = only && only.trim() !== '' ? [only] : [...ctx.consumerOffsetManager.whichTopicByConsumer(src)];
   for (const topic of topics) {
     if (!ctx.topicConfigManager.selectTopicConfig(topic)) continue;
