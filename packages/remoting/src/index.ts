@@ -13,3 +13,4 @@ export * from './server.js';
 export * from './client.js';
 export * from './acl-signature.js';
 export * from './message.js';
+export * from './headers/index.js';
