@@ -95,7 +95,8 @@ export function decodeSendMessageRequestHeader(ext: RawExt | null | undefined, n
     unitMode: String(ext[n.unitMode]) === 'true',
     maxReconsumeTimes: l === undefined || l === null ? undefined : num(ext, n.maxReconsumeTimes, 'maxReconsumeTimes', true),
     batch: String(ext[n.batch]) === 'true',
-    brokerName: opt(ext[n.brokerName]),
+    // read as is (a string when present): the one field the broker itself does not use
+    brokerName: ext[n.brokerName] ?? undefined,
   };
 }
 
