@@ -14,3 +14,4 @@ export * from './client.js';
 export * from './acl-signature.js';
 export * from './message.js';
 export * from './json-decode.js';
+export * from './headers/index.js';

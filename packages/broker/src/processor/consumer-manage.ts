@@ -3,10 +3,13 @@
 // GET_EARLIEST_MSG_STORETIME (32).
 
 import { totalmem } from 'node:os';
-import { RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
+import {
+  RemotingCommand, RequestCode, ResponseCode as RC, decodeQueryConsumerOffsetRequestHeader, decodeQueueOffsetRequestHeader,
+  decodeSearchOffsetRequestHeader, decodeUpdateConsumerOffsetRequestHeader, encodeEarliestMsgStoretimeResponseHeader,
+  encodeOffsetResponseHeader, type Processor,
+} from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
-import { reqInt, reqStr } from '../common/header.js';
 
 /** Apache's accessMessageInMemoryMaxRatio (40) of the machine's memory: commit-log bytes "in memory". */
 const IN_MEMORY_RATIO = 0.4;
@@ -31,60 +34,49 @@ export class ConsumerManageProcessor {
    * else QUERY_NOT_FOUND (the Java consumer then applies consumeFromWhere).
    */
   queryConsumerOffset(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const group = reqStr(ext, 'consumerGroup');
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
+    const { consumerGroup: group, topic, queueId } = decodeQueryConsumerOffsetRequestHeader(req.extFields);
     const offset = this.ctx.consumerOffsetManager.queryOffset(group, topic, queueId);
-    if (offset >= 0) return RemotingCommand.response(RC.SUCCESS, null, { offset });
+    if (offset >= 0) return offsetReply(offset);
     const minOffset = this.ctx.store.getMinOffsetInQueue(topic, queueId);
-    if (minOffset <= 0 && !this.inDisk(topic, queueId, 0)) return RemotingCommand.response(RC.SUCCESS, null, { offset: 0 });
+    if (minOffset <= 0 && !this.inDisk(topic, queueId, 0)) return offsetReply(0);
     return RemotingCommand.response(RC.QUERY_NOT_FOUND, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first');
   }
 
   /** ali-ons sends -1 for an in-memory offset of 0 (`offset || -1`): -1 means "no offset". */
   updateConsumerOffset(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const group = reqStr(ext, 'consumerGroup');
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
-    const commitOffset = reqInt(ext, 'commitOffset');
+    const { consumerGroup: group, topic, queueId, commitOffset } = decodeUpdateConsumerOffsetRequestHeader(req.extFields);
     if (commitOffset >= 0) this.ctx.consumerOffsetManager.commitOffset(group, topic, queueId, commitOffset);
     return RemotingCommand.response(RC.SUCCESS, null, {});
   }
 
   queryBrokerOffset(): RemotingCommand {
-    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMaxPhyOffset() });
+    return offsetReply(this.ctx.store.getMaxPhyOffset());
   }
 
   searchOffsetByTimestamp(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
-    const timestamp = reqInt(ext, 'timestamp');
-    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getOffsetInQueueByTime(topic, queueId, timestamp) });
+    const { topic, queueId, timestamp } = decodeSearchOffsetRequestHeader(req.extFields);
+    return offsetReply(this.ctx.store.getOffsetInQueueByTime(topic, queueId, timestamp));
   }
 
   getMaxOffset(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
-    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMaxOffsetInQueue(topic, queueId) });
+    const { topic, queueId } = decodeQueueOffsetRequestHeader(req.extFields);
+    return offsetReply(this.ctx.store.getMaxOffsetInQueue(topic, queueId));
   }
 
   getMinOffset(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
-    return RemotingCommand.response(RC.SUCCESS, null, { offset: this.ctx.store.getMinOffsetInQueue(topic, queueId) });
+    const { topic, queueId } = decodeQueueOffsetRequestHeader(req.extFields);
+    return offsetReply(this.ctx.store.getMinOffsetInQueue(topic, queueId));
   }
 
   getEarliestMsgStoretime(req: RemotingCommand): RemotingCommand {
-    const ext = req.extFields;
-    const topic = reqStr(ext, 'topic');
-    const queueId = reqInt(ext, 'queueId');
-    return RemotingCommand.response(RC.SUCCESS, null, { timestamp: this.ctx.store.getEarliestMessageTime(topic, queueId) });
+    const { topic, queueId } = decodeQueueOffsetRequestHeader(req.extFields);
+    const timestamp = this.ctx.store.getEarliestMessageTime(topic, queueId);
+    return RemotingCommand.response(RC.SUCCESS, null, encodeEarliestMsgStoretimeResponseHeader({ timestamp }));
   }
+}
+
+function offsetReply(offset: number): RemotingCommand {
+  return RemotingCommand.response(RC.SUCCESS, null, encodeOffsetResponseHeader({ offset }));
 }
 
 export function requests(ctx: BrokerContext): RequestFamily {

@@ -2,22 +2,16 @@
 // with the COMMIT sysFlag; rollback (12) only records the resolution; unknown (0) leaves it for
 // the check-back. The header must match the half message (group, offsets), as Apache checks.
 
-import { RemotingCommand, RequestCode, ResponseCode as RC, type Processor } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, decodeEndTransactionRequestHeader, type Processor } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
-import { optStr, reqInt, reqStr } from '../common/header.js';
 import { PROP_PGROUP, PROP_REAL_QID, PROP_REAL_TOPIC, getProperty, removeProperty, tagsCodeOf } from '../common/properties.js';
 import { decodeRecord } from '../common/record.js';
 import { TRANS_HALF_TOPIC } from '../common/perm.js';
 import { TRANSACTION_COMMIT_TYPE, TRANSACTION_ROLLBACK_TYPE } from '../transaction/transactional-message-service.js';
 
 export async function endTransaction(ctx: BrokerContext, req: RemotingCommand): Promise<RemotingCommand | null> {
-  const ext = req.extFields;
-  const producerGroup = reqStr(ext, 'producerGroup');
-  const tranStateTableOffset = reqInt(ext, 'tranStateTableOffset');
-  const commitLogOffset = reqInt(ext, 'commitLogOffset');
-  const commitOrRollback = reqInt(ext, 'commitOrRollback');
-  optStr(ext, 'msgId');
+  const { producerGroup, tranStateTableOffset, commitLogOffset, commitOrRollback } = decodeEndTransactionRequestHeader(req.extFields);
   if (ctx.config.brokerRole === 'SLAVE') {
     return RemotingCommand.response(RC.SLAVE_NOT_AVAILABLE, 'Slave broker can not process end transaction request');
   }

@@ -5,11 +5,13 @@
 // service. The FOUND body is the store's Buffer[] as is; every reply carries nextBeginOffset,
 // minOffset, maxOffset and suggestWhichBrokerId. A commit offset rides along with sysFlag bit 0.
 
-import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
+import {
+  RemotingCommand, RequestCode, ResponseCode as RC, decodePullMessageRequestHeader, encodePullMessageResponseHeader,
+  type Channel, type PullMessageRequestHeader, type PullMessageResponseHeader, type Processor,
+} from '@rmq/remoting';
 import type { GetResult, GetStatus, MessageFilter } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
-import { optStr, reqInt, reqStr } from '../common/header.js';
 import { FAQ_URL, MASTER_ID, OFFSET_MOVED_EVENT, isReadable } from '../common/perm.js';
 import { parseProperties } from '../common/properties.js';
 import { recordProperties } from '../common/record.js';
@@ -24,35 +26,10 @@ const FLAG_SUSPEND = 0x2;
 const FLAG_SUBSCRIPTION = 0x4;
 const FILTER_CACHE_MAX = 4096;
 
-export interface PullHeader {
-  consumerGroup: string;
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  maxMsgNums: number;
-  sysFlag: number;
-  commitOffset: number;
-  suspendTimeoutMillis: number;
-  subscription: string | undefined;
-  subVersion: number;
-  expressionType: string | undefined;
-}
+export type PullHeader = PullMessageRequestHeader;
 
 export function parsePullHeader(req: RemotingCommand): PullHeader {
-  const ext = req.extFields;
-  return {
-    consumerGroup: reqStr(ext, 'consumerGroup'),
-    topic: reqStr(ext, 'topic'),
-    queueId: reqInt(ext, 'queueId'),
-    queueOffset: reqInt(ext, 'queueOffset'),
-    maxMsgNums: reqInt(ext, 'maxMsgNums'),
-    sysFlag: reqInt(ext, 'sysFlag'),
-    commitOffset: reqInt(ext, 'commitOffset'),
-    suspendTimeoutMillis: reqInt(ext, 'suspendTimeoutMillis'),
-    subscription: optStr(ext, 'subscription'),
-    subVersion: reqInt(ext, 'subVersion'),
-    expressionType: optStr(ext, 'expressionType'),
-  };
+  return decodePullMessageRequestHeader(req.extFields);
 }
 
 const MATCH_ALL: MessageFilter = { matchByConsumeQueue: () => true };
@@ -104,7 +81,7 @@ export class PullMessageProcessor {
 
   constructor(private readonly ctx: BrokerContext) {}
 
-  private offsets(h: { topic: string; queueId: number; queueOffset: number } | null): Record<string, number> {
+  private offsets(h: { topic: string; queueId: number; queueOffset: number } | null): PullMessageResponseHeader {
     if (!h) return { suggestWhichBrokerId: MASTER_ID, nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
     let minOffset = 0;
     let maxOffset = 0;
@@ -116,7 +93,7 @@ export class PullMessageProcessor {
   }
 
   private error(code: number, remark: string, h: PullHeader | null): RemotingCommand {
-    return RemotingCommand.response(code, remark, this.offsets(h));
+    return RemotingCommand.response(code, remark, encodePullMessageResponseHeader(this.offsets(h)));
   }
 
   private filterFor(expressionType: string, subString: string, build: () => SubscriptionData): FilterOrError {
@@ -228,11 +205,11 @@ export class PullMessageProcessor {
 
   private reply(code: number, r: GetResult, h: { topic: string; consumerGroup: string; queueId?: number }): RemotingCommand {
     const ha = this.ctx.ha;
-    const ext = {
+    const ext = encodePullMessageResponseHeader({
       suggestWhichBrokerId: ha && this.ctx.config.slaveReadEnable ? ha.suggestBrokerId(code === RC.SUCCESS && h.queueId !== undefined
         ? this.ctx.store.getCommitLogOffsetInQueue(h.topic, h.queueId, r.nextBeginOffset - 1) : -1,
       this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(h.consumerGroup)) : MASTER_ID, nextBeginOffset: r.nextBeginOffset, minOffset: r.minOffset, maxOffset: r.maxOffset,
-    };
+    });
     if (code === RC.SUCCESS) {
       this.ctx.stats.getMessages += r.messageCount;
       this.ctx.stats.getBytes += r.bufferTotalSize;

@@ -3,11 +3,12 @@
 // with RETRY_TOPIC / ORIGIN_MESSAGE_ID / WAIT=false set and reconsumeTimes + 1; once it has been
 // reconsumed maxReconsumeTimes (or the client asks for a negative level) it goes to %DLQ%<group>.
 
-import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
+import {
+  RemotingCommand, RequestCode, ResponseCode as RC, decodeConsumerSendMsgBackRequestHeader, type Channel, type Processor,
+} from '@rmq/remoting';
 import type { MessageInner } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
-import { optBool, optInt, optStr, reqInt, reqStr } from '../common/header.js';
 import { DLQ_NUMS_PER_GROUP, FAQ_URL, PERM_READ, PERM_WRITE, dlqTopic, isWriteable, retryTopic } from '../common/perm.js';
 import {
   PROP_DELAY, PROP_ORIGIN_MESSAGE_ID, PROP_RETRY_TOPIC, PROP_WAIT, getProperty, putProperty, removeProperty, tagsCodeOf,
@@ -22,14 +23,9 @@ export class SendMessageBackProcessor {
 
   async consumerSendMsgBack(req: RemotingCommand, _ch: Channel): Promise<RemotingCommand> {
     const ctx = this.ctx;
-    const ext = req.extFields;
-    const commitLogOffset = reqInt(ext, 'offset');
-    const group = reqStr(ext, 'group');
-    let delayLevel = reqInt(ext, 'delayLevel');
-    optStr(ext, 'originMsgId');
-    optStr(ext, 'originTopic');
-    const unitMode = optBool(ext, 'unitMode') ?? false;
-    const headerMax = optInt(ext, 'maxReconsumeTimes');
+    const h = decodeConsumerSendMsgBackRequestHeader(req.extFields);
+    const { offset: commitLogOffset, group, unitMode, maxReconsumeTimes: headerMax } = h;
+    let delayLevel = h.delayLevel;
 
     const sgc = ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);
     if (!sgc) {
@@ -79,11 +75,7 @@ export class SendMessageBackProcessor {
     let topic = newTopic;
     let tagsCode = tagsCodeOf(props);
     if (!toDlq) {
-      const staged = ctx.scheduleMessageService.stage(newTopic, queueId, props, delayLevel);
-      topic = staged.topic;
-      queueId = staged.queueId;
-      props = staged.properties;
-      tagsCode = staged.tagsCode;
+      ({ topic, queueId, properties: props, tagsCode } = ctx.scheduleMessageService.stage(newTopic, queueId, props, delayLevel));
     }
     const inner: MessageInner = {
       topic, queueId, flag: msg.flag, body: Buffer.from(msg.body), properties: props, sysFlag: msg.sysFlag & ~0x30,

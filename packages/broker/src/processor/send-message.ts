@@ -4,12 +4,12 @@
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
 import {
-  RemotingCommand, recordStageMs, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer,
+  RemotingCommand, decodeSendMessageRequestHeader, encodeSendMessageResponseHeader, isBatchSendHeader, recordStageMs,
+  sendHeaderNames, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer, type SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicConfig } from '../topic/topic-config-manager.js';
-import { RequestHeaderError } from '../common/header.js';
 import {
   DLQ_NUMS_PER_GROUP, FAQ_URL, PERM_READ, PERM_WRITE, RETRY_GROUP_TOPIC_PREFIX, dlqTopic, isNotAllowedSendTopic,
   isWriteable, validateTopic,
@@ -27,84 +27,13 @@ const MAX_PROPERTIES_BYTES = 32767;
 const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties length not matched. msg body length limit 128k, msg properties length limit 32k.';
 
 /** The fields of SendMessageRequestHeader, whichever header form carried them. */
-export interface SendHeader {
-  producerGroup: string;
-  topic: string;
-  defaultTopic: string;
-  defaultTopicQueueNums: number;
-  queueId: number;
-  sysFlag: number;
-  bornTimestamp: number;
-  flag: number;
-  properties: string;
-  reconsumeTimes: number;
-  unitMode: boolean;
-  maxReconsumeTimes: number | undefined;
-  batch: boolean;
-}
-
-function num(ext: Record<string, string>, name: string, label: string, required: boolean): number {
-  const v = ext[name];
-  if (v === undefined || v === null) {
-    if (required) throw new RequestHeaderError(`the custom field <${label}> is null`);
-    return 0;
-  }
-  // Fast path: extFields from ali-ons may hold real numbers.
-  if (typeof v === 'number') return v;
-  const n = Number(v);
-  if (!Number.isFinite(n) || !Number.isInteger(n) || String(v).trim() === '') {
-    throw new RequestHeaderError(`the custom field <${label}> is not a number: ${v}`);
-  }
-  return n;
-}
-
-function str(ext: Record<string, string>, name: string, label: string): string {
-  const v = ext[name];
-  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${label}> is null`);
-  return String(v);
-}
+export type SendHeader = SendMessageRequestHeader;
 
 /** Reads a V2 (short names) or V1 (long names) header. */
 export function parseSendHeader(req: RemotingCommand): SendHeader {
   const ext = req.extFields;
-  if (!ext) throw new RequestHeaderError('the custom field <topic> is null');
-  // V2 codes (310, 320, 325) carry one-letter names; V1 codes (10, 324) long ones, unless a client
-  // sent the short form anyway.
-  const v1Code = req.code === SEND_MESSAGE || req.code === SEND_REPLY_MESSAGE;
-  const v2 = v1Code ? ext.b !== undefined && ext.topic === undefined : true;
-  if (v2) {
-    return {
-      producerGroup: str(ext, 'a', 'producerGroup'),
-      topic: str(ext, 'b', 'topic'),
-      defaultTopic: str(ext, 'c', 'defaultTopic'),
-      defaultTopicQueueNums: num(ext, 'd', 'defaultTopicQueueNums', true),
-      queueId: num(ext, 'e', 'queueId', true),
-      sysFlag: num(ext, 'f', 'sysFlag', true),
-      bornTimestamp: num(ext, 'g', 'bornTimestamp', true),
-      flag: num(ext, 'h', 'flag', true),
-      properties: ext.i === undefined || ext.i === null ? '' : String(ext.i),
-      reconsumeTimes: num(ext, 'j', 'reconsumeTimes', false),
-      unitMode: String(ext.k) === 'true',
-      maxReconsumeTimes: ext.l === undefined || ext.l === null ? undefined : num(ext, 'l', 'maxReconsumeTimes', true),
-      batch: String(ext.m) === 'true',
-    };
-  }
-  return {
-    producerGroup: str(ext, 'producerGroup', 'producerGroup'),
-    topic: str(ext, 'topic', 'topic'),
-    defaultTopic: str(ext, 'defaultTopic', 'defaultTopic'),
-    defaultTopicQueueNums: num(ext, 'defaultTopicQueueNums', 'defaultTopicQueueNums', true),
-    queueId: num(ext, 'queueId', 'queueId', true),
-    sysFlag: num(ext, 'sysFlag', 'sysFlag', true),
-    bornTimestamp: num(ext, 'bornTimestamp', 'bornTimestamp', true),
-    flag: num(ext, 'flag', 'flag', true),
-    properties: ext.properties === undefined || ext.properties === null ? '' : String(ext.properties),
-    reconsumeTimes: num(ext, 'reconsumeTimes', 'reconsumeTimes', false),
-    unitMode: String(ext.unitMode) === 'true',
-    maxReconsumeTimes: ext.maxReconsumeTimes === undefined || ext.maxReconsumeTimes === null
-      ? undefined : num(ext, 'maxReconsumeTimes', 'maxReconsumeTimes', true),
-    batch: String(ext.batch) === 'true',
-  };
+  const code = req.code;
+  return decodeSendMessageRequestHeader(ext, sendHeaderNames(code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE, ext));
 }
 
 /** "ip:port" of a channel's peer, parsed once per connection. */
@@ -207,9 +136,8 @@ export class SendMessageProcessor {
   async sendMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
     const ctx = this.ctx;
     const h = parseSendHeader(req);
-    const tcOrErr = this.msgCheck(h, ch);
-    if (tcOrErr instanceof RemotingCommand) return tcOrErr;
-    const tc = tcOrErr;
+    const tc = this.msgCheck(h, ch);
+    if (tc instanceof RemotingCommand) return tc;
     let queueId = h.queueId < 0 ? Math.floor(Math.random() * tc.writeQueueNums) : h.queueId;
     let topic = h.topic;
     const dest = this.handleRetryAndDLQ(h, topic, queueId);
@@ -245,11 +173,7 @@ export class SendMessageProcessor {
     else if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
       if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
-        const staged = ctx.scheduleMessageService.stage(topic, queueId, properties, level);
-        topic = staged.topic;
-        queueId = staged.queueId;
-        properties = staged.properties;
-        tagsCode = staged.tagsCode;
+        ({ topic, queueId, properties, tagsCode } = ctx.scheduleMessageService.stage(topic, queueId, properties, level));
       }
     }
     const inner: MessageInner = {
@@ -271,11 +195,10 @@ export class SendMessageProcessor {
   }
 
   async sendBatchMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
-    const ctx = this.ctx;
     const h = parseSendHeader(req);
-    const tcOrErr = this.msgCheck(h, ch);
-    if (tcOrErr instanceof RemotingCommand) return tcOrErr;
-    const tc = tcOrErr;
+    const tc = this.msgCheck(h, ch);
+    if (tc instanceof RemotingCommand) return tc;
+    const ctx = this.ctx;
     if (h.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
       return errorResponse(RC.MESSAGE_ILLEGAL, `batch request does not support retry group ${h.topic}`);
     }
@@ -360,17 +283,15 @@ export function sendReply(code: number, remark: string | null, msgId: string, qu
     // a config value of another type (null drops the key): the general path
     return RemotingCommand.response(code, remark, { msgId, queueId, queueOffset, MSG_REGION: region, TRACE_ON: traceOn });
   }
-  const q = String(queueId);
-  const qo = String(queueOffset);
-  const trace = String(traceOn);
   const cmd = RemotingCommand.response(code, remark);
-  cmd.extFields = { msgId, queueId: q, queueOffset: qo, MSG_REGION: region, TRACE_ON: trace };
+  const ext = encodeSendMessageResponseHeader({ msgId, queueId, queueOffset, regionId: region, traceOn });
+  cmd.extFields = ext;
   if (region !== tplRegion || traceOn !== tplTrace) {
     tplRegion = region; tplTrace = traceOn;
-    tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":' + JSON.stringify(trace) + '}';
+    tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":' + JSON.stringify(ext['TRACE_ON']) + '}';
   }
   // queueId and queueOffset are integers: their decimal text needs no escaping
-  cmd.extJson = '{"msgId":' + JSON.stringify(msgId) + ',"queueId":"' + q + '","queueOffset":"' + qo + '"' + tplTail;
+  cmd.extJson = '{"msgId":' + JSON.stringify(msgId) + ',"queueId":"' + ext['queueId'] + '","queueOffset":"' + ext['queueOffset'] + '"' + tplTail;
   return cmd;
 }
 
@@ -413,7 +334,5 @@ export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx:
 }
 
 function isBatch(req: RemotingCommand): boolean {
-  const ext = req.extFields;
-  if (!ext) return false;
-  return String(ext.m ?? ext.batch) === 'true';
+  return isBatchSendHeader(req.extFields);
 }

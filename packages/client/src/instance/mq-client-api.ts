@@ -1,15 +1,20 @@
 // One method per request code the client sends (MQClientAPIImpl in the Java client), over one
 // RemotingClient. Replies are turned into typed results or MQBrokerError with the remote code;
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
-import { RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode } from '@rmq/remoting';
-import type { ClientRPCHook, Processor } from '@rmq/remoting';
+import {
+  RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode, decodeOffsetResponseHeader, decodePullMessageResponseHeader,
+  decodeSendMessageResponseHeader, encodeConsumerSendMsgBackRequestHeader, encodeEndTransactionRequestHeader,
+  encodeGetConsumerListByGroupRequestHeader, encodePullMessageRequestHeader, encodeQueryConsumerOffsetRequestHeader,
+  encodeQueueOffsetRequestHeader, encodeSendMessageRequestHeaderV2, encodeUpdateConsumerOffsetRequestHeader,
+} from '@rmq/remoting';
+import type {
+  ClientRPCHook, EndTransactionRequestHeader, Processor, PullMessageRequestHeader, SendMessageRequestHeader,
+} from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessages } from '../message.js';
 import { CLIENT_VERSION, RequestCode, ResponseCode } from '../protocol.js';
 import { MQAbortError, MQBrokerError, MQClientError, MQConnectError, MQTimeoutError, TopicRouteError } from '../errors.js';
 import type { ClientLogger } from '../logger.js';
-import type { PullMessageRequestHeader, SendMessageRequestHeader } from './headers.js';
-import { pullMessageFields, sendMessageV2Fields } from './headers.js';
 import type { TopicRouteData } from './route.js';
 import { normalizeRoute } from './route.js';
 import { messageQueueOf, parseBody } from './json.js';
@@ -42,22 +47,20 @@ export interface PullResult {
 
 export type ServerRequestHandler = Processor;
 
-function num(v: string | undefined, dflt = 0): number {
-  if (v === undefined || v === null || v === '') return dflt;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : dflt;
-}
+// Reply code -> status of a send and of a pull; any other code is an MQBrokerError.
+const SEND_STATUS: Readonly<Record<number, SendStatus>> = {
+  [ResponseCode.SUCCESS]: 'SEND_OK', [ResponseCode.FLUSH_DISK_TIMEOUT]: 'FLUSH_DISK_TIMEOUT',
+  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: 'FLUSH_SLAVE_TIMEOUT', [ResponseCode.SLAVE_NOT_AVAILABLE]: 'SLAVE_NOT_AVAILABLE',
+};
+const PULL_STATUS: Readonly<Record<number, PullStatus>> = {
+  [ResponseCode.SUCCESS]: 'FOUND', [ResponseCode.PULL_NOT_FOUND]: 'NO_NEW_MSG',
+  [ResponseCode.PULL_RETRY_IMMEDIATELY]: 'NO_MATCHED_MSG', [ResponseCode.PULL_OFFSET_MOVED]: 'OFFSET_ILLEGAL',
+};
 
 function bodyOf(cmd: RemotingCommand): Buffer | null {
   const b = cmd.body;
   if (b === null || b === undefined) return null;
   return Array.isArray(b) ? Buffer.concat(b) : b;
-}
-
-function strFields(o: Record<string, string | number | boolean | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = String(v);
-  return out;
 }
 
 export function wrapTransportError(e: unknown, addr: string): Error {
@@ -172,26 +175,19 @@ export class MQClientAPI {
   // ---- producer ----------------------------------------------------------------------------------
 
   private parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
-    let status: SendStatus;
-    switch (r.code) {
-      case ResponseCode.SUCCESS: status = 'SEND_OK'; break;
-      case ResponseCode.FLUSH_DISK_TIMEOUT: status = 'FLUSH_DISK_TIMEOUT'; break;
-      case ResponseCode.FLUSH_SLAVE_TIMEOUT: status = 'FLUSH_SLAVE_TIMEOUT'; break;
-      case ResponseCode.SLAVE_NOT_AVAILABLE: status = 'SLAVE_NOT_AVAILABLE'; break;
-      default: throw new MQBrokerError(r.code, r.remark, addr);
-    }
-    const ext = r.extFields ?? {};
-    const queueId = num(ext['queueId'], h.queueId);
+    const status = SEND_STATUS[r.code];
+    if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
+    const rh = decodeSendMessageResponseHeader(r.extFields, h.queueId);
     const res: SendResult = {
       status,
       msgId: uniqMsgId,
-      offsetMsgId: ext['msgId'] ?? '',
-      queue: { topic: h.topic, brokerName: h.brokerName, queueId },
-      queueOffset: num(ext['queueOffset'], -1),
+      offsetMsgId: rh.msgId,
+      queue: { topic: h.topic, brokerName: h.brokerName ?? '', queueId: rh.queueId },
+      queueOffset: rh.queueOffset,
     };
-    if (ext['transactionId']) res.transactionId = ext['transactionId'];
-    if (ext['MSG_REGION']) res.regionId = ext['MSG_REGION'];
-    if (ext['TRACE_ON'] !== undefined) res.traceOn = ext['TRACE_ON'] !== 'false';
+    if (rh.transactionId !== undefined) res.transactionId = rh.transactionId;
+    if (rh.regionId !== undefined) res.regionId = rh.regionId;
+    if (rh.traceOn !== undefined) res.traceOn = rh.traceOn;
     return res;
   }
 
@@ -203,7 +199,7 @@ export class MQClientAPI {
   sendCommand(code: number, h: SendMessageRequestHeader, body: Buffer): RemotingCommand {
     const cmd = new RemotingCommand(code);
     cmd.version = CLIENT_VERSION;
-    cmd.extFields = sendMessageV2Fields(h);
+    cmd.extFields = encodeSendMessageRequestHeaderV2(h);
     cmd.body = body;
     return cmd;
   }
@@ -224,16 +220,8 @@ export class MQClientAPI {
   }
 
   /** END_TRANSACTION (37), oneway. */
-  async endTransactionOneway(addr: string, fields: {
-    producerGroup: string; tranStateTableOffset: number; commitLogOffset: number; commitOrRollback: number;
-    fromTransactionCheck: boolean; msgId: string; transactionId?: string; brokerName?: string;
-  }, remark?: string): Promise<void> {
-    const cmd = this.request(RequestCode.END_TRANSACTION, strFields({
-      producerGroup: fields.producerGroup, tranStateTableOffset: fields.tranStateTableOffset,
-      commitLogOffset: fields.commitLogOffset, commitOrRollback: fields.commitOrRollback,
-      fromTransactionCheck: fields.fromTransactionCheck, msgId: fields.msgId, transactionId: fields.transactionId,
-      bname: fields.brokerName,
-    }));
+  async endTransactionOneway(addr: string, fields: EndTransactionRequestHeader, remark?: string): Promise<void> {
+    const cmd = this.request(RequestCode.END_TRANSACTION, encodeEndTransactionRequestHeader(fields));
     if (remark) cmd.remark = remark;
     await this.invokeOneway(addr, cmd);
   }
@@ -242,72 +230,69 @@ export class MQClientAPI {
 
   /** PULL_MESSAGE (11). */
   async pullMessage(addr: string, h: PullMessageRequestHeader, timeoutMs: number, signal?: AbortSignal): Promise<PullResult> {
-    const r = await this.invoke(addr, this.request(RequestCode.PULL_MESSAGE, pullMessageFields(h)), timeoutMs, signal);
-    let status: PullStatus;
-    switch (r.code) {
-      case ResponseCode.SUCCESS: status = 'FOUND'; break;
-      case ResponseCode.PULL_NOT_FOUND: status = 'NO_NEW_MSG'; break;
-      case ResponseCode.PULL_RETRY_IMMEDIATELY: status = 'NO_MATCHED_MSG'; break;
-      case ResponseCode.PULL_OFFSET_MOVED: status = 'OFFSET_ILLEGAL'; break;
-      default: throw new MQBrokerError(r.code, r.remark, addr);
-    }
-    const ext = r.extFields ?? {};
+    const r = await this.invoke(addr, this.request(RequestCode.PULL_MESSAGE, encodePullMessageRequestHeader(h)), timeoutMs, signal);
+    const status = PULL_STATUS[r.code];
+    if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
+    const rh = decodePullMessageResponseHeader(r.extFields, h.queueOffset);
     const body = status === 'FOUND' ? bodyOf(r) : null;
     return {
       status,
-      nextBeginOffset: num(ext['nextBeginOffset'], h.queueOffset),
-      minOffset: num(ext['minOffset']),
-      maxOffset: num(ext['maxOffset']),
-      suggestWhichBrokerId: num(ext['suggestWhichBrokerId']),
-      messages: body ? decodeMessages(body, h.brokerName) : [],
+      nextBeginOffset: rh.nextBeginOffset,
+      minOffset: rh.minOffset,
+      maxOffset: rh.maxOffset,
+      suggestWhichBrokerId: rh.suggestWhichBrokerId,
+      messages: body ? decodeMessages(body, h.brokerName ?? '') : [],
     };
   }
 
   /** QUERY_CONSUMER_OFFSET (14). -1 when the broker has none (22 QUERY_NOT_FOUND). */
   async queryConsumerOffset(addr: string, mq: MessageQueue, consumerGroup: string, timeoutMs: number): Promise<number> {
-    const r = await this.invoke(addr, this.request(RequestCode.QUERY_CONSUMER_OFFSET, {
-      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), bname: mq.brokerName,
-    }), timeoutMs);
+    const r = await this.invoke(addr, this.request(RequestCode.QUERY_CONSUMER_OFFSET, encodeQueryConsumerOffsetRequestHeader({
+      topic: mq.topic, consumerGroup, queueId: mq.queueId, brokerName: mq.brokerName,
+    })), timeoutMs);
     if (r.code === ResponseCode.QUERY_NOT_FOUND) return -1;
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
-    return num(r.extFields?.['offset'], -1);
+    return decodeOffsetResponseHeader(r.extFields).offset;
   }
 
   /** UPDATE_CONSUMER_OFFSET (15), oneway like the Java client's periodic persist. */
   async updateConsumerOffsetOneway(addr: string, mq: MessageQueue, consumerGroup: string, commitOffset: number): Promise<void> {
-    await this.invokeOneway(addr, this.request(RequestCode.UPDATE_CONSUMER_OFFSET, {
-      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), commitOffset: String(commitOffset), bname: mq.brokerName,
-    }));
+    await this.invokeOneway(addr, this.updateOffsetCommand(mq, consumerGroup, commitOffset));
   }
 
   async updateConsumerOffset(addr: string, mq: MessageQueue, consumerGroup: string, commitOffset: number, timeoutMs: number): Promise<void> {
-    const r = await this.invoke(addr, this.request(RequestCode.UPDATE_CONSUMER_OFFSET, {
-      topic: mq.topic, consumerGroup, queueId: String(mq.queueId), commitOffset: String(commitOffset), bname: mq.brokerName,
-    }), timeoutMs);
+    const r = await this.invoke(addr, this.updateOffsetCommand(mq, consumerGroup, commitOffset), timeoutMs);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
   }
 
-  private async offsetCall(code: number, addr: string, fields: Record<string, string>, timeoutMs: number): Promise<number> {
+  private updateOffsetCommand(mq: MessageQueue, consumerGroup: string, commitOffset: number): RemotingCommand {
+    return this.request(RequestCode.UPDATE_CONSUMER_OFFSET, encodeUpdateConsumerOffsetRequestHeader({
+      topic: mq.topic, consumerGroup, queueId: mq.queueId, commitOffset, brokerName: mq.brokerName,
+    }));
+  }
+
+  /** GET_MAX_OFFSET / GET_MIN_OFFSET / SEARCH_OFFSET_BY_TIMESTAMP (with a timestamp): the reply's offset. */
+  private async offsetCall(code: number, addr: string, mq: MessageQueue, timeoutMs: number, timestamp?: number): Promise<number> {
+    const h = { topic: mq.topic, queueId: mq.queueId, brokerName: mq.brokerName };
+    const fields = encodeQueueOffsetRequestHeader(timestamp === undefined ? h : { ...h, timestamp });
     const r = await this.invoke(addr, this.request(code, fields), timeoutMs);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
-    return num(r.extFields?.['offset'], -1);
+    return decodeOffsetResponseHeader(r.extFields).offset;
   }
 
   /** GET_MAX_OFFSET (30). */
   getMaxOffset(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
-    return this.offsetCall(RequestCode.GET_MAX_OFFSET, addr, { topic: mq.topic, queueId: String(mq.queueId), bname: mq.brokerName }, timeoutMs);
+    return this.offsetCall(RequestCode.GET_MAX_OFFSET, addr, mq, timeoutMs);
   }
 
   /** GET_MIN_OFFSET (31). */
   getMinOffset(addr: string, mq: MessageQueue, timeoutMs: number): Promise<number> {
-    return this.offsetCall(RequestCode.GET_MIN_OFFSET, addr, { topic: mq.topic, queueId: String(mq.queueId), bname: mq.brokerName }, timeoutMs);
+    return this.offsetCall(RequestCode.GET_MIN_OFFSET, addr, mq, timeoutMs);
   }
 
   /** SEARCH_OFFSET_BY_TIMESTAMP (29). */
   searchOffset(addr: string, mq: MessageQueue, timestampMs: number, timeoutMs: number): Promise<number> {
-    return this.offsetCall(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, addr, {
-      topic: mq.topic, queueId: String(mq.queueId), timestamp: String(timestampMs), bname: mq.brokerName,
-    }, timeoutMs);
+    return this.offsetCall(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, addr, mq, timeoutMs, timestampMs);
   }
 
   /** HEART_BEAT (34): body is the HeartbeatData JSON. */
@@ -329,16 +314,16 @@ export class MQClientAPI {
   /** CONSUMER_SEND_MSG_BACK (36): the broker re-queues a failed message to %RETRY%group (or the DLQ). */
   async consumerSendMessageBack(addr: string, brokerName: string, msg: MessageExt, group: string, delayLevel: number,
     maxReconsumeTimes: number, timeoutMs: number): Promise<void> {
-    const r = await this.invoke(addr, this.request(RequestCode.CONSUMER_SEND_MSG_BACK, {
-      offset: String(msg.commitLogOffset), group, delayLevel: String(delayLevel), originMsgId: msg.msgId,
-      originTopic: msg.topic, unitMode: 'false', maxReconsumeTimes: String(maxReconsumeTimes), bname: brokerName,
-    }), timeoutMs);
+    const r = await this.invoke(addr, this.request(RequestCode.CONSUMER_SEND_MSG_BACK, encodeConsumerSendMsgBackRequestHeader({
+      offset: msg.commitLogOffset, group, delayLevel, originMsgId: msg.msgId, originTopic: msg.topic, unitMode: false,
+      maxReconsumeTimes, brokerName,
+    })), timeoutMs);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
   }
 
   /** GET_CONSUMER_LIST_BY_GROUP (38). */
   async getConsumerIdListByGroup(addr: string, consumerGroup: string, timeoutMs: number): Promise<string[]> {
-    const r = await this.invoke(addr, this.request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup }), timeoutMs);
+    const r = await this.invoke(addr, this.request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, encodeGetConsumerListByGroupRequestHeader({ consumerGroup })), timeoutMs);
     if (r.code !== ResponseCode.SUCCESS) throw new MQBrokerError(r.code, r.remark, addr);
     const body = bodyOf(r);
     if (!body) return [];
