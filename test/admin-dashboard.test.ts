@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Producer, PushConsumer } from '../packages/client/dist/index.js';
-import { freePort, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
+import { freePort, startBroker, startNamesrv, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -218,26 +218,12 @@ t.test('dashboard in headless Chromium', { timeout: 180_000, skip: noChromium },
 });
 
 t.test('the name server serves the same console for its cluster', { timeout: 120_000, skip: noChromium }, async (t) => {
-  const { spawn } = await import('node:child_process');
-  const { CLI } = await import('./helpers/mq-process.js');
   const { chromium } = await import('playwright-core');
-  const dir = tmpDir('dashboard-ns');
-  const [nsPort, httpPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
-  const procs = [
-    spawn(process.execPath, [CLI, 'namesrv', `--namesrvListenPort=${nsPort}`, '--namesrvListenHost=127.0.0.1', `--namesrvHttpPort=${httpPort}`,
-      `--kvConfigPath=${path.join(dir, 'kv.json')}`], { stdio: 'ignore' }),
-    spawn(process.execPath, [CLI, 'broker', `--namesrvAddr=127.0.0.1:${nsPort}`, `--listenPort=${brokerPort}`, '--brokerName=broker-ns',
-      `--storePathRootDir=${path.join(dir, 'store')}`, '--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=600000', '--pageCacheBytesMax=67108864'], { stdio: 'ignore' }),
-  ];
+  const httpPort = await freePort();
+  const ns = await startNamesrv(t, [`--namesrvHttpPort=${httpPort}`]);
+  await startBroker(t, ns.addr, 'broker-ns', ['--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=600000', '--pageCacheBytesMax=67108864']);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  t.teardown(async () => {
-    await browser.close().catch(() => undefined);
-    for (const p of procs.reverse()) {
-      p.kill('SIGTERM');
-      await new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(() => browser.close().catch(() => undefined));
   const base = `http://127.0.0.1:${httpPort}`;
   await waitFor(async () => {
     try {

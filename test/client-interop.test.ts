@@ -4,7 +4,7 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { Producer, PushConsumer, type MessageExt } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,7 +2,7 @@
 // manual commits that a later consumer of the group resumes from.
 import t from 'tap';
 import { LitePullConsumer, Producer, type MessageExt } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 

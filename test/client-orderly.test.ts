@@ -3,7 +3,7 @@
 // no message of a key is consumed before the ones sent earlier with that key.
 import t from 'tap';
 import { Producer, PushConsumer } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, sleep, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, sleep, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 

@@ -2,7 +2,7 @@
 // push consumer gets every message once with body, tags, keys, properties and ids intact.
 import t from 'tap';
 import { Producer, PushConsumer, MQClientError, type MessageExt } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 

@@ -5,7 +5,7 @@ import { PushConsumer, parseConsumeTimestamp } from '../src/consumer/push-consum
 import { encodeStoredMessage, stringToProperties } from '../src/message.js';
 import type { MessageExt } from '../src/message.js';
 import { MockBroker } from './mock-broker.js';
-import { sleep, waitFor } from './e2e-helpers.js';
+import { sleep, waitFor } from '../../../test/helpers/wait.js';
 
 function stored(topic: string, queueId: number, queueOffset: number, body: string, props: Record<string, string> = {}): Buffer {
   return encodeStoredMessage({
