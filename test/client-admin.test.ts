@@ -3,7 +3,7 @@
 // (INVOKE_BROKER_TO_RESET_OFFSET 222 -> RESET_CONSUMER_CLIENT_OFFSET 220) that makes it re-consume.
 import t from 'tap';
 import { Producer, PushConsumer } from '../packages/client/src/index.js';
-import { adminInvoke, closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
+import { adminInvoke, closeAdmin, createTopic, sleep, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 
@@ -52,7 +52,7 @@ t.test('SQL92 subscription: the broker filters by properties', async (t) => {
   consumer.subscribe(topic, { type: 'SQL92', expression: "n >= 5 AND TAGS = 'Odd'" }).onMessage((m) => { seen.add(m.body.toString()); });
   await consumer.start();
   await waitFor(() => seen.size >= 3, 20000, 'matching messages');
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000); // a window in which no other message may arrive (the filter under test)
   t.same([...seen].sort(), ['sql 5', 'sql 7', 'sql 9']);
   await consumer.shutdown();
   await producer.shutdown();

@@ -29,7 +29,7 @@ t.test('per-key order survives a rebalance between orderly consumers', async (t)
     if (inFlight.has(m.queueId)) violations.push(`queue ${m.queueId} consumed concurrently`);
     inFlight.add(m.queueId);
     try {
-      await sleep(3);
+      await sleep(3); // a little work per message, so that concurrent consumption would show
       if (failOnce && seq === 5 && key === 'k0') { failOnce = false; return 'SUSPEND_CURRENT_QUEUE_A_MOMENT' as const; }
       const seen = delivered.get(key!) ?? new Set<number>();
       if (!seen.has(seq)) {

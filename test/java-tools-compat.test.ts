@@ -348,7 +348,7 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
   });
 
   await t.test('getConsumerStatus: 223 -> 221 to the client', async (t) => {
-    let asked: RemotingCommand | null = null;
+    let asked = null as RemotingCommand | null;
     client.registerProcessor(221, (req) => {
       asked = req;
       const table = new FastJsonMap([[{ brokerName, queueId: 0, topic: TOPIC }, 2], [{ brokerName, queueId: 1, topic: TOPIC }, 1]]);

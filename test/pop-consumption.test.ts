@@ -107,7 +107,8 @@ t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', asy
   await lp.start();
   t.teardown(() => lp.shutdown());
   const waiting = lp.receive(4, 30_000);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(async () => Number((await admin.call(server.brokerAddr, 200055, { consumerGroup: 'pop_g', topic: TOPIC, queueId: -1 })).extFields?.['pollingNum']) >= 1,
+    10_000, 'the receive to be held by the broker (POLLING_INFO)');
   const sentAt = Date.now();
   await producer.send({ topic: TOPIC, body: 'wake' });
   const woke = await waiting;

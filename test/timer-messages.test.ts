@@ -7,7 +7,8 @@ import t from 'tap';
 import { decodeMessages, type DecodedMessage } from '../packages/remoting/dist/index.js';
 import { Producer, MQBrokerError } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, waitFor, type MqServer } from './helpers/mq-process.js';
-import { httpclientStub, ons, quietOnsLogger } from './helpers/broker-cluster.js';
+import { closeOnsInnerProducer, httpclientStub, ons, quietOnsLogger } from './helpers/ons.js';
+import { bounded } from './helpers/wait.js';
 
 const TOPIC = 'TimerTopic';
 
@@ -69,11 +70,8 @@ t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL wi
     t.equal(r.sendStatus, 'SEND_OK', 'ali-ons timer send');
     sent.set('ali-ons-timer', due);
   }
-  await Promise.race([onsProducer.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
-  t.teardown(async () => { // ali-ons keeps a process-wide inner producer with its own timers
-    const inner = ons.Producer.defaultProducer;
-    if (inner) { ons.Producer.defaultProducer = null; await Promise.race([inner.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]); }
-  });
+  await bounded(onsProducer.close().catch(() => undefined), 3000);
+  t.teardown(closeOnsInnerProducer);
   const early = await readQueue(admin, server, TOPIC, 2);
   t.ok(early.filter((m) => sent.has(m.body.toString()) && m.storeTimestamp < sent.get(m.body.toString())!).length === 0, 'nothing delivered before its time');
 

@@ -8,13 +8,10 @@
 // Every acknowledged message is consumed; duplicates (at-least-once) are counted and reported.
 // Run with our client and with ali-ons.
 import type { Test } from 'tap';
-import { createRequire } from 'node:module';
 import { Producer, PushConsumer } from '../../packages/client/src/index.js';
 import { sleep, startCluster, waitFor, type Cluster, type Proc } from './mq-process.js';
-
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ons: any = require('ali-ons');
+import { bounded } from './wait.js';
+import { closeOnsInnerProducer, FAST_TIMERS as FAST, httpclientStub as httpclient, ons, quietOnsLogger as quiet } from './ons.js';
 
 interface Client {
   send(body: string): Promise<{ ok: boolean; brokerName: string }>;
@@ -48,16 +45,13 @@ function oursHarness(c: Cluster, topic: string, tag: string): Harness {
       await consumer.start();
     },
     async close() {
-      await Promise.race([consumer?.shutdown(), sleep(8000)]);
-      if (started) await Promise.race([producer.shutdown(), sleep(5000)]);
+      if (consumer) await bounded(consumer.shutdown(), 8000);
+      if (started) await bounded(producer.shutdown(), 5000);
     },
   };
 }
 
 const noop = (): void => {};
-const quiet = process.env['HA_TEST_CLIENT_LOG'] ? console : { info: noop, warn: noop, error: noop, debug: noop };
-const httpclient = { request: async () => { throw new Error('no http in tests'); } };
-const FAST = { pollNameServerInteval: 1000, heartbeatBrokerInterval: 1000, rebalanceInterval: 1000, persistConsumerOffsetInterval: 1000 };
 
 function onsHarness(c: Cluster, topic: string, tag: string): Harness {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -85,10 +79,9 @@ function onsHarness(c: Cluster, topic: string, tag: string): Harness {
       await consumer.ready();
     },
     async close() {
-      if (consumer) await Promise.race([consumer.close().catch(noop), sleep(8000)]);
-      if (producer) await Promise.race([producer.close().catch(noop), sleep(5000)]);
-      const inner = ons.Producer.defaultProducer;
-      if (inner) { ons.Producer.defaultProducer = null; await Promise.race([inner.close().catch(noop), sleep(3000)]); }
+      if (consumer) await bounded(consumer.close().catch(noop), 8000);
+      if (producer) await bounded(producer.close().catch(noop), 5000);
+      await closeOnsInnerProducer();
     },
   };
 }
@@ -142,7 +135,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
           try {
             const r = await h.producer.send(body);
             if (r.ok) { acked.set(body, r.brokerName); brokers.push(r.brokerName); } else sendFailures++;
-          } catch { sendFailures++; await sleep(50); }
+          } catch { sendFailures++; await sleep(50); } // a pause before the next try: no busy loop on a dead broker
         }
       }));
       return brokers;
