@@ -2,7 +2,6 @@
 // `mq-server standalone`: held until their time, then in their topic (lateness reported, not
 // asserted); a TIMER_DEL_UNIQKEY cancel suppresses one; illegal ones get MESSAGE_ILLEGAL; pending
 // timers survive a SIGKILL of the server and are delivered once it is back; delay levels still work.
-import fs from 'node:fs';
 import t from 'tap';
 import { decodeMessages, type DecodedMessage } from '../packages/remoting/dist/index.js';
 import { Producer, MQBrokerError } from '../packages/client/src/index.js';
@@ -35,11 +34,9 @@ function pct(xs: number[], p: number): number {
 
 t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL with pending timers', async (t) => {
   const storeDir = tmpDir('timer-msg');
-  t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  let server = await startServer({ storeDir });
-  t.teardown(() => server.kill());
+  let server = await startServer({ storeDir, t, dir: storeDir });
   await admin.createTopic(server, TOPIC, 2);
 
   const producer = new Producer({ groupName: 'timer_p', namesrvAddr: server.nsAddr, instanceName: `timer-p-${process.pid}` });
@@ -129,7 +126,7 @@ t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL wi
   const nsPort = Number(server.nsAddr.split(':')[1]);
   const port = Number(server.brokerAddr.split(':')[1]);
   await server.kill('SIGKILL');
-  server = await startServer({ storeDir, nsPort, port });
+  server = await startServer({ storeDir, nsPort, port, t });
   await admin.waitRoute(server, TOPIC);
   await waitFor(async () => {
     got = await readQueue(admin, server, TOPIC, 2);
