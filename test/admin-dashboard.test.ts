@@ -204,12 +204,15 @@ t.test('dashboard in headless Chromium', { timeout: 180_000, skip: noChromium },
   const load = (async () => { while (sending) await Promise.all(Array.from({ length: 20 }, (_, i) => producer!.send({ topic: 'WebTopic', body: `load ${i}` }))); })();
   await page.waitForFunction(() => Number(((globalThis as any).document.querySelector('#l-put')?.textContent ?? '0').replace(/,/g, '')) > 0, undefined, { timeout: 30_000 });
   t.pass('put TPS above zero on the live view');
-  await page.waitForTimeout(2500);
+  // a few more frames on the chart before the screenshot
+  const framesNow = await page.evaluate(() => (globalThis as any).__rmqFrames as number);
+  await page.waitForFunction((n) => (globalThis as any).__rmqFrames >= n + 2, framesNow, { timeout: 20_000 });
   await shot('live');
   // The cluster view with traffic (hash navigation keeps the frames seen so far for its chart).
   await page.evaluate(() => { (globalThis as any).document.body.dataset.ready = ''; (globalThis as any).location.hash = '#/cluster'; });
   await page.waitForFunction(() => (globalThis as any).document.body.dataset.ready === 'cluster', undefined, { timeout: 20_000 });
-  await page.waitForTimeout(1500);
+  await page.waitForFunction(() => !/^0\.0$/.test((globalThis as any).document.querySelector('#c-put')?.textContent ?? '0.0'), undefined, { timeout: 20_000 })
+    .catch(() => undefined);
   t.notOk(/^0\.0$/.test((await page.textContent('#c-put')) ?? ''), 'cluster put TPS follows the live frames');
   await shot('cluster');
   sending = false;

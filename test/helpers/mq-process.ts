@@ -2,7 +2,7 @@
 // broker, `mq-server standalone`, or a whole cluster of them, each a child process on ports from the
 // free-port allocator below and a temporary store directory. Output is kept in memory (out(), err())
 // for assertions on log lines; a test that fails gets the last lines of each of its processes as
-// comments. kill() (SIGKILL by default) and stop() (SIGTERM, then SIGKILL after a grace period) both
+// comments (teardowns run last-in, first-out: a process started first is stopped last). kill() (SIGKILL by default) and stop() (SIGTERM, then SIGKILL after a grace period) both
 // resolve once the process has exited; with a tap test given, the process is stopped (and its
 // temporary directory removed) on teardown. MQ_TEST_SERVER_LOG=1 copies every process's output to
 // stderr as it comes. Also here: a raw remoting Admin for hand-built requests and topic/route waits.
@@ -202,6 +202,7 @@ export async function startServer(o: ServerOptions): Promise<MqServer> {
  */
 export async function startStandalone(t: Teardown, extra: string[] = []): Promise<{ namesrvAddr: string; broker: MqServer }> {
   const dir = tmpDir('standalone');
+  t.teardown(closeAdmin); // after the process stops (teardowns run last-in, first-out)
   const broker = await startServer({ storeDir: path.join(dir, 'store'), extra: [...CLIENT_STORE, ...extra], logLevel: 'warn', t, dir });
   await waitForBrokerInRoute(broker.nsAddr, 'TBW102', broker.brokerName, 20000, broker);
   return { namesrvAddr: broker.nsAddr, broker };
@@ -210,6 +211,7 @@ export async function startStandalone(t: Teardown, extra: string[] = []): Promis
 /** Another broker process registering with the given name server(s); resolves once TBW102 routes to it. */
 export async function startBroker(t: Teardown, namesrvAddr: string, brokerName: string, extra: string[] = []): Promise<MqServer> {
   const dir = tmpDir('broker');
+  t.teardown(closeAdmin);
   const port = await freePort();
   const storeDir = path.join(dir, 'store');
   const p = spawnMq(['broker', `--brokerName=${brokerName}`, `--namesrvAddr=${namesrvAddr}`, `--listenPort=${port}`, '--brokerIP1=127.0.0.1',
@@ -299,7 +301,8 @@ export function sendHeaderV2(topic: string, queueId: number, props = '', group =
   return { a: group, b: topic, c: 'TBW102', d: 4, e: queueId, f: 0, g: Date.now(), h: 0, i: props, j: 0, k: false, m: false };
 }
 
-// The client tests' admin: one per test process, closed by closeAdmin (a teardown of each file).
+// The admin of startStandalone/startBroker and the client tests: one per test process, closed by
+// closeAdmin (on the teardown of each test that started a server with them).
 let shared: Admin | null = null;
 function admin(): Admin {
   return (shared ??= new Admin());
