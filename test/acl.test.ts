@@ -4,19 +4,14 @@
 // file is reloaded when it changes. Plus the signature against a value computed by hand.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import t from 'tap';
 import { RemotingClient, RemotingCommand, aclClientRPCHook, aclSignature, silentLogger } from '../packages/remoting/dist/index.js';
 import { parseAclConfig, parseYaml, addressMatcher } from '../packages/broker/dist/acl/index.js';
 import { Producer } from '../packages/client/dist/index.js';
 import { sendHeaderV2, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
+import { closeOnsInnerProducer, httpclientStub as httpclient, ons, quietOnsLogger as onsLogger } from './helpers/ons.js';
 
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ons: any = require('ali-ons');
-const httpclient = { request: async () => { throw new Error('no http in tests'); } };
 const noop = (): void => {};
-const onsLogger = { info: noop, warn: noop, error: noop, debug: noop };
 
 t.test('signature: Apache AclClientRPCHook layout, checked against a value computed by hand', async (t) => {
   // Sorted by field name (Java String order: 'AccessKey' < 'a' < 'b'), Signature left out, values
@@ -174,12 +169,7 @@ t.test('broker with aclEnable=true', async (t) => {
   const or = await onsProducer.send(new ons.Message('AclTopicOk', 'TagA', 'from ali-ons'));
   t.equal(or.sendStatus, 'SEND_OK', 'ali-ons with keys: served');
   await onsProducer.close().catch(noop);
-  // ali-ons keeps a process-wide inner producer (its send-back fallback) with timers of its own.
-  const inner = ons.Producer.defaultProducer;
-  if (inner) {
-    ons.Producer.defaultProducer = null;
-    await Promise.race([inner.close().catch(noop), new Promise((r) => setTimeout(r, 3000))]);
-  }
+  await closeOnsInnerProducer();
   t.equal(await maxOffset('AclTopicOk'), 3, 'both signed clients wrote');
 
   // the file changes: 127.0.0.1 becomes a global white address, a request without a key then passes

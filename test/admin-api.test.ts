@@ -1,21 +1,15 @@
 // The client's Admin API against a real `mq-server standalone` (built dist): every call goes over
 // the remoting protocol to the name server and the broker, as mqadmin's would.
 import t from 'tap';
-import fs from 'node:fs';
 import { Admin, PushConsumer } from '../packages/client/dist/index.js';
 import { startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 
 t.test('Admin API over the protocol', async (t) => {
   const dir = tmpDir('admin-api');
-  const s = await startServer({ storeDir: dir });
+  const s = await startServer({ storeDir: dir, t, dir });
   const admin = new Admin({ namesrvAddr: s.nsAddr, timeoutMs: 5000 });
   let consumer: InstanceType<typeof PushConsumer> | null = null;
-  t.teardown(async () => {
-    await consumer?.shutdown().catch(() => undefined);
-    await admin.close();
-    await s.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(async () => { await consumer?.shutdown().catch(() => undefined); await admin.close(); });
 
   // Cluster.
   const info = await admin.clusterInfo();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Producer, PushConsumer } from '../packages/client/dist/index.js';
-import { freePort, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
+import { freePort, startBroker, startNamesrv, startServer, tmpDir, waitFor } from './helpers/mq-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -204,12 +204,15 @@ t.test('dashboard in headless Chromium', { timeout: 180_000, skip: noChromium },
   const load = (async () => { while (sending) await Promise.all(Array.from({ length: 20 }, (_, i) => producer!.send({ topic: 'WebTopic', body: `load ${i}` }))); })();
   await page.waitForFunction(() => Number(((globalThis as any).document.querySelector('#l-put')?.textContent ?? '0').replace(/,/g, '')) > 0, undefined, { timeout: 30_000 });
   t.pass('put TPS above zero on the live view');
-  await page.waitForTimeout(2500);
+  // a few more frames on the chart before the screenshot
+  const framesNow = await page.evaluate(() => (globalThis as any).__rmqFrames as number);
+  await page.waitForFunction((n) => (globalThis as any).__rmqFrames >= n + 2, framesNow, { timeout: 20_000 });
   await shot('live');
   // The cluster view with traffic (hash navigation keeps the frames seen so far for its chart).
   await page.evaluate(() => { (globalThis as any).document.body.dataset.ready = ''; (globalThis as any).location.hash = '#/cluster'; });
   await page.waitForFunction(() => (globalThis as any).document.body.dataset.ready === 'cluster', undefined, { timeout: 20_000 });
-  await page.waitForTimeout(1500);
+  await page.waitForFunction(() => !/^0\.0$/.test((globalThis as any).document.querySelector('#c-put')?.textContent ?? '0.0'), undefined, { timeout: 20_000 })
+    .catch(() => undefined);
   t.notOk(/^0\.0$/.test((await page.textContent('#c-put')) ?? ''), 'cluster put TPS follows the live frames');
   await shot('cluster');
   sending = false;
@@ -218,26 +221,12 @@ t.test('dashboard in headless Chromium', { timeout: 180_000, skip: noChromium },
 });
 
 t.test('the name server serves the same console for its cluster', { timeout: 120_000, skip: noChromium }, async (t) => {
-  const { spawn } = await import('node:child_process');
-  const { CLI } = await import('./helpers/mq-process.js');
   const { chromium } = await import('playwright-core');
-  const dir = tmpDir('dashboard-ns');
-  const [nsPort, httpPort, brokerPort] = [await freePort(), await freePort(), await freePort()];
-  const procs = [
-    spawn(process.execPath, [CLI, 'namesrv', `--namesrvListenPort=${nsPort}`, '--namesrvListenHost=127.0.0.1', `--namesrvHttpPort=${httpPort}`,
-      `--kvConfigPath=${path.join(dir, 'kv.json')}`], { stdio: 'ignore' }),
-    spawn(process.execPath, [CLI, 'broker', `--namesrvAddr=127.0.0.1:${nsPort}`, `--listenPort=${brokerPort}`, '--brokerName=broker-ns',
-      `--storePathRootDir=${path.join(dir, 'store')}`, '--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=600000', '--pageCacheBytesMax=67108864'], { stdio: 'ignore' }),
-  ];
+  const httpPort = await freePort();
+  const ns = await startNamesrv(t, [`--namesrvHttpPort=${httpPort}`]);
+  await startBroker(t, ns.addr, 'broker-ns', ['--mappedFileSizeCommitLog=1048576', '--mappedFileSizeConsumeQueue=600000', '--pageCacheBytesMax=67108864']);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  t.teardown(async () => {
-    await browser.close().catch(() => undefined);
-    for (const p of procs.reverse()) {
-      p.kill('SIGTERM');
-      await new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(() => browser.close().catch(() => undefined));
   const base = `http://127.0.0.1:${httpPort}`;
   await waitFor(async () => {
     try {

@@ -60,15 +60,10 @@ export function parseExposition(text: string): { types: Map<string, string>; sam
 t.test('exporter-compatible /metrics', async (t) => {
   const dir = tmpDir('admin-metrics');
   const httpPort = await freePort();
-  const s = await startServer({ storeDir: dir, extra: [`--adminHttpPort=${httpPort}`] });
+  const s = await startServer({ storeDir: dir, extra: [`--adminHttpPort=${httpPort}`], t, dir });
   const admin = new Admin({ namesrvAddr: s.nsAddr });
   let consumer: InstanceType<typeof PushConsumer> | null = null;
-  t.teardown(async () => {
-    await consumer?.shutdown().catch(() => undefined);
-    await admin.close();
-    await s.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(async () => { await consumer?.shutdown().catch(() => undefined); await admin.close(); });
   const first = await get(httpPort, '/metrics').catch(() => ({ status: 0, type: '', body: '' }));
   if (first.status === 0) { t.comment('skipped: admin http not available (uWebSockets.js native binary missing)'); return; }
   t.equal(first.status, 200);

@@ -5,7 +5,6 @@
 import t from 'tap';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -15,6 +14,7 @@ import {
 import { BrokerController, defaultBrokerConfig } from '../packages/broker/dist/index.js';
 import { uwsNativeAvailable } from '../packages/broker/dist/http/index.js';
 import { FIXTURES_DIR as FIXTURES } from './helpers/fixtures.js';
+import { freePort, waitFor } from './helpers/mq-process.js';
 
 
 interface Frame { dir: string; peer: string; code: number; opaque: number; requestCode?: number | null; hex: string }
@@ -61,14 +61,6 @@ function httpGet(port: number, p: string): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-mqadmin-'));
   const { defaultStoreConfig } = await import('../packages/store/dist/index.js');
@@ -110,13 +102,8 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
 
   // 202: topicStatus (once the dispatcher has built the consume queues and the index).
   x = pair('admin-topic-status.json', 202);
-  const deadline = Date.now() + 10_000;
   const q0 = (c: RemotingCommand) => body(c).offsetTable['{"brokerName":"broker-a","queueId":0,"topic":"FixtureTopic"}'].maxOffset;
-  do {
-    r = await call(x.req);
-    if (q0(r) === 3) break;
-    await new Promise((res) => setTimeout(res, 50));
-  } while (Date.now() < deadline);
+  await waitFor(async () => q0(r = await call(x.req)) === 3, 10_000, 'the consume queues to hold the three messages').catch(() => undefined);
   t.same(headerShape(r), headerShape(x.res), '202 reply');
   t.same(shape(body(r)), shape(body(x.res)), '202 body shape');
   t.equal(body(r).offsetTable['{"brokerName":"broker-a","queueId":0,"topic":"FixtureTopic"}'].maxOffset, 3);
@@ -125,7 +112,8 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   for (let q = 0; q < 4; q++) {
     await client.invokeOneway(addr, RemotingCommand.request(15, { consumerGroup: 'FixtureConsumerGroup', topic: 'FixtureTopic', queueId: q, commitOffset: q === 0 ? 2 : 0 }).markOneway());
   }
-  await new Promise((res) => setTimeout(res, 100));
+  await waitFor(() => [0, 1, 2, 3].every((q) => broker.consumerOffsetManager.queryOffset('FixtureConsumerGroup', 'FixtureTopic', q) === (q === 0 ? 2 : 0)),
+    5000, 'the four oneway commits');
   x = pair('admin-consumer-progress.json', 208);
   r = await call(x.req);
   t.same(headerShape(r), headerShape(x.res), '208 reply');
@@ -155,12 +143,9 @@ t.test('mqadmin 4.9.8 requests against a real broker', async (t) => {
   t.same(headerShape(r), headerShape(x.res), '203 reply: 206 not online, same remark');
 
   // 12: queryMsgByKey (the IndexFile is built asynchronously, in batches: wait for it as a client would retry).
-  const keyDeadline = Date.now() + 10_000;
-  do {
-    r = await call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0, endTimestamp: Date.now() + 60_000 }));
-    if (r.code === 0) break;
-    await new Promise((res) => setTimeout(res, 50));
-  } while (Date.now() < keyDeadline);
+  await waitFor(async () => (r = await call(RemotingCommand.request(12, { topic: 'FixtureTopic', key: 'order-1001', maxNum: 32, beginTimestamp: 0,
+    endTimestamp: Date.now() + 60_000 }))).code === 0
+    && decodeMessages(r.bodyBuffer()!).length === 3, 10_000, 'the IndexFile to hold all three by key').catch(() => undefined);
   t.equal(r.code, 0, 'found by key through the IndexFile');
   t.equal(decodeMessages(r.bodyBuffer()!).length, 3);
   t.ok(Number(r.ext('indexLastUpdateTimestamp')) > 0);

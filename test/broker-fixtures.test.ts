@@ -146,7 +146,7 @@ t.test('captured consumer frames: heartbeat, consumer list, offsets, pull', asyn
   const body = Buffer.from('wake the pull');
   const frame = Buffer.alloc(8 + hb2.length + body.length);
   frame.writeInt32BE(4 + hb2.length + body.length, 0); frame.writeInt32BE(hb2.length, 4); hb2.copy(frame, 8); body.copy(frame, 8 + hb2.length);
-  await new Promise((r) => setTimeout(r, 200));
+  await waitFor(() => c.broker.pullRequestHoldService.size >= 1, 5000, 'the pull to be held');
   await producerConn.send({ ...send, opaque: 9001, hex: frame.toString('hex') });
   const r = await pending;
   t.equal(r!.code, 0, 'held pull answered FOUND when the message arrived');

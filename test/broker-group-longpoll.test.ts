@@ -2,7 +2,7 @@
 // and one takes over when the other leaves; an idle consumer's pulls are held (a handful of pull
 // requests per second at most, no busy loop) and a new message wakes its held pull at once.
 import t from 'tap';
-import { closeClients, createTopic, newConsumer, newProducer, ons, sleep, startCluster, waitFor } from './helpers/broker-cluster.js';
+import { closeClients, createTopic, heldQueues, newConsumer, newProducer, ons, sleep, startCluster, waitFor } from './helpers/broker-cluster.js';
 
 t.test('two consumers split the queues; the survivor takes over', async (t) => {
   const c = await startCluster(t);
@@ -26,7 +26,9 @@ t.test('two consumers split the queues; the survivor takes over', async (t) => {
   const c2 = make('c2');
   await Promise.all([c1.ready(), c2.ready()]);
   await waitFor(() => c.broker.consumerManager.getConsumerGroupInfo('split_group')?.allClientIds().length === 2, 10_000, 'both registered');
-  await sleep(2500); // two rebalance rounds (1 s in tests)
+  // both rebalanced: two queues each, together all four
+  await waitFor(() => heldQueues(c1, 'GroupTopic').length === 2 && heldQueues(c2, 'GroupTopic').length === 2
+    && new Set([...heldQueues(c1, 'GroupTopic'), ...heldQueues(c2, 'GroupTopic')]).size === 4, 15_000, 'the queues split 2/2');
   for (let i = 0; i < 40; i++) await producer.send(new ons.Message('GroupTopic', 'T', `phase1-${i}`));
   await waitFor(() => [...seen.keys()].filter((b) => b.startsWith('phase1')).length === 40, 15_000, 'phase 1 consumed');
   const owners = [0, 1, 2, 3].map((q) => [...(byQueue.get(q) ?? [])]);
@@ -36,7 +38,7 @@ t.test('two consumers split the queues; the survivor takes over', async (t) => {
 
   await closeClients(c, [c2]);
   await waitFor(() => c.broker.consumerManager.getConsumerGroupInfo('split_group')?.allClientIds().length === 1, 10_000, 'c2 gone');
-  await sleep(2500);
+  await waitFor(() => heldQueues(c1, 'GroupTopic').length === 4, 15_000, 'c1 to take all four queues');
   for (let i = 0; i < 40; i++) await producer.send(new ons.Message('GroupTopic', 'T', `phase2-${i}`));
   await waitFor(() => [...seen.keys()].filter((b) => b.startsWith('phase2')).length === 40, 15_000, 'phase 2 consumed');
   const phase2 = [...seen.entries()].filter(([b]) => b.startsWith('phase2'));
@@ -55,7 +57,7 @@ t.test('long polling: an idle consumer does not spin, and a new message is deliv
   await consumer.ready();
   await waitFor(() => c.broker.pullRequestHoldService.size >= 5, 10_000, '4 queues + retry queue held');
   const before = c.broker.stats.pullRequests;
-  await sleep(3000);
+  await sleep(3000); // the measuring window of the idle pull rate (the thing under test)
   const perSecond = (c.broker.stats.pullRequests - before) / 3;
   t.ok(perSecond <= 3, `idle pulls per second: ${perSecond} (held: ${c.broker.pullRequestHoldService.size})`);
   t.ok(c.broker.pullRequestHoldService.size >= 5, 'the pulls are parked in the hold service');

@@ -141,7 +141,7 @@ t.test('batch, offsets, heartbeat, consumer list, locks', async (t) => {
   const other = new RemotingClient();
   t.teardown(() => other.close());
   await hb('192.0.2.2@two', other);
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => notified.includes('hb_group'), 5000, 'NOTIFY_CONSUMER_IDS_CHANGED');
   t.ok(notified.includes('hb_group'), 'NOTIFY_CONSUMER_IDS_CHANGED (40) sent to the first client when the second joined');
   const list2 = JSON.parse(((await call(38, { consumerGroup: 'hb_group' })).body as Buffer).toString());
   t.same(list2.consumerIdList.sort(), ['192.0.2.2@one', '192.0.2.2@two']);

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { decodeRecord } from '../packages/broker/src/common/record.js';
 import { parseProperties } from '../packages/broker/src/common/properties.js';
-import { closeClients, createTopic, newConsumer, newProducer, ons, sleep, startCluster, waitFor } from './helpers/broker-cluster.js';
+import { closeClients, createTopic, heldQueues, newConsumer, newProducer, ons, sleep, startCluster, waitFor } from './helpers/broker-cluster.js';
 
 const LEVELS = '200ms 400ms 600ms 800ms 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s';
 
@@ -53,7 +53,7 @@ t.test('a failing message is retried through %RETRY% and lands in %DLQ% after ma
   t.equal(props.get('RETRY_TOPIC'), 'RetryTopic');
   t.equal(props.get('ORIGIN_MESSAGE_ID'), sent.msgId, 'ORIGIN_MESSAGE_ID is the first offset msg id');
   t.equal(props.get('TAGS'), 'TagR');
-  await sleep(1500);
+  await sleep(1500); // a window in which nothing more may arrive (the thing under test)
   t.equal(c.broker.store.getMaxOffsetInQueue(dlq, 0), 1, 'nothing more reaches the DLQ');
   t.equal(deliveries.filter((d) => d.body === 'always-fails').length, 3, 'no delivery after the DLQ');
   await closeClients(c, [consumer, producer]);
@@ -68,7 +68,7 @@ t.test('a DELAY message is delivered after its level, with REAL_TOPIC/REAL_QID a
   const consumer = newConsumer(c, 'delay_group', { instanceName: 'd1' });
   consumer.subscribe('DelayTopic', '*', async (msg: any) => { got.push({ at: Date.now(), msg }); });
   await consumer.ready();
-  await sleep(500);
+  await waitFor(() => heldQueues(consumer, 'DelayTopic').length === 4, 10_000, 'the consumer to hold the four queues');
   const msg = new ons.Message('DelayTopic', 'TagD', 'delayed-2s');
   msg.delayTimeLevel = 2;
   const sentAt = Date.now();

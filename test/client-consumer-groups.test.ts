@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Producer, PushConsumer, allocateAveragely, allocateAveragelyByCircle } from '../packages/client/src/index.js';
 import type { AllocateStrategyName } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 
@@ -51,7 +51,7 @@ t.test('broadcasting delivers every message to every instance', async (t) => {
   const producer = new Producer({ groupName: 'bc_producer', namesrvAddr, instanceName: 'bc-p' });
   await producer.start();
   t.teardown(() => producer.shutdown());
-  const offsetStoreDir = broker.dir + '/offsets';
+  const offsetStoreDir = broker.storeDir + '/../offsets'; // in the server's temporary directory
   const got = [new Set<string>(), new Set<string>()];
   const consumers = [0, 1].map((i) => {
     const c = new PushConsumer({ groupName: 'bc_group', namesrvAddr, instanceName: `bc-${i}`, messageModel: 'BROADCASTING',

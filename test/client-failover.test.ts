@@ -3,7 +3,7 @@
 // there, broker-b then avoided), and a consumer keeps consuming.
 import t from 'tap';
 import { Producer, PushConsumer } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startBroker, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startBroker, startStandalone, waitFor } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 

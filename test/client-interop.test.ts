@@ -2,16 +2,11 @@
 // produces, @rmq/client consumes, and the other way round, with tags, keys, bodies (one
 // compressed) and message ids intact.
 import t from 'tap';
-import { createRequire } from 'node:module';
 import { Producer, PushConsumer, type MessageExt } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
+import { closeOnsInnerProducer, httpclientStub as httpclient, ons, quietOnsLogger as logger } from './helpers/ons.js';
 
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ons: any = require('ali-ons');
-const httpclient = { request: async () => { throw new Error('no http in tests'); } };
 const noop = (): void => {};
-const logger = { info: noop, warn: noop, error: noop, debug: noop };
 
 t.teardown(closeAdmin);
 
@@ -79,10 +74,5 @@ t.test('ali-ons <-> @rmq/client', async (t) => {
   // ali-ons's producer and consumer share one client (ip@pid): closing them at once races its sockets.
   await onsConsumer.close().catch((e: Error) => t.comment(`ali-ons consumer close: ${e.message}`));
   await onsProducer.close().catch((e: Error) => t.comment(`ali-ons producer close: ${e.message}`));
-  // ali-ons keeps a process-wide inner producer (its send-back fallback) with timers of its own.
-  const inner = ons.Producer.defaultProducer;
-  if (inner) {
-    ons.Producer.defaultProducer = null;
-    await Promise.race([inner.close().catch(noop), new Promise((r) => setTimeout(r, 3000))]);
-  }
+  await closeOnsInnerProducer();
 });

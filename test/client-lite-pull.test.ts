@@ -2,7 +2,8 @@
 // manual commits that a later consumer of the group resumes from.
 import t from 'tap';
 import { LitePullConsumer, Producer, type MessageExt } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone, waitFor } from './helpers/mq-process.js';
+import { OffsetOrder } from './helpers/offsets.js';
 
 t.teardown(closeAdmin);
 
@@ -19,8 +20,10 @@ t.test('lite pull: subscribe/poll, assign/seek, commit', async (t) => {
   c1.subscribe(topic, '*');
   await c1.start();
   const got = new Map<string, MessageExt>();
-  await waitFor(async () => { for (const m of await c1.poll(500)) got.set(m.body.toString(), m); return got.size >= 40; }, 20000, 'all 40 polled');
+  const order1 = new OffsetOrder();
+  await waitFor(async () => { for (const m of await c1.poll(500)) { order1.see(m); got.set(m.body.toString(), m); } return got.size >= 40; }, 20000, 'all 40 polled');
   t.equal(got.size, 40);
+  t.same(order1.backwards, [], 'subscribe mode: queue offsets never went backwards');
   t.equal(c1.assignment().length, 4, 'the single member of the group is assigned all 4 queues');
   await c1.commitSync();
   for (const mq of c1.assignment()) {
@@ -48,11 +51,15 @@ t.test('lite pull: subscribe/poll, assign/seek, commit', async (t) => {
   t.equal(queues.length, 4);
   c3.assign(queues);
   const polled: MessageExt[] = [];
-  await waitFor(async () => { polled.push(...await c3.poll(500)); return polled.length >= 44; }, 20000, 'all 44 in assign mode');
+  const order3 = new OffsetOrder();
+  await waitFor(async () => { for (const m of await c3.poll(500)) { order3.see(m); polled.push(m); } return polled.length >= 44; }, 20000, 'all 44 in assign mode');
+  t.same(order3.backwards, [], 'assign mode: queue offsets never went backwards');
   const q0 = queues[0]!;
   c3.seek(q0, 1);
+  order3.restart(q0);
   const again: MessageExt[] = [];
-  await waitFor(async () => { again.push(...await c3.poll(500)); return again.length > 0; }, 10000, 'messages after seek');
+  await waitFor(async () => { for (const m of await c3.poll(500)) { order3.see(m); again.push(m); } return again.length > 0; }, 10000, 'messages after seek');
+  t.same(order3.backwards, [], 'after the seek, the queue is read forward from the new offset');
   t.ok(again.every((m) => m.queueId === q0.queueId), 'only the sought queue is re-read');
   t.equal(Math.min(...again.map((m) => m.queueOffset)), 1, 'from offset 1');
   await c3.seekToEnd(q0);

@@ -3,7 +3,8 @@
 // no message of a key is consumed before the ones sent earlier with that key.
 import t from 'tap';
 import { Producer, PushConsumer } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, sleep, startStandalone, waitFor } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, sleep, startStandalone, waitFor } from './helpers/mq-process.js';
+import { OffsetOrder } from './helpers/offsets.js';
 
 t.teardown(closeAdmin);
 
@@ -22,14 +23,16 @@ t.test('per-key order survives a rebalance between orderly consumers', async (t)
   const violations: string[] = [];
   const inFlight = new Set<number>(); // queue ids being consumed right now (across instances)
   const byInstance = [0, 0];
+  const offsetOrder = [new OffsetOrder(), new OffsetOrder()]; // per instance: each reads its queues in offset order
   let failOnce = true;
   const handler = (i: number) => async (m: import('../packages/client/src/index.js').MessageExt) => {
     const [key, seqText] = m.body.toString().split(':');
     const seq = Number(seqText);
+    offsetOrder[i]!.see(m);
     if (inFlight.has(m.queueId)) violations.push(`queue ${m.queueId} consumed concurrently`);
     inFlight.add(m.queueId);
     try {
-      await sleep(3);
+      await sleep(3); // a little work per message, so that concurrent consumption would show
       if (failOnce && seq === 5 && key === 'k0') { failOnce = false; return 'SUSPEND_CURRENT_QUEUE_A_MOMENT' as const; }
       const seen = delivered.get(key!) ?? new Set<number>();
       if (!seen.has(seq)) {
@@ -78,6 +81,7 @@ t.test('per-key order survives a rebalance between orderly consumers', async (t)
   await sendSeqs(20, PER_KEY);
   await waitFor(() => total() >= KEYS * PER_KEY, 40000, 'every message consumed');
   t.same(violations, [], 'no key consumed out of order, no queue consumed concurrently');
+  for (const [i, o] of offsetOrder.entries()) t.same(o.backwards, [], `instance ${i}: queue offsets never went backwards (${o.seen} deliveries)`);
   t.ok(byInstance[1]! > 0, `the joining consumer took queues over (${byInstance[0]} / ${byInstance[1]})`);
   const heldA = topicQueues(a);
   const heldB = topicQueues(b);

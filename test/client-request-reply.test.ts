@@ -3,7 +3,7 @@
 // PUSH_REPLY_MESSAGE_TO_CLIENT. A refused reply fails the test.
 import t from 'tap';
 import { MQTimeoutError, Producer, PushConsumer, createReplyMessage } from '../packages/client/src/index.js';
-import { closeAdmin, createTopic, startStandalone } from '../packages/client/test/e2e-helpers.js';
+import { closeAdmin, createTopic, startStandalone } from './helpers/mq-process.js';
 
 t.teardown(closeAdmin);
 

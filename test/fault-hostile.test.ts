@@ -63,7 +63,7 @@ t.test('hostile clients; good clients keep being served', async (t) => {
       } catch (e) {
         failures.push((e as Error).message);
       }
-      await sleep(50);
+      await sleep(50); // the good client's pace: one round every 50 ms
     }
   })();
   const phase = (name: string): void => {
@@ -93,7 +93,7 @@ t.test('hostile clients; good clients keep being served', async (t) => {
     sock.write(head);
     stalled.push(sock);
   }
-  await sleep(300);
+  await sleep(300); // a window for the server to read the 50 headers before RSS is measured (a negative check)
   const rssHeaders = rssMiB(pid);
   t.comment(`50 connections each claiming a 16 MiB frame: server RSS ${rss0.toFixed(0)} -> ${rssHeaders.toFixed(0)} MiB`);
   t.ok(rssHeaders - rss0 < 200, 'nothing like 50 x 16 MiB is allocated for frames that never come');
@@ -107,7 +107,7 @@ t.test('hostile clients; good clients keep being served', async (t) => {
     peakFds = Math.max(peakFds, fdCount(pid));
   }
   const openS = (Date.now() - tOpen) / 1000;
-  await sleep(500);
+  await sleep(500); // a settling window before the peak fds/RSS are measured
   peakFds = Math.max(peakFds, fdCount(pid));
   peakRss = rssMiB(pid);
   t.comment(`${IDLE_CONNS} idle connections opened in ${openS.toFixed(1)} s: server fds ${fd0} -> ${peakFds}, RSS ${rss0.toFixed(0)} -> ${peakRss.toFixed(0)} MiB (+${(peakRss - rss0).toFixed(0)} MiB)`);
@@ -121,7 +121,7 @@ t.test('hostile clients; good clients keep being served', async (t) => {
     sock.on('error', () => undefined);
     const dec = new FrameDecoder();
     const answered = new Promise<RemotingCommand>((resolve) => sock.on('data', (d) => { const c = dec.push(d); if (c.length) resolve(c[0]!); }));
-    for (let i = 0; i < routeFrame.length; i++) { sock.write(routeFrame.subarray(i, i + 1)); await sleep(10); }
+    for (let i = 0; i < routeFrame.length; i++) { sock.write(routeFrame.subarray(i, i + 1)); await sleep(10); } // slowloris: the trickle under test
     const r = await answered;
     t.equal(r.code, 0, `a ${routeFrame.length}-byte request sent over ${routeFrame.length * 10} ms is answered (${r.code} ${r.remark ?? ''})`);
     sock.destroy();
@@ -140,7 +140,7 @@ t.test('hostile clients; good clients keep being served', async (t) => {
     let isClosed = false;
     const done = closed(sock).then(() => { isClosed = true; });
     let n = 0;
-    while (!isClosed && n < 3000) { sock.write(pull(n++)); if (n % 100 === 0) await sleep(10); }
+    while (!isClosed && n < 3000) { sock.write(pull(n++)); if (n % 100 === 0) await sleep(10); } // lets the server's writes back up
     await done;
     const rssB = rssMiB(pid);
     await waitFor(() => /bytes of output pending, limit/.test(s.err() + s.out()), 10_000, 'the log line').catch(() => undefined);

@@ -33,7 +33,7 @@ t.test(`SYNC_FLUSH: ${ROUNDS} rounds of kill -9 at random moments`, async (t) =>
     const crashed = server;
     const killAfter = 100 + rand(1500);
     const delayMs = rand(250);
-    const r = await load(crashed, killAfter, `fault_kill9_${round}`, 'SIGKILL', () => sleep(delayMs), round * 1_000_000);
+    const r = await load(crashed, killAfter, `fault_kill9_${round}`, 'SIGKILL', () => sleep(delayMs), round * 1_000_000); // a random delay before the kill (the thing under test)
     acks.push(...r.acks);
     const exit = await crashed.exited;
     t.equal(exit.signal, 'SIGKILL', `round ${round}: SIGKILL after ${r.killedAt} acks + ${delayMs} ms (${r.acks.length} acked, ${r.failures} failed in flight)`);

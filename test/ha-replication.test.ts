@@ -8,17 +8,10 @@ import fs from 'node:fs';
 import t from 'tap';
 import { Producer } from '../packages/client/src/index.js';
 import { decodeMessages } from '../packages/remoting/dist/index.js';
-import { Admin, waitFor } from './helpers/mq-process.js';
-import { commitLogFiles, startCluster, type Proc } from './helpers/cluster.js';
+import { commitLogFiles, startCluster, waitFor } from './helpers/mq-process.js';
 
 const FILE = 1024 * 1024;
 const TOPIC = 'HaReplTopic';
-
-async function runtime(admin: Admin, p: Proc): Promise<Record<string, string>> {
-  const r = await admin.call(p.addr, 28, {});
-  if (r.code !== 0) throw new Error(`runtime info of ${p.key}: ${r.code}`);
-  return (JSON.parse(r.bodyBuffer()!.toString('utf8')) as { table: Record<string, string> }).table;
-}
 
 /** Sends n messages of ~1 KiB; returns the acknowledged (queueId, queueOffset, msgId). */
 async function produce(p: Producer, n: number, tag: string): Promise<{ queueId: number; queueOffset: number; body: string }[]> {
@@ -53,23 +46,19 @@ function compareFiles(t: { fail(m: string): void }, masterDir: string, slaveDir:
 }
 
 t.test('an empty slave catches up with a master holding several files, byte for byte', async (t) => {
-  const c = await startCluster({
+  const c = await startCluster(t, {
     namesrvs: 1,
+    topics: [TOPIC],
     brokerExtra: [`--mappedFileSizeCommitLog=${FILE}`],
     brokers: [
       { key: 'a-master', brokerName: 'broker-a', brokerId: 0, role: 'ASYNC_MASTER' },
       { key: 'a-slave', brokerName: 'broker-a', brokerId: 1, role: 'SLAVE', start: false, extra: ['--slaveSyncIntervalMs=1000'] },
     ],
   });
-  t.teardown(() => c.close());
-  const admin = new Admin();
-  t.teardown(() => admin.close());
+  const admin = c.admin;
   const master = c.broker('a-master');
   const slave = c.broker('a-slave');
-  const r = await admin.call(master.addr, 17, {
-    topic: TOPIC, defaultTopic: 'TBW102', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-  });
-  t.equal(r.code, 0, 'topic created');
+  t.equal((await c.routed(TOPIC)).brokerDatas[0]?.brokerAddrs['0'], master.addr, 'topic created and routed to the master');
   const producer = new Producer({ groupName: 'ha_repl_producer', namesrvAddr: c.nsAddr });
   await producer.start();
   t.teardown(() => producer.shutdown());
@@ -78,10 +67,10 @@ t.test('an empty slave catches up with a master holding several files, byte for 
   t.equal(first.length, 3500, 'every send acknowledged');
   const mFiles = [...commitLogFiles(master.storeDir).keys()];
   t.ok(mFiles.length >= 4, `master holds ${mFiles.length} commit log files`);
-  const masterMax = Number((await runtime(admin, master)).commitLogMaxOffset);
+  const masterMax = Number((await c.runtime(master)).commitLogMaxOffset);
 
   await c.restart(slave);
-  await waitFor(async () => Number((await runtime(admin, slave)).commitLogCommittedOffset) >= masterMax, 60000, 'slave to catch up');
+  await waitFor(async () => Number((await c.runtime(slave)).commitLogCommittedOffset) >= masterMax, 60000, 'slave to catch up');
   const sFiles = [...commitLogFiles(slave.storeDir).keys()];
   t.equal(sFiles[0], String(masterMax - (masterMax % FILE)).padStart(20, '0'), 'the empty slave starts at the master\'s current file');
   t.ok(compareFiles(t, master.storeDir, slave.storeDir, 'after catch-up') >= 1, 'slave files identical');
@@ -89,8 +78,8 @@ t.test('an empty slave catches up with a master holding several files, byte for 
   // more data across another file boundary, replicated as it comes
   const second = await produce(producer, 1500, 'two');
   t.equal(second.length, 1500);
-  const max2 = Number((await runtime(admin, master)).commitLogMaxOffset);
-  await waitFor(async () => Number((await runtime(admin, slave)).commitLogCommittedOffset) >= max2, 60000, 'slave to follow');
+  const max2 = Number((await c.runtime(master)).commitLogMaxOffset);
+  await waitFor(async () => Number((await c.runtime(slave)).commitLogCommittedOffset) >= max2, 60000, 'slave to follow');
   t.ok(compareFiles(t, master.storeDir, slave.storeDir, 'following') >= 2, 'several slave files, each identical');
 
   // pulls from the slave serve the same records as the master
@@ -119,12 +108,12 @@ t.test('an empty slave catches up with a master holding several files, byte for 
   await c.kill(slave, 'SIGTERM');
   const third = await produce(producer, 3500, 'three');
   t.equal(third.length, 3500);
-  const max3 = Number((await runtime(admin, master)).commitLogMaxOffset);
+  const max3 = Number((await c.runtime(master)).commitLogMaxOffset);
   await c.restart(slave);
-  await waitFor(async () => Number((await runtime(admin, slave)).commitLogCommittedOffset) >= max3, 60000, 'restarted slave to catch up');
+  await waitFor(async () => Number((await c.runtime(slave)).commitLogCommittedOffset) >= max3, 60000, 'restarted slave to catch up');
   const n = compareFiles(t, master.storeDir, slave.storeDir, 'after restart');
   t.ok(n >= 5, `${n} slave commit log files, each byte-identical to the master's`);
-  const info = await runtime(admin, master);
+  const info = await c.runtime(master);
   t.equal(info.haConnectionCount, '1', 'master sees one slave');
   t.ok(fs.existsSync(`${slave.storeDir}/config/topics.json`), 'slave persisted the synced topic config');
   await waitFor(() => fs.readFileSync(`${slave.storeDir}/config/topics.json`, 'utf8').includes(TOPIC), 30000, 'topic config synced to the slave');

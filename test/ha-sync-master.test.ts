@@ -7,41 +7,30 @@
 import t from 'tap';
 import { Producer } from '../packages/client/src/index.js';
 import { decodeRecord } from '../packages/store/dist/index.js';
-import { Admin, waitFor } from './helpers/mq-process.js';
-import { commitLogFiles, startCluster, type Proc } from './helpers/cluster.js';
+import { commitLogFiles, startCluster, waitFor, type Admin, type Proc } from './helpers/mq-process.js';
 
 const FILE = 1024 * 1024;
 const TOPIC = 'HaSyncTopic';
-
-async function runtime(admin: Admin, p: Proc): Promise<Record<string, string>> {
-  const r = await admin.call(p.addr, 28, {});
-  if (r.code !== 0) throw new Error(`runtime info of ${p.key}: ${r.code}`);
-  return (JSON.parse(r.bodyBuffer()!.toString('utf8')) as { table: Record<string, string> }).table;
-}
 
 const rawSend = (admin: Admin, p: Proc, body: string) => admin.call(p.addr, 310, {
   a: 'ha_sync_producer', b: TOPIC, c: 'TBW102', d: 4, e: 0, f: 0, g: Date.now(), h: 0, i: '', j: 0, k: false, m: false,
 }, Buffer.from(body));
 
 t.test('SYNC_MASTER: every acknowledged message is on the slave when the master dies', async (t) => {
-  const c = await startCluster({
+  const c = await startCluster(t, {
     namesrvs: 1,
+    topics: [TOPIC],
     brokerExtra: [`--mappedFileSizeCommitLog=${FILE}`],
     brokers: [
       { key: 'a-master', brokerName: 'broker-a', brokerId: 0, role: 'SYNC_MASTER' },
       { key: 'a-slave', brokerName: 'broker-a', brokerId: 1, role: 'SLAVE' },
     ],
   });
-  t.teardown(() => c.close());
-  const admin = new Admin();
-  t.teardown(() => admin.close());
+  const admin = c.admin;
   const master = c.broker('a-master');
   const slave = c.broker('a-slave');
-  const r = await admin.call(master.addr, 17, {
-    topic: TOPIC, defaultTopic: 'TBW102', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-  });
-  t.equal(r.code, 0, 'topic created');
-  await waitFor(async () => (await runtime(admin, master)).haConnectionCount === '1', 30000, 'the slave to connect');
+  t.equal((await c.routed(TOPIC)).brokerDatas[0]?.brokerAddrs['0'], master.addr, 'topic created and routed to the master');
+  await waitFor(async () => (await c.runtime(master)).haConnectionCount === '1', 30000, 'the slave to connect');
   const first = await rawSend(admin, master, 'first');
   t.equal(first.code, 0, 'a send with the slave in sync succeeds');
 
@@ -68,7 +57,7 @@ t.test('SYNC_MASTER: every acknowledged message is on the slave when the master 
       }
       if (!killed && acks.length >= 3000) {
         killed = true;
-        master.proc!.kill('SIGKILL');
+        void c.kill(master);
       }
     }
   };

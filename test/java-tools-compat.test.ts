@@ -20,7 +20,6 @@
 //   (errors are swallowed per broker; a reply is read as statsMinute/statsHour/statsDay {sum, tps}).
 // - getConsumerStatus: INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223) to the broker, which asks each
 //   client with GET_CONSUMER_STATUS_FROM_CLIENT (221) and answers GetConsumerStatusBody.consumerTable.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,12 +27,9 @@ import t from 'tap';
 import {
   FastJsonMap, RemotingClient, RemotingCommand, decodeMessages, parseFastJson, silentLogger, stringifyFastJson,
 } from '../packages/remoting/dist/index.js';
+import { spawnMq, waitFor } from './helpers/mq-process.js';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const cli = path.join(root, 'packages/server/dist/cli.js');
 const LONG_MAX = '9223372036854775807';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A Java request: version 409 (V4_9_8), language JAVA, JSON (0) or ROCKETMQ (1) header. */
 function javaRequest(code: number, ext: Record<string, string | number | boolean | null> | null, body: Buffer | null = null, st: 0 | 1 = 0): RemotingCommand {
@@ -75,29 +71,11 @@ function uniqKey(n: number): string {
 
 t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'java-tools-compat-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [cli, 'standalone', '--namesrvListenPort=0', '--listenPort=0',
+  // ports 0: the listening lines say which ports were taken (and the broker's name and cluster)
+  const child = spawnMq(['standalone', '--namesrvListenPort=0', '--listenPort=0',
     `--storePathRootDir=${dir}`, `--kvConfigPath=${path.join(dir, 'kv.json')}`, '--namesrvListenHost=127.0.0.1',
-    '--mappedFileSizeCommitLog=8388608'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  t.teardown(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      child.kill('SIGKILL');
-    }
-  });
-  const started = /^name server listening on 127\.0\.0\.1:(\d+)$[\s\S]*^broker (\S+) listening on 127\.0\.0\.1:(\d+) \(cluster (\S+),/m;
-  let m: RegExpExecArray | null = null;
-  for (const end = Date.now() + 30_000; !(m = started.exec(out)) && Date.now() < end && child.exitCode === null;) await sleep(50);
-  if (!m) {
-    t.fail(`mq-server did not start:\n${out}\n${err}`);
-    return;
-  }
+    '--mappedFileSizeCommitLog=8388608'], { t, dir });
+  const m = await child.waitOutput(/^name server listening on 127\.0\.0\.1:(\d+)$[\s\S]*^broker (\S+) listening on 127\.0\.0\.1:(\d+) \(cluster (\S+),/m);
   const ns = `127.0.0.1:${m[1]}`;
   const brokerName = m[2]!;
   const brokerAddr = `127.0.0.1:${m[3]}`;
@@ -121,11 +99,8 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     return route;
   };
   const waitRoute = async (topic: string, st: 0 | 1 = 0) => {
-    let r: RemotingCommand | null = null;
-    for (let i = 0; i < 200 && r?.code !== 0; i++) {
-      r = await call(ns, 105, { topic }, null, st);
-      if (r.code !== 0) await sleep(50);
-    }
+    let r = null as RemotingCommand | null;
+    await waitFor(async () => (r = await call(ns, 105, { topic }, null, st)).code === 0, 10_000, `the route of ${topic}`).catch(() => undefined);
     return r!;
   };
 
@@ -207,7 +182,7 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     t.same(body(ids).consumerIdList, [clientId]);
     // Rebalance: computePullFromWhere asks 14; a fresh group on a queue starting at 0 reads 0.
     for (const queueId of [1, 0]) { // dispatch of all six
-      for (let i = 0; i < 200 && (await call(brokerAddr, 30, { topic: TOPIC, queueId })).ext('offset') !== '3'; i++) await sleep(50);
+      await waitFor(async () => (await call(brokerAddr, 30, { topic: TOPIC, queueId })).ext('offset') === '3', 10_000, `queue ${queueId} dispatched`);
     }
     const q = await call(brokerAddr, 14, { consumerGroup: GROUP, topic: TOPIC, queueId: 0 });
     t.equal(q.code, 0, 'QUERY_CONSUMER_OFFSET, fresh group: 0');
@@ -327,12 +302,9 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
 
   await t.test('queryMsgByKey, queryMsgByUniqueKey, queryMsgById, printMsg', async (t) => {
     // QueryMsgByKeySubCommand: queryMessage(topic, key, 64, 0, Long.MAX_VALUE).
-    let r: RemotingCommand | null = null;
-    for (let i = 0; i < 100; i++) {
-      r = await call(brokerAddr, 12, { topic: TOPIC, key: 'common-key', maxNum: 64, beginTimestamp: 0, endTimestamp: LONG_MAX });
-      if (r.code === 0) break;
-      await sleep(50);
-    }
+    let r = null as RemotingCommand | null;
+    await waitFor(async () => (r = await call(brokerAddr, 12, { topic: TOPIC, key: 'common-key', maxNum: 64, beginTimestamp: 0, endTimestamp: LONG_MAX })).code === 0
+      && decodeMessages(r.bodyBuffer()!).length === 6, 10_000, 'the index to hold all six by the shared key').catch(() => undefined);
     t.equal(r!.code, 0, 'QUERY_MESSAGE with endTimestamp Long.MAX_VALUE');
     t.ok(javaLong(r!.ext('indexLastUpdateTimestamp')) && javaLong(r!.ext('indexLastUpdatePhyoffset')), 'QueryMessageResponseHeader');
     t.equal(decodeMessages(r!.bodyBuffer()!).length, 6, 'all six by the shared key');
@@ -376,7 +348,7 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
   });
 
   await t.test('getConsumerStatus: 223 -> 221 to the client', async (t) => {
-    let asked: RemotingCommand | null = null;
+    let asked = null as RemotingCommand | null;
     client.registerProcessor(221, (req) => {
       asked = req;
       const table = new FastJsonMap([[{ brokerName, queueId: 0, topic: TOPIC }, 2], [{ brokerName, queueId: 1, topic: TOPIC }, 1]]);
@@ -404,7 +376,7 @@ t.test('Java 4.9.8 tools against mq-server standalone', async (t) => {
     const reset = await call(brokerAddr, 222, { topic: TOPIC, group: GROUP, timestamp: Date.now() - 3_600_000, isForce: true });
     t.equal(reset.code, 0, 'INVOKE_BROKER_TO_RESET_OFFSET');
     t.equal(body(reset).offsetTable[mq(TOPIC, 0)], 0, 'ResetOffsetBody.offsetTable');
-    for (let i = 0; i < 50 && notices.length === 0; i++) await sleep(20);
+    await waitFor(() => notices.length > 0, 5000, 'the reset notice').catch(() => undefined);
     t.equal(notices[0]?.code, 220, 'RESET_CONSUMER_CLIENT_OFFSET pushed to the consumer');
     const clone = await call(brokerAddr, 314, { srcGroup: GROUP, destGroup: 'JavaCompatClone', topic: TOPIC, offline: false });
     t.equal(clone.code, 0, 'CLONE_GROUP_OFFSET');

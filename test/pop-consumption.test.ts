@@ -3,7 +3,6 @@
 // dies leaves its messages to reappear after the invisible time with reconsumeTimes + 1 (from
 // %RETRY%group_topic); ack is idempotent; changeInvisibleDuration extends; SIGKILL of the broker keeps
 // un-acked messages; long polling answers a waiting receive when a message arrives.
-import fs from 'node:fs';
 import t from 'tap';
 import { Producer, SimpleConsumer, type ReceivedMessage } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, waitFor, type MqServer } from './helpers/mq-process.js';
@@ -16,11 +15,9 @@ function consumer(s: MqServer, group: string, awaitDurationMs = 1000): SimpleCon
 
 t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', async (t) => {
   const storeDir = tmpDir('pop');
-  t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  let server = await startServer({ storeDir });
-  t.teardown(() => server.kill());
+  let server = await startServer({ storeDir, t, dir: storeDir });
   await admin.createTopic(server, TOPIC, 1); // one queue: a rebalance would give it to one consumer only
 
   const producer = new Producer({ groupName: 'pop_p', namesrvAddr: server.nsAddr, instanceName: `pop-p-${process.pid}` });
@@ -88,7 +85,7 @@ t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', asy
   const nsPort = Number(server.nsAddr.split(':')[1]);
   const port = Number(server.brokerAddr.split(':')[1]);
   await server.kill('SIGKILL');
-  server = await startServer({ storeDir, nsPort, port });
+  server = await startServer({ storeDir, nsPort, port, t });
   await admin.waitRoute(server, TOPIC);
   t.match(server.err() + server.out(), /pop: \d+ un-acked message\(s\) restored/, 'in-flight state restored from the pop log');
   const after = consumer(server, 'pop_g');
@@ -107,7 +104,8 @@ t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', asy
   await lp.start();
   t.teardown(() => lp.shutdown());
   const waiting = lp.receive(4, 30_000);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(async () => Number((await admin.call(server.brokerAddr, 200055, { consumerGroup: 'pop_g', topic: TOPIC, queueId: -1 })).extFields?.['pollingNum']) >= 1,
+    10_000, 'the receive to be held by the broker (POLLING_INFO)');
   const sentAt = Date.now();
   await producer.send({ topic: TOPIC, body: 'wake' });
   const woke = await waiting;
@@ -123,11 +121,9 @@ t.test('POP: shared queue, invisible time, revive, idempotent ack, SIGKILL', asy
 
 t.test('POP wire: headers on every reply, PEEK, NOTIFICATION, POLLING_INFO, errors, DLQ after retryMaxTimes', async (t) => {
   const storeDir = tmpDir('pop-wire');
-  t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  const server = await startServer({ storeDir });
-  t.teardown(() => server.kill());
+  const server = await startServer({ storeDir, t, dir: storeDir });
   await admin.createTopic(server, 'PopWire', 2);
   // group with retryMaxTimes 1: the second expiry goes to %DLQ%
   const sg = await admin.call(server.brokerAddr, 200, {}, Buffer.from(JSON.stringify({ groupName: 'wire_g', retryMaxTimes: 1 })));

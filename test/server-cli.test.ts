@@ -1,70 +1,26 @@
 // mq-server as a process: `mq-server namesrv` answers the npm client ali-ons (routes as it parses
 // them, code 17 for unknown topics), refuses bad config (exit 2) and a busy port (exit 1), and exits
 // 0 on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { RemotingClient, RemotingCommand, silentLogger } from '../packages/remoting/dist/index.js';
+import { freePort, spawnMq } from './helpers/mq-process.js';
 
 const require = createRequire(import.meta.url);
 const ons = require('ali-ons');
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const cli = path.join(root, 'packages/server/dist/cli.js');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const httpclient = { request: async () => { throw new Error('no HTTP name-server lookup in tests'); } };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  // 'close', not 'exit': the process may exit before its stdout/stderr are read to the end.
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
-}
-
-async function waitForOutput(r: Run, re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const m = re.exec(r.out());
-    if (m) return m;
-    if (r.child.exitCode !== null) throw new Error(`exited ${r.child.exitCode}: ${r.err()}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`no ${re} in output: ${r.out()} ${r.err()}`);
-}
 
 t.test('mq-server namesrv: ali-ons gets routes and code 17; a busy port exits 1; SIGTERM exits 0', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-server-cli-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const common = [`--namesrvListenHost=127.0.0.1`, `--kvConfigPath=${path.join(dir, 'kv.json')}`];
-  const server = run(['namesrv', `--namesrvListenPort=${port}`, ...common, '--notAKey=1']);
-  t.teardown(() => server.child.kill('SIGKILL'));
-  await waitForOutput(server, new RegExp(`^name server listening on 127\\.0\\.0\\.1:${port}$`, 'm'));
+  const server = spawnMq(['namesrv', `--namesrvListenPort=${port}`, ...common, '--notAKey=1'], { t });
+  await server.waitOutput(new RegExp(`^name server listening on 127\\.0\\.0\\.1:${port}$`, 'm'));
   t.match(server.err(), /warning: unknown key 'notAKey' \(command line\) ignored/);
 
   // Short task intervals: ali-ons's scheduled loops only notice close() after their next sleep.
@@ -104,29 +60,28 @@ t.test('mq-server namesrv: ali-ons gets routes and code 17; a busy port exits 1;
   t.same(route.brokerDatas, [{ brokerAddrs: { 0: '127.0.0.1:1' }, brokerName: 'broker-x', cluster: 'DefaultCluster' }]);
   t.same(route.queueDatas, [{ brokerName: 'broker-x', perm: 6, readQueueNums: 4, topicSysFlag: 0, writeQueueNums: 4 }]);
 
-  const busy = run(['namesrv', `--namesrvListenPort=${port}`, ...common]);
-  t.equal(await busy.exited, 1, 'a second server on the same port exits 1');
+  const busy = spawnMq(['namesrv', `--namesrvListenPort=${port}`, ...common]);
+  t.equal((await busy.exited).code, 1, 'a second server on the same port exits 1');
   t.equal(busy.err().trim(), `mq-server: name server cannot listen on 127.0.0.1:${port}: address already in use`);
 
-  server.child.kill('SIGTERM');
-  t.equal(await server.exited, 0, 'SIGTERM: clean exit');
+  t.equal((await server.kill('SIGTERM')).code, 0, 'SIGTERM: clean exit');
   t.match(server.out(), /SIGTERM received, shutting down/);
 });
 
 t.test('mq-server refuses bad values (exit 2) and prints every key for --help', async (t) => {
-  const bad = run(['namesrv', '--namesrvListenPort=ninety']);
-  t.equal(await bad.exited, 2);
+  const bad = spawnMq(['namesrv', '--namesrvListenPort=ninety']);
+  t.equal((await bad.exited).code, 2);
   t.equal(bad.err().trim(), "mq-server: bad value for namesrvListenPort: 'ninety' is not a number (command line)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-server-cli-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const conf = path.join(dir, 'broker.conf');
   fs.writeFileSync(conf, '# comment\nbrokerChannelExpiredMs = soon\n');
-  const badFile = run(['namesrv', '-c', conf]);
-  t.equal(await badFile.exited, 2);
+  const badFile = spawnMq(['namesrv', '-c', conf]);
+  t.equal((await badFile.exited).code, 2);
   t.match(badFile.err(), /bad value for brokerChannelExpiredMs: 'soon' is not a number/);
 
-  const help = run(['--help']);
-  t.equal(await help.exited, 0);
+  const help = spawnMq(['--help']);
+  t.equal((await help.exited).code, 0);
   for (const key of ['namesrvListenPort=9876', 'kvConfigPath=', 'scanNotActiveBrokerIntervalMs=10000', 'brokerChannelExpiredMs=120000']) {
     t.match(help.out(), key);
   }
@@ -158,8 +113,8 @@ t.test('every config refusal exits 2 with one line naming key, value and what is
   const active = cases.filter(([arg]) => !(arg.startsWith('--aclEnable') && features.acl));
   // Several at a time: each is a short-lived process that exits before listening.
   await Promise.all(active.map(async ([arg, re]) => {
-    const r = run([...base, arg]);
-    const code = await r.exited;
+    const r = spawnMq([...base, arg]);
+    const { code } = await r.exited;
     t.equal(code, 2, `${arg}: exit 2`);
     t.match(r.err().trim(), re, arg);
     t.equal(r.err().trim().split('\n').length, 1, `${arg}: one line`);
@@ -173,12 +128,10 @@ t.test('every config refusal exits 2 with one line naming key, value and what is
   // A 1 MiB commit log file already there: the store refuses to start unless mappedFileSizeCommitLog is 1 MiB.
   fs.mkdirSync(path.join(dir, 'store', 'commitlog'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'store', 'commitlog', '00000000000000000000'), Buffer.alloc(1048576));
-  const ok = run([...base, '-c', conf]);
-  t.teardown(() => ok.child.kill('SIGKILL'));
-  await waitForOutput(ok, /^broker broker-a listening on 127\.0\.0\.1:\d+/m); // so the alias set the file size
+  const ok = spawnMq([...base, '-c', conf], { t });
+  await ok.waitOutput(/^broker broker-a listening on 127\.0\.0\.1:\d+/m); // so the alias set the file size
   t.match(ok.out(), /^name server listening on 127\.0\.0\.1:\d+$/m, 'the name server listens on loopback too');
-  await waitForOutput(ok, /set brokerIP1=<reachable address> to serve others/);
+  await ok.waitOutput(/set brokerIP1=<reachable address> to serve others/);
   t.notMatch(ok.err(), /unknown key/);
-  ok.child.kill('SIGTERM');
-  t.equal(await ok.exited, 0);
+  t.equal((await ok.kill('SIGTERM')).code, 0);
 });

@@ -1,24 +1,21 @@
 // `mq-server standalone` as a process: name server + broker, the broker registered with the
 // embedded name server, an ali-ons producer sending through both, SIGTERM -> broker then name
 // server shut down, exit 0.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { RemotingClient, RemotingCommand, silentLogger } from '../packages/remoting/dist/index.js';
+import { spawnMq, waitFor } from './helpers/mq-process.js';
 
 const require = createRequire(import.meta.url);
 const ons = require('ali-ons');
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const cli = path.join(root, 'packages/server/dist/cli.js');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const httpclient = { request: async () => { throw new Error('no HTTP name-server lookup in tests'); } };
 
 t.test('standalone: one process serves routes and messages; SIGTERM exits 0', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-server-standalone-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const conf = path.join(dir, 'broker.conf');
   fs.writeFileSync(conf, [
     '# standalone test',
@@ -29,24 +26,11 @@ t.test('standalone: one process serves routes and messages; SIGTERM exits 0', as
     'mappedFileSizeCommitLog = 8388608',
     '',
   ].join('\n'));
-  const child = spawn(process.execPath, [cli, 'standalone', '-c', conf, '--namesrvListenPort=0', '--listenPort=0'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
+  // ports 0: the listening lines say which ports were taken
+  const child = spawnMq(['standalone', '-c', conf, '--namesrvListenPort=0', '--listenPort=0'], { t, dir });
   const started = /^name server listening on 127\.0\.0\.1:(\d+)$[\s\S]*^broker broker-standalone listening on 127\.0\.0\.1:(\d+) \(cluster DefaultCluster, name server 127\.0\.0\.1:(\d+)\)$/m;
-  const end = Date.now() + 30_000;
-  let m: RegExpExecArray | null = null;
-  while (!(m = started.exec(out)) && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const m = await child.waitOutput(started);
   t.ok(m, 'both components started');
-  if (!m) {
-    t.comment(out, err);
-    return;
-  }
   const [, nsPort, brokerPort, registeredWith] = m;
   t.equal(registeredWith, nsPort, 'the broker registers with the embedded name server');
   const nameSrv = `127.0.0.1:${nsPort}`;
@@ -60,11 +44,11 @@ t.test('standalone: one process serves routes and messages; SIGTERM exits 0', as
     topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
   }), 5000);
   t.equal(created.code, 0);
-  let route: RemotingCommand | null = null;
-  for (let i = 0; i < 100 && route?.code !== 0; i++) {
+  let route = null as RemotingCommand | null;
+  await waitFor(async () => {
     route = await admin.invoke(nameSrv, RemotingCommand.request(105, { topic: 'StandaloneTopic' }), 3000);
-    if (route.code !== 0) await new Promise((r) => setTimeout(r, 50));
-  }
+    return route.code === 0;
+  }, 10000, 'the route of StandaloneTopic');
   t.equal(route!.code, 0, 'the new topic is routed');
   t.match(route!.bodyBuffer()!.toString(), `"brokerAddrs":{"0":"${brokerAddr}"}`);
 
@@ -78,8 +62,7 @@ t.test('standalone: one process serves routes and messages; SIGTERM exits 0', as
   await producer.close();
   await ons.Producer.defaultProducer?.close();
 
-  child.kill('SIGTERM');
-  t.equal(await exited, 0, 'SIGTERM: clean exit');
-  t.match(out, /SIGTERM received, shutting down/);
-  t.match(err, /broker broker-standalone stopped/);
+  t.equal((await child.kill('SIGTERM')).code, 0, 'SIGTERM: clean exit');
+  t.match(child.out(), /SIGTERM received, shutting down/);
+  t.match(child.err(), /broker broker-standalone stopped/);
 });

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { Admin, sendHeaderV2, startServer, tmpDir, type MqServer } from './helpers/mq-process.js';
+import { Admin, sendHeaderV2, startServer, tmpDir, waitFor, type MqServer } from './helpers/mq-process.js';
 
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -41,7 +41,9 @@ for (const mode of ['flock', 'pidfile'] as const) {
     await admin.createTopic(a, 'LockTopic', 2);
     await sendAndRoute(t, admin, a, 'LockTopic', 'before');
     t.match(fs.readFileSync(path.join(storeDir, 'lock'), 'utf8'), new RegExp(`^${a.proc.pid} `), 'the lock file names the holder');
-    await new Promise((r) => setTimeout(r, 50));
+    // the topic config written by the create (the first server's last write before the snapshot)
+    await waitFor(() => fs.existsSync(path.join(storeDir, 'config', 'topics.json'))
+      && fs.readFileSync(path.join(storeDir, 'config', 'topics.json'), 'utf8').includes('LockTopic'), 5000, 'topics.json to name LockTopic');
     const before = snapshot(storeDir);
 
     const b = await startServer({ storeDir, env: { ...env, MQ_LOG_LEVEL: 'warn' }, waitReady: false });

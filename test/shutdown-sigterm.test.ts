@@ -7,6 +7,7 @@ import t from 'tap';
 import { PushConsumer, Producer } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, type MqServer } from './helpers/mq-process.js';
 import { checkBody, load, readAll, TOPICS, QUEUES } from './helpers/mq-load.js';
+import { bounded } from './helpers/wait.js';
 
 const TRUNCATION = /torn tail|the log ends there|beyond the valid end|dropped entries|zeroed|after a crash/;
 const GROUP = 'sigterm_consumer';
@@ -38,7 +39,7 @@ for (const flushDiskType of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
     let consumed = 0;
     consumer.onMessage(async () => { consumed++; });
     await consumer.start();
-    t.teardown(() => Promise.race([consumer.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]));
+    t.teardown(() => bounded(consumer.shutdown().catch(() => undefined), 3000));
 
     let before: number[] = [];
     const { acks, failures, afterSignal, signalAt } = await load(first, 2500, `sigterm_${flushDiskType}`, 'SIGTERM', async () => {
@@ -53,7 +54,7 @@ for (const flushDiskType of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
     t.match(first.out(), /SIGTERM received, shutting down/);
     t.match(first.err(), /broker broker-a stopped/);
     t.notMatch(first.err(), /Unhandled|TypeError|RangeError|ERROR/, 'no errors during the shutdown');
-    await Promise.race([consumer.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    await bounded(consumer.shutdown().catch(() => undefined), 3000);
     t.notOk(fs.existsSync(`${storeDir}/abort`), 'the abort marker is gone (clean stop)');
 
     const second = await startServer({ storeDir, extra, nsPort: Number(first.nsAddr.split(':')[1]), port: Number(first.brokerAddr.split(':')[1]) });

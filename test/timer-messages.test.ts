@@ -2,12 +2,12 @@
 // `mq-server standalone`: held until their time, then in their topic (lateness reported, not
 // asserted); a TIMER_DEL_UNIQKEY cancel suppresses one; illegal ones get MESSAGE_ILLEGAL; pending
 // timers survive a SIGKILL of the server and are delivered once it is back; delay levels still work.
-import fs from 'node:fs';
 import t from 'tap';
 import { decodeMessages, type DecodedMessage } from '../packages/remoting/dist/index.js';
 import { Producer, MQBrokerError } from '../packages/client/src/index.js';
 import { Admin, startServer, tmpDir, waitFor, type MqServer } from './helpers/mq-process.js';
-import { httpclientStub, ons, quietOnsLogger } from './helpers/broker-cluster.js';
+import { closeOnsInnerProducer, httpclientStub, ons, quietOnsLogger } from './helpers/ons.js';
+import { bounded } from './helpers/wait.js';
 
 const TOPIC = 'TimerTopic';
 
@@ -34,11 +34,9 @@ function pct(xs: number[], p: number): number {
 
 t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL with pending timers', async (t) => {
   const storeDir = tmpDir('timer-msg');
-  t.teardown(() => fs.rmSync(storeDir, { recursive: true, force: true }));
   const admin = new Admin();
   t.teardown(() => admin.close());
-  let server = await startServer({ storeDir });
-  t.teardown(() => server.kill());
+  let server = await startServer({ storeDir, t, dir: storeDir });
   await admin.createTopic(server, TOPIC, 2);
 
   const producer = new Producer({ groupName: 'timer_p', namesrvAddr: server.nsAddr, instanceName: `timer-p-${process.pid}` });
@@ -69,11 +67,8 @@ t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL wi
     t.equal(r.sendStatus, 'SEND_OK', 'ali-ons timer send');
     sent.set('ali-ons-timer', due);
   }
-  await Promise.race([onsProducer.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
-  t.teardown(async () => { // ali-ons keeps a process-wide inner producer with its own timers
-    const inner = ons.Producer.defaultProducer;
-    if (inner) { ons.Producer.defaultProducer = null; await Promise.race([inner.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]); }
-  });
+  await bounded(onsProducer.close().catch(() => undefined), 3000);
+  t.teardown(closeOnsInnerProducer);
   const early = await readQueue(admin, server, TOPIC, 2);
   t.ok(early.filter((m) => sent.has(m.body.toString()) && m.storeTimestamp < sent.get(m.body.toString())!).length === 0, 'nothing delivered before its time');
 
@@ -131,7 +126,7 @@ t.test('timer messages: delivery time, cancel, illegal, delay levels, SIGKILL wi
   const nsPort = Number(server.nsAddr.split(':')[1]);
   const port = Number(server.brokerAddr.split(':')[1]);
   await server.kill('SIGKILL');
-  server = await startServer({ storeDir, nsPort, port });
+  server = await startServer({ storeDir, nsPort, port, t });
   await admin.waitRoute(server, TOPIC);
   await waitFor(async () => {
     got = await readQueue(admin, server, TOPIC, 2);

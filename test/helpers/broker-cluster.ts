@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { silentLogger, type Logger } from '../../packages/remoting/dist/index.js';
 import { NamesrvController } from '../../packages/namesrv/dist/index.js';
 import type { StoreConfig } from '../../packages/store/dist/index.js';
@@ -13,13 +12,10 @@ import { BrokerController } from '../../packages/broker/src/controller.js';
 import { defaultBrokerConfig, type BrokerConfig } from '../../packages/broker/src/config.js';
 import { newTopicConfig } from '../../packages/broker/src/topic/topic-config-manager.js';
 import { MemoryStore } from '../../packages/broker/test/helpers/memory-store.js';
-import { sleep, waitFor } from './wait.js';
+import { bounded, sleep, waitFor } from './wait.js';
+import { closeOnsInnerProducer, FAST_TIMERS, heldQueues, httpclientStub, ons, quietOnsLogger } from './ons.js';
 
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ons: any = require('ali-ons');
-
-export const httpclientStub = { request: async () => { throw new Error('no http in tests'); } };
+export { heldQueues, httpclientStub, ons, quietOnsLogger };
 
 const quietLogger: Logger = process.env.BROKER_TEST_LOG ? console as unknown as Logger : silentLogger;
 
@@ -66,12 +62,7 @@ export async function startCluster(t: { teardown(fn: () => unknown): void }, ove
     async close() {
       const tc = Date.now();
       await closeClients(cluster, cluster.clients.splice(0));
-      // ali-ons keeps a process-wide inner producer (send-back fallback) with its own timers.
-      const inner = ons.Producer.defaultProducer;
-      if (inner) {
-        ons.Producer.defaultProducer = null;
-        await Promise.race([inner.close().catch(() => undefined), sleep(3000)]);
-      }
+      await closeOnsInnerProducer();
       const t0 = Date.now();
       await cluster.broker.shutdown().catch(() => undefined);
       const t1 = Date.now();
@@ -93,7 +84,7 @@ export async function closeClients(c: Cluster, clients: Array<{ close(): Promise
     const i = c.clients.indexOf(x);
     if (i >= 0) c.clients.splice(i, 1);
   }
-  const closing = Promise.all(clients.map((x) => Promise.race([x.close().catch(() => undefined), sleep(5000)])));
+  const closing = Promise.all(clients.map((x) => bounded(x.close().catch(() => undefined), 5000)));
   const waker = setInterval(() => c.broker.pullRequestHoldService.wakeAll(), 100);
   try {
     await closing;
@@ -101,12 +92,6 @@ export async function closeClients(c: Cluster, clients: Array<{ close(): Promise
     clearInterval(waker);
   }
 }
-
-/**
- * ali-ons timers (30 s route poll and heartbeat by default): short, so routes created by the
- * first heartbeat (%RETRY%) show up at once and no 30 s sleep keeps the test process alive.
- */
-const FAST_TIMERS = { pollNameServerInteval: 1000, heartbeatBrokerInterval: 1000, rebalanceInterval: 1000, persistConsumerOffsetInterval: 1000 };
 
 export function newProducer(c: Cluster, group: string): any {
   const p = new ons.Producer({ ...FAST_TIMERS, nameSrv: c.nameSrv, httpclient: httpclientStub, producerGroup: group, logger: quietOnsLogger });
@@ -122,9 +107,6 @@ export function newConsumer(c: Cluster, group: string, opts: Record<string, unkn
   c.clients.push(cons);
   return cons;
 }
-
-const noop = (): void => {};
-export const quietOnsLogger = process.env.BROKER_TEST_LOG ? console : { info: noop, warn: noop, error: noop, debug: noop };
 
 export { sleep, waitFor };
 

@@ -8,20 +8,10 @@
 // Every acknowledged message is consumed; duplicates (at-least-once) are counted and reported.
 // Run with our client and with ali-ons.
 import type { Test } from 'tap';
-import { createRequire } from 'node:module';
 import { Producer, PushConsumer } from '../../packages/client/src/index.js';
-import { Admin, sleep, waitFor } from './mq-process.js';
-import { startCluster, type Cluster, type Proc } from './cluster.js';
-
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ons: any = require('ali-ons');
-
-async function runtime(admin: Admin, p: Proc): Promise<Record<string, string>> {
-  const r = await admin.call(p.addr, 28, {}, null, 3000);
-  if (r.code !== 0) throw new Error(`runtime info of ${p.key}: ${r.code}`);
-  return (JSON.parse(r.bodyBuffer()!.toString('utf8')) as { table: Record<string, string> }).table;
-}
+import { sleep, startCluster, waitFor, type Cluster, type Proc } from './mq-process.js';
+import { bounded } from './wait.js';
+import { closeOnsInnerProducer, FAST_TIMERS as FAST, httpclientStub as httpclient, ons, quietOnsLogger as quiet } from './ons.js';
 
 interface Client {
   send(body: string): Promise<{ ok: boolean; brokerName: string }>;
@@ -55,16 +45,13 @@ function oursHarness(c: Cluster, topic: string, tag: string): Harness {
       await consumer.start();
     },
     async close() {
-      await Promise.race([consumer?.shutdown(), sleep(8000)]);
-      if (started) await Promise.race([producer.shutdown(), sleep(5000)]);
+      if (consumer) await bounded(consumer.shutdown(), 8000);
+      if (started) await bounded(producer.shutdown(), 5000);
     },
   };
 }
 
 const noop = (): void => {};
-const quiet = process.env['HA_TEST_CLIENT_LOG'] ? console : { info: noop, warn: noop, error: noop, debug: noop };
-const httpclient = { request: async () => { throw new Error('no http in tests'); } };
-const FAST = { pollNameServerInteval: 1000, heartbeatBrokerInterval: 1000, rebalanceInterval: 1000, persistConsumerOffsetInterval: 1000 };
 
 function onsHarness(c: Cluster, topic: string, tag: string): Harness {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -92,10 +79,9 @@ function onsHarness(c: Cluster, topic: string, tag: string): Harness {
       await consumer.ready();
     },
     async close() {
-      if (consumer) await Promise.race([consumer.close().catch(noop), sleep(8000)]);
-      if (producer) await Promise.race([producer.close().catch(noop), sleep(5000)]);
-      const inner = ons.Producer.defaultProducer;
-      if (inner) { ons.Producer.defaultProducer = null; await Promise.race([inner.close().catch(noop), sleep(3000)]); }
+      if (consumer) await bounded(consumer.close().catch(noop), 8000);
+      if (producer) await bounded(producer.close().catch(noop), 5000);
+      await closeOnsInnerProducer();
     },
   };
 }
@@ -105,8 +91,9 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
   {
     const tag = name === 'ali-ons' ? 'ons' : 'ours';
     const topic = `HaFailover_${tag}`;
-    const c = await startCluster({
+    const c = await startCluster(t, {
       namesrvs: 2,
+      topics: [topic],
       brokerExtra: ['--mappedFileSizeCommitLog=4194304'],
       brokers: [
         { key: 'a-master', brokerName: 'broker-a', brokerId: 0, role: 'ASYNC_MASTER' },
@@ -114,26 +101,13 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
         { key: 'b-master', brokerName: 'broker-b', brokerId: 0, role: 'ASYNC_MASTER' },
       ],
     });
-    t.teardown(() => c.close());
-    const admin = new Admin();
-    t.teardown(() => admin.close());
+    const admin = c.admin;
     const aMaster = c.broker('a-master');
     const aSlave = c.broker('a-slave');
-    for (const b of [aMaster, c.broker('b-master')]) {
-      const r = await admin.call(b.addr, 17, {
-        topic, defaultTopic: 'TBW102', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-      });
-      t.equal(r.code, 0, `topic created on ${b.key}`);
-    }
-    // both groups routed by both name servers
-    for (const ns of c.namesrvs) {
-      await waitFor(async () => {
-        const r = await admin.call(ns.addr, 105, { topic }, null, 2000).catch(() => null);
-        if (!r || r.code !== 0) return false;
-        const route = JSON.parse(r.bodyBuffer()!.toString()) as { brokerDatas: { brokerName: string; brokerAddrs: Record<string, string> }[] };
-        const a = route.brokerDatas.find((d) => d.brokerName === 'broker-a');
-        return route.brokerDatas.length === 2 && a !== undefined && Object.keys(a.brokerAddrs).length === 2;
-      }, 30000, `route of ${topic} on ${ns.key}`);
+    // both groups (broker-a with its slave) routed by both name servers
+    const route = await c.routed(topic);
+    for (const brokerName of ['broker-a', 'broker-b']) {
+      t.ok(route.queueDatas.some((q) => q.brokerName === brokerName && q.writeQueueNums === 4), `topic created on ${brokerName}'s master`);
     }
 
     const log = (m: string) => { if (process.env['HA_TEST_LOG']) console.error(`# ${new Date().toISOString()} ${m}`); };
@@ -161,7 +135,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
           try {
             const r = await h.producer.send(body);
             if (r.ok) { acked.set(body, r.brokerName); brokers.push(r.brokerName); } else sendFailures++;
-          } catch { sendFailures++; await sleep(50); }
+          } catch { sendFailures++; await sleep(50); } // a pause before the next try: no busy loop on a dead broker
         }
       }));
       return brokers;
@@ -175,11 +149,11 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
 
     log(`ns phase done, ${acked.size} acked`);
     // 2. kill -9 the broker-a master while the consumer holds back
-    const slaveGetsBefore = Number((await runtime(admin, aSlave)).msgGetTotalTodayNow);
+    const slaveGetsBefore = Number((await c.runtime(aSlave)).msgGetTotalTodayNow);
     // ASYNC_MASTER: what the slave has not received yet is unavailable until the master is back, so
     // let it catch up first (the restart phase checks that nothing acknowledged is lost either way)
-    const masterEnd = Number((await runtime(admin, aMaster)).commitLogCommittedOffset);
-    await waitFor(async () => Number((await runtime(admin, aSlave)).commitLogCommittedOffset) >= masterEnd, 30000, 'the slave to catch up');
+    const masterEnd = Number((await c.runtime(aMaster)).commitLogCommittedOffset);
+    await waitFor(async () => Number((await c.runtime(aSlave)).commitLogCommittedOffset) >= masterEnd, 30000, 'the slave to catch up');
     // the slave serves a topic once its metadata sync (every slaveSyncIntervalMs) copied it
     await waitFor(async () => (await admin.call(aSlave.addr, 21, {}, null, 3000)).bodyBuffer()!.toString().includes(`"${topic}"`), 30000,
       'the slave to have the topic config');
@@ -196,7 +170,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
       t.comment(`${missing.length} not consumed, e.g. ${missing.slice(0, 8).map(([b, br]) => `${b}@${br}`).join(' ')}`);
       throw e;
     }
-    const slaveGets = Number((await runtime(admin, aSlave)).msgGetTotalTodayNow) - slaveGetsBefore;
+    const slaveGets = Number((await c.runtime(aSlave)).msgGetTotalTodayNow) - slaveGetsBefore;
     t.ok(slaveGets > 0, `the slave served ${slaveGets} messages of broker-a's queues`);
     // committed offset vs max offset of each broker-a queue on one broker
     const group = `ha_fo_c_${tag}`;
@@ -212,7 +186,7 @@ export async function runFailover(t: Test, name: 'our client' | 'ali-ons'): Prom
     // 3. the master comes back; the slave catches up; broker-a takes sends again
     await c.restart(aMaster);
     await waitFor(async () => {
-      const [m, s] = await Promise.all([runtime(admin, aMaster), runtime(admin, aSlave)]);
+      const [m, s] = await Promise.all([c.runtime(aMaster), c.runtime(aSlave)]);
       return m.commitLogMaxOffset === s.commitLogMaxOffset && s.haClientConnected === 'true';
     }, 60000, 'the slave to catch up with the restarted master');
     let backToA = false;

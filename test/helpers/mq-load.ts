@@ -7,6 +7,7 @@ import type { Test } from 'tap';
 import { decodeMessages, type DecodedMessage } from '../../packages/remoting/dist/index.js';
 import { Producer } from '../../packages/client/src/index.js';
 import { sleep, type Admin, type MqServer } from './mq-process.js';
+import { bounded } from './wait.js';
 
 export const TOPICS = ['DurableA', 'DurableB'];
 export const QUEUES = 4;
@@ -66,7 +67,7 @@ export async function load(server: MqServer, killAfterAcks: number, group: strin
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  await Promise.race([producer.shutdown().catch(() => undefined), sleep(5000)]);
+  await bounded(producer.shutdown().catch(() => undefined), 5000);
   return { acks, failures, killedAt, afterSignal: killedAt < 0 ? 0 : acks.length - killedAt, signalAt };
 }
 

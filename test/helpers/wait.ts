@@ -11,3 +11,16 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
   if (await cond()) return;
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/**
+ * Waits for p, but no longer than ms: a cap on a close/shutdown that may hang (not a wait on time;
+ * the timer is cleared as soon as p settles, so it never keeps the process alive).
+ */
+export async function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

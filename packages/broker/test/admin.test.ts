@@ -20,6 +20,16 @@ function setup(t: { teardown(fn: () => void): void }, over = {}): { ctx: TestCon
   return { ctx, call: processors(requests, ctx) };
 }
 
+/** Replays a captured request: a plain SUCCESS reply (no remark, no header) and both bodies parsed. */
+async function replay(t: { equal(a: unknown, b: unknown): void }, call: ReturnType<typeof processors>, file: string, code: number) {
+  const { req, res } = exchange(file, code);
+  const r = await call(req);
+  t.equal(r.code, 0);
+  t.equal(r.remark, null);
+  t.equal(r.extFields, null);
+  return { r, ours: bodyJson(r), theirs: bodyJson(res) };
+}
+
 /** FixtureTopic with 4 queues holding 4, 5, 1, 0 messages (as when the fixtures were taken). */
 function fixtureTopic(ctx: TestContext): void {
   ctx.topicConfigManager.updateTopicConfig({
@@ -121,13 +131,7 @@ t.test('28 GET_BROKER_RUNTIME_INFO: every key mqadmin 4.9.8 saw', async (t) => {
   const { ctx, call } = setup(t);
   ctx.stats.putMessages = 20;
   ctx.stats.getMessages = 25;
-  const { req, res } = exchange('admin-cluster-list.json', 28);
-  const r = await call(req);
-  t.equal(r.code, 0);
-  t.equal(r.remark, null);
-  t.equal(r.extFields, null);
-  const ours = bodyJson(r);
-  const theirs = bodyJson(res);
+  const { ours, theirs } = await replay(t, call, 'admin-cluster-list.json', 28);
   t.same(Object.keys(ours), ['table']);
   for (const k of Object.keys(theirs.table)) {
     if (k.startsWith('commitLogDiskRatio_') || k.startsWith('scheduleMessageOffset_')) continue;
@@ -146,13 +150,7 @@ t.test('28 GET_BROKER_RUNTIME_INFO: every key mqadmin 4.9.8 saw', async (t) => {
 t.test('202 GET_TOPIC_STATS_INFO: same body shape as 4.9.8', async (t) => {
   const { ctx, call } = setup(t);
   fixtureTopic(ctx);
-  const { req, res } = exchange('admin-topic-status.json', 202);
-  const r = await call(req);
-  t.equal(r.code, 0);
-  t.equal(r.remark, null);
-  t.equal(r.extFields, null);
-  const ours = bodyJson(r);
-  const theirs = bodyJson(res);
+  const { r, ours, theirs } = await replay(t, call, 'admin-topic-status.json', 202);
   t.same(shape(ours), shape(theirs));
   t.same(Object.keys(ours.offsetTable), Object.keys(theirs.offsetTable), 'same queues, same MessageQueue key text');
   const q1 = ours.offsetTable['{"brokerName":"broker-a","queueId":1,"topic":"FixtureTopic"}'];

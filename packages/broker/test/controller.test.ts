@@ -13,6 +13,7 @@ import { BrokerController } from '../src/controller.js';
 import { defaultBrokerConfig, type BrokerConfig } from '../src/config.js';
 import { MemoryStore } from './helpers/memory-store.js';
 import { FIXTURES_DIR as FIXTURES } from '../../../test/helpers/fixtures.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 
 async function fakeNamesrv(t: { teardown(fn: () => unknown): void }) {
@@ -31,8 +32,6 @@ function broker(t: { teardown(fn: () => unknown): void }, over: Partial<BrokerCo
   const storeConfig = { storePathRootDir: root, storeHost: { ip: '127.0.0.1', port: 0 }, maxMessageSize: 4 << 20 } as unknown as StoreConfig;
   return new BrokerController(defaultBrokerConfig({ listenPort: 0, ...over }), storeConfig, { logger: silentLogger, openStore: (c) => MemoryStore.open(c) });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('registration with the name server', async (t) => {
   const ns = await fakeNamesrv(t);
@@ -58,12 +57,12 @@ t.test('registration with the name server', async (t) => {
   t.teardown(() => client.close());
   const send = await client.invoke(b.brokerAddr, RemotingCommand.request(310, { a: 'p', b: 'Auto1', c: 'TBW102', d: 4, e: 0, f: 0, g: 1, h: 0, i: '' }, Buffer.from('x')), 3000);
   t.equal(send.code, 0);
-  await sleep(200);
+  await waitFor(() => ns.seen.slice(1).some((r) => r.isOneway()), 5000, 'the oneway REGISTER_BROKER');
   const oneway = ns.seen.slice(1).find((r) => r.isOneway());
   t.ok(oneway, 'oneway REGISTER_BROKER after the topic was created');
   t.ok(JSON.parse((oneway!.body as Buffer).toString()).topicConfigSerializeWrapper.topicConfigTable.Auto1, 'with the new topic');
   const before = ns.seen.filter((r) => !r.isOneway()).length;
-  await sleep(1300);
+  await waitFor(() => ns.seen.filter((r) => !r.isOneway()).length > before, 5000, 'the next periodic REGISTER_BROKER');
   t.ok(ns.seen.filter((r) => !r.isOneway()).length > before, 'periodic REGISTER_BROKER');
   await b.shutdown();
   t.equal(ns.seen.at(-1)!.code, 104, 'UNREGISTER_BROKER on shutdown');

@@ -5,7 +5,7 @@ import { PushConsumer, parseConsumeTimestamp } from '../src/consumer/push-consum
 import { encodeStoredMessage, stringToProperties } from '../src/message.js';
 import type { MessageExt } from '../src/message.js';
 import { MockBroker } from './mock-broker.js';
-import { sleep, waitFor } from './e2e-helpers.js';
+import { sleep, waitFor } from '../../../test/helpers/wait.js';
 
 function stored(topic: string, queueId: number, queueOffset: number, body: string, props: Record<string, string> = {}): Buffer {
   return encodeStoredMessage({
@@ -71,7 +71,7 @@ t.test('flow control: a queue with too many cached messages is not pulled', asyn
   c.subscribe('TopicH', '*').onMessage(async (m) => { seen.push(m); await gate; });
   await c.start();
   await waitFor(() => seen.length >= 2, 5000, 'consumption started');
-  await sleep(800);
+  await sleep(800); // a window in which no second pull may go out (the flow control under test)
   const pulls = mock.requests.filter((r) => r.code === 11 && r.extFields?.['topic'] === 'TopicH' && r.extFields?.['queueId'] === '0');
   t.equal(pulls.length, 1, 'one batch of 8 pulled, then the 5-message limit holds further pulls');
   t.equal(seen.length, 2, 'consumeConcurrency bounds the handler calls');
@@ -91,7 +91,9 @@ t.test('tag filter on the client like the Java client', async (t) => {
   c.subscribe('TopicT', 'A').onMessage((m) => { got.push(m.body.toString()); });
   await c.start();
   await waitFor(() => got.length >= 1, 5000, 'tagged message');
-  await sleep(300);
+  // all three pulled (the next pull asks from offset 3) and nothing left in the process queue
+  await waitFor(() => mock.requests.some((r) => r.code === 11 && r.extFields?.['topic'] === 'TopicT' && r.extFields?.['queueOffset'] === '3')
+    && [...c.rebalance.processQueueTable.values()].every((e) => e.pq.msgCount === 0), 5000, 'the queue read to its end');
   t.same(got, ['a'], 'untagged and other-tag messages are skipped');
   await c.shutdown();
 });

@@ -10,7 +10,8 @@ import { encodeStoredMessage } from '../src/message.js';
 import type { MessageExt } from '../src/message.js';
 import { MockBroker } from './mock-broker.js';
 import { loadFrames } from './fixtures.js';
-import { freePort, waitFor } from './e2e-helpers.js';
+import { freePort } from '../../../test/helpers/mq-process.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 t.test('instance behaviours against a scripted broker', async (t) => {
   const mock = await new MockBroker().start();

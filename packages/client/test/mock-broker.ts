@@ -70,7 +70,7 @@ export class MockBroker {
         const batch = list.slice(o, o + max);
         return RemotingCommand.response(0, 'FOUND', { suggestWhichBrokerId: '0', nextBeginOffset: String(o + batch.length), minOffset: '0', maxOffset: String(list.length) }, Buffer.concat(batch));
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // the mock's long poll: an empty queue answers after 300 ms
       return RemotingCommand.response(19, 'NO_MESSAGE_IN_QUEUE', { suggestWhichBrokerId: '0', nextBeginOffset: String(o), minOffset: '0', maxOffset: String(o) });
     });
     rec(36, () => (this.sendBackCode === 0 ? ok() : RemotingCommand.response(this.sendBackCode, 'send back refused by the mock')));

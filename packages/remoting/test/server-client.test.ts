@@ -7,6 +7,7 @@ import { RemotingError, RemotingErrorCode, type Channel } from '../src/connectio
 import { decodeCommand, encodeCommandToBuffer, FrameDecoder } from '../src/codec.js';
 import { createLogger } from '../src/logger.js';
 import { frameBytes, loadFixtures } from './fixtures.js';
+import { sleep, waitFor } from '../../../test/helpers/wait.js';
 
 const logLines: string[] = [];
 const logger = createLogger('test', { level: 'debug', sink: (l) => logLines.push(l) });
@@ -18,13 +19,24 @@ async function startServer(setup: (s: RemotingServer) => void): Promise<{ server
   return { server, addr: `127.0.0.1:${port}` };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Writes raw bytes on a fresh socket; resolves the first command that comes back. */
+async function rawExchange(addr: string, bytes: Buffer): Promise<RemotingCommand> {
+  const sock = net.connect(Number(addr.split(':')[1]), '127.0.0.1');
+  sock.write(bytes);
+  const dec = new FrameDecoder();
+  const reply = await new Promise<RemotingCommand>((resolve) => sock.on('data', (c) => {
+    const cmds = dec.push(c);
+    if (cmds.length > 0) resolve(cmds[0]!);
+  }));
+  sock.destroy();
+  return reply;
+}
 
 t.test('request/response, async processors, errors, unknown codes', async (t) => {
   const { server, addr } = await startServer((s) => {
     s.registerProcessor(10, (req) => RemotingCommand.response(0, null, { echo: req.ext('v') ?? '' }, req.bodyBuffer()));
     s.registerProcessor(11, async (req) => {
-      await sleep(Number(req.ext('delay')));
+      await sleep(Number(req.ext('delay'))); // a deliberately slow processor (the thing under test)
       return RemotingCommand.response(0, 'late', { delay: req.ext('delay') });
     });
     s.registerProcessor(12, () => {
@@ -81,14 +93,7 @@ t.test('binary (ROCKETMQ) requests get binary replies', async (t) => {
   const { server, addr } = await startServer((s) => s.registerProcessor(105, () => RemotingCommand.response(0, null, { k: 1 }, Buffer.from('{}'))));
   t.teardown(() => server.close());
   const route = loadFixtures().find((f) => f.file === 'rocketmq-serialize-route.json')!.frames[0]!;
-  const sock = net.connect(Number(addr.split(':')[1]), '127.0.0.1');
-  sock.write(frameBytes(route));
-  const dec = new FrameDecoder();
-  const reply = await new Promise<RemotingCommand>((resolve) => sock.on('data', (c) => {
-    const cmds = dec.push(c);
-    if (cmds.length > 0) resolve(cmds[0]!);
-  }));
-  sock.destroy();
+  const reply = await rawExchange(addr, frameBytes(route));
   t.equal(reply.serializeType, 1);
   t.equal(reply.opaque, route.opaque);
   t.equal(reply.flag, 1);
@@ -102,14 +107,7 @@ t.test('ali-ons style requests: numbers in extFields, version 121', async (t) =>
   const f = Buffer.alloc(8);
   f.writeInt32BE(4 + header.length + 2, 0);
   f.writeInt32BE(header.length, 4);
-  const sock = net.connect(Number(addr.split(':')[1]), '127.0.0.1');
-  sock.write(Buffer.concat([f, header, Buffer.from('hi')]));
-  const dec = new FrameDecoder();
-  const reply = await new Promise<RemotingCommand>((resolve) => sock.on('data', (c) => {
-    const cmds = dec.push(c);
-    if (cmds.length > 0) resolve(cmds[0]!);
-  }));
-  sock.destroy();
+  const reply = await rawExchange(addr, Buffer.concat([f, header, Buffer.from('hi')]));
   t.equal(reply.serializeType, 0);
   t.equal(reply.opaque, 77);
   t.same(reply.extFields, { q: '3', k: 'false' });
@@ -131,7 +129,8 @@ t.test('oneway requests are processed and never answered', async (t) => {
   const oneway = RemotingCommand.request(15).markOneway();
   const normal = RemotingCommand.request(10);
   raw.write(Buffer.concat([encodeCommandToBuffer(oneway), encodeCommandToBuffer(oneway), encodeCommandToBuffer(normal)]));
-  await sleep(100);
+  // processed in order: once the normal request is answered, both oneways were seen (and not answered)
+  await waitFor(() => seen === 2 && received.length >= 1, 5000, 'the reply to the normal request');
   raw.destroy();
   await server.close();
   t.equal(seen, 2);
@@ -144,7 +143,7 @@ t.test('oneway requests are processed and never answered', async (t) => {
   }));
   const client = new RemotingClient({ logger });
   await client.invokeOneway(a2, RemotingCommand.request(15));
-  await sleep(50);
+  await waitFor(() => seen === 3, 5000, 'the oneway through the client');
   t.equal(seen, 3);
   await client.close();
   await s2.close();
@@ -186,7 +185,7 @@ t.test('server-initiated requests with their own opaque counter, channel events'
   const closeSeen = new Promise<string>((r) => client.once('close', r));
   ch.close();
   t.equal(await closeSeen, addr, 'client learns the connection closed');
-  await sleep(20);
+  await waitFor(() => closed.length >= 1, 5000, 'the server\'s close event');
   t.equal(closed.length, 1);
   // next call reconnects
   t.equal((await client.invoke(addr, RemotingCommand.request(34), 2000)).code, 0);
@@ -196,10 +195,11 @@ t.test('server-initiated requests with their own opaque counter, channel events'
 });
 
 t.test('pending calls fail when the connection drops; connect failures; closed client', async (t) => {
-  const { server, addr } = await startServer((s) => s.registerProcessor(11, () => new Promise(() => {})));
+  let reached = 0;
+  const { server, addr } = await startServer((s) => s.registerProcessor(11, () => { reached++; return new Promise(() => {}); }));
   const client = new RemotingClient({ logger, connectTimeoutMs: 500 });
   const held = client.invoke(addr, RemotingCommand.request(11), 5000).catch((e: unknown) => e);
-  await sleep(50);
+  await waitFor(() => reached === 1, 5000, 'the request to reach the server');
   for (const ch of server.channels()) ch.close();
   const err = await held;
   t.ok(err instanceof RemotingError);
@@ -219,7 +219,7 @@ t.test('many concurrent calls over one connection, replies batched per turn', as
   const { server, addr } = await startServer((s) => {
     s.registerProcessor(10, (req) => RemotingCommand.response(0, null, { i: req.ext('i') }));
     s.registerProcessor(11, async (req) => {
-      await sleep(Number(req.ext('i')) % 7);
+      await sleep(Number(req.ext('i')) % 7); // replies out of order on purpose
       return RemotingCommand.response(0, null, { i: req.ext('i') }, [Buffer.from('a'), Buffer.from(req.ext('i')!)]);
     });
   });
