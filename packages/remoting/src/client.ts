@@ -20,6 +20,8 @@ export interface RemotingClientOptions {
   maxFrameBytes?: number;
   maxPendingWriteBytes?: number;
   name?: string;
+  /** Header of the requests sent: 'rocketmq' (binary, falling back to JSON per address when a peer never answers it) or 'json' (default). */
+  serializeType?: 'json' | 'rocketmq';
 }
 
 export function parseAddress(addr: string): { host: string; port: number } {
@@ -40,6 +42,8 @@ export class RemotingClient extends EventEmitter {
   private readonly logger: Logger;
   private readonly name: string;
   private isClosed = false;
+  /** Addresses whose peer did not answer the binary header: they get JSON. */
+  private readonly jsonOnly = new Set<string>();
 
   constructor(private readonly opts: RemotingClientOptions = {}) {
     super();
@@ -149,6 +153,11 @@ export class RemotingClient extends EventEmitter {
           maxFrameBytes: this.opts.maxFrameBytes ?? MAX_FRAME_BYTES_DEFAULT,
           maxPendingWriteBytes: this.opts.maxPendingWriteBytes ?? 64 * 1024 * 1024,
           nextOpaque,
+          requestSerializeType: this.opts.serializeType !== 'rocketmq' ? undefined : this.jsonOnly.has(addr) ? 0 : 1,
+          onBinaryUnanswered: () => {
+            this.jsonOnly.add(addr);
+            this.logger.warn(`${addr} did not answer the binary (ROCKETMQ) header; using JSON headers with it`);
+          },
           onClose: (c) => {
             if (this.conns.get(addr) === c) this.conns.delete(addr);
             this.logger.debug(`connection to ${addr} closed`);

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { encodeCommand, FrameDecoder, FrameError } from './codec.js';
 import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
-import { RemotingCommand } from './command.js';
+import { RemotingCommand, type SerializeTypeValue } from './command.js';
 import type { Logger } from './logger.js';
 import { recordStageMs, stageTimersOn, STAGE_DECODE, STAGE_REPLY, STAGE_TOTAL } from './stage-timers.js';
 
@@ -73,6 +73,17 @@ export interface ConnectionOptions {
   /** Opaque for requests this side starts (the server has its own counter, clients share the process one). */
   nextOpaque: () => number;
   onClose: (conn: Connection) => void;
+  /**
+   * Header serialization of the requests this side starts (0 JSON, 1 ROCKETMQ binary); absent: each
+   * command's own (JSON unless the caller set it). Responses always take the request's type.
+   */
+  requestSerializeType?: SerializeTypeValue;
+  /**
+   * Called once when this connection sent binary requests and no response at all came back before the
+   * peer closed it or a call timed out: the peer does not speak the binary header, so the caller can
+   * open its next connection to that address with JSON.
+   */
+  onBinaryUnanswered?: (conn: Connection) => void;
 }
 
 interface PendingCall {
@@ -133,11 +144,18 @@ export class Connection implements Channel {
   private flushScheduled = false;
   private isClosed = false;
   private closeReported = false;
+  /** Serialize type of the requests this side starts; -1: each command's own. */
+  private requestType: number;
+  /** Whether any response came back on this connection. */
+  private answered = false;
+  /** Whether a binary request was sent before any response (the fallback watch is on). */
+  private binaryUnconfirmed = false;
 
   constructor(readonly socket: Socket, private readonly opts: ConnectionOptions) {
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.requestType = opts.requestSerializeType ?? -1;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => opts.logger.debug(`socket error on ${this.remoteAddress}: ${err.message}`));
@@ -168,6 +186,7 @@ export class Connection implements Channel {
 
   private dispatch(cmd: RemotingCommand, arrivedAt: number): void {
     if (cmd.isResponse()) {
+      if (!this.answered) { this.answered = true; this.binaryUnconfirmed = false; }
       const call = this.pending.get(cmd.opaque);
       if (call === undefined) {
         this.opts.logger.debug(`response with unknown opaque ${cmd.opaque} from ${this.remoteAddress}`);
@@ -274,6 +293,7 @@ export class Connection implements Channel {
     }
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag &= ~1;
+    this.setRequestType(cmd);
     const opaque = cmd.opaque;
     return new Promise<RemotingCommand>((resolve, reject) => {
       if (this.pending.size === 0) watch(this);
@@ -284,19 +304,40 @@ export class Connection implements Channel {
 
   /** Rejects the calls past their deadline; true when none is left pending (the sweeper drops it). */
   sweep(now: number): boolean {
+    let timedOut = false;
     for (const [opaque, call] of this.pending) {
       if (call.deadline > now) continue;
       this.pending.delete(opaque);
+      timedOut = true;
       call.reject(new RemotingError(RemotingErrorCode.TIMEOUT,
         `wait for response of code ${call.code} (opaque ${opaque}) from ${this.remoteAddress} timed out after ${call.timeoutMs} ms`));
     }
+    // A peer that cannot parse the binary header may sit waiting for a "header" of 16 MiB: drop the
+    // connection so the next call opens a JSON one.
+    if (timedOut && this.binaryUnanswered()) this.destroy();
     return this.pending.size === 0;
   }
 
   invokeOneway(cmd: RemotingCommand): void {
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag = (cmd.flag & ~1) | 2;
+    this.setRequestType(cmd);
     this.send(cmd);
+  }
+
+  private setRequestType(cmd: RemotingCommand): void {
+    const t = this.requestType;
+    if (t >= 0) cmd.serializeType = t as SerializeTypeValue;
+    if (cmd.serializeType === 1 && !this.answered) this.binaryUnconfirmed = true;
+  }
+
+  /** Binary requests went out and nothing ever came back: tell the owner (once) so it can fall back to JSON. */
+  private binaryUnanswered(): boolean {
+    if (!this.binaryUnconfirmed || this.answered) return false;
+    this.binaryUnconfirmed = false;
+    this.requestType = 0;
+    this.opts.onBinaryUnanswered?.(this);
+    return true;
   }
 
   /** Number of requests waiting for a response. */
@@ -330,6 +371,8 @@ export class Connection implements Channel {
     if (!this.isClosed && partial > 0) {
       this.opts.logger.warn(`connection ${this.remoteAddress} closed by the peer in the middle of a frame (${partial} bytes of it received)`);
     }
+    // closed by the peer (not by us): binary requests it never answered mean it did not understand them
+    if (!this.isClosed) this.binaryUnanswered();
     this.isClosed = true;
     this.failPending();
     if (this.closeReported) return;

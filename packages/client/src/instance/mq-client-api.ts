@@ -73,6 +73,8 @@ export interface ApiOptions {
   connectTimeoutMs?: number;
   /** Runs on every request before it is sent (ACL signing). */
   rpcHook?: ClientRPCHook;
+  /** Request headers: 'json' (default here) or 'rocketmq' (binary, JSON fallback per address). */
+  serializeType?: 'json' | 'rocketmq';
 }
 
 export class MQClientAPI {
@@ -83,7 +85,7 @@ export class MQClientAPI {
 
   constructor(opts: ApiOptions) {
     this.log = opts.logger;
-    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client', rpcHook: opts.rpcHook });
+    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client', rpcHook: opts.rpcHook, serializeType: opts.serializeType });
     this.updateNameServerAddressList(opts.namesrvAddr);
   }
 
