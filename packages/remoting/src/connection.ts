@@ -86,9 +86,14 @@ export interface ConnectionOptions {
   onBinaryUnanswered?: (conn: Connection) => void;
 }
 
-interface PendingCall {
-  resolve: (cmd: RemotingCommand) => void;
-  reject: (err: Error) => void;
+/**
+ * A request waiting for its response. invoke() makes one around a promise; invokeWith() takes one the
+ * caller made (e.g. a send's own state object with resolve/reject methods), so a hot path needs no
+ * promise or closure of the connection's. deadline/code/timeoutMs are set by the connection.
+ */
+export interface PendingCall {
+  resolve(cmd: RemotingCommand): void;
+  reject(err: Error): void;
   /** performance.now() after which the call times out */
   deadline: number;
   code: number;
@@ -100,6 +105,10 @@ interface PendingCall {
 // SWEEP_MS late). It exists only while some call is pending and keeps the process alive meanwhile, as
 // the per-call timers did.
 const SWEEP_MS = 10;
+/** A turn's output up to this size is joined into one buffer before it is written. */
+const COALESCE_MAX_BYTES = 256 * 1024;
+/** ... when its parts average at most this many bytes. */
+const COALESCE_PART_BYTES = 2048;
 const watched = new Set<Connection>();
 let sweeper: NodeJS.Timeout | null = null;
 function watch(c: Connection): void {
@@ -270,10 +279,15 @@ export class Connection implements Channel {
     if (this.isClosed || this.out.length === 0) return;
     const out = this.out;
     this.out = [];
+    const bytes = this.outBytes;
     this.outBytes = 0;
     const s = this.socket;
     if (out.length === 1) {
       s.write(out[0]!);
+    } else if (bytes <= COALESCE_MAX_BYTES && bytes <= out.length * COALESCE_PART_BYTES) {
+      // small parts (headers, small bodies): one copy into one buffer costs less than a Writable
+      // write and an iovec per part; large bodies (pull results) still go out as they are
+      s.write(Buffer.concat(out, bytes));
     } else {
       s.cork();
       for (let i = 0; i < out.length; i++) s.write(out[i]!);
@@ -291,15 +305,34 @@ export class Connection implements Channel {
     if (this.isClosed) {
       return Promise.reject(new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} is closed`));
     }
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      this.register(cmd, timeoutMs, { resolve, reject, deadline: 0, code: 0, timeoutMs: 0 });
+    });
+  }
+
+  /**
+   * invoke() without a promise: `call.resolve(response)` or `call.reject(error)` runs exactly once,
+   * never synchronously inside this method.
+   */
+  invokeWith(cmd: RemotingCommand, timeoutMs: number, call: PendingCall): void {
+    if (this.isClosed) {
+      const err = new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} is closed`);
+      queueMicrotask(() => call.reject(err));
+      return;
+    }
+    this.register(cmd, timeoutMs, call);
+  }
+
+  private register(cmd: RemotingCommand, timeoutMs: number, call: PendingCall): void {
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag &= ~1;
     this.setRequestType(cmd);
-    const opaque = cmd.opaque;
-    return new Promise<RemotingCommand>((resolve, reject) => {
-      if (this.pending.size === 0) watch(this);
-      this.pending.set(opaque, { resolve, reject, deadline: performance.now() + timeoutMs, code: cmd.code, timeoutMs });
-      this.send(cmd);
-    });
+    call.deadline = performance.now() + timeoutMs;
+    call.code = cmd.code;
+    call.timeoutMs = timeoutMs;
+    if (this.pending.size === 0) watch(this);
+    this.pending.set(cmd.opaque, call);
+    this.send(cmd);
   }
 
   /** Rejects the calls past their deadline; true when none is left pending (the sweeper drops it). */

@@ -173,7 +173,8 @@ export class MQClientAPI {
 
   // ---- producer ----------------------------------------------------------------------------------
 
-  private parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
+  /** A SEND reply as a SendResult; MQBrokerError for a code that is not a stored status. */
+  parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
     let status: SendStatus;
     switch (r.code) {
       case ResponseCode.SUCCESS: status = 'SEND_OK'; break;
