@@ -66,30 +66,25 @@ async function jsonOnlyPeer(onBinary: 'close' | 'ignore'): Promise<{ addr: strin
   };
 }
 
-t.test('a peer that closes the connection on a binary header gets JSON from the next connection on', async (t) => {
-  const peer = await jsonOnlyPeer('close');
-  const client = new RemotingClient({ logger, serializeType: 'rocketmq' });
-  t.teardown(async () => { await client.close(); await peer.close(); });
-  const first = await client.invoke(peer.addr, RemotingCommand.request(10), 2000).catch((e: unknown) => e);
-  t.ok(first instanceof RemotingError && first.code === RemotingErrorCode.CHANNEL_CLOSED, 'the binary request fails: connection closed');
-  const second = await client.invoke(peer.addr, RemotingCommand.request(10), 2000);
-  t.equal(second.ext('from'), 'json-peer');
-  const third = await client.invoke(peer.addr, RemotingCommand.request(10), 2000);
-  t.equal(third.code, 0);
-  t.same(peer.types, [1, 0, 0]);
-  t.ok(logLines.some((l) => l.includes('did not answer the binary (ROCKETMQ) header')), 'the fallback is logged');
-});
-
-t.test('a peer that never answers a binary header: after the timeout the connection is dropped, JSON next', async (t) => {
-  const peer = await jsonOnlyPeer('ignore');
-  const client = new RemotingClient({ logger, serializeType: 'rocketmq' });
-  t.teardown(async () => { await client.close(); await peer.close(); });
-  const first = await client.invoke(peer.addr, RemotingCommand.request(10), 150).catch((e: unknown) => e);
-  t.ok(first instanceof RemotingError && first.code === RemotingErrorCode.TIMEOUT, 'the binary request times out');
-  const second = await client.invoke(peer.addr, RemotingCommand.request(10), 2000);
-  t.equal(second.ext('from'), 'json-peer');
-  t.same(peer.types, [1, 0]);
-});
+const FALLBACKS = [
+  { onBinary: 'close' as const, timeoutMs: 2000, fails: RemotingErrorCode.CHANNEL_CLOSED, name: 'a peer that closes the connection on a binary header' },
+  { onBinary: 'ignore' as const, timeoutMs: 150, fails: RemotingErrorCode.TIMEOUT, name: 'a peer that never answers a binary header (the connection is dropped after the timeout)' },
+];
+for (const f of FALLBACKS) {
+  t.test(`${f.name} gets JSON from the next connection on`, async (t) => {
+    const peer = await jsonOnlyPeer(f.onBinary);
+    const client = new RemotingClient({ logger, serializeType: 'rocketmq' });
+    t.teardown(async () => { await client.close(); await peer.close(); });
+    const first = await client.invoke(peer.addr, RemotingCommand.request(10), f.timeoutMs).catch((e: unknown) => e);
+    t.ok(first instanceof RemotingError && first.code === f.fails, `the binary request fails with ${f.fails}`);
+    const second = await client.invoke(peer.addr, RemotingCommand.request(10), 2000);
+    t.equal(second.ext('from'), 'json-peer');
+    const third = await client.invoke(peer.addr, RemotingCommand.request(10), 2000);
+    t.equal(third.code, 0);
+    t.same(peer.types, [1, 0, 0]);
+    t.ok(logLines.some((l) => l.includes('did not answer the binary (ROCKETMQ) header')), 'the fallback is logged');
+  });
+}
 
 t.test('a binary peer that answered keeps binary after a later close; our own close is no fallback', async (t) => {
   const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger });
