@@ -354,14 +354,15 @@ export class Connection implements Channel {
   invokeOneway(cmd: RemotingCommand): void {
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag = (cmd.flag & ~1) | 2;
-    this.setRequestType(cmd);
+    this.setRequestType(cmd, false);
     this.send(cmd);
   }
 
-  private setRequestType(cmd: RemotingCommand): void {
+  /** Applies the connection's request type; a binary request that expects an answer starts the fallback watch. */
+  private setRequestType(cmd: RemotingCommand, answerExpected = true): void {
     const t = this.requestType;
     if (t >= 0) cmd.serializeType = t as SerializeTypeValue;
-    if (cmd.serializeType === 1 && !this.answered) this.binaryUnconfirmed = true;
+    if (answerExpected && cmd.serializeType === 1 && !this.answered) this.binaryUnconfirmed = true;
   }
 
   /** Binary requests went out and nothing ever came back: tell the owner (once) so it can fall back to JSON. */

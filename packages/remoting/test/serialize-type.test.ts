@@ -109,3 +109,18 @@ t.test('a binary peer that answered keeps binary after a later close; our own cl
   await client.invoke(addr, RemotingCommand.request(10), 2000);
   t.same(seen, [1, 1, 1], 'still binary');
 });
+
+t.test('oneway binary requests alone are no evidence: a close after them keeps binary', async (t) => {
+  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger });
+  const seen: number[] = [];
+  server.registerProcessor(10, (req) => { seen.push(req.serializeType); return RemotingCommand.response(0, null); });
+  server.registerProcessor(12, (req, ch) => { seen.push(req.serializeType); ch.close(); return null; });
+  const addr = `127.0.0.1:${await server.listen()}`;
+  const client = new RemotingClient({ logger, serializeType: 'rocketmq' });
+  t.teardown(async () => { await client.close(); await server.close(); });
+  await client.invokeOneway(addr, RemotingCommand.request(12));
+  for (let i = 0; i < 50 && client.connection(addr) !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(client.connection(addr), undefined, 'the server closed the connection');
+  await client.invoke(addr, RemotingCommand.request(10), 2000);
+  t.same(seen, [1, 1], 'the next connection still sends binary');
+});
