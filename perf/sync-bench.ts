@@ -32,6 +32,8 @@ export interface BenchOptions {
   flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH'; topic: string; producerGroup: string;
   broker: string | null; repo: string; compare: string | null; rounds: number; profile: boolean; stages: boolean; out: string;
   brokerArgs: string[];
+  /** Request header: 'json' (default, what the Java client sends) or 'rocketmq' (its -Drocketmq.serialize.type=ROCKETMQ). */
+  serializeType: 'json' | 'rocketmq';
 }
 
 export interface BenchResult {
@@ -54,6 +56,34 @@ export function javaSendHeader(group: string, topic: string, queueId: number, bo
   return '{"code":310,"extFields":{"a":"' + group + '","b":"' + topic + '","c":"TBW102","d":"4","e":"' + queueId
     + '","f":"0","g":"' + bornMs + '","h":"0","i":"UNIQ_KEY\\u0001' + uniqKey + '\\u0002WAIT\\u0001true","j":"0","k":"false","m":"false","n":"'
     + brokerName + '"},"flag":0,"language":"JAVA","opaque":' + opaque + ',"serializeTypeCurrentRPC":"JSON","version":409}';
+}
+
+/**
+ * The same send with the ROCKETMQ binary header (Apache's RocketMQSerializable: int16 code, int8
+ * language, int16 version, int32 opaque, int32 flag, int32 remark length, int32 ext length, then
+ * int16 key length | key | int32 value length | value per field), the whole frame with the body.
+ * All values are ASCII, so char count = byte count.
+ */
+export function javaSendBinaryFrame(group: string, topic: string, queueId: number, bornMs: number, uniqKey: string, opaque: number,
+  brokerName: string, body: Buffer): Buffer {
+  const pairs = ['a', group, 'b', topic, 'c', 'TBW102', 'd', '4', 'e', String(queueId), 'f', '0', 'g', String(bornMs), 'h', '0',
+    'i', 'UNIQ_KEY\u0001' + uniqKey + '\u0002WAIT\u0001true', 'j', '0', 'k', 'false', 'm', 'false', 'n', brokerName];
+  let ext = 0;
+  for (let i = 0; i < pairs.length; i += 2) ext += 6 + pairs[i]!.length + pairs[i + 1]!.length;
+  const hl = 21 + ext;
+  const f = Buffer.allocUnsafe(8 + hl + body.length);
+  f.writeInt32BE(4 + hl + body.length, 0);
+  f.writeUInt32BE((1 << 24) | hl, 4);
+  f.writeInt16BE(310, 8); f[10] = 0; f.writeInt16BE(409, 11); f.writeInt32BE(opaque, 13); f.writeInt32BE(0, 17);
+  f.writeInt32BE(0, 21); f.writeInt32BE(ext, 25);
+  let p = 29;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const k = pairs[i]!, v = pairs[i + 1]!;
+    f.writeInt16BE(k.length, p); p += 2; p += f.write(k, p, 'latin1');
+    f.writeInt32BE(v.length, p); p += 4; p += f.write(v, p, 'latin1');
+  }
+  body.copy(f, p);
+  return f;
 }
 
 /** UNIQ_KEY as the Java client makes it: 32 hex chars (ip, pid, class hash, time, counter). */
@@ -215,9 +245,16 @@ export async function runOnce(o: BenchOptions, repo: string, label: string): Pro
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => { done = r; });
 
+  const binary = o.serializeType === 'rocketmq';
   const sendOne = (): void => {
     const opaque = opaqueNext++;
     const n = seq++;
+    if (binary) {
+      sentAt.set(opaque, performance.now());
+      inFlight++;
+      conn.write(javaSendBinaryFrame(o.producerGroup, o.topic, n % queues, Date.now(), uniq(n), opaque, brokerName, body));
+      return;
+    }
     const header = javaSendHeader(o.producerGroup, o.topic, n % queues, Date.now(), uniq(n), opaque, brokerName);
     const hl = Buffer.byteLength(header);
     const frame = Buffer.allocUnsafe(8 + hl + body.length);
@@ -293,7 +330,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
     threads: 64, size: 1024, durationMs: 20000, warmupMs: 3000, queues: 8, flushDiskType: 'ASYNC_FLUSH',
     topic: 'BenchmarkTest', producerGroup: 'benchmark_producer', broker: null, repo: repoRoot, compare: null, rounds: 1,
-    profile: false, stages: false, out: join(tmpdir(), 'perf', `sync-bench-${Date.now()}`), brokerArgs: [],
+    profile: false, stages: false, out: join(tmpdir(), 'perf', `sync-bench-${Date.now()}`), brokerArgs: [], serializeType: 'json',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -318,6 +355,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case '--write-per-frame': RawConnection.perFrame = true; break;
       case '--out': o.out = resolve(val()); break;
       case '--broker-arg': o.brokerArgs.push(val()); break;
+      case '--serialize-type': {
+        const v = val();
+        if (v !== 'json' && v !== 'rocketmq') throw new Error(`--serialize-type must be json or rocketmq, not ${v}`);
+        o.serializeType = v;
+        break;
+      }
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -338,7 +381,7 @@ export function stagesTable(r: BenchResult): string {
 
 async function main(): Promise<void> {
   const o = parseBenchArgs(process.argv.slice(2));
-  console.log(`sync-bench: ${o.threads} synchronous senders, ${o.size} B, ${o.flushDiskType}, ${o.durationMs / 1000} s (+${o.warmupMs / 1000} s warm-up), results in ${o.out}`);
+  console.log(`sync-bench: ${o.threads} synchronous senders, ${o.size} B, ${o.flushDiskType}, ${o.serializeType} headers, ${o.durationMs / 1000} s (+${o.warmupMs / 1000} s warm-up), results in ${o.out}`);
   const results: BenchResult[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     const order: Array<[string, string]> = o.compare ? (round % 2 === 1 ? [['baseline', o.compare], ['ours', o.repo]] : [['ours', o.repo], ['baseline', o.compare]]) : [['ours', o.repo]];

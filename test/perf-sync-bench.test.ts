@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommand } from '../packages/remoting/dist/index.js';
-import { javaSendHeader, parseBenchArgs } from '../perf/sync-bench.js';
+import { javaSendBinaryFrame, javaSendHeader, parseBenchArgs } from '../perf/sync-bench.js';
 
 const FIXTURES = process.env.RMQ_FIXTURES_DIR ?? '/work/shared/fixtures';
 
@@ -43,4 +43,24 @@ t.test('sync-bench options', async (t) => {
   t.equal(o.flushDiskType, 'SYNC_FLUSH');
   t.equal(o.stages, true);
   t.throws(() => parseBenchArgs(['--nope']), /unknown option/);
+  t.equal(o.serializeType, 'json', 'JSON headers by default, as the Java client sends');
+  t.equal(parseBenchArgs(['--serialize-type', 'rocketmq']).serializeType, 'rocketmq');
+  t.throws(() => parseBenchArgs(['--serialize-type', 'xml']), /json or rocketmq/);
+});
+
+t.test('the binary (ROCKETMQ) stand-in frame decodes to the same command as the JSON one', async (t) => {
+  const body = Buffer.from('payload');
+  const bin = decodeCommand(javaSendBinaryFrame('G', 'BenchmarkTest', 5, 1700000000123, 'AB'.repeat(16), 77, 'broker-a', body));
+  const text = Buffer.from(javaSendHeader('G', 'BenchmarkTest', 5, 1700000000123, 'AB'.repeat(16), 77, 'broker-a'), 'latin1');
+  const jf = Buffer.alloc(8 + text.length + body.length);
+  jf.writeInt32BE(4 + text.length + body.length, 0);
+  jf.writeInt32BE(text.length, 4);
+  text.copy(jf, 8);
+  body.copy(jf, 8 + text.length);
+  const json = decodeCommand(jf);
+  t.equal(bin.serializeType, 1);
+  t.same([bin.code, bin.language, bin.version, bin.opaque, bin.flag, bin.remark], [json.code, json.language, json.version, json.opaque, json.flag, json.remark]);
+  t.same(bin.extFields, json.extFields);
+  t.same(Object.keys(bin.extFields!), Object.keys(json.extFields!));
+  t.equal(bin.bodyBuffer()!.toString(), 'payload');
 });

@@ -22,11 +22,11 @@ export interface PerfPushConsumer {
 
 export interface ProducerOptions {
   groupName: string; namesrvAddr: string; sendMsgTimeoutMs?: number; retryTimesWhenSendFailed?: number;
-  instanceName?: string; compressMsgBodyOverHowmuch?: number;
+  instanceName?: string; compressMsgBodyOverHowmuch?: number; serializeType?: 'json' | 'rocketmq';
 }
 export interface PushConsumerOptions {
   groupName: string; namesrvAddr: string; consumeFromWhere?: string; consumeConcurrency?: number;
-  instanceName?: string; messageModel?: 'CLUSTERING' | 'BROADCASTING'; pullBatchSize?: number;
+  instanceName?: string; messageModel?: 'CLUSTERING' | 'BROADCASTING'; pullBatchSize?: number; serializeType?: 'json' | 'rocketmq';
 }
 
 export interface ClientModule {

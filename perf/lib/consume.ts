@@ -32,6 +32,7 @@ export class ConsumeLoad {
         groupName: `perf_consumer_${this.tag}`, namesrvAddr: this.o.namesrv, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
         consumeConcurrency: this.o.consumeConcurrency, instanceName: `perf-${this.tag}-c${i}`, messageModel: 'CLUSTERING',
         ...(this.o.pullBatch !== null ? { pullBatchSize: this.o.pullBatch } : {}),
+        ...(this.o.serializeType !== null ? { serializeType: this.o.serializeType } : {}),
       });
       for (const t of topics) c.subscribe(t, '*');
       c.onMessage(this.handle);

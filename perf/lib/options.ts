@@ -39,6 +39,7 @@ export interface RunOptions {
   out: string | null;           // null = perf/results/<timestamp>
   progress: 'auto' | 'tty' | 'plain' | 'none';
   verify: boolean;
+  serializeType: 'json' | 'rocketmq' | null; // request headers of our client (null: the client's default)
 }
 
 export const BODY_HEADER_BYTES = 28;
@@ -50,7 +51,7 @@ export function defaultOptions(): RunOptions {
     mode: 'async', batch: 1, durationMs: null, count: null, rateMsgsPerSec: null, warmupMs: 0,
     prefill: true, createTopics: true, drainTimeoutMs: 30_000, sendTimeoutMs: 3_000, retries: 0,
     brokerPid: null, spawnBroker: false, flushDiskType: 'ASYNC_FLUSH', brokerArgs: [], brokerNodeArgs: [],
-    profileBroker: false, out: null, progress: 'auto', verify: true,
+    profileBroker: false, out: null, progress: 'auto', verify: true, serializeType: null,
   };
 }
 
@@ -130,6 +131,7 @@ const OPTIONS: Record<string, { set: Setter; flag?: boolean; help: string }> = {
   profile: { set: (o, v) => { o.profileBroker = bool(v); }, flag: true, help: 'with --spawn-broker: run it under node --cpu-prof, write broker.cpuprofile + profile-top.txt' },
   out: { set: (o, v) => { o.out = v; }, help: 'output directory (default perf/results/<timestamp>)' },
   progress: { set: (o, v) => { o.progress = oneOf('progress', ['auto', 'tty', 'plain', 'none'] as const, v); }, help: 'auto | tty (one line in place) | plain (a line a second) | none' },
+  'serialize-type': { set: (o, v) => { o.serializeType = oneOf('serialize-type', ['json', 'rocketmq'] as const, v); }, help: 'request headers of our client: json | rocketmq (binary; the client default)' },
   verify: { set: (o, v) => { o.verify = bool(v); }, flag: true, help: 'check consumed bodies: sequence, duplicates, crc32 (default on)' },
 };
 

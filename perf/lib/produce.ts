@@ -184,6 +184,7 @@ export class ProduceLoad {
         groupName: `perf_producer_${this.tag}`, namesrvAddr: this.o.namesrv, sendMsgTimeoutMs: this.o.sendTimeoutMs,
         retryTimesWhenSendFailed: this.o.retries, instanceName: `perf-${this.tag}-p${i}`,
         compressMsgBodyOverHowmuch: 1 << 30, // measure the broker, not zlib
+        ...(this.o.serializeType !== null ? { serializeType: this.o.serializeType } : {}),
       });
       await p.start();
       // Fetch routes before the clock starts, so the first sends of an open-loop timetable do not

@@ -88,7 +88,7 @@ export function buildSummary(r: RunRecord): Summary {
     config: {
       sizeBytes: o.sizeBytes, topics: r.topics, queues: o.queues, producers: o.producers, consumers: o.consumers, inflight: o.inflight,
       consumeConcurrency: o.consumeConcurrency, pullBatch: o.pullBatch, mode: o.mode, batch: o.batch, durationMs: o.durationMs, count: o.count,
-      rateMsgsPerSec: o.rateMsgsPerSec, warmupMs: o.warmupMs, flushDiskType: o.spawnBroker ? o.flushDiskType : null,
+      rateMsgsPerSec: o.rateMsgsPerSec, warmupMs: o.warmupMs, flushDiskType: o.spawnBroker ? o.flushDiskType : null, serializeType: o.serializeType,
       spawnBroker: o.spawnBroker, retries: o.retries, sendTimeoutMs: o.sendTimeoutMs,
     },
     produce, consume, prefill: r.prefill, errors: { total: errorsTotal, kinds: r.errorKinds }, broker, driver, verify: r.verify,
@@ -104,7 +104,7 @@ export function summaryRows(s: Summary): Array<[string, string]> {
   const c = s.config;
   rows.push(['run', `${s.name} (${s.scenario}) ${s.startedAt} id ${s.runId}`]);
   rows.push(['load', `${c.sizeBytes} B x ${(c.topics as string[]).length} topics x ${c.queues} queues; ${c.producers} producers ${c.mode} inflight ${c.inflight} batch ${c.batch}; ${c.consumers} consumers` +
-    `${c.rateMsgsPerSec ? `; open loop ${c.rateMsgsPerSec} msgs/s` : '; closed loop (max rate)'}${c.flushDiskType ? `; ${c.flushDiskType}` : ''}`]);
+    `${c.rateMsgsPerSec ? `; open loop ${c.rateMsgsPerSec} msgs/s` : '; closed loop (max rate)'}${c.flushDiskType ? `; ${c.flushDiskType}` : ''}${c.serializeType ? `; ${c.serializeType} headers` : ''}`]);
   if (s.prefill) rows.push(['prefill', `${s.prefill.acked}/${s.prefill.count} msgs in ${s.prefill.seconds}s (${s.prefill.msgsPerSec} msgs/s, not measured)`]);
   if (s.produce) {
     rows.push(['produce', `${s.produce.msgsPerSec} msgs/s, ${s.produce.mbPerSec} MB/s (${s.produce.acked} acked, ${s.produce.sent} sent in ${s.produce.seconds}s)`]);

@@ -20,6 +20,8 @@ export interface RemotingClientOptions {
   maxFrameBytes?: number;
   maxPendingWriteBytes?: number;
   name?: string;
+  /** Header of the requests sent: 'rocketmq' (binary, falling back to JSON per address when a peer never answers it) or 'json' (default). */
+  serializeType?: 'json' | 'rocketmq';
 }
 
 export function parseAddress(addr: string): { host: string; port: number } {
@@ -40,6 +42,8 @@ export class RemotingClient extends EventEmitter {
   private readonly logger: Logger;
   private readonly name: string;
   private isClosed = false;
+  /** Addresses whose peer did not answer the binary header: they get JSON. */
+  private readonly jsonOnly = new Set<string>();
 
   constructor(private readonly opts: RemotingClientOptions = {}) {
     super();
@@ -142,11 +146,18 @@ export class RemotingClient extends EventEmitter {
           reject(new RemotingError(RemotingErrorCode.CLIENT_CLOSED, 'remoting client is closed'));
           return;
         }
-        const conn = new Connection(socket, connectionOptions(this.name, this.logger, this.processors, this.opts, nextOpaque, (c) => {
-          if (this.conns.get(addr) === c) this.conns.delete(addr);
-          this.logger.debug(`connection to ${addr} closed`);
-          this.emit('close', addr);
-        }));
+        const conn = new Connection(socket, {
+          ...connectionOptions(this.name, this.logger, this.processors, this.opts, nextOpaque, (c) => {
+            if (this.conns.get(addr) === c) this.conns.delete(addr);
+            this.logger.debug(`connection to ${addr} closed`);
+            this.emit('close', addr);
+          }),
+          requestSerializeType: this.opts.serializeType !== 'rocketmq' ? undefined : this.jsonOnly.has(addr) ? 0 : 1,
+          onBinaryUnanswered: () => {
+            this.jsonOnly.add(addr);
+            this.logger.warn(`${addr} did not answer the binary (ROCKETMQ) header; using JSON headers with it`);
+          },
+        });
         this.conns.set(addr, conn);
         this.logger.debug(`connected to ${addr}`);
         resolve(conn);

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { encodeCommand, FrameDecoder, FrameError } from './codec.js';
 import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
-import { RemotingCommand } from './command.js';
+import { RemotingCommand, type SerializeTypeValue } from './command.js';
 import type { Logger } from './logger.js';
 import { recordStageMs, stageTimersOn, STAGE_DECODE, STAGE_REPLY, STAGE_TOTAL } from './stage-timers.js';
 
@@ -73,11 +73,27 @@ export interface ConnectionOptions {
   /** Opaque for requests this side starts (the server has its own counter, clients share the process one). */
   nextOpaque: () => number;
   onClose: (conn: Connection) => void;
+  /**
+   * Header serialization of the requests this side starts (0 JSON, 1 ROCKETMQ binary); absent: each
+   * command's own (JSON unless the caller set it). Responses always take the request's type.
+   */
+  requestSerializeType?: SerializeTypeValue;
+  /**
+   * Called once when this connection sent binary requests and no response at all came back before the
+   * peer closed it or a call timed out: the peer does not speak the binary header, so the caller can
+   * open its next connection to that address with JSON.
+   */
+  onBinaryUnanswered?: (conn: Connection) => void;
 }
 
-interface PendingCall {
-  resolve: (cmd: RemotingCommand) => void;
-  reject: (err: Error) => void;
+/**
+ * A request waiting for its response. invoke() makes one around a promise; invokeWith() takes one the
+ * caller made (e.g. a send's own state object with resolve/reject methods), so a hot path needs no
+ * promise or closure of the connection's. deadline/code/timeoutMs are set by the connection.
+ */
+export interface PendingCall {
+  resolve(cmd: RemotingCommand): void;
+  reject(err: Error): void;
   /** performance.now() after which the call times out */
   deadline: number;
   code: number;
@@ -89,6 +105,10 @@ interface PendingCall {
 // SWEEP_MS late). It exists only while some call is pending and keeps the process alive meanwhile, as
 // the per-call timers did.
 const SWEEP_MS = 10;
+/** A turn's output up to this size is joined into one buffer before it is written. */
+const COALESCE_MAX_BYTES = 256 * 1024;
+/** ... when its parts average at most this many bytes. */
+const COALESCE_PART_BYTES = 2048;
 const watched = new Set<Connection>();
 let sweeper: NodeJS.Timeout | null = null;
 function watch(c: Connection): void {
@@ -133,11 +153,18 @@ export class Connection implements Channel {
   private flushScheduled = false;
   private isClosed = false;
   private closeReported = false;
+  /** Serialize type of the requests this side starts; -1: each command's own. */
+  private requestType: number;
+  /** Whether any response came back on this connection. */
+  private answered = false;
+  /** Whether a binary request was sent before any response (the fallback watch is on). */
+  private binaryUnconfirmed = false;
 
   constructor(readonly socket: Socket, private readonly opts: ConnectionOptions) {
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.requestType = opts.requestSerializeType ?? -1;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => opts.logger.debug(`socket error on ${this.remoteAddress}: ${err.message}`));
@@ -168,6 +195,7 @@ export class Connection implements Channel {
 
   private dispatch(cmd: RemotingCommand, arrivedAt: number): void {
     if (cmd.isResponse()) {
+      if (!this.answered) { this.answered = true; this.binaryUnconfirmed = false; }
       const call = this.pending.get(cmd.opaque);
       if (call === undefined) {
         this.opts.logger.debug(`response with unknown opaque ${cmd.opaque} from ${this.remoteAddress}`);
@@ -251,10 +279,15 @@ export class Connection implements Channel {
     if (this.isClosed || this.out.length === 0) return;
     const out = this.out;
     this.out = [];
+    const bytes = this.outBytes;
     this.outBytes = 0;
     const s = this.socket;
     if (out.length === 1) {
       s.write(out[0]!);
+    } else if (bytes <= COALESCE_MAX_BYTES && bytes <= out.length * COALESCE_PART_BYTES) {
+      // small parts (headers, small bodies): one copy into one buffer costs less than a Writable
+      // write and an iovec per part; large bodies (pull results) still go out as they are
+      s.write(Buffer.concat(out, bytes));
     } else {
       s.cork();
       for (let i = 0; i < out.length; i++) s.write(out[i]!);
@@ -272,31 +305,73 @@ export class Connection implements Channel {
     if (this.isClosed) {
       return Promise.reject(new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} is closed`));
     }
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      this.register(cmd, timeoutMs, { resolve, reject, deadline: 0, code: 0, timeoutMs: 0 });
+    });
+  }
+
+  /**
+   * invoke() without a promise: `call.resolve(response)` or `call.reject(error)` runs exactly once,
+   * never synchronously inside this method.
+   */
+  invokeWith(cmd: RemotingCommand, timeoutMs: number, call: PendingCall): void {
+    if (this.isClosed) {
+      const err = new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} is closed`);
+      queueMicrotask(() => call.reject(err));
+      return;
+    }
+    this.register(cmd, timeoutMs, call);
+  }
+
+  private register(cmd: RemotingCommand, timeoutMs: number, call: PendingCall): void {
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag &= ~1;
-    const opaque = cmd.opaque;
-    return new Promise<RemotingCommand>((resolve, reject) => {
-      if (this.pending.size === 0) watch(this);
-      this.pending.set(opaque, { resolve, reject, deadline: performance.now() + timeoutMs, code: cmd.code, timeoutMs });
-      this.send(cmd);
-    });
+    this.setRequestType(cmd);
+    call.deadline = performance.now() + timeoutMs;
+    call.code = cmd.code;
+    call.timeoutMs = timeoutMs;
+    if (this.pending.size === 0) watch(this);
+    this.pending.set(cmd.opaque, call);
+    this.send(cmd);
   }
 
   /** Rejects the calls past their deadline; true when none is left pending (the sweeper drops it). */
   sweep(now: number): boolean {
+    let timedOut = false;
     for (const [opaque, call] of this.pending) {
       if (call.deadline > now) continue;
       this.pending.delete(opaque);
+      timedOut = true;
       call.reject(new RemotingError(RemotingErrorCode.TIMEOUT,
         `wait for response of code ${call.code} (opaque ${opaque}) from ${this.remoteAddress} timed out after ${call.timeoutMs} ms`));
     }
+    // A peer that cannot parse the binary header may sit waiting for a "header" of 16 MiB: drop the
+    // connection so the next call opens a JSON one.
+    if (timedOut && this.binaryUnanswered()) this.destroy();
     return this.pending.size === 0;
   }
 
   invokeOneway(cmd: RemotingCommand): void {
     cmd.opaque = this.opts.nextOpaque();
     cmd.flag = (cmd.flag & ~1) | 2;
+    this.setRequestType(cmd, false);
     this.send(cmd);
+  }
+
+  /** Applies the connection's request type; a binary request that expects an answer starts the fallback watch. */
+  private setRequestType(cmd: RemotingCommand, answerExpected = true): void {
+    const t = this.requestType;
+    if (t >= 0) cmd.serializeType = t as SerializeTypeValue;
+    if (answerExpected && cmd.serializeType === 1 && !this.answered) this.binaryUnconfirmed = true;
+  }
+
+  /** Binary requests went out and nothing ever came back: tell the owner (once) so it can fall back to JSON. */
+  private binaryUnanswered(): boolean {
+    if (!this.binaryUnconfirmed || this.answered) return false;
+    this.binaryUnconfirmed = false;
+    this.requestType = 0;
+    this.opts.onBinaryUnanswered?.(this);
+    return true;
   }
 
   /** Number of requests waiting for a response. */
@@ -330,6 +405,8 @@ export class Connection implements Channel {
     if (!this.isClosed && partial > 0) {
       this.opts.logger.warn(`connection ${this.remoteAddress} closed by the peer in the middle of a frame (${partial} bytes of it received)`);
     }
+    // closed by the peer (not by us): binary requests it never answered mean it did not understand them
+    if (!this.isClosed) this.binaryUnanswered();
     this.isClosed = true;
     this.failPending();
     if (this.closeReported) return;

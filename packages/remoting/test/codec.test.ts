@@ -237,3 +237,109 @@ t.test('FrameDecoder rejects bad frames with FrameError and stays failed', async
   // the limit is configurable
   t.throws(() => new FrameDecoder(100).push(encodeCommandToBuffer(RemotingCommand.request(10, null, Buffer.alloc(200)))), FrameError);
 });
+
+/** An independent reader of the ROCKETMQ binary header layout (RocketMQSerializable, 4.9.x), field by field. */
+function readBinaryLayout(f: Buffer) {
+  let p = 0;
+  const total = f.readInt32BE(p); p += 4;
+  const lenField = f.readUInt32BE(p); p += 4;
+  const headerLen = lenField & 0xffffff;
+  const headerEnd = 8 + headerLen;
+  const code = f.readInt16BE(p); p += 2;
+  const language = f.readUInt8(p); p += 1;
+  const version = f.readInt16BE(p); p += 2;
+  const opaque = f.readInt32BE(p); p += 4;
+  const flag = f.readInt32BE(p); p += 4;
+  const remarkLen = f.readInt32BE(p); p += 4;
+  const remark = f.toString('utf8', p, p + remarkLen); p += remarkLen;
+  const extLen = f.readInt32BE(p); p += 4;
+  const extEnd = p + extLen;
+  const pairs: Array<[string, string]> = [];
+  while (p < extEnd) {
+    const kl = f.readInt16BE(p); p += 2;
+    const k = f.toString('utf8', p, p + kl); p += kl;
+    const vl = f.readInt32BE(p); p += 4;
+    const v = f.toString('utf8', p, p + vl); p += vl;
+    pairs.push([k, v]);
+  }
+  return { total, serializeType: lenField >>> 24, headerLen, headerEnd, code, language, version, opaque, flag, remarkLen, remark, extLen, pairs, end: p, body: f.subarray(headerEnd) };
+}
+
+t.test('a captured JSON SEND_MESSAGE_V2 frame re-encoded as ROCKETMQ binary: layout field by field, and back', async (t) => {
+  const byFile = (file: string) => fixtures.find((x) => x.file === file)!.frames;
+  const jsonReq = byFile('send-sync.json').find((f) => f.dir === 'c2s' && f.code === 310)!;
+  const captured = frameBytes(jsonReq);
+  const cmd = decodeCommand(captured);
+  t.equal(cmd.serializeType, 0);
+  cmd.serializeType = 1;
+  const bin = encodeCommandToBuffer(cmd);
+  const L = readBinaryLayout(bin);
+  t.equal(L.total, bin.length - 4, 'int32 total length = frame bytes after it');
+  t.equal(L.serializeType, 1, 'serialize type byte 1 (ROCKETMQ) in the top byte of the header length field');
+  t.equal(L.end, L.headerEnd, 'header length covers the fixed fields, remark and ext map exactly');
+  t.equal(L.code, 310, 'int16 code');
+  t.equal(L.language, LanguageCode.JAVA, 'int8 language (JAVA = 0)');
+  t.equal(L.version, 409, 'int16 version');
+  t.equal(L.opaque, jsonReq.opaque, 'int32 opaque');
+  t.equal(L.flag, 0, 'int32 flag');
+  t.equal(L.remarkLen, 0, 'absent remark: int32 0 and no bytes');
+  const ext = jsonReq.header.extFields as Record<string, string>;
+  t.same(L.pairs, Object.entries(ext), 'ext map: int16 key length | key | int32 value length | value, in the decoded order');
+  t.equal(L.extLen, L.pairs.reduce((n, [k, v]) => n + 2 + Buffer.byteLength(k) + 4 + Buffer.byteLength(v), 0), 'int32 ext length');
+  t.ok(L.body.equals(cmd.bodyBuffer()!), 'body follows the header unchanged');
+  // the same layout as the frame a 4.9.8 Java client sent with -Drocketmq.serialize.type=ROCKETMQ
+  const javaBin = frameBytes(byFile('rocketmq-serialize-send.json').find((f) => f.dir === 'c2s' && f.code === 310)!);
+  const J = readBinaryLayout(javaBin);
+  t.equal(J.end, J.headerEnd, 'the reader parses the Java frame exactly too');
+  t.same([J.serializeType, J.code, J.language, J.version, J.flag, J.remarkLen], [L.serializeType, L.code, L.language, L.version, L.flag, L.remarkLen]);
+  t.same(J.pairs.map(([k]) => k).sort(), L.pairs.map(([k]) => k).sort(), 'same ext keys as the Java client writes');
+  // back: binary -> command -> JSON gives the captured bytes again
+  const back = decodeCommand(bin);
+  t.equal(back.serializeType, 1);
+  t.same(back.extFields, cmd.extFields);
+  back.serializeType = 0;
+  t.ok(encodeCommandToBuffer(back).equals(captured), 'JSON -> binary -> JSON is byte-identical to the capture');
+});
+
+t.test('binary header: non-ASCII remark/keys/values, empty remark and map, long values, many keys', async (t) => {
+  const c = RemotingCommand.request(310, { a: 'é\u0001x', 'ключ': 'значение', long: 'x'.repeat(70000), e: '' }, Buffer.from('b'));
+  c.serializeType = 1;
+  c.remark = 'remark ✓';
+  const f = encodeCommandToBuffer(c);
+  const L = readBinaryLayout(f);
+  t.equal(L.end, L.headerEnd);
+  t.equal(L.remark, 'remark ✓');
+  t.equal(L.remarkLen, Buffer.byteLength('remark ✓'));
+  t.same(L.pairs, Object.entries(c.extFields!));
+  const d = decodeCommand(f);
+  t.same(d.extFields, c.extFields);
+  t.equal(d.remark, 'remark ✓');
+  // ASCII except one value: the UTF-8 path is taken and the bytes are right
+  const m = RemotingCommand.request(11, { k1: 'v1', k2: 'v€' });
+  m.serializeType = 1;
+  t.same(readBinaryLayout(encodeCommandToBuffer(m)).pairs, [['k1', 'v1'], ['k2', 'v€']]);
+  // empty remark and empty map are written as length 0 and read back as absent (as Java does)
+  const e = RemotingCommand.response(0, '', {});
+  e.serializeType = 1;
+  const ef = encodeCommandToBuffer(e);
+  const EL = readBinaryLayout(ef);
+  t.same([EL.remarkLen, EL.extLen, EL.headerLen], [0, 0, 21]);
+  const ed = decodeCommand(ef);
+  t.equal(ed.remark, null);
+  t.equal(ed.extFields, null);
+  // many distinct keys (the key cache) decode to the right names and values
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) many[`key${i}_${'z'.repeat(i % 7)}`] = `v${i}`;
+  const mc = RemotingCommand.request(12, many);
+  mc.serializeType = 1;
+  for (let round = 0; round < 2; round++) t.same(decodeCommand(encodeCommandToBuffer(mc)).extFields, many, `round ${round}`);
+  // a '__proto__' key on the wire stays an own key (frame written by hand)
+  const kv = Buffer.concat([Buffer.from([0, 9]), Buffer.from('__proto__'), Buffer.from([0, 0, 0, 1]), Buffer.from('1')]);
+  const fixed = Buffer.alloc(21);
+  fixed.writeInt16BE(13, 0);
+  fixed.writeInt32BE(kv.length, 17);
+  const patched = frame(1, Buffer.concat([fixed, kv]));
+  const pd = decodeCommand(patched);
+  t.same(Object.keys(pd.extFields!), ['__proto__']);
+  t.equal(Object.getPrototypeOf(pd.extFields), Object.prototype);
+});

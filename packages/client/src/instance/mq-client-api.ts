@@ -76,6 +76,8 @@ export interface ApiOptions {
   connectTimeoutMs?: number;
   /** Runs on every request before it is sent (ACL signing). */
   rpcHook?: ClientRPCHook;
+  /** Request headers: 'json' (default here) or 'rocketmq' (binary, JSON fallback per address). */
+  serializeType?: 'json' | 'rocketmq';
 }
 
 export class MQClientAPI {
@@ -86,7 +88,7 @@ export class MQClientAPI {
 
   constructor(opts: ApiOptions) {
     this.log = opts.logger;
-    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client', rpcHook: opts.rpcHook });
+    this.remoting = new RemotingClient({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, logger: opts.logger, name: 'mq-client', rpcHook: opts.rpcHook, serializeType: opts.serializeType });
     this.updateNameServerAddressList(opts.namesrvAddr);
   }
 
@@ -174,7 +176,8 @@ export class MQClientAPI {
 
   // ---- producer ----------------------------------------------------------------------------------
 
-  private parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
+  /** A SEND reply as a SendResult; MQBrokerError for a code that is not a stored status. */
+  parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
     const status = SEND_STATUS[r.code];
     if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
     const rh = decodeSendMessageResponseHeader(r.extFields, h.queueId);

@@ -34,6 +34,20 @@ export interface ClientOptions {
   secretKey?: string;
   securityToken?: string;
   credentials?: SessionCredentials;
+  /**
+   * Request header serialization: 'rocketmq' (binary ROCKETMQ header, the default; a peer that never
+   * answers it gets JSON from then on) or 'json' (what the Java client sends by default). The
+   * environment variable RMQ_SERIALIZE_TYPE (json|rocketmq) sets the default.
+   */
+  serializeType?: 'json' | 'rocketmq';
+}
+
+/** The options' serialize type, else RMQ_SERIALIZE_TYPE, else 'rocketmq'. */
+export function serializeTypeOf(o: Pick<ClientOptions, 'serializeType'>): 'json' | 'rocketmq' {
+  const v = o.serializeType ?? process.env['RMQ_SERIALIZE_TYPE']?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'rocketmq') return 'rocketmq';
+  if (v === 'json') return 'json';
+  throw new MQClientError(`serializeType must be json or rocketmq, not ${JSON.stringify(v)}`);
 }
 
 function credentialsOf(o: ClientOptions): SessionCredentials | null {
@@ -113,7 +127,7 @@ export class MQClientInstance {
     const ip = options.clientIP ?? localIPv4();
     const clientId = `${ip}@${options.instanceName ?? String(process.pid)}`;
     const ns = (Array.isArray(options.namesrvAddr) ? options.namesrvAddr.join(';') : options.namesrvAddr);
-    const key = `${clientId}|${ns}|${credentialsOf(options)?.accessKey ?? ''}`;
+    const key = `${clientId}|${ns}|${credentialsOf(options)?.accessKey ?? ''}|${serializeTypeOf(options)}`;
     let inst = instances.get(key);
     if (!inst || inst.closed) {
       inst = new MQClientInstance(clientId, key, options);
@@ -134,7 +148,9 @@ export class MQClientInstance {
       rebalanceIntervalMs: options.rebalanceIntervalMs ?? 20_000,
     };
     const cred = credentialsOf(options);
-    this.api = new MQClientAPI({ namesrvAddr: options.namesrvAddr, logger: this.log, rpcHook: cred ? aclClientRPCHook(cred) : undefined });
+    this.api = new MQClientAPI({
+      namesrvAddr: options.namesrvAddr, logger: this.log, rpcHook: cred ? aclClientRPCHook(cred) : undefined, serializeType: serializeTypeOf(options),
+    });
     this.registerServerProcessors();
   }
 

@@ -5,11 +5,12 @@ import type { Message, MessageExt, MessageQueue } from '../message.js';
 import { propertiesToString, uniqueIds } from '../message.js';
 import { deflateSync } from 'node:zlib';
 import { MessageConst, MessageSysFlag, MixAll, RequestCode } from '../protocol.js';
-import { isSendRetriable } from '@rmq/remoting';
+import { isSendRetriable, type PendingCall, type RemotingCommand } from '@rmq/remoting';
 import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientOptions, ProducerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
 import type { SendResult } from '../instance/mq-client-api.js';
+import { wrapTransportError, type MQClientAPI } from '../instance/mq-client-api.js';
 import type { SendMessageRequestHeader } from '../instance/headers.js';
 import type { TopicPublishInfo } from '../instance/route.js';
 import { FaultStrategy } from './fault-strategy.js';
@@ -244,24 +245,44 @@ export class Producer implements ProducerInner {
     const addr = inst.findBrokerAddressInPublish(mq.brokerName);
     if (!addr) return this.sendLoop(p, opts, null);
     const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
+    // An open connection without an RPC hook takes the request straight: one SendCall object and the
+    // promise returned, instead of a promise chain per layer (invoke, transport-error mapping, reply parse).
+    const conn = inst.api.remoting.rpcHook === undefined ? inst.api.remoting.connection(addr) : undefined;
+    if (conn !== undefined) {
+      const h = this.header(p, mq);
+      const call = new SendCall(this, inst.api, p, opts, info, mq, h, addr, begin, timesTotal);
+      const promise = new Promise<SendResult>((resolve, reject) => { call.done = resolve; call.fail = reject; });
+      conn.invokeWith(inst.api.sendCommand(this.requestCode(p), h, p.body), timeoutMs, call);
+      return promise;
+    }
     return inst.api.sendMessage(addr, this.header(p, mq), p.body, {
       timeoutMs, code: this.requestCode(p), uniqMsgId: p.uniqMsgId,
-    }).then((r) => {
-      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
-      if (r.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && 1 < timesTotal) {
-        return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: undefined });
-      }
-      return r;
-    }, (e: unknown) => {
-      if (e instanceof MQAbortError) throw e;
-      this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
-      if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
-      this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), 1/${timesTotal}`);
-      return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: e });
-    });
+    }).then((r) => this.firstAttemptDone(p, opts, info, mq, begin, timesTotal, r),
+      (e: unknown) => this.firstAttemptFailed(p, opts, info, mq, begin, timesTotal, e));
   }
 
-  private async sendLoop(p: SendRequest, opts: SendOptions | undefined,
+  /** @internal The first attempt's answer: retry elsewhere on a not-stored status if asked to. */
+  firstAttemptDone(p: SendRequest, opts: SendOptions | undefined, info: TopicPublishInfo, mq: MessageQueue, begin: number,
+    timesTotal: number, r: SendResult): SendResult | Promise<SendResult> {
+    this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, false);
+    if (r.status !== 'SEND_OK' && this.options.retryAnotherBrokerWhenNotStoreOK && 1 < timesTotal) {
+      return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: undefined });
+    }
+    return r;
+  }
+
+  /** @internal The first attempt failed: continue in the retry loop, or throw what is not retriable. */
+  firstAttemptFailed(p: SendRequest, opts: SendOptions | undefined, info: TopicPublishInfo, mq: MessageQueue, begin: number,
+    timesTotal: number, e: unknown): Promise<SendResult> {
+    if (e instanceof MQAbortError) throw e;
+    this.faultStrategy.updateFaultItem(mq.brokerName, Date.now() - begin, true);
+    if (e instanceof MQBrokerError && !isSendRetriable(e.responseCode)) throw e;
+    this.instance?.log.debug(`send to ${mq.brokerName} failed (${(e as Error).message}), 1/${timesTotal}`);
+    return this.sendLoop(p, opts, { begin, info, times: 1, lastBrokerName: mq.brokerName, lastErr: e });
+  }
+
+  /** @internal */
+  async sendLoop(p: SendRequest, opts: SendOptions | undefined,
     from: { begin: number; info: TopicPublishInfo; times: number; lastBrokerName: string | undefined; lastErr: unknown } | null): Promise<SendResult> {
     const begin = from?.begin ?? Date.now();
     const timeoutMs = opts?.timeoutMs ?? this.sendTimeoutMs;
@@ -431,3 +452,49 @@ export class Producer implements ProducerInner {
     return this.hostCache;
   }
 }
+
+/**
+ * One send's first attempt on an open connection (the connection's PendingCall): the reply is parsed
+ * here and settles the promise send() returned; a failure goes on into the retry loop.
+ */
+class SendCall implements PendingCall {
+  deadline = 0;
+  code = 0;
+  timeoutMs = 0;
+  done: (r: SendResult | Promise<SendResult>) => void = noop;
+  fail: (e: unknown) => void = noop;
+
+  constructor(private readonly producer: Producer, private readonly api: MQClientAPI, private readonly p: SendRequest, private readonly opts: SendOptions | undefined,
+    private readonly info: TopicPublishInfo, private readonly mq: MessageQueue, private readonly h: SendMessageRequestHeader,
+    private readonly addr: string, private readonly begin: number, private readonly timesTotal: number) {}
+
+  resolve(cmd: RemotingCommand): void {
+    let r: SendResult;
+    try {
+      r = this.api.parseSendResponse(cmd, this.addr, this.h, this.p.uniqMsgId);
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
+    try {
+      this.done(this.producer.firstAttemptDone(this.p, this.opts, this.info, this.mq, this.begin, this.timesTotal, r));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The connection's answer: timeout or connection closed. */
+  reject(err: Error): void {
+    this.failed(wrapTransportError(err, this.addr));
+  }
+
+  private failed(e: unknown): void {
+    try {
+      this.done(this.producer.firstAttemptFailed(this.p, this.opts, this.info, this.mq, this.begin, this.timesTotal, e));
+    } catch (x) {
+      this.fail(x);
+    }
+  }
+}
+
+function noop(): void {}
