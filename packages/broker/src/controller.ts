@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import { RemotingServer, createLogger, type Channel, type Logger } from '@rmq/remoting';
 import type { MessageStore, StoreConfig } from '@rmq/store';
-import type { BrokerContext } from './broker-context.js';
 import { parseDelayLevels, type BrokerConfig } from './config.js';
 import { TopicConfigManager } from './topic/topic-config-manager.js';
 import { SubscriptionGroupManager } from './subscription/subscription-group-manager.js';
@@ -40,7 +39,7 @@ export interface BrokerControllerOptions {
   openStore?: (config: StoreConfig, logger: Logger) => Promise<MessageStore>;
 }
 
-export class BrokerController implements BrokerContext {
+export class BrokerController {
   readonly logger: Logger;
   readonly topicConfigManager: TopicConfigManager;
   readonly subscriptionGroupManager: SubscriptionGroupManager;
@@ -51,17 +50,23 @@ export class BrokerController implements BrokerContext {
   readonly pullRequestHoldService: PullRequestHoldService;
   readonly brokerOuterAPI: BrokerOuterAPI;
   readonly stats = new BrokerStats();
+  /** Put/get totals sampled once a second (runtime info 28, stats 315); started with the broker. */
   readonly runtimeSampler = new RuntimeSampler(this.stats);
+  /** UPDATE_BROKER_CONFIG's extra keys and config DataVersion (25, 26). */
   readonly configState = new BrokerConfigState();
+  /** Milliseconds since start (runtime info). */
   readonly bootTimestamp = Date.now();
   store!: MessageStore;
   scheduleMessageService!: ScheduleMessageService;
   transactionalMessageService!: TransactionalMessageService;
+  /** Timer messages (timer/) and POP consumption (pop/). */
   timerMessageService!: TimerMessageService;
   popService!: PopService;
+  /** "brokerIP1:listenPort", the address in routes and message ids. */
   brokerAddr = '';
   /** master/slave replication (ha/) */
   ha: HAController | null = null;
+  /** Store host of message ids (brokerIP1 + listen port). */
   storeHost = { ip: '127.0.0.1', port: 0 };
 
   private readonly server: RemotingServer;
@@ -206,6 +211,7 @@ export class BrokerController implements BrokerContext {
     };
   }
 
+  /** REGISTER_BROKER to every name server now (oneway after topic creation). */
   async registerBrokerAll(oneway: boolean): Promise<void> {
     if (this.stopped) return;
     const wrapper = this.topicConfigManager.wrapper();
