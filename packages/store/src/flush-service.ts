@@ -225,7 +225,7 @@ export class FlushService {
         return;
       }
       cl.committed(target);
-      core.lastCommittedStoreTs = core.lastAppendStoreTs;
+      core.lastStoreTs.committed = core.lastStoreTs.append;
       if (core.config.flushDiskType === 'ASYNC_FLUSH') this.waiters.advance(FLUSH_SOURCE, cl.committedPos);
       this.onAdvanced();
     }
@@ -246,7 +246,7 @@ export class FlushService {
     if (core.config.flushDiskType === 'ASYNC_FLUSH' && !this.syncRequested) return;
     this.syncRequested = false;
     const worker = this.idleSyncers.pop()!;
-    const from = cl.flushedPos, to = cl.committedPos, storeTs = core.lastCommittedStoreTs;
+    const from = cl.flushedPos, to = cl.committedPos, storeTs = core.lastStoreTs.committed;
     this.syncSubmittedTo = to;
     const p: Promise<void> = worker.sync(from, to, core.testHooks.flushDelayMs).then((r) => {
       this.syncsInFlight.delete(p);
@@ -266,7 +266,7 @@ export class FlushService {
     if (to <= cl.flushedPos) { this.maybeSync(); return; }
     cl.flushed(to);
     this.lastSyncMs = Date.now();
-    core.lastFlushedStoreTs = storeTs;
+    core.lastStoreTs.flushed = storeTs;
     core.stats.syncs++; core.stats.syncMsTotal += syncMs;
     if (core.config.flushDiskType === 'SYNC_FLUSH') {
       this.waiters.advance(FLUSH_SOURCE, cl.flushedPos);

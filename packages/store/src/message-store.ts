@@ -171,7 +171,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     if (toQueue) cq.nextOffset++;
     const tagsCode = msg.tagsCode ?? core.tagsCodeOf(msg.topic, props, storeTs);
     core.ring.push(toQueue ? core.cqId(cq) : -1, queueOffset, phy, size, tagsCode, storeTs, sysFlag);
-    core.lastAppendStoreTs = storeTs;
+    core.lastStoreTs.append = storeTs;
     core.stats.putMessages++;
     return { status: 'PUT_OK', wroteOffset: phy, wroteBytes: size, queueOffset, msgId: offsetMsgId(this.hostHex, phy), storeTimestamp: storeTs, msgNum: 1 };
   }

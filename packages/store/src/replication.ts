@@ -191,7 +191,7 @@ export class StoreReplication {
         cqId = core.cqId(cq);
       }
       core.ring.push(cqId, queueOffset, at, size, core.tagsCodeOf(topic, props, storeTs), storeTs, sysFlag);
-      core.lastAppendStoreTs = storeTs;
+      core.lastStoreTs.append = storeTs;
       core.stats.putMessages++;
       this.parsedPos = at + size;
     }

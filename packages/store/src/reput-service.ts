@@ -72,7 +72,7 @@ export class ReputService {
           this.stopWrites(`consume queue ${cq.topic}/${cq.queueId}: ${(e as Error).message}`);
         }
       }
-      core.lastDispatchedStoreTs = ring.storeTs[i];
+      core.lastStoreTs.dispatched = ring.storeTs[i];
       ring.shift();
     }
     core.dispatchedPos = ring.peek() >= 0 ? ring.phy[ring.peek()] : limit;
@@ -109,7 +109,7 @@ export class ReputService {
       }
     }
     this.buildIndex(topic, props, phy, storeTs, sysFlag);
-    core.lastDispatchedStoreTs = storeTs;
+    core.lastStoreTs.dispatched = storeTs;
   }
 
   /** Recovery (main thread): index keys of one record unless the index already has it. */

@@ -46,10 +46,8 @@ export class StoreCore {
   dispatchedPos = 0;
   /** commit log offset up to which IndexFile entries are built (<= dispatchedPos) */
   indexedPos = 0;
-  lastDispatchedStoreTs = 0;
-  lastCommittedStoreTs = 0;
-  lastFlushedStoreTs = 0;
-  lastAppendStoreTs = 0;
+  /** Store timestamp of the last record appended, handed to the OS (committed), flushed and dispatched. */
+  readonly lastStoreTs = { append: 0, committed: 0, flushed: 0, dispatched: 0 };
   writable = true;
   lastError: string | null = null;
   /**
@@ -142,7 +140,7 @@ export class StoreCore {
       if (cq !== undefined && ring.queueOffset[i] < cq.nextOffset) cq.nextOffset = Math.max(cq.maxOffset, ring.queueOffset[i]);
     });
     this.stats.putMessages -= n;
-    this.lastAppendStoreTs = this.lastCommittedStoreTs;
+    this.lastStoreTs.append = this.lastStoreTs.committed;
     const gone = cl.rollbackTo(end);
     for (const p of gone) { this.pendingClosePaths.push(p); this.indexClosePaths.push(p); }
     if (oldEnd > end) {
@@ -183,8 +181,8 @@ export class StoreCore {
   /** Fills sab (default: the store's checkpoint image) with the positions the logic files vouch for. */
   fillCheckpointImage(sab: SharedArrayBuffer = this.checkpointSab, logicPhyOffset = Math.min(this.dispatchedPos, this.indexedPos)): void {
     fillCheckpoint(sab, {
-      physicMsgTimestamp: this.lastFlushedStoreTs, logicsMsgTimestamp: this.lastDispatchedStoreTs,
-      indexMsgTimestamp: this.lastDispatchedStoreTs,
+      physicMsgTimestamp: this.lastStoreTs.flushed, logicsMsgTimestamp: this.lastStoreTs.dispatched,
+      indexMsgTimestamp: this.lastStoreTs.dispatched,
       ext: { flushedPhyOffset: this.commitLog.flushedPos, logicPhyOffset },
     });
   }
