@@ -8,6 +8,23 @@ const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const ons: any = require('ali-ons');
 
+// ali-ons shares one MQClient per clientId across producers and consumers; one left running by a
+// closing client (its scheduled route/heartbeat tasks) after a test stopped the broker emits
+// ECONNREFUSED as an 'error' event with no listener, which would end the whole test process. Give
+// every MQClient a listener that logs (with BROKER_TEST_LOG) instead.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const MQClient: any = require('ali-ons/lib/mq_client');
+const createMQClient = MQClient.getAndCreateMQClient;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+MQClient.getAndCreateMQClient = function (config: unknown): any {
+  const instance = createMQClient.call(this, config);
+  if (!instance.__testErrorListener) {
+    instance.__testErrorListener = true;
+    instance.on('error', (err: Error) => { if (process.env['BROKER_TEST_LOG']) console.log(`# ali-ons MQClient: ${err.message}`); });
+  }
+  return instance;
+};
+
 export const httpclientStub = { request: async () => { throw new Error('no http in tests'); } };
 
 const noop = (): void => {};
