@@ -85,7 +85,8 @@ export interface TestContext extends BrokerContext {
 
 export function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-admin-test-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // A manager's debounced persist may still be writing topics.json.tmp when the test ends: retry.
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   return dir;
 }
 

@@ -28,7 +28,7 @@ async function fakeNamesrv(t: { teardown(fn: () => unknown): void }) {
 
 function broker(t: { teardown(fn: () => unknown): void }, over: Partial<BrokerConfig>, dir?: string): BrokerController {
   const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'broker-ctl-'));
-  if (!dir) t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  if (!dir) t.teardown(() => fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   const storeConfig = { storePathRootDir: root, storeHost: { ip: '127.0.0.1', port: 0 }, maxMessageSize: 4 << 20 } as unknown as StoreConfig;
   return new BrokerController(defaultBrokerConfig({ listenPort: 0, ...over }), storeConfig, { logger: silentLogger, openStore: (c) => MemoryStore.open(c) });
 }
@@ -95,7 +95,7 @@ t.test('consumer channels expire without heartbeats; close leaves the group', as
 
 t.test('metadata survives a restart', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-ctl-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   const b1 = broker(t, {}, dir);
   await b1.start();
   const client = new RemotingClient({ logger: silentLogger });
