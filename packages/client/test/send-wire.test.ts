@@ -2,7 +2,7 @@
 // (send-sync.json, send-compressed.json, send-delay.json, send-batch.json, send-tags-keys-properties.json).
 import t from 'tap';
 import { inflateSync } from 'node:zlib';
-import { sendMessageV2Fields, pullMessageFields } from '../src/instance/headers.js';
+import { encodeSendMessageRequestHeaderV2 as sendMessageV2Fields, encodePullMessageRequestHeader as pullMessageFields } from '@rmq/remoting';
 import { prepareMessage } from '../src/producer/prepare.js';
 import { encodeBatch, prepareBatch } from '../src/producer/batch.js';
 import { propertiesToString, stringToProperties } from '../src/message.js';

@@ -26,9 +26,7 @@ const FLAG_SUSPEND = 0x2;
 const FLAG_SUBSCRIPTION = 0x4;
 const FILTER_CACHE_MAX = 4096;
 
-export type PullHeader = PullMessageRequestHeader;
-
-export function parsePullHeader(req: RemotingCommand): PullHeader {
+export function parsePullHeader(req: RemotingCommand): PullMessageRequestHeader {
   return decodePullMessageRequestHeader(req.extFields);
 }
 
@@ -92,7 +90,7 @@ export class PullMessageProcessor {
     return { suggestWhichBrokerId: MASTER_ID, nextBeginOffset: h.queueOffset, minOffset, maxOffset };
   }
 
-  private error(code: number, remark: string, h: PullHeader | null): RemotingCommand {
+  private error(code: number, remark: string, h: PullMessageRequestHeader | null): RemotingCommand {
     return RemotingCommand.response(code, remark, encodePullMessageResponseHeader(this.offsets(h)));
   }
 
@@ -190,7 +188,7 @@ export class PullMessageProcessor {
   }
 
   /** Apache records every offset correction as a message in OFFSET_MOVED_EVENT (tag = group). */
-  private offsetMovedEvent(h: PullHeader, offsetNew: number, ch: Channel): void {
+  private offsetMovedEvent(h: PullMessageRequestHeader, offsetNew: number, ch: Channel): void {
     const event = {
       consumerGroup: h.consumerGroup,
       messageQueue: { brokerName: this.ctx.config.brokerName, queueId: h.queueId, topic: h.topic },
@@ -220,7 +218,7 @@ export class PullMessageProcessor {
   }
 
   /** Parks the pull; resolves with the reply of the re-run when woken. null when the bound is hit. */
-  private suspend(req: RemotingCommand, ch: Channel, h: PullHeader, timeoutMillis: number): Promise<RemotingCommand | null> | null {
+  private suspend(req: RemotingCommand, ch: Channel, h: PullMessageRequestHeader, timeoutMillis: number): Promise<RemotingCommand | null> | null {
     const hold = this.ctx.pullRequestHoldService;
     let resolve!: (c: RemotingCommand | null) => void;
     let reject!: (e: unknown) => void;

@@ -2,11 +2,11 @@
 // message. The broker pushes it to the requester's connection (REPLY_TO_CLIENT) with
 // PUSH_REPLY_MESSAGE_TO_CLIENT (326) and, with storeReplyMessageEnable, also stores it.
 
-import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor } from '@rmq/remoting';
+import { RemotingCommand, RequestCode, ResponseCode as RC, type Channel, type Processor, type SendMessageRequestHeader } from '@rmq/remoting';
 import type { BrokerContext } from '../broker-context.js';
 import type { RequestFamily } from './request-family.js';
 import { getProperty, putProperty, tagsCodeOf } from '../common/properties.js';
-import { SendMessageProcessor, bodyOf, bornHostOf, parseSendHeader, storedProperties, type SendHeader } from './send-message.js';
+import { SendMessageProcessor, bodyOf, bornHostOf, parseSendHeader, storedProperties } from './send-message.js';
 
 const { SEND_REPLY_MESSAGE, SEND_REPLY_MESSAGE_V2, PUSH_REPLY_MESSAGE_TO_CLIENT } = RequestCode;
 const PUSH_TIMEOUT_MS = 3000;
@@ -18,7 +18,7 @@ export class ReplyMessageProcessor {
     this.send = new SendMessageProcessor(ctx);
   }
 
-  private async push(h: SendHeader, queueId: number, properties: string, body: Buffer, ch: Channel): Promise<{ ok: boolean; remark: string | null }> {
+  private async push(h: SendMessageRequestHeader, queueId: number, properties: string, body: Buffer, ch: Channel): Promise<{ ok: boolean; remark: string | null }> {
     const senderId = getProperty(properties, 'REPLY_TO_CLIENT');
     const target = senderId ? this.ctx.producerManager.findChannel(senderId) : undefined;
     if (!target) return { ok: false, remark: `push reply message fail, channel of <${senderId}> not found.` };

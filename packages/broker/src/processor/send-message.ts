@@ -26,11 +26,8 @@ const TRANSACTION_TYPE_MASK = 0xc;
 const MAX_PROPERTIES_BYTES = 32767;
 const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties length not matched. msg body length limit 128k, msg properties length limit 32k.';
 
-/** The fields of SendMessageRequestHeader, whichever header form carried them. */
-export type SendHeader = SendMessageRequestHeader;
-
 /** Reads a V2 (short names) or V1 (long names) header. */
-export function parseSendHeader(req: RemotingCommand): SendHeader {
+export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
   const ext = req.extFields;
   const code = req.code;
   return decodeSendMessageRequestHeader(ext, sendHeaderNames(code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE, ext));
@@ -78,7 +75,7 @@ export class SendMessageProcessor {
    * Apache's msgCheck: broker/topic permissions, topic name, auto-creation, queue id range.
    * Returns the topic config or an error reply.
    */
-  msgCheck(h: SendHeader, ch: Channel): TopicConfig | RemotingCommand {
+  msgCheck(h: SendMessageRequestHeader, ch: Channel): TopicConfig | RemotingCommand {
     const ctx = this.ctx;
     if (!isWriteable(ctx.config.brokerPermission)) {
       return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending message is forbidden`);
@@ -116,7 +113,7 @@ export class SendMessageProcessor {
    * Retry topics: a message that has been reconsumed maxReconsumeTimes goes to %DLQ%<group>.
    * Returns the (possibly new) destination or an error reply.
    */
-  private handleRetryAndDLQ(h: SendHeader, topic: string, queueId: number): { topic: string; queueId: number } | RemotingCommand {
+  private handleRetryAndDLQ(h: SendMessageRequestHeader, topic: string, queueId: number): { topic: string; queueId: number } | RemotingCommand {
     if (!topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return { topic, queueId };
     const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
     const sgc = this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);

@@ -11,7 +11,7 @@ import type { ClientOptions, ProducerInner } from '../instance/mq-client-instanc
 import { MQClientInstance } from '../instance/mq-client-instance.js';
 import type { SendResult } from '../instance/mq-client-api.js';
 import { wrapTransportError, type MQClientAPI } from '../instance/mq-client-api.js';
-import type { SendMessageRequestHeader } from '../instance/headers.js';
+import type { SendMessageRequestHeader } from '@rmq/remoting';
 import type { TopicPublishInfo } from '../instance/route.js';
 import { FaultStrategy } from './fault-strategy.js';
 import type { MessageQueueSelector } from './selectors.js';

@@ -7,9 +7,10 @@ export class RequestHeaderError extends Error {}
 
 export type HeaderExt = Record<string, string> | null | undefined;
 
-export function reqStr(ext: HeaderExt, name: string): string {
+/** `label`: the field's name in errors when it travels under another key (the send header's a..n). */
+export function reqStr(ext: HeaderExt, name: string, label = name): string {
   const v = ext?.[name];
-  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${name}> is null`);
+  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${label}> is null`);
   return String(v);
 }
 

@@ -9,7 +9,7 @@
 // The decode runs once per message on the broker: one function reads either form through a table
 // of names and builds one object of a fixed shape (no maps, no closures).
 
-import { RequestHeaderError, numOr } from './fields.js';
+import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
 
 export interface SendMessageRequestHeader {
   producerGroup: string;
@@ -63,16 +63,6 @@ function num(ext: RawExt, name: string, label: string, required: boolean): numbe
   return n;
 }
 
-function str(ext: RawExt, name: string, label: string): string {
-  const v = ext[name];
-  if (v === undefined || v === null) throw new RequestHeaderError(`the custom field <${label}> is null`);
-  return String(v);
-}
-
-function opt(v: string | undefined): string | undefined {
-  return v === undefined || v === null ? undefined : String(v);
-}
-
 /**
  * Reads a send header in the form `names` gives (SEND_V2_NAMES or SEND_V1_NAMES). Errors name the
  * field by its long name, as Apache's do.
@@ -90,7 +80,7 @@ export function decodeSendMessageRequestHeader(ext: RawExt | null | undefined, n
     sysFlag: num(ext, n.sysFlag, 'sysFlag', true),
     bornTimestamp: num(ext, n.bornTimestamp, 'bornTimestamp', true),
     flag: num(ext, n.flag, 'flag', true),
-    properties: opt(ext[n.properties]) ?? '',
+    properties: optStr(ext, n.properties) ?? '',
     reconsumeTimes: num(ext, n.reconsumeTimes, 'reconsumeTimes', false),
     unitMode: String(ext[n.unitMode]) === 'true',
     maxReconsumeTimes: l === undefined || l === null ? undefined : num(ext, n.maxReconsumeTimes, 'maxReconsumeTimes', true),
