@@ -349,7 +349,11 @@ export class CommitLog {
       log(`commit log: deleted ${f.path}, beyond the valid end ${end}`);
     }
     const file = this.fileFor(end);
-    if (file === undefined || file.sealedAt >= 0) { this.writePos = this.committedPos = this.flushedPos = end; return; }
+    if (file === undefined) { this.writePos = this.committedPos = this.flushedPos = end; return; }
+    // `end` lies inside this file, which is the last one now: the scan stopped before any blank record
+    // in it, so it is open for appends again (load() marked every file but the last sealed; one left
+    // sealed here made appends roll to a new file the next restart deletes, as it finds no blank).
+    file.sealedAt = -1;
     const fd = fs.openSync(file.path, 'r+');
     try {
       const block = Buffer.alloc(1024 * 1024);

@@ -3,8 +3,8 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeRecord, type MessageStore } from '../src/index.js';
-import { msg, openStore, tmpDir, waitFor } from './helpers.js';
+import { BLANK_MAGIC_CODE, decodeRecord, type MessageStore } from '../src/index.js';
+import { msg, openStore, settle, smallConfig, tmpDir, waitFor } from './helpers.js';
 
 async function fill(store: MessageStore, n: number): Promise<void> {
   const ps = [];
@@ -127,4 +127,54 @@ t.test('recovery across several commit log files', async (t) => {
   t.teardown(() => store.shutdown());
   for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) t.same(bodies(store, topic, q), expected(1500, topic, q), `${topic}/${q}`);
   await waitFor(() => store.isWritable());
+});
+
+// A kill -9 between a file roll and the next write-out: the new file exists on disk (created, zero),
+// the blank record that seals the previous file never reached it. Recovery ends the log inside the
+// previous file and deletes the new one; that file is then the last one again and must take the next
+// appends (sealed is a state of the scan, not of "not the last file when listed"). Before the fix it
+// stayed marked sealed, appends went to a fresh next file, and the next restart, finding no blank,
+// deleted that file: every send after the first restart was lost at the second one.
+t.test('crash between a file roll and the blank record reaching the disk', async (t) => {
+  const root = tmpDir('roll-crash');
+  let store = await openStore(root);
+  await fill(store, 700);
+  const fileSize = smallConfig(root).mappedFileSizeCommitLog;
+  t.ok(store.getMaxPhyOffset() > fileSize, 'the log rolled into a second file');
+  await store.shutdown();
+  const dir = path.join(root, 'commitlog');
+  const f0 = path.join(dir, '00000000000000000000');
+  const f1 = path.join(dir, String(fileSize).padStart(20, '0'));
+  for (const n of fs.readdirSync(dir)) if (n > path.basename(f1)) fs.rmSync(path.join(dir, n));
+  // find the blank record that seals file 0
+  const buf = fs.readFileSync(f0);
+  let blankAt = 0;
+  while (buf.readInt32BE(blankAt + 4) !== BLANK_MAGIC_CODE) blankAt += buf.readInt32BE(blankAt);
+  // the crash: no blank in file 0, file 1 preallocated and empty
+  buf.fill(0, blankAt);
+  fs.writeFileSync(f0, buf);
+  fs.writeFileSync(f1, Buffer.alloc(fileSize));
+  // the checkpoint of that moment vouched for less than file 0 (none: recovery scans from the first file)
+  fs.rmSync(path.join(root, 'checkpoint'));
+  fs.writeFileSync(path.join(root, 'abort'), '');
+  store = await openStore(root);
+  t.equal(store.getMaxPhyOffset(), blankAt, 'the log ends where file 0 holds its last record');
+  const before = new Map<string, string[]>();
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) before.set(`${topic}/${q}`, bodies(store, topic, q));
+  const ps = [];
+  for (let i = 0; i < 200; i++) ps.push(store.putMessage(msg(`T${i % 3}`, i % 2, `after-${i}`)));
+  for (const r of await Promise.all(ps)) t.equal(r.status, 'PUT_OK', 'put after the restart');
+  await settle(store);
+  const maxPhy = store.getMaxPhyOffset();
+  await store.shutdown();
+  // a second crash (abort file back): recovery scans file 0 and must go on into file 1
+  fs.writeFileSync(path.join(root, 'abort'), '');
+  store = await openStore(root);
+  t.teardown(() => store.shutdown());
+  t.equal(store.getMaxPhyOffset(), maxPhy, 'the second restart keeps everything written after the first');
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) {
+    const after: string[] = [];
+    for (let i = 0; i < 200; i++) if (`T${i % 3}` === topic && i % 2 === q) after.push(`after-${i}`);
+    t.same(bodies(store, topic, q), [...before.get(`${topic}/${q}`)!, ...after], `${topic}/${q}: every message of both lives`);
+  }
 });
