@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { offsetFileName } from './commit-log.js';
-import { readInt64, writeInt64 } from './record.js';
+import { readInt64, writeInt32, writeInt64 } from './record.js';
 import type { WriteOp } from './flush-types.js';
 import { preadAll } from './fsio.js';
 import { invariant } from './invariant.js';
@@ -31,6 +31,8 @@ export class ConsumeQueue {
   maxPhyEnd = 0;
   touched = false;
   private tick = 0;
+  /** the file appends go to (skips the map lookup per entry) */
+  private last: CqFile | null = null;
 
   constructor(root: string, topic: string, queueId: number, fileSize: number) {
     this.topic = topic;
@@ -93,7 +95,7 @@ export class ConsumeQueue {
   }
 
   private fileForWrite(idx: number): CqFile {
-    let f = this.files.get(idx);
+    let f = this.last !== null && this.last.index === idx ? this.last : this.files.get(idx);
     if (f === undefined) {
       fs.mkdirSync(this.dir, { recursive: true });
       f = { index: idx, path: path.join(this.dir, offsetFileName(idx * this.fileSize)), sab: null, buf: null, dirtyFrom: -1, dirtyTo: -1, lastUse: 0 };
@@ -102,6 +104,7 @@ export class ConsumeQueue {
       f.buf = Buffer.from(f.sab);
       if (fs.existsSync(f.path)) this.fileBuf(idx); // unreachable normally
     } else if (f.buf === null) this.fileBuf(idx);
+    this.last = f;
     return f;
   }
 
@@ -135,7 +138,7 @@ export class ConsumeQueue {
     }
     if (this.maxOffset === 0 && this.minOffset === 0 && q > 0 && isNewQueue) this.minOffset = q;
     writeInt64(buf, phy, pos);
-    buf.writeInt32BE(size, pos + 8);
+    writeInt32(buf, size, pos + 8);
     writeInt64(buf, tagsCode, pos + 12);
     this.markDirty(f, pos, pos + CQ_UNIT);
     if (q + 1 > this.maxOffset) this.maxOffset = q + 1;
@@ -209,6 +212,7 @@ export class ConsumeQueue {
       if (!this.getRaw(lastQ, out) || out[0] + out[1] > minPhy) break;
       const f = this.files.get(idxs[k])!;
       this.files.delete(idxs[k]);
+      if (this.last === f) this.last = null;
       fs.rmSync(f.path, { force: true });
       deleted++;
     }
@@ -236,6 +240,7 @@ export class ConsumeQueue {
 
   destroy(): void {
     this.files.clear();
+    this.last = null;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 

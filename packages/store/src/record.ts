@@ -54,10 +54,15 @@ export function bodyCrc(body: Uint8Array, start = 0, end = body.length): number 
 
 export { javaHashCode } from './index-core.js';
 
-export function writeInt64(buf: Buffer, v: number, pos: number): void {
+/** Big-endian int64 (a safe integer) at pos; byte stores (Buffer.writeInt32BE's checks cost more than the write). */
+export function writeInt64(buf: Uint8Array, v: number, pos: number): void {
   const hi = Math.floor(v / 4294967296);
-  buf.writeInt32BE(hi | 0, pos);
-  buf.writeUInt32BE((v - hi * 4294967296) >>> 0, pos + 4);
+  writeInt32(buf, hi | 0, pos);
+  writeInt32(buf, (v - hi * 4294967296) >>> 0, pos + 4);
+}
+/** Big-endian int32 (signed or unsigned 32-bit value) at pos. */
+export function writeInt32(buf: Uint8Array, v: number, pos: number): void {
+  buf[pos] = v >>> 24; buf[pos + 1] = v >>> 16; buf[pos + 2] = v >>> 8; buf[pos + 3] = v;
 }
 export function readInt64(buf: Uint8Array, pos: number): number {
   const hi = (buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3];
