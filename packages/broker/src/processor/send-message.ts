@@ -288,8 +288,17 @@ export function sendReply(code: number, remark: string | null, msgId: string, qu
     tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":' + JSON.stringify(ext['TRACE_ON']) + '}';
   }
   // queueId and queueOffset are integers: their decimal text needs no escaping
-  cmd.extJson = '{"msgId":' + JSON.stringify(msgId) + ',"queueId":"' + ext['queueId'] + '","queueOffset":"' + ext['queueOffset'] + '"' + tplTail;
+  cmd.extJson = '{"msgId":' + quoted(msgId) + ',"queueId":"' + ext['queueId'] + '","queueOffset":"' + ext['queueOffset'] + '"' + tplTail;
   return cmd;
+}
+
+/** msgId as a JSON string: store ids are hex (quotes suffice; JSON.stringify cost ~0.1 µs a reply more). */
+function quoted(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
 
 export function bodyOf(req: RemotingCommand): Buffer {
