@@ -129,6 +129,16 @@ export class RemotingServer extends EventEmitter {
     this.processors.hooks.push(hook);
   }
 
+  /**
+   * Whether some hook watches responses: a processor that answers later through the channel itself
+   * (instead of returning the answer) must then return it instead, so the hook sees it.
+   */
+  hasAfterResponseHooks(): boolean {
+    const hooks = this.processors.hooks;
+    for (let i = 0; i < hooks.length; i++) if (hooks[i]!.doAfterResponse !== undefined) return true;
+    return false;
+  }
+
   get port(): number {
     return this.boundPort;
   }

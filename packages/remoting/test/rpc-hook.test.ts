@@ -28,8 +28,13 @@ t.test('server and client hooks', async (t) => {
   const second: RPCHook = {
     doBeforeRequest: (req) => { seen.push(`second ${req.code}`); if (req.ext('boom')) throw new Error('hook failed'); return undefined; },
   };
+  t.equal(server.hasAfterResponseHooks(), false, 'no hooks: none watches responses');
+  const beforeOnly = new RemotingServer({ port: 0, host: '127.0.0.1', logger: silentLogger });
+  beforeOnly.registerRPCHook(second);
+  t.equal(beforeOnly.hasAfterResponseHooks(), false, 'a before-only hook does not watch responses');
   server.registerRPCHook(first);
   server.registerRPCHook(second);
+  t.equal(server.hasAfterResponseHooks(), true, 'an after-hook: processors must return their answers');
   let r = await plain.invoke(addr, RemotingCommand.request(1, { who: 'b' }), 3000);
   t.equal(r.remark, 'sync b');
   r = await plain.invoke(addr, RemotingCommand.request(2), 3000);

@@ -214,6 +214,19 @@ export class DefaultMessageStore implements MessageStoreApi {
     } catch (e) { return Promise.resolve(this.ioFailure(e)); }
   }
 
+  putMessageThen<A>(msg: MessageInner, done: (r: PutResult, arg: A) => void, arg: A): void {
+    const refused = this.refuse();
+    if (refused) { done(refused, arg); return; }
+    let r: PutResult;
+    try {
+      if (this.core.testHooks.failFileCreate) this.checkCreateHook(msg);
+      r = this.appendOne(msg, -1);
+    } catch (e) { done(this.ioFailure(e), arg); return; }
+    if (r.status !== 'PUT_OK') { done(r, arg); return; }
+    this.flush.schedule();
+    this.waiters.waitThen(r.wroteOffset + r.wroteBytes, r, Date.now() + this.config.syncFlushTimeout, done, arg);
+  }
+
   putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult> {
     const refused = this.refuse();
     if (refused) return Promise.resolve(refused);

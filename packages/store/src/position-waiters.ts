@@ -11,7 +11,19 @@ import type { PutResult, PutStatus } from './store-api.js';
 import { invariant } from './invariant.js';
 
 interface Source { name: string; pos: number; timeoutStatus: PutStatus }
-interface Waiter { end: number; result: PutResult; resolve: (r: PutResult) => void; deadline: number }
+/** A pending put: settled through resolve (a promise's) or done(result, arg) (waitThen). */
+interface Waiter {
+  end: number; result: PutResult; deadline: number;
+  resolve: ((r: PutResult) => void) | null;
+  done: ((r: PutResult, arg: unknown) => void) | null; arg: unknown;
+}
+
+// A done callback runs inside advance()/expire()/failAll(), i.e. inside the flush turn: one that throws
+// must not stop the others (nor reach the flush service, which would take it for an I/O failure).
+function settle(w: Waiter, r: PutResult): void {
+  if (w.resolve !== null) { w.resolve(r); return; }
+  try { w.done!(r, w.arg); } catch (e) { console.error(`put callback failed: ${e instanceof Error && e.stack ? e.stack : String(e)}`); }
+}
 
 export class PositionWaiters {
   private sources: Source[] = [];
@@ -73,14 +85,19 @@ export class PositionWaiters {
 
   /** A promise resolved with result once end is acknowledged, or with a timeout status after deadline. */
   wait(end: number, result: PutResult, deadline: number): Promise<PutResult> {
-    if (this.limit !== null) {
-      const last = this.waiters.length > this.head ? this.waiters[this.waiters.length - 1].end : 0;
-      const limit = this.limit();
-      invariant(end >= last && end <= limit, 'sends wait in commit log order for ends already appended',
-        'end,lastEnd,writePos', end, last, limit);
-    }
+    this.checkOrder(end);
     if (end <= this.acked && this.pending === 0) return Promise.resolve(result);
-    return new Promise<PutResult>((resolve) => { this.waiters.push({ end, result, resolve, deadline }); });
+    return new Promise<PutResult>((resolve) => { this.waiters.push({ end, result, deadline, resolve, done: null, arg: null }); });
+  }
+
+  /**
+   * wait() without a promise: done(result, arg) once end is acknowledged (synchronously when it already
+   * is and nothing waits before it), or with a timeout status after deadline.
+   */
+  waitThen<A>(end: number, result: PutResult, deadline: number, done: (r: PutResult, arg: A) => void, arg: A): void {
+    this.checkOrder(end);
+    if (end <= this.acked && this.pending === 0) { done(result, arg); return; }
+    this.waiters.push({ end, result, deadline, resolve: null, done: done as (r: PutResult, arg: unknown) => void, arg });
   }
 
   /** Resolves every waiter whose deadline passed with the status of the first source behind it. */
@@ -88,7 +105,7 @@ export class PositionWaiters {
     const w = this.waiters;
     let i = this.head;
     while (i < w.length && w[i].deadline <= now) {
-      w[i].resolve({ ...w[i].result, status: this.timeoutStatusFor(w[i].end) });
+      settle(w[i], { ...w[i].result, status: this.timeoutStatusFor(w[i].end) });
       i++;
     }
     this.compact(i);
@@ -97,8 +114,17 @@ export class PositionWaiters {
   /** Resolves every pending waiter with status (write failure, shutdown). */
   failAll(status: PutStatus, why: string): void {
     const w = this.waiters;
-    for (let i = this.head; i < w.length; i++) w[i].resolve({ ...w[i].result, status, error: why });
-    this.waiters = []; this.head = 0;
+    const head = this.head;
+    this.waiters = []; this.head = 0; // (a callback may wait again: that goes to the new list)
+    for (let i = head; i < w.length; i++) settle(w[i], { ...w[i].result, status, error: why });
+  }
+
+  private checkOrder(end: number): void {
+    if (this.limit === null) return;
+    const last = this.waiters.length > this.head ? this.waiters[this.waiters.length - 1].end : 0;
+    const limit = this.limit();
+    invariant(end >= last && end <= limit, 'sends wait in commit log order for ends already appended',
+      'end,lastEnd,writePos', end, last, limit);
   }
 
   private timeoutStatusFor(end: number): PutStatus {
@@ -115,7 +141,7 @@ export class PositionWaiters {
   private resolveUpTo(pos: number): void {
     const w = this.waiters;
     let i = this.head;
-    while (i < w.length && w[i].end <= pos) { w[i].resolve(w[i].result); i++; }
+    while (i < w.length && w[i].end <= pos) { settle(w[i], w[i].result); i++; }
     this.compact(i);
   }
 

@@ -43,6 +43,11 @@ export interface StoreTestHooks {
 export interface MessageStore {
   /** Resolves once the record is where the flush mode (and any replication requirement) promises. */
   putMessage(msg: MessageInner): Promise<PutResult>;
+  /**
+   * putMessage without a promise (the broker's send path): done(result, arg) runs exactly once, when
+   * putMessage's promise would resolve; synchronously inside this call when the put fails at once.
+   */
+  putMessageThen<A>(msg: MessageInner, done: (r: PutResult, arg: A) => void, arg: A): void;
   /** A batch to one queue: contiguous records, one result. */
   putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult>;
   getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number,

@@ -54,3 +54,44 @@ t.test('failAll answers every pending send with the status and reason', async (t
   t.equal(rb.error, 'write failed');
   t.throws(() => w.advance('nope', 1), /unknown ack source/);
 });
+
+t.test('waitThen: callbacks in order with promise waiters, at once when acked, once each', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  const order: string[] = [];
+  const cb = (r: PutResult, tag: string) => { order.push(`${tag}:${r.status}`); };
+  w.waitThen(10, res(10), Date.now() + 60000, cb, 'a');
+  const p = w.wait(20, res(20), Date.now() + 60000).then(() => order.push('b:promise'));
+  w.waitThen(30, res(30), Date.now() + 60000, cb, 'c');
+  t.same(order, [], 'nothing before the source passes');
+  w.advance('flush', 30);
+  t.same(order, ['a:PUT_OK', 'c:PUT_OK'], 'callbacks run inside advance, in commit log order');
+  await p;
+  t.same(order, ['a:PUT_OK', 'c:PUT_OK', 'b:promise']);
+  w.waitThen(30, res(30), Date.now() + 60000, cb, 'now');
+  t.same(order.at(-1), 'now:PUT_OK', 'an end already acknowledged (nothing waiting) runs at once');
+  t.equal(w.pending, 0);
+});
+
+t.test('waitThen: deadlines, failAll with a callback that waits again, a throwing callback', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  const seen: string[] = [];
+  w.waitThen(10, res(10), 0, (r: PutResult) => { seen.push(`late:${r.status}`); }, null);
+  w.expire(Date.now());
+  t.same(seen, ['late:FLUSH_DISK_TIMEOUT']);
+  w.waitThen(20, res(20), Date.now() + 60000, () => { throw new Error('callback bug'); }, null);
+  w.waitThen(30, res(30), Date.now() + 60000, (r: PutResult) => {
+    seen.push(`fail:${r.status}:${r.error}`);
+    w.waitThen(40, res(40), Date.now() + 60000, (r2: PutResult) => { seen.push(`again:${r2.status}`); }, null);
+  }, null);
+  const errors: string[] = [];
+  const orig = console.error;
+  console.error = (m: string) => { errors.push(m); };
+  try { w.failAll('SERVICE_NOT_AVAILABLE', 'disk gone'); } finally { console.error = orig; }
+  t.same(seen, ['late:FLUSH_DISK_TIMEOUT', 'fail:SERVICE_NOT_AVAILABLE:disk gone'], 'the throwing one did not stop the next');
+  t.match(errors[0], /put callback failed: Error: callback bug/);
+  t.equal(w.pending, 1, 'the wait registered from inside failAll survives it');
+  w.advance('flush', 40);
+  t.same(seen.at(-1), 'again:PUT_OK');
+});

@@ -115,6 +115,8 @@ export class HAController {
     const after = (r: PutResult) => gt.wait(r);
     store.putMessage = (m) => put(m).then(after);
     store.putMessages = (t, q, b) => puts(t, q, b).then(after);
+    // the send path's promise-free put: the same wait, through the wrapped putMessage
+    store.putMessageThen = (m, done, arg) => { store.putMessage(m).then((r) => done(r, arg), (e: Error) => done(unknownError(e), arg)); };
   }
 
   /** The first answering name server's result (as Apache's registerBrokerAll uses). */
@@ -196,4 +198,9 @@ export class HAController {
     await this.slaveSync?.shutdown();
     await this.service?.shutdown();
   }
+}
+
+/** A put whose wait threw (it never should): an error result, as the send path answers it. */
+function unknownError(e: Error): PutResult {
+  return { status: 'UNKNOWN_ERROR', wroteOffset: 0, wroteBytes: 0, queueOffset: 0, msgId: '', storeTimestamp: 0, msgNum: 0, error: e.message };
 }

@@ -64,6 +64,34 @@ export function storedProperties(props: string, cluster: string): string {
   return p.length === 0 ? 'CLUSTER\u0001' + cluster : p + '\u0002CLUSTER\u0001' + cluster;
 }
 
+/** A single send between its checks and its put's completion (the put callback's argument). */
+class PendingSend {
+  startMs = 0;
+  constructor(
+    readonly proc: SendMessageProcessor, readonly req: RemotingCommand, readonly ch: Channel, readonly inner: MessageInner,
+    /** the topic stored under (retry/DLQ applied), the queue the reply names (the stored one), the topic the producer named */
+    readonly topic: string, readonly queueId: number, readonly reqTopic: string,
+    /** a transaction's half message (the promise path) */
+    readonly half: boolean,
+  ) {}
+}
+
+/** putMessageThen's callback: the reply goes to the channel as the connection's own reply() sends it. */
+function sendDone(r: PutResult, s: PendingSend): void {
+  const req = s.req;
+  let resp: RemotingCommand;
+  try {
+    resp = s.proc.sendResult(s, r, performance.now() - s.startMs);
+  } catch (e) {
+    resp = RemotingCommand.response(RC.SYSTEM_ERROR, e instanceof Error ? e.message : String(e));
+  }
+  if (req.isOneway() || s.ch.closed) return;
+  resp.opaque = req.opaque;
+  resp.flag |= 1;
+  resp.serializeType = req.serializeType;
+  s.ch.send(resp);
+}
+
 export class SendMessageProcessor {
   private readonly brokerDesc: string;
 
@@ -130,7 +158,24 @@ export class SendMessageProcessor {
     return { topic, queueId };
   }
 
-  async sendMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
+  /**
+   * One message (SEND_MESSAGE / V2). The common case answers without a promise: the put's callback
+   * writes the reply to the channel (returns null). Half (transaction) messages, stage timers and
+   * servers with response hooks take the promise path (returns the reply's promise); an invalid
+   * request gets its error reply at once.
+   */
+  sendMessage(req: RemotingCommand, ch: Channel, replyLater = true): RemotingCommand | Promise<RemotingCommand> | null {
+    const s = this.prepareSend(req, ch);
+    if (s instanceof RemotingCommand) return s;
+    if (s.half) return this.putHalf(s);
+    if (stageTimersOn || !replyLater) return this.putAwaited(s);
+    s.startMs = performance.now();
+    this.ctx.store.putMessageThen(s.inner, sendDone, s);
+    return null;
+  }
+
+  /** The checks and the stored form of a single send: an error reply or what to put. */
+  private prepareSend(req: RemotingCommand, ch: Channel): RemotingCommand | PendingSend {
     const ctx = this.ctx;
     const h = parseSendHeader(req);
     const tc = this.msgCheck(h, ch);
@@ -159,10 +204,7 @@ export class SendMessageProcessor {
         topic: half.topic, queueId: half.queueId, flag: h.flag, body, properties: half.properties, sysFlag: half.sysFlag,
         bornTimestamp: h.bornTimestamp, bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
       };
-      const r = await ctx.store.putMessage(inner);
-      ctx.stats.putMessages++;
-      if (r.status === 'PUT_OK') ctx.stats.topicPutNums.add(topic, 1);
-      return this.putResultResponse(r, queueId, r.msgId);
+      return new PendingSend(this, req, ch, inner, topic, queueId, h.topic, true);
     }
     const timer = properties.indexOf('TIMER_') >= 0 ? ctx.timerMessageService?.stage(topic, queueId, properties) : null;
     if (typeof timer === 'string') return errorResponse(RC.MESSAGE_ILLEGAL, timer);
@@ -178,17 +220,35 @@ export class SendMessageProcessor {
       bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
       tagsCode: tagsCode ?? tagsCodeOf(properties),
     };
+    return new PendingSend(this, req, ch, inner, topic, queueId, h.topic, false);
+  }
+
+  private async putHalf(s: PendingSend): Promise<RemotingCommand> {
+    const r = await this.ctx.store.putMessage(s.inner);
+    this.ctx.stats.putMessages++;
+    if (r.status === 'PUT_OK') this.ctx.stats.topicPutNums.add(s.topic, 1);
+    return this.putResultResponse(r, s.queueId, r.msgId);
+  }
+
+  private async putAwaited(s: PendingSend): Promise<RemotingCommand> {
+    const ctx = this.ctx;
     const putStartMs = performance.now();
-    const pending = ctx.store.putMessage(inner);
+    const pending = ctx.store.putMessage(s.inner);
     const appendedMs = stageTimersOn ? performance.now() : 0;
     const r = await pending;
     const putEndMs = performance.now();
     if (stageTimersOn) { recordStageMs(STAGE_APPEND, appendedMs - putStartMs); recordStageMs(STAGE_ACK_WAIT, putEndMs - appendedMs); }
-    ctx.stats.putLatency.record(putEndMs - putStartMs);
-    ctx.stats.putMessages++;
-    ctx.stats.putBytes += body.length;
-    if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') ctx.stats.topicPutNums.add(h.topic, 1);
-    return this.putResultResponse(r, queueId, r.msgId);
+    return this.sendResult(s, r, putEndMs - putStartMs);
+  }
+
+  /** Stats and the reply of a single send whose put completed. */
+  sendResult(s: PendingSend, r: PutResult, putMs: number): RemotingCommand {
+    const stats = this.ctx.stats;
+    stats.putLatency.record(putMs);
+    stats.putMessages++;
+    stats.putBytes += s.inner.body.length;
+    if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') stats.topicPutNums.add(s.reqTopic, 1);
+    return this.putResultResponse(r, s.queueId, r.msgId);
   }
 
   async sendBatchMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
@@ -331,9 +391,11 @@ export function decodeBatchBody(buf: Buffer): Array<{ flag: number; body: Buffer
   return out;
 }
 
-export function register(server: Pick<RemotingServer, 'registerProcessor'>, ctx: BrokerContext): void {
+export function register(server: Pick<RemotingServer, 'registerProcessor'> & Partial<Pick<RemotingServer, 'hasAfterResponseHooks'>>,
+  ctx: BrokerContext): void {
   const p = new SendMessageProcessor(ctx);
-  const single = (req: RemotingCommand, ch: Channel) => p.sendMessage(req, ch);
+  // a response hook must see the reply: then the processor returns it instead of writing it itself
+  const single = (req: RemotingCommand, ch: Channel) => p.sendMessage(req, ch, server.hasAfterResponseHooks?.() !== true);
   server.registerProcessor(SEND_MESSAGE, (req, ch) => (isBatch(req) ? p.sendBatchMessage(req, ch) : single(req, ch)));
   server.registerProcessor(SEND_MESSAGE_V2, (req, ch) => (isBatch(req) ? p.sendBatchMessage(req, ch) : single(req, ch)));
   server.registerProcessor(SEND_BATCH_MESSAGE, (req, ch) => p.sendBatchMessage(req, ch));

@@ -90,6 +90,11 @@ export class MemoryStore implements MessageStore {
       msgId: offsetMsgId(this.storeHost, entry.phy), storeTimestamp: now, msgNum: 1 };
   }
 
+  putMessageThen<A>(m: MessageInner, done: (r: PutResult, arg: A) => void, arg: A): void {
+    // as the real store: later, unless the put fails at once (this one never does)
+    this.putMessage(m).then((r) => done(r, arg), (e: Error) => done({ status: 'UNKNOWN_ERROR', wroteOffset: 0, wroteBytes: 0, queueOffset: 0, msgId: '', storeTimestamp: 0, msgNum: 0, error: e.message }, arg));
+  }
+
   async putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult> {
     const now = Date.now();
     const ids: string[] = [];
