@@ -34,6 +34,14 @@ t.test('template reply = general reply, frame bytes and extFields', async (t) =>
       t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `JSON frame, case ${n}`);
       a.serializeType = 1; b.serializeType = 1;
       t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame, case ${n}`);
+      // for a binary request the JSON text is not built; the frames are the same either way
+      const c2 = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, false);
+      c2.opaque = 42;
+      t.same(c2.extFields, b.extFields, `extFields without the JSON text, case ${n}`);
+      c2.serializeType = 1;
+      t.equal(encodeCommandToBuffer(c2).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame without the JSON text, case ${n}`);
+      c2.serializeType = 0; b.serializeType = 0;
+      t.equal(encodeCommandToBuffer(c2).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `JSON frame from extFields, case ${n}`);
     }
   }
 });

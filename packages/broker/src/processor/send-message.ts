@@ -227,7 +227,7 @@ export class SendMessageProcessor {
     const r = await this.ctx.store.putMessage(s.inner);
     this.ctx.stats.putMessages++;
     if (r.status === 'PUT_OK') this.ctx.stats.topicPutNums.add(s.topic, 1);
-    return this.putResultResponse(r, s.queueId, r.msgId);
+    return this.putResultResponse(r, s.queueId, r.msgId, s.req.serializeType === 0);
   }
 
   private async putAwaited(s: PendingSend): Promise<RemotingCommand> {
@@ -248,7 +248,7 @@ export class SendMessageProcessor {
     stats.putMessages++;
     stats.putBytes += s.inner.body.length;
     if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') stats.topicPutNums.add(s.reqTopic, 1);
-    return this.putResultResponse(r, s.queueId, r.msgId);
+    return this.putResultResponse(r, s.queueId, r.msgId, s.req.serializeType === 0);
   }
 
   async sendBatchMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
@@ -299,7 +299,8 @@ export class SendMessageProcessor {
   }
 
   /** Apache's handlePutMessageResult: PutStatus -> response code and remark. */
-  putResultResponse(r: PutResult, queueId: number, msgId: string): RemotingCommand {
+  /** jsonHeader: the reply goes out with a JSON header (its ext text is then built from a template). */
+  putResultResponse(r: PutResult, queueId: number, msgId: string, jsonHeader = true): RemotingCommand {
     let code: number;
     let remark: string | null = null;
     switch (r.status) {
@@ -321,7 +322,7 @@ export class SendMessageProcessor {
       this.ctx.stats.sendRejected++;
       return RemotingCommand.response(code, remark);
     }
-    return sendReply(code, remark, msgId, queueId, r.queueOffset, this.ctx.config.regionId, this.ctx.config.traceOn);
+    return sendReply(code, remark, msgId, queueId, r.queueOffset, this.ctx.config.regionId, this.ctx.config.traceOn, jsonHeader);
   }
 }
 
@@ -333,9 +334,12 @@ let tplRegion: string | null = null;
 let tplTrace: boolean | null = null;
 let tplTail = '';
 
-/** A successful (or FLUSH_DISK_TIMEOUT) send's reply. */
+/**
+ * A successful (or FLUSH_DISK_TIMEOUT) send's reply. jsonHeader false (a ROCKETMQ binary request: the
+ * reply is encoded from extFields) skips the pre-serialized JSON text; the codec builds it if asked.
+ */
 export function sendReply(code: number, remark: string | null, msgId: string, queueId: number, queueOffset: number,
-  region: string, traceOn: boolean): RemotingCommand {
+  region: string, traceOn: boolean, jsonHeader = true): RemotingCommand {
   if (typeof region !== 'string' || typeof traceOn !== 'boolean' || typeof msgId !== 'string') {
     // a config value of another type (null drops the key): the general path
     return RemotingCommand.response(code, remark, { msgId, queueId, queueOffset, MSG_REGION: region, TRACE_ON: traceOn });
@@ -343,6 +347,7 @@ export function sendReply(code: number, remark: string | null, msgId: string, qu
   const cmd = RemotingCommand.response(code, remark);
   const ext = encodeSendMessageResponseHeader({ msgId, queueId, queueOffset, regionId: region, traceOn });
   cmd.extFields = ext;
+  if (!jsonHeader) return cmd;
   if (region !== tplRegion || traceOn !== tplTrace) {
     tplRegion = region; tplTrace = traceOn;
     tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":' + JSON.stringify(ext['TRACE_ON']) + '}';
