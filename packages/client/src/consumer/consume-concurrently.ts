@@ -11,6 +11,9 @@ import type { ProcessQueue } from './process-queue.js';
 /** One submit's messages, handed out one by one: the queue holds a batch per pull, not an entry per message. */
 interface Batch { readonly msgs: MessageExt[]; readonly pq: ProcessQueue; readonly mq: MessageQueue; next: number }
 
+/** What a dispatched batch's slot holds until the queue is compacted. */
+const DONE: Batch = { msgs: [], pq: null as unknown as ProcessQueue, mq: null as unknown as MessageQueue, next: 0 };
+
 /** A failed message whose send-back also failed is consumed again this much later. */
 export const RECONSUME_LATER_LOCAL_MS = 5000;
 
@@ -42,8 +45,9 @@ export class ConsumeConcurrentlyService implements ConsumeService {
         const b = pending[this.head]!;
         const msg = b.msgs[b.next++]!;
         if (b.next >= b.msgs.length) {
-          this.head++;
-          if (this.head > 1024 && this.head * 2 > pending.length) { pending.splice(0, this.head); this.head = 0; }
+          // a dispatched batch must not keep its messages (and their reply buffers) alive
+          pending[this.head++] = DONE;
+          if (this.head > 64 && this.head * 2 > pending.length) { pending.splice(0, this.head); this.head = 0; }
         }
         if (b.pq.dropped) continue;
         this.active++;
