@@ -303,17 +303,27 @@ function hostV4Text(ip: number, port: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`;
 }
 
+/** The last two IPv4 hosts looked up: a record's born and store hosts, and the next record's, are mostly the same two. */
+let hostKey0 = -1;
+let hostKey1 = -1;
+let host0: Host = { text: '', hex: '' };
+let host1: Host = host0;
+
 function hostV4(buf: Buffer, p: number): Host {
   const ip = buf.readUInt32BE(p);
   const port = buf.readInt32BE(p + 4);
   if (port < 0 || port > 0xffff) return { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
   const key = ip * 65536 + port;
+  if (key === hostKey0) return host0;
+  if (key === hostKey1) return host1;
   let h = hostsV4.get(key);
   if (h === undefined) {
     if (hostsV4.size >= 4096) hostsV4.clear();
     h = { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
     hostsV4.set(key, h);
   }
+  hostKey1 = hostKey0; host1 = host0;
+  hostKey0 = key; host0 = h;
   return h;
 }
 
