@@ -3,8 +3,9 @@
 // 32-hex offset message id and the client-made unique id (UNIQ_KEY).
 import os from 'node:os';
 import {
-  decodeOffsetMsgId as decodeRemotingOffsetMsgId, decodeStoredRecord, javaStringHashCode, MESSAGE_MAGIC_CODE_V1, offsetMsgIdFromBytes,
-  parsePropertiesToRecord, propertiesToString as remotingPropertiesToString, type DecodedMessage, type DecodeMessagesOptions, type StoredRecord,
+  decodeOffsetMsgId as decodeRemotingOffsetMsgId, decodeStoredFields, javaStringHashCode, MESSAGE_MAGIC_CODE_V1, newStoredRecord,
+  offsetMsgIdFromBytes, parsePropertiesToRecord, propertiesToString as remotingPropertiesToString, type DecodedMessage,
+  type DecodeMessagesOptions, type StoredRecord,
 } from '@rmq/remoting';
 import { MessageConst, MessageSysFlag } from './protocol.js';
 
@@ -149,14 +150,13 @@ export class MessageDecodeError extends Error {
 /** What the client asks of @rmq/remoting's record decoder: bodies inflated, each record exactly its size. */
 const DECODE_OPTIONS: DecodeMessagesOptions = { decompress: true, exact: true };
 
-/** Decodes one stored record (V1 or V2) at `pos` with @rmq/remoting's decoder; returns the message and the next position. */
-export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg: MessageExt; next: number } {
-  let r: StoredRecord;
-  try {
-    r = decodeStoredRecord(buf, pos, DECODE_OPTIONS);
-  } catch (e) {
-    throw new MessageDecodeError(e instanceof Error ? e.message : String(e));
-  }
+/** Fields of the record being decoded, reused from record to record (each message copies them). */
+const fields: StoredRecord = newStoredRecord();
+const NO_BODY = Buffer.alloc(0);
+
+/** The message of the record just decoded into `fields`. */
+function messageOf(brokerName: string): MessageExt {
+  const r = fields;
   const properties = stringToProperties(r.propertiesText);
   const msg: MessageExt = {
     topic: r.topic, body: r.body, tags: properties[MessageConst.TAGS], keys: properties[MessageConst.KEYS], properties,
@@ -166,16 +166,33 @@ export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg:
     reconsumeTimes: r.reconsumeTimes, preparedTransactionOffset: r.preparedTransactionOffset, bodyCRC: r.bodyCRC,
     storeSize: r.storeSize, brokerName,
   };
-  return { msg, next: pos + r.storeSize };
+  r.body = NO_BODY; // the scratch keeps nothing of this message alive (its body's buffer)
+  return msg;
+}
+
+/** Decodes the record at `pos` into `fields`; MessageDecodeError on a malformed one. */
+function decodeFields(buf: Buffer, pos: number): void {
+  try {
+    decodeStoredFields(buf, pos, DECODE_OPTIONS, fields);
+  } catch (e) {
+    throw new MessageDecodeError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Decodes one stored record (V1 or V2) at `pos` with @rmq/remoting's decoder; returns the message and the next position. */
+export function decodeMessage(buf: Buffer, pos: number, brokerName = ''): { msg: MessageExt; next: number } {
+  decodeFields(buf, pos);
+  const next = pos + fields.storeSize;
+  return { msg: messageOf(brokerName), next };
 }
 
 export function decodeMessages(buf: Buffer, brokerName = ''): MessageExt[] {
   const out: MessageExt[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    const { msg, next } = decodeMessage(buf, pos, brokerName);
-    out.push(msg);
-    pos = next;
+    decodeFields(buf, pos);
+    pos += fields.storeSize;
+    out.push(messageOf(brokerName));
   }
   return out;
 }

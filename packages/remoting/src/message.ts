@@ -88,6 +88,26 @@ export function parseProperties(text: string | null | undefined): Map<string, st
   return map;
 }
 
+/** Property names seen by parsePropertiesToRecord, by length: messages repeat a few names, each kept once, interned. */
+const NAME_CACHE_MAX_LENGTH = 40;
+const NAMES_PER_LENGTH = 8;
+const nameCache: string[][] = Array.from({ length: NAME_CACHE_MAX_LENGTH + 1 }, () => []);
+
+/**
+ * text[start, end) as a property name: the cached string when it was seen before (a compare instead
+ * of a new string that the property store must then look up in V8's string table).
+ */
+function propertyName(text: string, start: number, end: number): string {
+  const n = end - start;
+  if (n > NAME_CACHE_MAX_LENGTH) return text.slice(start, end);
+  const bucket = nameCache[n]!;
+  for (let i = 0; i < bucket.length; i++) if (text.startsWith(bucket[i]!, start)) return bucket[i]!;
+  const name = Object.keys({ [text.slice(start, end)]: 0 })[0]!; // the interned copy
+  if (bucket.length >= NAMES_PER_LENGTH) bucket.shift();
+  bucket.push(name);
+  return name;
+}
+
 /** The pairs as a plain object (last value wins); no intermediate Map or array (pull path). */
 export function parsePropertiesToRecord(text: string | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -99,7 +119,7 @@ export function parsePropertiesToRecord(text: string | null | undefined): Record
     if (end < 0) end = n;
     const sep = text.indexOf(NAME_VALUE_SEPARATOR, start);
     if (sep >= 0 && sep < end) {
-      const k = text.slice(start, sep);
+      const k = propertyName(text, start, sep);
       const v = text.slice(sep + 1, end);
       if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       else out[k] = v;
@@ -283,17 +303,27 @@ function hostV4Text(ip: number, port: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}:${port}`;
 }
 
+/** The last two IPv4 hosts looked up: a record's born and store hosts, and the next record's, are mostly the same two. */
+let hostKey0 = -1;
+let hostKey1 = -1;
+let host0: Host = { text: '', hex: '' };
+let host1: Host = host0;
+
 function hostV4(buf: Buffer, p: number): Host {
   const ip = buf.readUInt32BE(p);
   const port = buf.readInt32BE(p + 4);
   if (port < 0 || port > 0xffff) return { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
   const key = ip * 65536 + port;
+  if (key === hostKey0) return host0;
+  if (key === hostKey1) return host1;
   let h = hostsV4.get(key);
   if (h === undefined) {
     if (hostsV4.size >= 4096) hostsV4.clear();
     h = { text: hostV4Text(ip, port), hex: hostIdHex(buf, p, 8) };
     hostsV4.set(key, h);
   }
+  hostKey1 = hostKey0; host1 = host0;
+  hostKey0 = key; host0 = h;
   return h;
 }
 
@@ -366,12 +396,27 @@ const STORED_RECORD_DEFAULTS: DecodeMessagesOptions = { decompress: false };
  * `opts.decompress` is true.
  */
 export function decodeStoredRecord(buf: Buffer, start = 0, opts: DecodeMessagesOptions = STORED_RECORD_DEFAULTS): StoredRecord {
+  const size = checkedRecordSize(buf, start);
+  return decodeRecordAt(buf, start, size, buf.readInt32BE(start + 4), opts.decompress === true, opts.skipBody === true, opts.exact === true);
+}
+
+/**
+ * decodeStoredRecord for a hot path (the client's pull replies): the fields go into `into`, which the
+ * caller reuses from record to record (newStoredRecord) and copies what it keeps from. Same checks and errors.
+ */
+export function decodeStoredFields(buf: Buffer, start: number, opts: DecodeMessagesOptions, into: StoredRecord): StoredRecord {
+  const size = checkedRecordSize(buf, start);
+  return decodeFieldsAt(buf, start, size, buf.readInt32BE(start + 4), opts.decompress === true, opts.skipBody === true, opts.exact === true, into);
+}
+
+/** The size of the record at `start`; throws RangeError when it is truncated, has a bad magic code or does not fit `buf`. */
+function checkedRecordSize(buf: Buffer, start: number): number {
   if (buf.length - start < 8) throw new RangeError(`stored record at ${start} is truncated`);
   const size = buf.readInt32BE(start);
   const magic = buf.readInt32BE(start + 4);
   if (!isRecordMagic(magic)) throw new RangeError(`bad message magic code 0x${(magic >>> 0).toString(16)} at ${start}`);
   if (size < MIN_RECORD_SIZE || size > buf.length - start) throw new RangeError(`bad message size ${size} at ${start}`);
-  return decodeRecordAt(buf, start, size, magic, opts.decompress === true, opts.skipBody === true, opts.exact === true);
+  return size;
 }
 
 /** Fixed part of a V1 record with IPv4 hosts and empty body, topic and properties. */
@@ -399,7 +444,37 @@ function need(p: number, n: number, start: number, end: number): void {
 
 const NO_BODY = Buffer.alloc(0);
 
+/** An empty StoredRecord to pass to decodeStoredFields (one per decoding loop). */
+export function newStoredRecord(): StoredRecord {
+  return {
+    storeSize: 0, bodyCRC: 0, queueId: 0, flag: 0, queueOffset: 0, commitLogOffset: 0, sysFlag: 0, bornTimestamp: 0, bornHost: '',
+    storeTimestamp: 0, storeHost: '', reconsumeTimes: 0, preparedTransactionOffset: 0, body: NO_BODY, topic: '', propertiesText: '',
+    offsetMsgId: '',
+  };
+}
+
+const scratchFields = newStoredRecord();
+
 function decodeRecordAt(buf: Buffer, start: number, size: number, magic: number, decompress: boolean, skipBody: boolean, exact: boolean): StoredRecord {
+  const f = decodeFieldsAt(buf, start, size, magic, decompress, skipBody, exact, scratchFields);
+  const record: StoredRecord = {
+    storeSize: size, bodyCRC: f.bodyCRC, queueId: f.queueId, flag: f.flag, queueOffset: f.queueOffset, commitLogOffset: f.commitLogOffset,
+    sysFlag: f.sysFlag, bornTimestamp: f.bornTimestamp, bornHost: f.bornHost, storeTimestamp: f.storeTimestamp, storeHost: f.storeHost,
+    reconsumeTimes: f.reconsumeTimes, preparedTransactionOffset: f.preparedTransactionOffset, body: f.body, topic: f.topic,
+    propertiesText: f.propertiesText, offsetMsgId: f.offsetMsgId,
+  };
+  f.body = NO_BODY; // the scratch must not keep the buffer alive
+  return record;
+}
+
+/** The commit log offset's 8 bytes at `p` as 16 uppercase hex chars. */
+function offsetHex(buf: Buffer, p: number): string {
+  return HEX_BYTE[buf[p]!]! + HEX_BYTE[buf[p + 1]!]! + HEX_BYTE[buf[p + 2]!]! + HEX_BYTE[buf[p + 3]!]! +
+    HEX_BYTE[buf[p + 4]!]! + HEX_BYTE[buf[p + 5]!]! + HEX_BYTE[buf[p + 6]!]! + HEX_BYTE[buf[p + 7]!]!;
+}
+
+function decodeFieldsAt(buf: Buffer, start: number, size: number, magic: number, decompress: boolean, skipBody: boolean, exact: boolean,
+  into: StoredRecord): StoredRecord {
   const end = start + size;
   let p = start + 8;
   need(p, 4 + 4 + 4 + 8 + 8 + 4 + 8, start, end);
@@ -423,10 +498,7 @@ function decodeRecordAt(buf: Buffer, start: number, size: number, magic: number,
   if (bodyLen < 0) throw new RangeError(`stored record at ${start} has a negative body length`);
   const v2 = magic === MESSAGE_MAGIC_CODE_V2;
   need(p, bodyLen + (v2 ? 2 : 1), start, end);
-  // A view, not a copy: the buffer stays alive while the record's body is held.
-  let body = buf.subarray(p, p + bodyLen); p += bodyLen;
-  if (skipBody) body = NO_BODY;
-  else if ((sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0 && decompress) body = inflateSync(body);
+  const bodyPos = p; p += bodyLen;
   const topicLen = v2 ? buf.readInt16BE(p) : buf.readUInt8(p); p += v2 ? 2 : 1;
   if (topicLen < 0) throw new RangeError(`stored record at ${start} has a negative topic length`);
   need(p, topicLen + 2, start, end);
@@ -436,12 +508,16 @@ function decodeRecordAt(buf: Buffer, start: number, size: number, magic: number,
   need(p, propLen, start, end);
   const propertiesText = buf.toString('utf8', p, p + propLen); p += propLen;
   if (exact && p !== end) throw new RangeError(`stored record at ${start} ends at ${p - start}, not at its size ${size}`);
+  // A view, not a copy: the buffer stays alive while the record's body is held.
+  let body = skipBody ? NO_BODY : buf.subarray(bodyPos, bodyPos + bodyLen);
+  if (!skipBody && (sysFlag & MessageSysFlag.COMPRESSED_FLAG) !== 0 && decompress) body = inflateSync(body);
+  into.storeSize = size; into.bodyCRC = bodyCRC; into.queueId = queueId; into.flag = flag; into.queueOffset = queueOffset;
+  into.commitLogOffset = commitLogOffset; into.sysFlag = sysFlag; into.bornTimestamp = bornTimestamp; into.bornHost = bornHost;
+  into.storeTimestamp = storeTimestamp; into.storeHost = store.text; into.reconsumeTimes = reconsumeTimes;
+  into.preparedTransactionOffset = preparedTransactionOffset; into.body = body; into.topic = topic; into.propertiesText = propertiesText;
   // the offset id is store host bytes + the commit log offset, read straight from the record
-  const offsetMsgId = store.hex + hostIdHex(buf, start + 28, 8);
-  return {
-    storeSize: size, bodyCRC, queueId, flag, queueOffset, commitLogOffset, sysFlag, bornTimestamp, bornHost,
-    storeTimestamp, storeHost: store.text, reconsumeTimes, preparedTransactionOffset, body, topic, propertiesText, offsetMsgId,
-  };
+  into.offsetMsgId = store.hex + offsetHex(buf, start + 28);
+  return into;
 }
 
 // ---------------------------------------------------------------- SEND_BATCH_MESSAGE body

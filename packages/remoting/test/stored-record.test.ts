@@ -3,7 +3,8 @@
 // `exact` option the client decodes pull replies with.
 import t from 'tap';
 import {
-  createOffsetMsgId, decodeMessages, decodeStoredRecord, MESSAGE_MAGIC_CODE_V1, MESSAGE_MAGIC_CODE_V2,
+  createOffsetMsgId, decodeMessages, decodeStoredFields, decodeStoredRecord, MESSAGE_MAGIC_CODE_V1, MESSAGE_MAGIC_CODE_V2, newStoredRecord,
+  parsePropertiesToRecord,
 } from '../src/message.js';
 
 interface Rec { magic?: number; topic?: string; props?: string; body?: string; commitLogOffset?: number; storePort?: number; pad?: number }
@@ -69,4 +70,43 @@ t.test('exact: a record with bytes past its properties is refused only when aske
   const bad = record();
   bad.writeInt32BE(0x12345678, 4);
   t.throws(() => decodeStoredRecord(bad), { message: 'bad message magic code 0x12345678 at 0' });
+});
+
+t.test('decodeStoredFields fills one reused object with what decodeStoredRecord returns', async (t) => {
+  const recs = [record({ commitLogOffset: 1 }), record({ storePort: 10912, props: 'a\u0001b', commitLogOffset: 0x1234567890 }), record({ magic: MESSAGE_MAGIC_CODE_V2 })];
+  const into = newStoredRecord();
+  for (const rec of recs) {
+    const want = decodeStoredRecord(rec, 0, { exact: true });
+    const got = decodeStoredFields(rec, 0, { exact: true }, into);
+    t.equal(got, into, 'the object passed in');
+    t.same({ ...got }, want);
+  }
+  t.throws(() => decodeStoredFields(record({ pad: 3 }), 0, { exact: true }, into), /not at its size/, 'same checks');
+  t.throws(() => decodeStoredFields(Buffer.alloc(6), 0, {}, into), /truncated/);
+  // born and store hosts alternate, and a third host comes between: each keeps its own text
+  const a = decodeStoredRecord(record({ storePort: 1 }));
+  const b = decodeStoredRecord(record({ storePort: 2 }));
+  t.same([a.bornHost, a.storeHost, b.bornHost, b.storeHost], ['10.0.0.1:5555', '127.0.0.1:1', '10.0.0.1:5555', '127.0.0.1:2']);
+  t.equal(b.offsetMsgId, createOffsetMsgId('127.0.0.1', 2, 4096));
+});
+
+t.test('parsePropertiesToRecord: cached property names give the same pairs', async (t) => {
+  const long = 'k'.repeat(60);
+  const texts = [
+    'UNIQ_KEY\u0001A\u0002TAGS\u0001t', 'UNIQ_KEY\u0001B\u0002TAGT\u0001u', '\u0001empty name\u0002x\u0001', `${long}\u0001v`,
+    'n\u00e4me\u0001w\u00e9rt\u0002__proto__\u0001p', 'no separator\u0002a\u0001b\u0001c',
+  ];
+  for (let round = 0; round < 2; round++) {
+    t.same(parsePropertiesToRecord(texts[0]), { UNIQ_KEY: 'A', TAGS: 't' });
+    t.same(parsePropertiesToRecord(texts[1]), { UNIQ_KEY: 'B', TAGT: 'u' }, 'a name of the same length is not taken for another');
+    t.same(parsePropertiesToRecord(texts[2]), { '': 'empty name', x: '' });
+    t.same(parsePropertiesToRecord(texts[3]), { [long]: 'v' });
+    const p = parsePropertiesToRecord(texts[4]);
+    t.equal(p['n\u00e4me'], 'w\u00e9rt');
+    t.equal(Object.getPrototypeOf(p), Object.prototype, '__proto__ is an own property, not the prototype');
+    t.equal(Object.getOwnPropertyDescriptor(p, '__proto__')?.value, 'p');
+    t.same(parsePropertiesToRecord(texts[5]), { a: 'b\u0001c' });
+  }
+  // more names of one length than the cache keeps
+  for (let i = 0; i < 20; i++) t.same(parsePropertiesToRecord(`key${String(i).padStart(2, '0')}\u0001${i}`), { [`key${String(i).padStart(2, '0')}`]: String(i) });
 });

@@ -15,14 +15,21 @@ import type { StoreCore } from './store-core.js';
 
 const MAX_FILTER_ENTRIES = 16000;
 
+/** A buffer of at least `need` bytes (`want` when larger, or twice the old one) holding old's first `keep` bytes. */
+function grown(old: Buffer | null, keep: number, need: number, want: number): Buffer {
+  const next = Buffer.allocUnsafe(Math.max(need, want, old === null ? 0 : old.length * 2));
+  if (old !== null && keep > 0) old.copy(next, 0, 0, keep);
+  return next;
+}
+
 export class ReadService {
   /**
-   * getMessage copies the records it serves here, then into one buffer per pull. Views over the
-   * shared pages would pin them (a viewed page cannot be reused until its views are garbage): a
-   * consumer reading a backlog then grew the process by every page its in-flight replies touched,
-   * 1.3 GiB RSS against a 512 MiB cache. A 1 KiB copy costs about what the view object did.
+   * getMessage copies the records it serves straight out of the pages into one buffer per pull (the
+   * reply's body; result.buffers are views of it). Views over the shared pages would pin them (a viewed
+   * page cannot be reused until its views are garbage): a consumer reading a backlog then grew the
+   * process by every page its in-flight replies touched, 1.3 GiB RSS against a 512 MiB cache. A 1 KiB
+   * copy costs about what the view object did.
    */
-  private pullScratch: Buffer = Buffer.allocUnsafe(256 * 1024);
   private readonly e = new Float64Array(3);
   private readonly layout = emptyRecordLayout();
 
@@ -45,7 +52,8 @@ export class ReadService {
     result.status = 'NO_MATCHED_MESSAGE';
     const e = this.e;
     const minPhy = core.commitLog.minOffset;
-    let scratch = this.pullScratch;
+    // the pull's buffer, sized at the first record for maxMsgNums records like it (within maxTotalBytes)
+    let out: Buffer | null = null;
     const sizes: number[] = [];
     let q = offset;
     const lastQ = Math.min(max, offset + Math.max(maxMsgNums, MAX_FILTER_ENTRIES));
@@ -57,14 +65,16 @@ export class ReadService {
         if (phy < minPhy) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
         this.assertEntry(q, phy, size);
         if (filter && !filter.matchByConsumeQueue(tagsCode)) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
-        // copied into the pull's own buffer (below), not views over the shared pages: see pullScratch
         const at = result.bufferTotalSize;
-        if (scratch.length < at + size) scratch = this.growPullScratch(at + size, at);
-        if (!core.commitLog.copyOut(phy, size, scratch, at)) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
-        assertRecord(scratch, at, size, this.layout);
-        const recordQ = readInt64(scratch, at + 20);
+        if (out === null || out.length < at + size) {
+          out = grown(out, at, at + size, Math.min(at + size * (maxMsgNums - result.messageCount), Math.max(maxTotalBytes, at + size)));
+        }
+        if (!core.commitLog.copyOut(phy, size, out, at)) { if (result.bufferTotalSize === 0) result.status = 'MESSAGE_WAS_REMOVING'; continue; }
+        assertRecord(out, at, size, this.layout);
+        const recordQ = readInt64(out, at + 20);
         invariant(recordQ === q, 'a record names the queue offset its entry is at', 'q,recordQueueOffset,phy', q, recordQ, phy);
-        if (filter?.matchByCommitLog && !filter.matchByCommitLog(scratch.subarray(at, at + size))) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
+        // a record the filter refuses is overwritten by the next one
+        if (filter?.matchByCommitLog && !filter.matchByCommitLog(out.subarray(at, at + size))) { if (result.bufferTotalSize === 0) result.status = 'NO_MATCHED_MESSAGE'; continue; }
         sizes.push(size);
         result.messageCount++;
         result.bufferTotalSize += size;
@@ -76,9 +86,7 @@ export class ReadService {
       if (result.messageCount === 0) { result.status = 'INVARIANT_VIOLATED'; result.error = why; }
     }
     result.nextBeginOffset = q;
-    if (result.messageCount > 0) {
-      const out = Buffer.allocUnsafe(result.bufferTotalSize);
-      scratch.copy(out, 0, 0, result.bufferTotalSize);
+    if (out !== null && result.messageCount > 0) {
       let pos = 0;
       for (const n of sizes) { result.buffers.push(out.subarray(pos, pos + n)); pos += n; }
     }
@@ -97,13 +105,6 @@ export class ReadService {
     if (!(err instanceof InvariantError)) throw err;
     this.core.log.error(`${where}: ${err.message}; not served`);
     return err.message;
-  }
-
-  private growPullScratch(need: number, keep: number): Buffer {
-    const next = Buffer.allocUnsafe(Math.max(need, this.pullScratch.length * 2));
-    this.pullScratch.copy(next, 0, 0, keep);
-    this.pullScratch = next;
-    return next;
   }
 
   getMaxOffsetInQueue(topic: string, queueId: number): number { return this.core.findQueue(topic, queueId)?.maxOffset ?? 0; }

@@ -2,7 +2,7 @@
 // permissions, queue range, subscription from the request or from the group's heartbeat),
 // filters by ConsumeQueue tags hash or SQL92 over the stored properties, maps the store's
 // GetStatus to a response code, and holds an empty pull (sysFlag bit 1) in the long-polling
-// service. The FOUND body is the store's Buffer[] as is; every reply carries nextBeginOffset,
+// service. The FOUND body is the store's records as one buffer (they are views of one); every reply carries nextBeginOffset,
 // minOffset, maxOffset and suggestWhichBrokerId. A commit offset rides along with sysFlag bit 0.
 
 import {
@@ -69,6 +69,23 @@ export function pullResponseCode(status: GetStatus, requestOffset: number): numb
     case 'OFFSET_TOO_SMALL': return RC.PULL_OFFSET_MOVED;
     default: return RC.SYSTEM_ERROR;
   }
+}
+
+/**
+ * The FOUND body: the store's records are views of one buffer per pull, in order, so the reply
+ * writes that one buffer (one iovec, not one per message); anything else goes as the list.
+ */
+export function replyBody(r: GetResult): Buffer | Buffer[] {
+  const b = r.buffers;
+  if (b.length < 2) return b;
+  const first = b[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < b.length; i++) {
+    const x = b[i]!;
+    if (x.buffer !== first.buffer || x.byteOffset !== end) return b;
+    end += x.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 type FilterOrError = { filter: MessageFilter } | { code: number; remark: string };
@@ -212,7 +229,7 @@ export class PullMessageProcessor {
       this.ctx.stats.getMessages += r.messageCount;
       this.ctx.stats.getBytes += r.bufferTotalSize;
       this.ctx.stats.groupGetNums.add(`${h.topic}@${h.consumerGroup}`, r.messageCount);
-      return RemotingCommand.response(code, r.status, ext, r.buffers);
+      return RemotingCommand.response(code, r.status, ext, replyBody(r));
     }
     return RemotingCommand.response(code, r.status, ext);
   }

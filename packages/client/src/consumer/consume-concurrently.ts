@@ -8,13 +8,17 @@ import type { ConsumeResult } from './consume-types.js';
 import { isSuccess, resetRetryTopic, sleep } from './consume-types.js';
 import type { ProcessQueue } from './process-queue.js';
 
-interface Task { msg: MessageExt; pq: ProcessQueue; mq: MessageQueue }
+/** One submit's messages, handed out one by one: the queue holds a batch per pull, not an entry per message. */
+interface Batch { readonly msgs: MessageExt[]; readonly pq: ProcessQueue; readonly mq: MessageQueue; next: number }
+
+/** What a dispatched batch's slot holds until the queue is compacted. */
+const DONE: Batch = { msgs: [], pq: null as unknown as ProcessQueue, mq: null as unknown as MessageQueue, next: 0 };
 
 /** A failed message whose send-back also failed is consumed again this much later. */
 export const RECONSUME_LATER_LOCAL_MS = 5000;
 
 export class ConsumeConcurrentlyService implements ConsumeService {
-  private readonly pending: Task[] = [];
+  private readonly pending: Batch[] = [];
   private head = 0;
   private active = 0;
   private stopped = false;
@@ -24,7 +28,7 @@ export class ConsumeConcurrentlyService implements ConsumeService {
   constructor(private readonly host: ConsumeHost) {}
 
   submit(msgs: MessageExt[], pq: ProcessQueue, mq: MessageQueue): void {
-    for (const msg of msgs) this.pending.push({ msg, pq, mq });
+    if (msgs.length > 0) this.pending.push({ msgs, pq, mq, next: 0 });
     this.pump();
   }
 
@@ -36,12 +40,18 @@ export class ConsumeConcurrentlyService implements ConsumeService {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.stopped && this.active < this.host.consumeConcurrency && this.head < this.pending.length) {
-        const t = this.pending[this.head++]!;
-        if (this.head > 1024 && this.head * 2 > this.pending.length) { this.pending.splice(0, this.head); this.head = 0; }
-        if (t.pq.dropped) continue;
+      const pending = this.pending;
+      while (!this.stopped && this.active < this.host.consumeConcurrency && this.head < pending.length) {
+        const b = pending[this.head]!;
+        const msg = b.msgs[b.next++]!;
+        if (b.next >= b.msgs.length) {
+          // a dispatched batch must not keep its messages (and their reply buffers) alive
+          pending[this.head++] = DONE;
+          if (this.head > 64 && this.head * 2 > pending.length) { pending.splice(0, this.head); this.head = 0; }
+        }
+        if (b.pq.dropped) continue;
         this.active++;
-        this.start(t);
+        this.start(msg, b.pq, b.mq);
       }
     } finally {
       this.pumping = false;
@@ -57,8 +67,7 @@ export class ConsumeConcurrentlyService implements ConsumeService {
   private lastStartText = '';
 
   /** Calls the handler; a synchronous result is settled at once, a promise when it settles. */
-  private start(t: Task): void {
-    const msg = t.msg;
+  private start(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): void {
     resetRetryTopic(msg, this.host.groupName);
     const now = Date.now();
     if (now !== this.lastStartMs) { this.lastStartMs = now; this.lastStartText = String(now); }
@@ -67,34 +76,33 @@ export class ConsumeConcurrentlyService implements ConsumeService {
     try {
       r = this.host.handler()(msg);
     } catch (error) {
-      this.failed(t, error);
+      this.failed(msg, pq, mq, error);
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as Promise<ConsumeResult>).then === 'function') {
-      (r as Promise<ConsumeResult>).then((v) => this.settled(t, v), (e: unknown) => this.failed(t, e));
+      (r as Promise<ConsumeResult>).then((v) => this.settled(msg, pq, mq, v, Date.now()), (e: unknown) => this.failed(msg, pq, mq, e));
     } else {
-      this.settled(t, r as ConsumeResult);
+      this.settled(msg, pq, mq, r as ConsumeResult, now); // a synchronous handler: the clock read for its start will do
     }
   }
 
-  private failed(t: Task, error: unknown): void {
-    this.host.log.warn(`consume message ${t.msg.msgId} threw: ${(error as Error)?.message ?? error}`);
-    this.settled(t, 'RECONSUME_LATER');
+  private failed(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue, error: unknown): void {
+    this.host.log.warn(`consume message ${msg.msgId} threw: ${(error as Error)?.message ?? error}`);
+    this.settled(msg, pq, mq, 'RECONSUME_LATER', Date.now());
   }
 
-  private settled(t: Task, result: ConsumeResult): void {
+  private settled(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue, result: ConsumeResult, nowMs: number): void {
     if (isSuccess(result)) {
-      const pq = t.pq;
-      pq.lastConsumeMs = Date.now();
+      pq.lastConsumeMs = nowMs;
       // a dropped queue's new owner consumes from the committed offset
       if (!pq.dropped) {
-        const offset = pq.removeMessage(t.msg);
-        if (offset >= 0 && !pq.dropped) this.host.offsetStore.updateOffset(t.mq, offset, true);
+        const offset = pq.removeMessage(msg);
+        if (offset >= 0 && !pq.dropped) this.host.offsetStore.updateOffset(mq, offset, true);
       }
       this.done();
       return;
     }
-    void this.retry(t).finally(() => this.done());
+    void this.retry(msg, pq, mq).finally(() => this.done());
   }
 
   private done(): void {
@@ -103,8 +111,7 @@ export class ConsumeConcurrentlyService implements ConsumeService {
   }
 
   /** A failed message: back to the broker (%RETRY%group, delayed), else retried here later. */
-  private async retry(t: Task): Promise<void> {
-    const { msg, pq, mq } = t;
+  private async retry(msg: MessageExt, pq: ProcessQueue, mq: MessageQueue): Promise<void> {
     pq.lastConsumeMs = Date.now();
     if (pq.dropped) return; // the queue was given away; its new owner consumes from the committed offset
     if (this.host.messageModel === 'BROADCASTING') {

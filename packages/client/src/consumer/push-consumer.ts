@@ -377,7 +377,8 @@ export class PushConsumer extends ConsumerBase implements ConsumerInner, Rebalan
       if (this.state !== 'RUNNING' || pq.dropped) break;
       switch (r.status) {
         case 'FOUND': {
-          const msgs = r.messages.filter((m) => tagMatches(sd, m.tags));
+          // tagMatches(sd, undefined) is true only when the subscription takes every message
+          const msgs = tagMatches(sd, undefined) ? r.messages : r.messages.filter((m) => tagMatches(sd, m.tags));
           const minText = String(r.minOffset);
           const maxText = String(r.maxOffset);
           for (const m of msgs) {
