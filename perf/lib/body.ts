@@ -17,26 +17,47 @@ export const nowEpochMs = (): number => performance.timeOrigin + performance.now
 
 export interface BodyInfo { runId: number; stream: number; seq: number; bornMs: number }
 
-/** Builds bodies of one size; payload bytes vary per message (a window into a random pool). */
+const POOL_WINDOWS = 4096;
+
+/**
+ * Builds bodies of one size; payload bytes vary per message (a window into a random pool). The CRC
+ * is computed over the same bytes as bodyCrc, from a reused copy of the header fields and a view of
+ * the payload's pool window made once, so a body costs one buffer and no views.
+ */
 export class BodyEncoder {
   private readonly pool: Buffer;
   private readonly payloadBytes: number;
+  /** bytes 4..24 of the body being built */
+  private readonly fields = Buffer.alloc(20);
+  /** the payload of every window start, as views made once */
+  private readonly windows: Buffer[] = [];
   constructor(readonly sizeBytes: number, readonly runId: number, readonly stream: number) {
     if (sizeBytes < BODY_HEADER_BYTES) throw new RangeError(`body size ${sizeBytes} < ${BODY_HEADER_BYTES}`);
     this.payloadBytes = sizeBytes - BODY_HEADER_BYTES;
-    this.pool = randomBytes(this.payloadBytes + 4096);
+    this.pool = randomBytes(this.payloadBytes + POOL_WINDOWS);
+    this.fields.writeUInt32BE(runId >>> 0, 0);
+    this.fields.writeUInt32BE(stream >>> 0, 4);
+  }
+
+  private window(start: number): Buffer {
+    let w = this.windows[start];
+    if (w === undefined) {
+      w = this.pool.subarray(start, start + this.payloadBytes);
+      this.windows[start] = w;
+    }
+    return w;
   }
 
   encode(seq: number, bornMs = nowEpochMs()): Buffer {
+    const f = this.fields;
+    f.writeUInt32BE(seq >>> 0, 8);
+    f.writeDoubleBE(bornMs, 12);
+    const payload = this.window((seq * 61) % POOL_WINDOWS);
     const b = Buffer.allocUnsafe(this.sizeBytes);
     b.writeUInt32BE(BODY_MAGIC, 0);
-    b.writeUInt32BE(this.runId >>> 0, 4);
-    b.writeUInt32BE(this.stream >>> 0, 8);
-    b.writeUInt32BE(seq >>> 0, 12);
-    b.writeDoubleBE(bornMs, 16);
-    const start = (seq * 61) % 4096;
-    this.pool.copy(b, BODY_HEADER_BYTES, start, start + this.payloadBytes);
-    b.writeUInt32BE(bodyCrc(b), 24);
+    f.copy(b, 4);
+    payload.copy(b, BODY_HEADER_BYTES);
+    b.writeUInt32BE(crc32(payload, crc32(f)) >>> 0, 24);
     return b;
   }
 }

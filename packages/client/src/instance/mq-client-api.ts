@@ -8,7 +8,7 @@ import {
   encodeQueueOffsetRequestHeader, encodeSendMessageRequestHeaderV2, encodeUpdateConsumerOffsetRequestHeader,
 } from '@rmq/remoting';
 import type {
-  ClientRPCHook, EndTransactionRequestHeader, Processor, PullMessageRequestHeader, SendMessageRequestHeader,
+  ClientRPCHook, EndTransactionRequestHeader, ExtWriter, Processor, PullMessageRequestHeader, SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessages } from '../message.js';
@@ -178,14 +178,19 @@ export class MQClientAPI {
 
   /** A SEND reply as a SendResult; MQBrokerError for a code that is not a stored status. */
   parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
+    return this.sendResult(r, addr, h.topic, h.brokerName ?? '', h.queueId, uniqMsgId);
+  }
+
+  /** parseSendResponse from the request's topic, broker name and queue id. */
+  sendResult(r: RemotingCommand, addr: string, topic: string, brokerName: string, queueId: number, uniqMsgId: string): SendResult {
     const status = SEND_STATUS[r.code];
     if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
-    const rh = decodeSendMessageResponseHeader(r.extFields, h.queueId);
+    const rh = decodeSendMessageResponseHeader(r.extFields, queueId);
     const res: SendResult = {
       status,
       msgId: uniqMsgId,
       offsetMsgId: rh.msgId,
-      queue: { topic: h.topic, brokerName: h.brokerName ?? '', queueId: rh.queueId },
+      queue: { topic, brokerName, queueId: rh.queueId },
       queueOffset: rh.queueOffset,
     };
     if (rh.transactionId !== undefined) res.transactionId = rh.transactionId;
@@ -203,6 +208,15 @@ export class MQClientAPI {
     const cmd = new RemotingCommand(code);
     cmd.version = CLIENT_VERSION;
     cmd.extFields = encodeSendMessageRequestHeaderV2(h);
+    cmd.body = body;
+    return cmd;
+  }
+
+  /** sendCommand with the header written by `writer` (no ext map): the same bytes on the wire. */
+  sendCommandWith(code: number, writer: ExtWriter, body: Buffer): RemotingCommand {
+    const cmd = new RemotingCommand(code);
+    cmd.version = CLIENT_VERSION;
+    cmd.extWriter = writer;
     cmd.body = body;
     return cmd;
   }
