@@ -87,13 +87,19 @@ export class BodyEncoder {
   private readonly windowCrcs = new Int32Array(POOL_WINDOWS);
   /** moves the header fields' CRC past the payload */
   private readonly pastPayload: number;
+  /** the payload of every window start, as views made once (Buffer#copy of a part of a buffer makes a view per call) */
+  private readonly windows: Buffer[] = [];
   constructor(readonly sizeBytes: number, readonly runId: number, readonly stream: number) {
     if (sizeBytes < BODY_HEADER_BYTES) throw new RangeError(`body size ${sizeBytes} < ${BODY_HEADER_BYTES}`);
     this.payloadBytes = sizeBytes - BODY_HEADER_BYTES;
     this.pool = randomBytes(this.payloadBytes + POOL_WINDOWS);
     this.fields.writeUInt32BE(runId >>> 0, 0);
     this.fields.writeUInt32BE(stream >>> 0, 4);
-    for (let i = 0; i < POOL_WINDOWS; i++) this.windowCrcs[i] = crc32(this.pool.subarray(i, i + this.payloadBytes)) | 0;
+    for (let i = 0; i < POOL_WINDOWS; i++) {
+      const w = this.pool.subarray(i, i + this.payloadBytes);
+      this.windows.push(w);
+      this.windowCrcs[i] = crc32(w) | 0;
+    }
     this.pastPayload = shiftOperator(this.payloadBytes);
   }
 
@@ -105,7 +111,7 @@ export class BodyEncoder {
     const b = Buffer.allocUnsafe(this.sizeBytes);
     b.writeUInt32BE(BODY_MAGIC, 0);
     f.copy(b, 4);
-    this.pool.copy(b, BODY_HEADER_BYTES, start, start + this.payloadBytes);
+    this.windows[start]!.copy(b, BODY_HEADER_BYTES);
     b.writeUInt32BE((multModP(this.pastPayload, crc32Small(f)) ^ this.windowCrcs[start]!) >>> 0, 24);
     return b;
   }

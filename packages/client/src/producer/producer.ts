@@ -16,7 +16,7 @@ import type { TopicPublishInfo } from '../instance/route.js';
 import { FaultStrategy } from './fault-strategy.js';
 import type { MessageQueueSelector } from './selectors.js';
 import { selectByShardingKey } from './selectors.js';
-import type { PreparedMessage } from './prepare.js';
+import type { PreparedMessage, PrepareOptions } from './prepare.js';
 import { prepareMessage, validateGroup } from './prepare.js';
 import { prepareBatch } from './batch.js';
 import { checkTransactionState, sendMessageInTransaction, type TransactionListener, type TransactionSendResult } from './transaction.js';
@@ -78,12 +78,19 @@ export class Producer implements ProducerInner {
   private readonly internal: boolean;
   /** Pre-encoded constant pairs of the send header, per topic and broker name. */
   private readonly headerTemplates = new Map<string, Map<string, SendHeaderV2Template>>();
+  private readonly prepareOptions: PrepareOptions;
 
   constructor(options: ProducerOptions, internal?: { instance: MQClientInstance }) {
     validateGroup(options.groupName);
     this.groupName = options.groupName;
     this.options = options;
     this.faultStrategy = new FaultStrategy(options.sendLatencyFaultEnable ?? false);
+    this.prepareOptions = {
+      maxMessageSize: options.maxMessageSize ?? 4 * 1024 * 1024,
+      compressOverBytes: options.compressMsgBodyOverHowmuch ?? 4096,
+      compressLevel: options.compressLevel ?? 5,
+      uniqKey: true,
+    };
     this.internal = internal !== undefined;
     if (internal) {
       this.instance = internal.instance;
@@ -183,12 +190,7 @@ export class Producer implements ProducerInner {
   // ---- sending ---------------------------------------------------------------------------------
 
   private prepare(msg: Message): PreparedMessage {
-    return prepareMessage(msg, {
-      maxMessageSize: this.maxMessageSize,
-      compressOverBytes: this.options.compressMsgBodyOverHowmuch ?? 4096,
-      compressLevel: this.options.compressLevel ?? 5,
-      uniqKey: true,
-    });
+    return prepareMessage(msg, this.prepareOptions);
   }
 
   private header(p: { topic: string; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean }, mq: MessageQueue): SendMessageRequestHeader {
@@ -348,14 +350,13 @@ export class Producer implements ProducerInner {
     // Not async: returning sendWithRetries' promise from an async function would cost extra
     // promise-resolution jobs per send; errors before the first await still come back as a rejection.
     try {
-      const p = this.prepare(msg);
-      const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
-      if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
-      if (opts?.deliverAt !== undefined) p.properties.set('TIMER_DELIVER_MS', String(Math.floor(Number(opts.deliverAt))));
-      else if (opts?.delayMs !== undefined) p.properties.set('TIMER_DELAY_MS', String(Math.max(0, Math.floor(opts.delayMs))));
-      const req = { topic: p.topic, body: p.body, sysFlag: p.sysFlag, flag: p.flag, properties: p.properties, batch: false, uniqMsgId };
-      if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
-        return this.sendToSelectedQueue(msg, req, opts);
+      // the prepared message is the send request itself (topic, body, flags, properties, UNIQ_KEY, batch false)
+      const req: SendRequest = this.prepare(msg);
+      if (opts !== undefined) {
+        if (opts.shardingKey !== undefined) req.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
+        if (opts.deliverAt !== undefined) req.properties.set('TIMER_DELIVER_MS', String(Math.floor(Number(opts.deliverAt))));
+        else if (opts.delayMs !== undefined) req.properties.set('TIMER_DELAY_MS', String(Math.max(0, Math.floor(opts.delayMs))));
+        if (opts.selector || opts.shardingKey !== undefined || opts.queue) return this.sendToSelectedQueue(msg, req, opts);
       }
       return this.sendWithRetries(req, opts);
     } catch (e) {
