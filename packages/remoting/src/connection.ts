@@ -1,6 +1,8 @@
 // One TCP connection speaking the remoting protocol, shared by server channels and client connections:
 // frame decoding, dispatch of incoming requests to processors, matching of responses by opaque, and an
-// output queue written once per event-loop turn (cork/uncork -> one writev) with a hard byte limit.
+// output queue written once per event-loop turn with a hard byte limit: frames are encoded into one
+// arena buffer (FrameOutput, reused once the socket has taken the bytes), large bodies ride beside it
+// (cork/uncork -> one writev).
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameError, FrameOutput } from './codec.js';
 import { FastJsonError } from './fastjson.js';
