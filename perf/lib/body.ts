@@ -17,26 +17,102 @@ export const nowEpochMs = (): number => performance.timeOrigin + performance.now
 
 export interface BodyInfo { runId: number; stream: number; seq: number; bornMs: number }
 
-/** Builds bodies of one size; payload bytes vary per message (a window into a random pool). */
+const POOL_WINDOWS = 4096;
+
+// CRC-32 algebra (zlib's crc32_combine, written from the math): crc(A || B) = (crc(A) * x^(8·|B|)) mod P
+// XOR crc(B), for the reflected polynomial with zlib's pre/post inversion. The payload windows are
+// fixed, so their CRCs are computed once; a body's CRC is then the CRC of its 20 header bytes moved
+// past the payload and combined with its window's CRC, the same value bodyCrc computes byte by byte
+// (the consumers' check of every received body still does that full pass).
+const CRC_POLY = 0xedb88320;
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ CRC_POLY : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** zlib's crc32 of a few bytes, without a native call. */
+function crc32Small(b: Buffer): number {
+  let c = -1;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** a(x) * b(x) modulo P(x), reflected bit order. */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  let bb = b >>> 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= bb;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    if (m === 0) break;
+    bb = bb & 1 ? (bb >>> 1) ^ CRC_POLY : bb >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(8·n) modulo P(x): the operator that moves a CRC past n zero bytes. */
+function shiftOperator(n: number): number {
+  let p = 0x80000000; // x^0
+  let sq = 0x40000000; // x^1, squared each step: x^(2^k)
+  let bits = n * 8;
+  while (bits > 0) {
+    if (bits & 1) p = multModP(sq, p);
+    sq = multModP(sq, sq);
+    bits = Math.floor(bits / 2);
+  }
+  return p;
+}
+
+/**
+ * Builds bodies of one size; payload bytes vary per message (a window into a random pool). The CRC
+ * is computed over the same bytes as bodyCrc, from a reused copy of the header fields and a view of
+ * the payload's pool window made once, so a body costs one buffer and no views.
+ */
 export class BodyEncoder {
   private readonly pool: Buffer;
   private readonly payloadBytes: number;
+  /** bytes 4..24 of the body being built */
+  private readonly fields = Buffer.alloc(20);
+  /** CRC of the payload of every window start */
+  private readonly windowCrcs = new Int32Array(POOL_WINDOWS);
+  /** moves the header fields' CRC past the payload */
+  private readonly pastPayload: number;
+  /** the payload of every window start, as views made once (Buffer#copy of a part of a buffer makes a view per call) */
+  private readonly windows: Buffer[] = [];
   constructor(readonly sizeBytes: number, readonly runId: number, readonly stream: number) {
     if (sizeBytes < BODY_HEADER_BYTES) throw new RangeError(`body size ${sizeBytes} < ${BODY_HEADER_BYTES}`);
     this.payloadBytes = sizeBytes - BODY_HEADER_BYTES;
-    this.pool = randomBytes(this.payloadBytes + 4096);
+    this.pool = randomBytes(this.payloadBytes + POOL_WINDOWS);
+    this.fields.writeUInt32BE(runId >>> 0, 0);
+    this.fields.writeUInt32BE(stream >>> 0, 4);
+    for (let i = 0; i < POOL_WINDOWS; i++) {
+      const w = this.pool.subarray(i, i + this.payloadBytes);
+      this.windows.push(w);
+      this.windowCrcs[i] = crc32(w) | 0;
+    }
+    this.pastPayload = shiftOperator(this.payloadBytes);
   }
 
   encode(seq: number, bornMs = nowEpochMs()): Buffer {
+    const f = this.fields;
+    f.writeUInt32BE(seq >>> 0, 8);
+    f.writeDoubleBE(bornMs, 12);
+    const start = (seq * 61) % POOL_WINDOWS;
     const b = Buffer.allocUnsafe(this.sizeBytes);
     b.writeUInt32BE(BODY_MAGIC, 0);
-    b.writeUInt32BE(this.runId >>> 0, 4);
-    b.writeUInt32BE(this.stream >>> 0, 8);
-    b.writeUInt32BE(seq >>> 0, 12);
-    b.writeDoubleBE(bornMs, 16);
-    const start = (seq * 61) % 4096;
-    this.pool.copy(b, BODY_HEADER_BYTES, start, start + this.payloadBytes);
-    b.writeUInt32BE(bodyCrc(b), 24);
+    f.copy(b, 4);
+    this.windows[start]!.copy(b, BODY_HEADER_BYTES);
+    b.writeUInt32BE((multModP(this.pastPayload, crc32Small(f)) ^ this.windowCrcs[start]!) >>> 0, 24);
     return b;
   }
 }

@@ -9,7 +9,7 @@
 //
 // sync mode runs `inflight` sequential loops that each await their send; async keeps a window of
 // `inflight` sends; oneway keeps a window of `inflight` unacknowledged writes (latency = write time).
-import type { ClientModule, PerfMessage, PerfProducer } from './client.js';
+import type { ClientModule, PerfMessage, PerfProducer, PerfSendResult } from './client.js';
 import { errorKind } from './client.js';
 import { BodyEncoder } from './body.js';
 import type { RunOptions } from './options.js';
@@ -33,6 +33,22 @@ export function intendedStartMs(startMs: number, k: number, intervalMs: number):
   return startMs + k * intervalMs;
 }
 
+/** One outstanding send: its intended start and messages; its two callbacks are made once per slot and reused. */
+class SendSlot {
+  intended = 0;
+  seq0 = 0;
+  count = 0;
+  readonly onDone: (r: PerfSendResult | void) => void;
+  readonly onFail: (e: unknown) => void;
+  constructor(loop: ProducerLoop) {
+    this.onDone = (r) => {
+      try { loop.completed(this, r); } catch (e) { loop.failed(this, e); }
+      loop.release(this);
+    };
+    this.onFail = (e) => { loop.failed(this, e); loop.release(this); };
+  }
+}
+
 class ProducerLoop {
   private seq = 0;
   private issued = 0;          // sends (calls) issued
@@ -44,6 +60,8 @@ class ProducerLoop {
   private readonly topics: string[];
   private readonly intervalMs: number | null;
   private startMs = 0;
+  /** Slots of window sends that completed, for the next ones. */
+  private readonly freeSlots: SendSlot[] = [];
   private done!: () => void;
   readonly finished: Promise<void>;
 
@@ -96,37 +114,51 @@ class ProducerLoop {
     return intended;
   }
 
-  private nextMessages(): { msgs: PerfMessage[]; seqs: number[] } {
+  /**
+   * Starts the next send (its messages' sequence numbers are seq0 .. seq0 + count - 1): one message
+   * object per message and the client's promise, nothing else per send.
+   */
+  private startSend(slot: SendSlot): Promise<PerfSendResult | void> {
     const n = Math.min(this.o.batch, this.remaining);
     this.remaining -= n;
     const topic = this.topics[this.issued % this.topics.length]!;
-    const msgs: PerfMessage[] = [];
-    const seqs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const seq = this.seq++;
-      seqs.push(seq);
-      msgs.push({ topic, body: this.encoder.encode(seq) });
+    slot.seq0 = this.seq;
+    slot.count = n;
+    this.stats.sent += n;
+    try {
+      if (n === 1) {
+        const m: PerfMessage = { topic, body: this.encoder.encode(this.seq++) };
+        return this.o.mode === 'oneway' ? this.producer.sendOneway(m) : this.producer.send(m);
+      }
+      const msgs: PerfMessage[] = [];
+      for (let i = 0; i < n; i++) msgs.push({ topic, body: this.encoder.encode(this.seq++) });
+      return this.producer.sendBatch(msgs);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return { msgs, seqs };
   }
 
-  private async sendOne(intended: number): Promise<void> {
-    const { msgs, seqs } = this.nextMessages();
-    this.stats.sent += msgs.length;
-    try {
-      let status = 'SEND_OK';
-      if (this.o.mode === 'oneway') await this.producer.sendOneway(msgs[0]!);
-      else if (msgs.length === 1) status = (await this.producer.send(msgs[0]!)).status;
-      else status = (await this.producer.sendBatch(msgs)).status;
-      this.stats.sendLatency.recordMs(performance.now() - intended);
-      this.stats.acked += msgs.length;
-      this.stats.ackedBytes += msgs.length * this.o.sizeBytes;
-      if (status !== 'SEND_OK') this.stats.error(`status ${status}`);
-      if (this.verifier) for (const s of seqs) this.verifier.expect(this.stream, s);
-    } catch (e) {
-      this.stats.sendErrors += msgs.length;
-      this.stats.error(errorKind(e));
-    }
+  /** A send completed: latency from its intended start, counters, and the messages the consumers must see. */
+  completed(slot: SendSlot, r: PerfSendResult | void): void {
+    const n = slot.count;
+    this.stats.sendLatency.recordMs(performance.now() - slot.intended);
+    this.stats.acked += n;
+    this.stats.ackedBytes += n * this.o.sizeBytes;
+    const status = r ? r.status : 'SEND_OK';
+    if (status !== 'SEND_OK') this.stats.error(`status ${status}`);
+    if (this.verifier) for (let s = slot.seq0; s < slot.seq0 + n; s++) this.verifier.expect(this.stream, s);
+  }
+
+  failed(slot: SendSlot, e: unknown): void {
+    this.stats.sendErrors += slot.count;
+    this.stats.error(errorKind(e));
+  }
+
+  /** A window send is over: its slot goes back to the free list and the next sends start. */
+  release(slot: SendSlot): void {
+    this.freeSlots.push(slot);
+    this.inflight--;
+    this.pump();
   }
 
   private pump(): void {
@@ -134,16 +166,25 @@ class ProducerLoop {
       const intended = this.take(performance.now());
       if (intended === null) break;
       this.inflight++;
-      void this.sendOne(intended).then(() => {
-        this.inflight--;
-        this.pump();
-      });
+      const slot = this.freeSlots.pop() ?? new SendSlot(this);
+      slot.intended = intended;
+      this.startSend(slot).then(slot.onDone, slot.onFail);
     }
     this.maybeFinish();
   }
 
+  /** sync mode: one send at a time per loop. */
+  private async sendOne(slot: SendSlot): Promise<void> {
+    try {
+      this.completed(slot, await this.startSend(slot));
+    } catch (e) {
+      this.failed(slot, e);
+    }
+  }
+
   private async syncLoop(): Promise<void> {
     this.inflight++;
+    const slot = new SendSlot(this);
     for (;;) {
       const now = performance.now();
       const intended = this.take(now);
@@ -154,7 +195,8 @@ class ProducerLoop {
         await new Promise((r) => setTimeout(r, Math.max(0, next - now)));
         continue;
       }
-      await this.sendOne(intended);
+      slot.intended = intended;
+      await this.sendOne(slot);
     }
     this.inflight--;
     this.maybeFinish();

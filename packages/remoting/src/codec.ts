@@ -61,17 +61,27 @@ function bodyParts(cmd: RemotingCommand, head: Buffer): Buffer[] {
   return out;
 }
 
-function writePrefix(buf: Buffer, serializeType: number, headerBytes: number, bodyBytes: number): void {
+/** A command built with an ext writer gets its map when a path needs one (JSON, non-ASCII binary). */
+function resolveExt(cmd: RemotingCommand): void {
+  const w = cmd.extWriter;
+  if (w !== null) {
+    cmd.extFields = w.extFields();
+    cmd.extWriter = null;
+  }
+}
+
+function writePrefix(buf: Buffer, p: number, serializeType: number, headerBytes: number, bodyBytes: number): void {
   if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
-  buf.writeInt32BE(4 + headerBytes + bodyBytes, 0);
-  buf.writeUInt32BE(((serializeType & 0xff) << 24) | headerBytes, 4);
+  buf.writeInt32BE(4 + headerBytes + bodyBytes, p);
+  buf.writeUInt32BE(((serializeType & 0xff) << 24) | headerBytes, p + 4);
 }
 
 function encodeJson(cmd: RemotingCommand): Buffer {
+  resolveExt(cmd);
   const text = jsonHeaderText(cmd);
   const headerBytes = Buffer.byteLength(text, 'utf8');
   const buf = Buffer.allocUnsafe(8 + headerBytes);
-  writePrefix(buf, 0, headerBytes, cmd.bodyLength());
+  writePrefix(buf, 0, 0, headerBytes, cmd.bodyLength());
   buf.write(text, 8, 'utf8');
   return buf;
 }
@@ -82,16 +92,17 @@ function encodeJson(cmd: RemotingCommand): Buffer {
 // An empty remark or ext map is written as length 0 (and reads back as absent), as Java does.
 const BINARY_FIXED_BYTES = 2 + 1 + 2 + 4 + 4 + 4 + 4;
 
-function writeFixedBinary(buf: Buffer, cmd: RemotingCommand): void {
-  buf.writeInt16BE((cmd.code << 16) >> 16, 8);
-  buf[10] = (LanguageCode[cmd.language] ?? LanguageCode.OTHER!) & 0xff;
-  buf.writeInt16BE((cmd.version << 16) >> 16, 11);
-  buf.writeInt32BE(cmd.opaque | 0, 13);
-  buf.writeInt32BE(cmd.flag | 0, 17);
+/** The fixed fields of the binary header of a frame that starts at p (after the 8-byte prefix). */
+function writeFixedBinary(buf: Buffer, p: number, cmd: RemotingCommand): void {
+  buf.writeInt16BE((cmd.code << 16) >> 16, p + 8);
+  buf[p + 10] = (LanguageCode[cmd.language] ?? LanguageCode.OTHER!) & 0xff;
+  buf.writeInt16BE((cmd.version << 16) >> 16, p + 11);
+  buf.writeInt32BE(cmd.opaque | 0, p + 13);
+  buf.writeInt32BE(cmd.flag | 0, p + 17);
 }
 
 /** Copies an ASCII string's chars as bytes; false (having written part of it) at the first non-ASCII char. */
-function writeAscii(buf: Buffer, s: string, p: number): boolean {
+export function writeAscii(buf: Buffer, s: string, p: number): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0x7f) return false;
@@ -108,46 +119,67 @@ function put32(buf: Buffer, p: number, v: number): void {
   buf[p] = v >>> 24; buf[p + 1] = (v >>> 16) & 0xff; buf[p + 2] = (v >>> 8) & 0xff; buf[p + 3] = v & 0xff;
 }
 
+/** One binary ext pair `int16 keyLength | key | int32 valueLength | value`, ASCII only; false at a non-ASCII char. */
+export function writeAsciiPair(buf: Buffer, p: number, k: string, v: string): boolean {
+  put16(buf, p, k.length);
+  if (!writeAscii(buf, k, p + 2)) return false;
+  const q = p + 2 + k.length;
+  put32(buf, q, v.length);
+  return writeAscii(buf, v, q + 4);
+}
+
 /**
- * The common case, every remark/key/value char ASCII (byte count = char count): one pass of byte
- * stores, no per-field native calls. null when some char is not ASCII (encodeBinaryUtf8 then).
+ * Header bytes of the binary header when every remark/key/value char is ASCII (byte count = char
+ * count); -1 when a value is not a string (then the UTF-8 path). A non-ASCII char shows up in the write.
  */
-function encodeBinaryAscii(cmd: RemotingCommand): Buffer | null {
-  const remark = cmd.remark ?? '';
-  const ext = cmd.extFields;
+function binaryAsciiHeaderBytes(cmd: RemotingCommand): number {
   let extBytes = 0;
-  if (ext !== null) {
-    for (const k in ext) {
-      const v = ext[k];
-      if (typeof v !== 'string') return null;
-      if (k.length > 0x7fff) return null;
-      extBytes += 6 + k.length + v.length;
+  const w = cmd.extWriter;
+  if (w !== null) {
+    extBytes = w.binaryExtBytes();
+    if (extBytes < 0) return -1;
+  } else {
+    const ext = cmd.extFields;
+    if (ext !== null) {
+      for (const k in ext) {
+        const v = ext[k];
+        if (typeof v !== 'string') return -1;
+        if (k.length > 0x7fff) return -1;
+        extBytes += 6 + k.length + v.length;
+      }
     }
   }
-  const headerBytes = BINARY_FIXED_BYTES + remark.length + extBytes;
-  const buf = Buffer.allocUnsafe(8 + headerBytes);
-  writePrefix(buf, 1, headerBytes, cmd.bodyLength());
-  writeFixedBinary(buf, cmd);
-  let p = 21;
-  put32(buf, p, remark.length); p += 4;
-  if (!writeAscii(buf, remark, p)) return null;
-  p += remark.length;
-  put32(buf, p, extBytes); p += 4;
+  return BINARY_FIXED_BYTES + (cmd.remark === null ? 0 : cmd.remark.length) + extBytes;
+}
+
+/**
+ * The common case: the prefix and binary header in one pass of byte stores at p, no per-field native
+ * calls. false (having written part of it) at the first non-ASCII char (encodeBinaryUtf8 then).
+ */
+function writeBinaryAscii(cmd: RemotingCommand, buf: Buffer, p: number, headerBytes: number, bodyBytes: number): boolean {
+  const remark = cmd.remark ?? '';
+  writePrefix(buf, p, 1, headerBytes, bodyBytes);
+  writeFixedBinary(buf, p, cmd);
+  let q = p + 21;
+  put32(buf, q, remark.length); q += 4;
+  if (!writeAscii(buf, remark, q)) return false;
+  q += remark.length;
+  put32(buf, q, headerBytes - BINARY_FIXED_BYTES - remark.length); q += 4;
+  const w = cmd.extWriter;
+  if (w !== null) return w.writeBinaryExt(buf, q);
+  const ext = cmd.extFields;
   if (ext !== null) {
     for (const k in ext) {
       const v = ext[k]!;
-      put16(buf, p, k.length); p += 2;
-      if (!writeAscii(buf, k, p)) return null;
-      p += k.length;
-      put32(buf, p, v.length); p += 4;
-      if (!writeAscii(buf, v, p)) return null;
-      p += v.length;
+      if (!writeAsciiPair(buf, q, k, v)) return false;
+      q += 6 + k.length + v.length;
     }
   }
-  return buf;
+  return true;
 }
 
 function encodeBinaryUtf8(cmd: RemotingCommand): Buffer {
+  resolveExt(cmd);
   const remarkBytes = cmd.remark ? Buffer.byteLength(cmd.remark, 'utf8') : 0;
   const ext = cmd.extFields;
   let keys: string[] = [];
@@ -164,8 +196,8 @@ function encodeBinaryUtf8(cmd: RemotingCommand): Buffer {
   }
   const headerBytes = BINARY_FIXED_BYTES + remarkBytes + extBytes;
   const buf = Buffer.allocUnsafe(8 + headerBytes);
-  writePrefix(buf, 1, headerBytes, cmd.bodyLength());
-  writeFixedBinary(buf, cmd);
+  writePrefix(buf, 0, 1, headerBytes, cmd.bodyLength());
+  writeFixedBinary(buf, 0, cmd);
   let p = 21;
   buf.writeInt32BE(remarkBytes, p); p += 4;
   if (remarkBytes > 0) p += buf.write(cmd.remark!, p, 'utf8');
@@ -181,7 +213,12 @@ function encodeBinaryUtf8(cmd: RemotingCommand): Buffer {
 }
 
 function encodeBinary(cmd: RemotingCommand): Buffer {
-  return encodeBinaryAscii(cmd) ?? encodeBinaryUtf8(cmd);
+  const headerBytes = binaryAsciiHeaderBytes(cmd);
+  if (headerBytes >= 0) {
+    const buf = Buffer.allocUnsafe(8 + headerBytes);
+    if (writeBinaryAscii(cmd, buf, 0, headerBytes, cmd.bodyLength())) return buf;
+  }
+  return encodeBinaryUtf8(cmd);
 }
 
 /** [length + header, ...body parts]: hand the list to writev/cork so bodies are never concatenated. */
@@ -194,6 +231,146 @@ export function encodeCommand(cmd: RemotingCommand): Buffer[] {
 export function encodeCommandToBuffer(cmd: RemotingCommand): Buffer {
   const parts = encodeCommand(cmd);
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Bodies up to this size are copied into the output arena; larger ones are written as they are. */
+const INLINE_BODY_MAX = 4096;
+const ARENA_FIRST_BYTES = 16 * 1024;
+const ARENA_MAX_BYTES = 256 * 1024;
+
+/**
+ * One connection's output between writes. Frames are encoded straight into an arena buffer (prefix,
+ * header and small bodies back to back), so a turn's output is one contiguous region and a send
+ * allocates no buffer of its own. take() hands out what is queued; once the socket has written it all
+ * (reuse()), the next frames overwrite the arena from its start. While a write is still pending the
+ * arena is only appended to, and a full one is left to that write and replaced (twice the size, up to
+ * 256 KiB). Bodies over 4 KiB (pull results) and headers with non-ASCII text go out as their own buffers.
+ */
+export class FrameOutput {
+  private buf: Buffer | null = null;
+  /** First byte of the region not yet taken. */
+  private start = 0;
+  private pos = 0;
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+
+  /** Bytes queued and not yet taken. */
+  bytes(): number {
+    return this.partsBytes + this.pos - this.start;
+  }
+
+  isEmpty(): boolean {
+    return this.pos === this.start && this.parts.length === 0;
+  }
+
+  /** Appends cmd's frame (throws FrameError for a header over 16 MiB, queueing nothing). */
+  push(cmd: RemotingCommand): void {
+    const b = cmd.body;
+    let bodyBytes = 0;
+    let inline = true;
+    if (b !== null) {
+      bodyBytes = cmd.bodyLength();
+      inline = bodyBytes <= INLINE_BODY_MAX;
+    }
+    if (cmd.serializeType === 1) {
+      const headerBytes = binaryAsciiHeaderBytes(cmd);
+      if (headerBytes >= 0) {
+        const frameBytes = 8 + headerBytes;
+        if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+        this.reserve(inline ? frameBytes + bodyBytes : frameBytes);
+        if (writeBinaryAscii(cmd, this.buf!, this.pos, headerBytes, bodyBytes)) {
+          this.pos += frameBytes;
+          this.pushBody(b, inline);
+          return;
+        }
+      }
+      this.pushHead(encodeBinaryUtf8(cmd), b, inline, bodyBytes);
+      return;
+    }
+    resolveExt(cmd);
+    const text = jsonHeaderText(cmd);
+    const headerBytes = Buffer.byteLength(text, 'utf8');
+    if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+    this.reserve(inline ? 8 + headerBytes + bodyBytes : 8 + headerBytes);
+    const buf = this.buf!;
+    writePrefix(buf, this.pos, 0, headerBytes, bodyBytes);
+    buf.write(text, this.pos + 8, 'utf8');
+    this.pos += 8 + headerBytes;
+    this.pushBody(b, inline);
+  }
+
+  private pushHead(head: Buffer, b: Buffer | Buffer[] | null, inline: boolean, bodyBytes: number): void {
+    this.reserve(inline ? head.length + bodyBytes : head.length);
+    head.copy(this.buf!, this.pos);
+    this.pos += head.length;
+    this.pushBody(b, inline);
+  }
+
+  private pushBody(b: Buffer | Buffer[] | null, inline: boolean): void {
+    if (b === null) return;
+    if (inline) {
+      const buf = this.buf!;
+      if (Buffer.isBuffer(b)) {
+        this.pos += b.copy(buf, this.pos);
+      } else {
+        for (let i = 0; i < b.length; i++) this.pos += b[i]!.copy(buf, this.pos);
+      }
+      return;
+    }
+    this.seal();
+    if (Buffer.isBuffer(b)) {
+      this.parts.push(b);
+      this.partsBytes += b.length;
+    } else {
+      for (let i = 0; i < b.length; i++) {
+        const part = b[i]!;
+        if (part.length === 0) continue;
+        this.parts.push(part);
+        this.partsBytes += part.length;
+      }
+    }
+  }
+
+  /** Room for n more bytes at pos: a fresh arena when the current one is too full. */
+  private reserve(n: number): void {
+    const buf = this.buf;
+    if (buf !== null && this.pos + n <= buf.length) return;
+    this.seal();
+    const size = buf === null ? ARENA_FIRST_BYTES : Math.min(ARENA_MAX_BYTES, buf.length * 2);
+    this.buf = Buffer.allocUnsafe(Math.max(size, n));
+    this.start = 0;
+    this.pos = 0;
+  }
+
+  /** The arena's region since the last take/seal becomes one part. */
+  private seal(): void {
+    if (this.pos > this.start) {
+      this.parts.push(this.buf!.subarray(this.start, this.pos));
+      this.partsBytes += this.pos - this.start;
+      this.start = this.pos;
+    }
+  }
+
+  /** Everything queued, in order (one buffer unless a large body or a full arena split it); empties the queue. */
+  take(): Buffer[] {
+    this.seal();
+    const parts = this.parts;
+    this.parts = [];
+    this.partsBytes = 0;
+    return parts;
+  }
+
+  /** The socket holds none of what take() returned any more: the arena is written again from its start. */
+  reuse(): void {
+    if (this.pos === this.start) { this.start = 0; this.pos = 0; }
+  }
+
+  /** Drops what is queued (the connection closed). */
+  clear(): void {
+    this.parts = [];
+    this.partsBytes = 0;
+    this.start = this.pos;
+  }
 }
 
 // ---------------------------------------------------------------- decode
@@ -261,17 +438,32 @@ function truncated(): never {
 /** One-byte keys (the SEND_MESSAGE_V2 header's a..n) without a native call each. */
 const ONE_BYTE_STRINGS: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 
-/** buf[p, p + n) as a string: short ASCII runs are built in JS (flat strings, no native call), the rest by utf8Slice. */
+const fromCharCode = String.fromCharCode;
+
+/**
+ * buf[p, p + n) as a string: short ASCII runs are made in JS (one flat string each, no native call;
+ * up to 8 chars by one fromCharCode, without the intermediate strings of appending), the rest by utf8Slice.
+ */
 function utf8String(buf: Buffer, p: number, n: number): string {
   if (n === 1 && buf[p]! < 0x80) return ONE_BYTE_STRINGS[buf[p]!]!;
   if (n <= 12) {
-    let s = '';
-    for (let i = p; i < p + n; i++) {
-      const c = buf[i]!;
-      if (c > 0x7f) return (buf as SliceableBuffer).utf8Slice(p, p + n);
-      s += ONE_BYTE_STRINGS[c]!;
+    let bits = 0;
+    for (let i = p; i < p + n; i++) bits |= buf[i]!;
+    if (bits > 0x7f) return (buf as SliceableBuffer).utf8Slice(p, p + n);
+    switch (n) {
+      case 2: return fromCharCode(buf[p]!, buf[p + 1]!);
+      case 3: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!);
+      case 4: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!, buf[p + 3]!);
+      case 5: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!, buf[p + 3]!, buf[p + 4]!);
+      case 6: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!, buf[p + 3]!, buf[p + 4]!, buf[p + 5]!);
+      case 7: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!, buf[p + 3]!, buf[p + 4]!, buf[p + 5]!, buf[p + 6]!);
+      case 8: return fromCharCode(buf[p]!, buf[p + 1]!, buf[p + 2]!, buf[p + 3]!, buf[p + 4]!, buf[p + 5]!, buf[p + 6]!, buf[p + 7]!);
+      default: {
+        let s = '';
+        for (let i = p; i < p + n; i++) s += ONE_BYTE_STRINGS[buf[i]!]!;
+        return s;
+      }
     }
-    return s;
   }
   return (buf as SliceableBuffer).utf8Slice(p, p + n);
 }

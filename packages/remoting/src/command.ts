@@ -37,6 +37,20 @@ export function normalizeExtFields(ext: ExtInput | null | undefined): Record<str
   return out;
 }
 
+/**
+ * Writes a command's ext fields without a map (a hot request built from a template: the client's
+ * send header). The codec asks it for the binary form; JSON headers and the binary header's
+ * non-ASCII path use extFields(), which must give the same pairs in the same order.
+ */
+export interface ExtWriter {
+  /** Bytes of the binary header's ext pairs (without the int32 length before them) when every char is ASCII; -1: use extFields(). */
+  binaryExtBytes(): number;
+  /** Writes those bytes at p (right after binaryExtBytes); false (having written part of them) at the first char that is not ASCII. */
+  writeBinaryExt(buf: Buffer, p: number): boolean;
+  /** The same pairs as an ext map, in wire order. */
+  extFields(): Record<string, string>;
+}
+
 export class RemotingCommand {
   code: number;
   language: string = 'JAVA';
@@ -54,6 +68,11 @@ export class RemotingCommand {
    * them). setExt clears it.
    */
   extJson: string | null = null;
+  /**
+   * When set, the codec writes the ext fields from it instead of extFields (which stays null until a
+   * JSON or non-ASCII encode fills it from the writer). Only for requests encoded without an RPC hook.
+   */
+  extWriter: ExtWriter | null = null;
 
   constructor(code: number) {
     this.code = code;
@@ -112,6 +131,7 @@ export class RemotingCommand {
 
   /** One ext field, undefined when absent. */
   ext(name: string): string | undefined {
+    if (this.extWriter !== null) { this.extFields = this.extWriter.extFields(); this.extWriter = null; }
     const e = this.extFields;
     return e === null ? undefined : Object.prototype.hasOwnProperty.call(e, name) ? e[name] : undefined;
   }
@@ -119,6 +139,7 @@ export class RemotingCommand {
   /** Sets (stringifying) or, for null/undefined, removes one ext field. */
   setExt(name: string, value: ExtValue): this {
     this.extJson = null;
+    if (this.extWriter !== null) { this.extFields = this.extWriter.extFields(); this.extWriter = null; }
     if (value === null || value === undefined) {
       if (this.extFields !== null) delete this.extFields[name];
       return this;

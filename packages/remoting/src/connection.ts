@@ -1,8 +1,10 @@
 // One TCP connection speaking the remoting protocol, shared by server channels and client connections:
 // frame decoding, dispatch of incoming requests to processors, matching of responses by opaque, and an
-// output queue written once per event-loop turn (cork/uncork -> one writev) with a hard byte limit.
+// output queue written once per event-loop turn with a hard byte limit: frames are encoded into one
+// arena buffer (FrameOutput, reused once the socket has taken the bytes), large bodies ride beside it
+// (cork/uncork -> one writev).
 import type { Socket } from 'node:net';
-import { encodeCommand, FrameDecoder, FrameError } from './codec.js';
+import { FrameDecoder, FrameError, FrameOutput } from './codec.js';
 import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
 import { RemotingCommand, type SerializeTypeValue } from './command.js';
@@ -105,10 +107,6 @@ export interface PendingCall {
 // SWEEP_MS late). It exists only while some call is pending and keeps the process alive meanwhile, as
 // the per-call timers did.
 const SWEEP_MS = 10;
-/** A turn's output up to this size is joined into one buffer before it is written. */
-const COALESCE_MAX_BYTES = 256 * 1024;
-/** ... when its parts average at most this many bytes. */
-const COALESCE_PART_BYTES = 2048;
 const watched = new Set<Connection>();
 let sweeper: NodeJS.Timeout | null = null;
 function watch(c: Connection): void {
@@ -146,8 +144,10 @@ export class Connection implements Channel {
 
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, PendingCall>();
-  private out: Buffer[] = [];
-  private outBytes = 0;
+  /** No pending call's deadline is before this (the sweep skips the scan until then). */
+  private earliestDeadline = Infinity;
+  /** This turn's frames, encoded into one arena (see FrameOutput). */
+  private readonly out = new FrameOutput();
   /** stage timers only: [arrival, resolved] times of the replies queued in `out` */
   private outTimes: number[] = [];
   private flushScheduled = false;
@@ -255,12 +255,8 @@ export class Connection implements Channel {
 
   send(cmd: RemotingCommand): void {
     if (this.isClosed) return;
-    const parts = encodeCommand(cmd);
-    for (let i = 0; i < parts.length; i++) {
-      this.out.push(parts[i]!);
-      this.outBytes += parts[i]!.length;
-    }
-    const pendingBytes = this.outBytes + this.socket.writableLength;
+    this.out.push(cmd);
+    const pendingBytes = this.out.bytes() + this.socket.writableLength;
     if (pendingBytes > this.opts.maxPendingWriteBytes) {
       this.opts.logger.warn(
         `closing connection ${this.remoteAddress}: ${pendingBytes} bytes of output pending, limit ${this.opts.maxPendingWriteBytes}`,
@@ -276,23 +272,19 @@ export class Connection implements Channel {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.isClosed || this.out.length === 0) return;
-    const out = this.out;
-    this.out = [];
-    const bytes = this.outBytes;
-    this.outBytes = 0;
+    if (this.isClosed || this.out.isEmpty()) return;
+    const out = this.out.take();
     const s = this.socket;
     if (out.length === 1) {
       s.write(out[0]!);
-    } else if (bytes <= COALESCE_MAX_BYTES && bytes <= out.length * COALESCE_PART_BYTES) {
-      // small parts (headers, small bodies): one copy into one buffer costs less than a Writable
-      // write and an iovec per part; large bodies (pull results) still go out as they are
-      s.write(Buffer.concat(out, bytes));
     } else {
+      // large bodies (pull results) go out as they are, beside the arena's headers: one writev
       s.cork();
       for (let i = 0; i < out.length; i++) s.write(out[i]!);
       s.uncork();
     }
+    // Nothing left in the socket's queue: the kernel has the bytes, the arena can be written again.
+    if (s.writableLength === 0) this.out.reuse();
     if (stageTimersOn && this.outTimes.length > 0) {
       const now = performance.now();
       const t = this.outTimes;
@@ -330,6 +322,7 @@ export class Connection implements Channel {
     call.deadline = performance.now() + timeoutMs;
     call.code = cmd.code;
     call.timeoutMs = timeoutMs;
+    if (call.deadline < this.earliestDeadline) this.earliestDeadline = call.deadline;
     if (this.pending.size === 0) watch(this);
     this.pending.set(cmd.opaque, call);
     this.send(cmd);
@@ -337,9 +330,16 @@ export class Connection implements Channel {
 
   /** Rejects the calls past their deadline; true when none is left pending (the sweeper drops it). */
   sweep(now: number): boolean {
+    if (now < this.earliestDeadline) return this.pending.size === 0;
     let timedOut = false;
+    let next = Infinity;
+    // calls registered while the rejections below run lower it again
+    this.earliestDeadline = Infinity;
     for (const [opaque, call] of this.pending) {
-      if (call.deadline > now) continue;
+      if (call.deadline > now) {
+        if (call.deadline < next) next = call.deadline;
+        continue;
+      }
       this.pending.delete(opaque);
       timedOut = true;
       call.reject(new RemotingError(RemotingErrorCode.TIMEOUT,
@@ -347,6 +347,7 @@ export class Connection implements Channel {
     }
     // A peer that cannot parse the binary header may sit waiting for a "header" of 16 MiB: drop the
     // connection so the next call opens a JSON one.
+    if (next < this.earliestDeadline) this.earliestDeadline = next;
     if (timedOut && this.binaryUnanswered()) this.destroy();
     return this.pending.size === 0;
   }
@@ -386,8 +387,7 @@ export class Connection implements Channel {
   private destroy(): void {
     if (!this.isClosed) {
       this.isClosed = true;
-      this.out = [];
-      this.outBytes = 0;
+      this.out.clear();
       this.failPending();
     }
     this.socket.destroy();

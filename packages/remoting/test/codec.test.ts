@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  decodeCommand, encodeCommand, encodeCommandToBuffer, FrameDecoder, FrameError, jsonHeaderText,
+  decodeCommand, encodeCommand, encodeCommandToBuffer, FrameDecoder, FrameError, FrameOutput, jsonHeaderText,
 } from '../src/codec.js';
 import { RemotingCommand, nextOpaque, SerializeType } from '../src/command.js';
 import { RequestCode, ResponseCode, LanguageCode, LanguageName } from '../src/codes.js';
@@ -342,4 +342,54 @@ t.test('binary header: non-ASCII remark/keys/values, empty remark and map, long 
   const pd = decodeCommand(patched);
   t.same(Object.keys(pd.extFields!), ['__proto__']);
   t.equal(Object.getPrototypeOf(pd.extFields), Object.prototype);
+});
+
+t.test('FrameOutput: frames in one arena are the bytes encodeCommand gives, across arena changes, big bodies and reuse', async (t) => {
+  const out = new FrameOutput();
+  t.equal(out.isEmpty(), true);
+  const cmds: RemotingCommand[] = [];
+  for (let i = 0; i < 300; i++) {
+    const c = RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, { a: 'grp', e: i, i: i % 7 === 0 ? 'KEYS\u0001clé' : 'WAIT\u0001true' });
+    c.serializeType = i % 3 === 0 ? SerializeType.JSON : SerializeType.ROCKETMQ;
+    if (i % 5 === 0) c.remark = 'rémark';
+    // small bodies are copied in, large ones (pull results) and body lists stay parts
+    c.body = i % 50 === 0 ? Buffer.alloc(64 * 1024, i) : i % 11 === 0 ? [Buffer.from('ab'), Buffer.alloc(0), Buffer.from('c')] : i % 13 === 0 ? null : Buffer.alloc(1000, i);
+    cmds.push(c);
+  }
+  const want = Buffer.concat(cmds.map((c) => encodeCommandToBuffer(c)));
+  let bytes = 0;
+  for (const c of cmds) {
+    out.push(c);
+    bytes += encodeCommandToBuffer(c).length;
+    t.equal(out.bytes(), bytes);
+  }
+  const parts = out.take();
+  t.ok(parts.length > 1, `${parts.length} parts (arena changes and 64 KiB bodies)`);
+  t.ok(parts.includes(cmds[50]!.body as Buffer), 'a 64 KiB body goes out as it is');
+  t.equal(Buffer.concat(parts).toString('hex'), want.toString('hex'));
+  t.equal(out.isEmpty(), true);
+  t.equal(out.bytes(), 0);
+  // what was taken stays intact while the next frames are queued (its write may still be pending) ...
+  const taken = Buffer.concat(parts);
+  const firstBefore = Buffer.from(parts[parts.length - 1]!);
+  out.push(cmds[1]!);
+  t.same(parts[parts.length - 1], firstBefore, 'taken bytes are not overwritten before reuse()');
+  const next = out.take();
+  t.equal(Buffer.concat(next).toString('hex'), encodeCommandToBuffer(cmds[1]!).toString('hex'));
+  // ... and after reuse() the arena is written from its start again
+  out.reuse();
+  out.push(cmds[2]!);
+  const again = out.take();
+  t.equal(again.length, 1);
+  t.ok(again[0]!.buffer === next[0]!.buffer && again[0]!.byteOffset < next[0]!.byteOffset, 'the same arena, from its start');
+  t.equal(again[0]!.toString('hex'), encodeCommandToBuffer(cmds[2]!).toString('hex'));
+  t.equal(taken.length, want.length);
+  out.push(cmds[3]!);
+  out.clear();
+  t.equal(out.isEmpty(), true, 'clear drops what was queued');
+  const huge = new RemotingCommand(1);
+  huge.serializeType = 1;
+  huge.remark = 'x'.repeat(0x1000000);
+  t.throws(() => out.push(huge), FrameError, 'a header over 16 MiB is refused');
+  t.equal(out.isEmpty(), true, '... and nothing of it is queued');
 });

@@ -2,11 +2,13 @@
 // request (JSON and ROCKETMQ serialization) decodes to its typed header and re-encodes to the same
 // bytes; every send reply's header decodes and re-encodes field by field.
 import t from 'tap';
-import { decodeCommand, encodeCommandToBuffer } from '../src/codec.js';
+import { decodeCommand, encodeCommandToBuffer, FrameOutput } from '../src/codec.js';
+import { RemotingCommand } from '../src/command.js';
+import { parseProperties } from '../src/message.js';
 import {
   RequestHeaderError, SEND_V1_NAMES, SEND_V2_NAMES, decodeSendMessageRequestHeader, decodeSendMessageRequestHeaderV2,
   decodeSendMessageResponseHeader, encodeSendMessageRequestHeaderV2, encodeSendMessageResponseHeader, isBatchSendHeader,
-  sendHeaderNames,
+  sendHeaderNames, SendHeaderV2Template, SendHeaderV2Writer,
 } from '../src/headers/index.js';
 import { frameBytes, loadFixtures } from './fixtures.js';
 
@@ -109,4 +111,64 @@ t.test('every captured send reply header decodes and re-encodes field by field',
     msgId: '', queueId: 3, queueOffset: -1, transactionId: undefined, regionId: undefined, traceOn: undefined,
   }, 'a reply without a header: the lenient defaults');
   t.same(encodeSendMessageResponseHeader({ msgId: 'M', queueId: 1, queueOffset: 2, transactionId: 'X' }), { msgId: 'M', queueId: '1', queueOffset: '2', transactionId: 'X' });
+});
+
+t.test('SendHeaderV2Writer: the captured send requests again, header written without a map (binary and JSON, arena and parts)', async (t) => {
+  for (const f of sendRequests) {
+    const where = `${f.file} opaque ${f.opaque}`;
+    const cmd = decodeCommand(frameBytes(f));
+    const h = decodeSendMessageRequestHeaderV2(cmd.extFields!);
+    const tpl = new SendHeaderV2Template(h.producerGroup, h.topic, h.defaultTopic, h.defaultTopicQueueNums, h.brokerName);
+    const w = new SendHeaderV2Writer(tpl, h.queueId, h.sysFlag, h.bornTimestamp, h.flag, parseProperties(h.properties), h.reconsumeTimes, h.batch, h.maxReconsumeTimes);
+    t.same(w.extFields(), cmd.extFields, `${where}: same map`);
+    cmd.extFields = null;
+    cmd.extJson = null;
+    cmd.extWriter = w;
+    t.equal(encodeCommandToBuffer(cmd).toString('hex'), f.hex, `${where}: same bytes`);
+    const again = decodeCommand(frameBytes(f));
+    again.extFields = null;
+    again.extWriter = w;
+    const out = new FrameOutput();
+    out.push(again);
+    t.equal(Buffer.concat(out.take()).toString('hex'), f.hex, `${where}: same bytes through FrameOutput`);
+  }
+});
+
+t.test('SendHeaderV2Writer: numbers, optional l, batch, non-ASCII and odd values give what the map path gives', async (t) => {
+  const tpl = new SendHeaderV2Template('grp', 'Topic_1', 'TBW102', 4, 'broker-a');
+  const cases: Array<[number, number, number, number, Map<string, string>, number, boolean, number | undefined]> = [
+    [0, 0, 0, 0, new Map(), 0, false, undefined],
+    [7, -3, 1733200000123, -0, new Map([['WAIT', 'true']]), 2, true, 16],
+    [1023, 769, Number.MAX_SAFE_INTEGER, -2147483648, new Map([['UNIQ_KEY', 'AB'], ['TAGS', 'x']]), 0, false, 0],
+    [1, 0, 1, 1.5, new Map([['WAIT', 'true']]), 0, false, undefined], // not an integer: String() on the map path
+    [2, 0, 1, 0, new Map([['KEYS', 'clé'], ['WAIT', 'true']]), 0, false, undefined], // non-ASCII: UTF-8 path
+  ];
+  for (const [queueId, sysFlag, born, flag, props, reconsume, batch, maxReconsume] of cases) {
+    const w = new SendHeaderV2Writer(tpl, queueId, sysFlag, born, flag, props, reconsume, batch, maxReconsume);
+    for (const st of [0, 1] as const) {
+      const viaMap = new RemotingCommand(310);
+      viaMap.serializeType = st;
+      viaMap.extFields = encodeSendMessageRequestHeaderV2(w.header());
+      viaMap.body = Buffer.from('body');
+      const viaWriter = new RemotingCommand(310);
+      viaWriter.serializeType = st;
+      viaWriter.extWriter = w;
+      viaWriter.body = Buffer.from('body');
+      const want = encodeCommandToBuffer(viaMap).toString('hex');
+      t.equal(encodeCommandToBuffer(viaWriter).toString('hex'), want, `queueId ${queueId} flag ${flag} type ${st}`);
+      const out = new FrameOutput();
+      const again = new RemotingCommand(310);
+      again.serializeType = st;
+      again.extWriter = w;
+      again.body = Buffer.from('body');
+      out.push(again);
+      t.equal(Buffer.concat(out.take()).toString('hex'), want, `queueId ${queueId} flag ${flag} type ${st}, FrameOutput`);
+    }
+  }
+  const w = new SendHeaderV2Writer(tpl, 3, 0, 5, 0, new Map([['WAIT', 'true']]), 0, false, undefined);
+  const cmd = new RemotingCommand(310);
+  cmd.extWriter = w;
+  t.equal(cmd.ext('e'), '3', 'ext() reads a writer-built command');
+  t.equal(cmd.extWriter, null);
+  t.same(cmd.extFields, encodeSendMessageRequestHeaderV2(w.header()));
 });

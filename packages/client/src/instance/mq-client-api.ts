@@ -3,12 +3,12 @@
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
 import {
   RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode, decodeOffsetResponseHeader, decodePullMessageResponseHeader,
-  decodeSendMessageResponseHeader, encodeConsumerSendMsgBackRequestHeader, encodeEndTransactionRequestHeader,
+  encodeConsumerSendMsgBackRequestHeader, numOr, encodeEndTransactionRequestHeader,
   encodeGetConsumerListByGroupRequestHeader, encodePullMessageRequestHeader, encodeQueryConsumerOffsetRequestHeader,
   encodeQueueOffsetRequestHeader, encodeSendMessageRequestHeaderV2, encodeUpdateConsumerOffsetRequestHeader,
 } from '@rmq/remoting';
 import type {
-  ClientRPCHook, EndTransactionRequestHeader, Processor, PullMessageRequestHeader, SendMessageRequestHeader,
+  ClientRPCHook, EndTransactionRequestHeader, ExtWriter, Processor, PullMessageRequestHeader, SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageExt, MessageQueue } from '../message.js';
 import { decodeMessages } from '../message.js';
@@ -56,6 +56,8 @@ const PULL_STATUS: Readonly<Record<number, PullStatus>> = {
   [ResponseCode.SUCCESS]: 'FOUND', [ResponseCode.PULL_NOT_FOUND]: 'NO_NEW_MSG',
   [ResponseCode.PULL_RETRY_IMMEDIATELY]: 'NO_MATCHED_MSG', [ResponseCode.PULL_OFFSET_MOVED]: 'OFFSET_ILLEGAL',
 };
+
+const NO_FIELDS: Readonly<Record<string, string>> = {};
 
 function bodyOf(cmd: RemotingCommand): Buffer | null {
   const b = cmd.body;
@@ -178,19 +180,28 @@ export class MQClientAPI {
 
   /** A SEND reply as a SendResult; MQBrokerError for a code that is not a stored status. */
   parseSendResponse(r: RemotingCommand, addr: string, h: SendMessageRequestHeader, uniqMsgId: string): SendResult {
+    return this.sendResult(r, addr, h.topic, h.brokerName ?? '', h.queueId, uniqMsgId);
+  }
+
+  /** parseSendResponse from the request's topic, broker name and queue id. */
+  sendResult(r: RemotingCommand, addr: string, topic: string, brokerName: string, queueId: number, uniqMsgId: string): SendResult {
     const status = SEND_STATUS[r.code];
     if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
-    const rh = decodeSendMessageResponseHeader(r.extFields, h.queueId);
+    // decodeSendMessageResponseHeader's reading, straight into the result (no header object per send)
+    const e = r.extFields ?? NO_FIELDS;
     const res: SendResult = {
       status,
       msgId: uniqMsgId,
-      offsetMsgId: rh.msgId,
-      queue: { topic: h.topic, brokerName: h.brokerName ?? '', queueId: rh.queueId },
-      queueOffset: rh.queueOffset,
+      offsetMsgId: e['msgId'] ?? '',
+      queue: { topic, brokerName, queueId: numOr(e['queueId'], queueId) },
+      queueOffset: numOr(e['queueOffset'], -1),
     };
-    if (rh.transactionId !== undefined) res.transactionId = rh.transactionId;
-    if (rh.regionId !== undefined) res.regionId = rh.regionId;
-    if (rh.traceOn !== undefined) res.traceOn = rh.traceOn;
+    const transactionId = e['transactionId'];
+    if (transactionId) res.transactionId = transactionId;
+    const regionId = e['MSG_REGION'];
+    if (regionId) res.regionId = regionId;
+    const trace = e['TRACE_ON'];
+    if (trace !== undefined) res.traceOn = trace !== 'false';
     return res;
   }
 
@@ -203,6 +214,15 @@ export class MQClientAPI {
     const cmd = new RemotingCommand(code);
     cmd.version = CLIENT_VERSION;
     cmd.extFields = encodeSendMessageRequestHeaderV2(h);
+    cmd.body = body;
+    return cmd;
+  }
+
+  /** sendCommand with the header written by `writer` (no ext map): the same bytes on the wire. */
+  sendCommandWith(code: number, writer: ExtWriter, body: Buffer): RemotingCommand {
+    const cmd = new RemotingCommand(code);
+    cmd.version = CLIENT_VERSION;
+    cmd.extWriter = writer;
     cmd.body = body;
     return cmd;
   }

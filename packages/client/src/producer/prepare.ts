@@ -13,6 +13,10 @@ export interface PreparedMessage {
   sysFlag: number;
   /** Insertion-ordered; the UNIQ_KEY is set unless `uniqKey: false` was asked for. */
   properties: Map<string, string>;
+  /** The UNIQ_KEY set ('' without one). */
+  uniqMsgId: string;
+  /** Always false here (the shape of the producer's send request, so a send needs no second object). */
+  batch: false;
 }
 
 const TOPIC_RE = /^[%|a-zA-Z0-9_-]+$/;
@@ -72,7 +76,8 @@ export function prepareMessage(msg: Message, opts: PrepareOptions): PreparedMess
     const keys = Array.isArray(msg.keys) ? msg.keys.join(' ') : msg.keys;
     if (keys) properties.set(MessageConst.KEYS, keys);
   }
-  if (opts.uniqKey) properties.set(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqueIds.next());
+  const uniqMsgId = opts.uniqKey ? uniqueIds.next() : '';
+  if (opts.uniqKey) properties.set(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqMsgId);
   properties.set(MessageConst.WAIT_STORE_MSG_OK, msg.waitStoreMsgOK === false ? 'false' : 'true');
   if (msg.tags) properties.set(MessageConst.TAGS, msg.tags);
   if (msg.delayTimeLevel !== undefined && msg.delayTimeLevel > 0) properties.set(MessageConst.DELAY_TIME_LEVEL, String(msg.delayTimeLevel));
@@ -92,5 +97,5 @@ export function prepareMessage(msg: Message, opts: PrepareOptions): PreparedMess
     body = deflateSync(raw, { level: opts.compressLevel });
     sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB;
   }
-  return { topic, body, flag: msg.flag ?? 0, sysFlag, properties };
+  return { topic, body, flag: msg.flag ?? 0, sysFlag, properties, uniqMsgId, batch: false };
 }

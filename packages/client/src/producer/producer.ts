@@ -5,7 +5,7 @@ import type { Message, MessageExt, MessageQueue } from '../message.js';
 import { propertiesToString, uniqueIds } from '../message.js';
 import { deflateSync } from 'node:zlib';
 import { MessageConst, MessageSysFlag, MixAll, RequestCode } from '../protocol.js';
-import { isSendRetriable, type PendingCall, type RemotingCommand } from '@rmq/remoting';
+import { isSendRetriable, SendHeaderV2Template, SendHeaderV2Writer, type PendingCall, type RemotingCommand } from '@rmq/remoting';
 import { MQAbortError, MQBrokerError, MQClientError, MQTimeoutError } from '../errors.js';
 import type { ClientOptions, ProducerInner } from '../instance/mq-client-instance.js';
 import { MQClientInstance } from '../instance/mq-client-instance.js';
@@ -16,7 +16,7 @@ import type { TopicPublishInfo } from '../instance/route.js';
 import { FaultStrategy } from './fault-strategy.js';
 import type { MessageQueueSelector } from './selectors.js';
 import { selectByShardingKey } from './selectors.js';
-import type { PreparedMessage } from './prepare.js';
+import type { PreparedMessage, PrepareOptions } from './prepare.js';
 import { prepareMessage, validateGroup } from './prepare.js';
 import { prepareBatch } from './batch.js';
 import { checkTransactionState, sendMessageInTransaction, type TransactionListener, type TransactionSendResult } from './transaction.js';
@@ -76,12 +76,21 @@ export class Producer implements ProducerInner {
   private readonly publishInfo = new Map<string, TopicPublishInfo>();
   readonly faultStrategy: FaultStrategy;
   private readonly internal: boolean;
+  /** Pre-encoded constant pairs of the send header, per topic and broker name. */
+  private readonly headerTemplates = new Map<string, Map<string, SendHeaderV2Template>>();
+  private readonly prepareOptions: PrepareOptions;
 
   constructor(options: ProducerOptions, internal?: { instance: MQClientInstance }) {
     validateGroup(options.groupName);
     this.groupName = options.groupName;
     this.options = options;
     this.faultStrategy = new FaultStrategy(options.sendLatencyFaultEnable ?? false);
+    this.prepareOptions = {
+      maxMessageSize: options.maxMessageSize ?? 4 * 1024 * 1024,
+      compressOverBytes: options.compressMsgBodyOverHowmuch ?? 4096,
+      compressLevel: options.compressLevel ?? 5,
+      uniqKey: true,
+    };
     this.internal = internal !== undefined;
     if (internal) {
       this.instance = internal.instance;
@@ -181,12 +190,7 @@ export class Producer implements ProducerInner {
   // ---- sending ---------------------------------------------------------------------------------
 
   private prepare(msg: Message): PreparedMessage {
-    return prepareMessage(msg, {
-      maxMessageSize: this.maxMessageSize,
-      compressOverBytes: this.options.compressMsgBodyOverHowmuch ?? 4096,
-      compressLevel: this.options.compressLevel ?? 5,
-      uniqKey: true,
-    });
+    return prepareMessage(msg, this.prepareOptions);
   }
 
   private header(p: { topic: string; sysFlag: number; flag: number; properties: Map<string, string>; batch: boolean }, mq: MessageQueue): SendMessageRequestHeader {
@@ -222,6 +226,17 @@ export class Producer implements ProducerInner {
     return h;
   }
 
+  private headerTemplate(topic: string, brokerName: string): SendHeaderV2Template {
+    let byBroker = this.headerTemplates.get(topic);
+    if (byBroker === undefined) { byBroker = new Map(); this.headerTemplates.set(topic, byBroker); }
+    let t = byBroker.get(brokerName);
+    if (t === undefined) {
+      t = new SendHeaderV2Template(this.groupName, topic, this.defaultTopic, this.defaultTopicQueueNums, brokerName);
+      byBroker.set(brokerName, t);
+    }
+    return t;
+  }
+
   private requestCode(p: { properties: Map<string, string>; batch: boolean }): number {
     if (p.batch) return RequestCode.SEND_BATCH_MESSAGE;
     if (p.properties.get(MessageConst.MESSAGE_TYPE) === MixAll.REPLY_MESSAGE_FLAG) return RequestCode.SEND_REPLY_MESSAGE_V2;
@@ -247,12 +262,18 @@ export class Producer implements ProducerInner {
     const timesTotal = 1 + (this.options.retryTimesWhenSendFailed ?? 2);
     // An open connection without an RPC hook takes the request straight: one SendCall object and the
     // promise returned, instead of a promise chain per layer (invoke, transport-error mapping, reply parse).
+    // The header is written from the call itself (SendHeaderV2Writer): no header object, ext map or
+    // properties string per send. Resends to a retry topic move properties into the header: map path.
     const conn = inst.api.remoting.rpcHook === undefined ? inst.api.remoting.connection(addr) : undefined;
-    if (conn !== undefined) {
-      const h = this.header(p, mq);
-      const call = new SendCall(this, inst.api, p, opts, info, mq, h, addr, begin, timesTotal);
-      const promise = new Promise<SendResult>((resolve, reject) => { call.done = resolve; call.fail = reject; });
-      conn.invokeWith(inst.api.sendCommand(this.requestCode(p), h, p.body), timeoutMs, call);
+    if (conn !== undefined && !p.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
+      let sysFlag = p.sysFlag;
+      if (p.properties.get(MessageConst.TRANSACTION_PREPARED) === 'true') sysFlag |= MessageSysFlag.TRANSACTION_PREPARED;
+      const call = new SendCall(this.headerTemplate(p.topic, mq.brokerName), mq.queueId, sysFlag, Date.now(), p.flag, p.properties, p.batch,
+        this, inst.api, p, opts, info, mq, addr, begin, timesTotal);
+      const promise = new Promise<SendResult>(captureSettlers);
+      call.done = capturedResolve;
+      call.fail = capturedReject;
+      conn.invokeWith(inst.api.sendCommandWith(this.requestCode(p), call, p.body), timeoutMs, call);
       return promise;
     }
     return inst.api.sendMessage(addr, this.header(p, mq), p.body, {
@@ -329,14 +350,13 @@ export class Producer implements ProducerInner {
     // Not async: returning sendWithRetries' promise from an async function would cost extra
     // promise-resolution jobs per send; errors before the first await still come back as a rejection.
     try {
-      const p = this.prepare(msg);
-      const uniqMsgId = p.properties.get(MessageConst.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '';
-      if (opts?.shardingKey !== undefined) p.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
-      if (opts?.deliverAt !== undefined) p.properties.set('TIMER_DELIVER_MS', String(Math.floor(Number(opts.deliverAt))));
-      else if (opts?.delayMs !== undefined) p.properties.set('TIMER_DELAY_MS', String(Math.max(0, Math.floor(opts.delayMs))));
-      const req = { topic: p.topic, body: p.body, sysFlag: p.sysFlag, flag: p.flag, properties: p.properties, batch: false, uniqMsgId };
-      if (opts?.selector || opts?.shardingKey !== undefined || opts?.queue) {
-        return this.sendToSelectedQueue(msg, req, opts);
+      // the prepared message is the send request itself (topic, body, flags, properties, UNIQ_KEY, batch false)
+      const req: SendRequest = this.prepare(msg);
+      if (opts !== undefined) {
+        if (opts.shardingKey !== undefined) req.properties.set(MessageConst.SHARDING_KEY, opts.shardingKey);
+        if (opts.deliverAt !== undefined) req.properties.set('TIMER_DELIVER_MS', String(Math.floor(Number(opts.deliverAt))));
+        else if (opts.delayMs !== undefined) req.properties.set('TIMER_DELAY_MS', String(Math.max(0, Math.floor(opts.delayMs))));
+        if (opts.selector || opts.shardingKey !== undefined || opts.queue) return this.sendToSelectedQueue(msg, req, opts);
       }
       return this.sendWithRetries(req, opts);
     } catch (e) {
@@ -453,25 +473,38 @@ export class Producer implements ProducerInner {
   }
 }
 
+// The settling functions of the promise being made: one shared executor instead of a closure per send.
+let capturedResolve: (r: SendResult | Promise<SendResult>) => void = noop;
+let capturedReject: (e: unknown) => void = noop;
+function captureSettlers(resolve: (r: SendResult | Promise<SendResult>) => void, reject: (e: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /**
- * One send's first attempt on an open connection (the connection's PendingCall): the reply is parsed
- * here and settles the promise send() returned; a failure goes on into the retry loop.
+ * One send's first attempt on an open connection: its header writer (the request's ext fields) and
+ * the connection's PendingCall in one object. The reply is parsed here and settles the promise
+ * send() returned; a failure goes on into the retry loop.
  */
-class SendCall implements PendingCall {
+class SendCall extends SendHeaderV2Writer implements PendingCall {
   deadline = 0;
   code = 0;
   timeoutMs = 0;
   done: (r: SendResult | Promise<SendResult>) => void = noop;
   fail: (e: unknown) => void = noop;
 
-  constructor(private readonly producer: Producer, private readonly api: MQClientAPI, private readonly p: SendRequest, private readonly opts: SendOptions | undefined,
-    private readonly info: TopicPublishInfo, private readonly mq: MessageQueue, private readonly h: SendMessageRequestHeader,
-    private readonly addr: string, private readonly begin: number, private readonly timesTotal: number) {}
+  constructor(template: SendHeaderV2Template, queueId: number, sysFlag: number, bornTimestamp: number, flag: number,
+    properties: Map<string, string>, batch: boolean,
+    private readonly producer: Producer, private readonly api: MQClientAPI, private readonly p: SendRequest, private readonly opts: SendOptions | undefined,
+    private readonly info: TopicPublishInfo, private readonly mq: MessageQueue,
+    private readonly addr: string, private readonly begin: number, private readonly timesTotal: number) {
+    super(template, queueId, sysFlag, bornTimestamp, flag, properties, 0, batch, undefined);
+  }
 
   resolve(cmd: RemotingCommand): void {
     let r: SendResult;
     try {
-      r = this.api.parseSendResponse(cmd, this.addr, this.h, this.p.uniqMsgId);
+      r = this.api.sendResult(cmd, this.addr, this.template.topic, this.mq.brokerName, this.queueId, this.p.uniqMsgId);
     } catch (e) {
       this.failed(e);
       return;

@@ -10,6 +10,9 @@
 // of names and builds one object of a fixed shape (no maps, no closures).
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
+import type { ExtWriter } from '../command.js';
+import { writeAscii } from '../codec.js';
+import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
   producerGroup: string;
@@ -138,6 +141,203 @@ export function encodeSendMessageRequestHeaderV2(h: SendMessageRequestHeader): R
     f: String(h.sysFlag), g: String(h.bornTimestamp), h: String(h.flag), i: h.properties, j: String(h.reconsumeTimes),
     k: h.unitMode ? 'true' : 'false', l: String(h.maxReconsumeTimes), m: h.batch ? 'true' : 'false', n: h.brokerName,
   };
+}
+
+// ---- the client's per-message V2 header, written without a map --------------------------------
+
+/** Chars of String(v) for a safe integer; -1 for anything else (then the map path, String() semantics). */
+function intChars(v: number): number {
+  if (!Number.isSafeInteger(v)) return -1;
+  let n = 1;
+  let a = v;
+  if (a < 0) { n++; a = -a; }
+  while (a >= 10) { a = Math.floor(a / 10); n++; }
+  return n;
+}
+
+/** Writes String(v) of a safe integer that takes `chars` chars, at p. */
+function writeInt(buf: Buffer, p: number, v: number, chars: number): void {
+  let a = v;
+  if (a < 0) { buf[p] = 0x2d; a = -a; }
+  let i = p + chars - 1;
+  do {
+    buf[i--] = 0x30 + (a % 10);
+    a = Math.floor(a / 10);
+  } while (a > 0);
+}
+
+function putPairHead(buf: Buffer, p: number, key: number, valueChars: number): void {
+  buf[p] = 0; buf[p + 1] = 1; buf[p + 2] = key;
+  buf[p + 3] = valueChars >>> 24; buf[p + 4] = (valueChars >>> 16) & 0xff; buf[p + 5] = (valueChars >>> 8) & 0xff; buf[p + 6] = valueChars & 0xff;
+}
+
+/** Bytes of one binary ext pair, as the codec writes it. */
+function pairBytes(key: string, value: string): number {
+  return 6 + key.length + value.length;
+}
+
+function writePairs(pairs: ReadonlyArray<readonly [string, string]>): Buffer | null {
+  let n = 0;
+  for (const [k, v] of pairs) n += pairBytes(k, v);
+  const b = Buffer.allocUnsafe(n);
+  let p = 0;
+  for (const [k, v] of pairs) {
+    b.writeInt16BE(k.length, p);
+    if (!writeAscii(b, k, p + 2)) return null;
+    b.writeInt32BE(v.length, p + 2 + k.length);
+    if (!writeAscii(b, v, p + 6 + k.length)) return null;
+    p += pairBytes(k, v);
+  }
+  return b;
+}
+
+// Map#forEach with module-level state: no entry arrays or iterator per message.
+let countChars = 0;
+let countPairs = 0;
+function countPair(v: string, k: string): void {
+  if (v === null || v === undefined) return;
+  countChars += k.length + 1 + v.length;
+  countPairs++;
+}
+
+/** Chars of the properties text of a map (k\u0001v joined by \u0002; null values left out, as propertiesToString does). */
+function propertiesChars(props: Map<string, string>): number {
+  countChars = 0;
+  countPairs = 0;
+  props.forEach(countPair);
+  return countPairs > 0 ? countChars + countPairs - 1 : 0;
+}
+
+const EMPTY = Buffer.alloc(0);
+let outBuf: Buffer = EMPTY;
+let outStart = 0;
+let outPos = 0;
+let outAscii = true;
+function writePropertyPair(v: string, k: string): void {
+  if (v === null || v === undefined || !outAscii) return;
+  const buf = outBuf;
+  let q = outPos;
+  if (q > outStart) buf[q++] = 0x02;
+  if (!writeAscii(buf, k, q)) { outAscii = false; return; }
+  q += k.length;
+  buf[q++] = 0x01;
+  if (!writeAscii(buf, v, q)) { outAscii = false; return; }
+  outPos = q + v.length;
+}
+
+/** Writes the properties text at p; false at the first char that is not ASCII. */
+function writeProperties(buf: Buffer, p: number, props: Map<string, string>): boolean {
+  outBuf = buf;
+  outStart = p;
+  outPos = p;
+  outAscii = true;
+  props.forEach(writePropertyPair);
+  outBuf = EMPTY;
+  return outAscii;
+}
+
+const TRUE_CHARS = 4;
+const FALSE_CHARS = 5;
+const KEY_E = 0x65;
+
+/**
+ * The constant pairs of one producer's V2 send header to one topic on one broker (a producerGroup,
+ * b topic, c defaultTopic, d defaultTopicQueueNums; n brokerName), encoded once.
+ */
+export class SendHeaderV2Template {
+  /** pairs a..d; null when some char is not ASCII (sends then take the map path) */
+  readonly head: Buffer | null;
+  /** pair n, empty without a broker name */
+  readonly tail: Buffer | null;
+
+  constructor(readonly producerGroup: string, readonly topic: string, readonly defaultTopic: string,
+    readonly defaultTopicQueueNums: number, readonly brokerName: string | undefined) {
+    this.head = writePairs([['a', producerGroup], ['b', topic], ['c', defaultTopic], ['d', String(defaultTopicQueueNums)]]);
+    this.tail = brokerName === undefined ? Buffer.alloc(0) : writePairs([['n', brokerName]]);
+  }
+}
+
+/**
+ * One send's V2 header as an ExtWriter: the template's pre-encoded pairs plus e..m written from the
+ * numbers and the properties map directly, byte for byte what encodeSendMessageRequestHeaderV2 and
+ * the codec would write for the same header (send-header tests compare them).
+ */
+export class SendHeaderV2Writer implements ExtWriter {
+  constructor(readonly template: SendHeaderV2Template, readonly queueId: number, readonly sysFlag: number, readonly bornTimestamp: number,
+    readonly flag: number, readonly properties: Map<string, string>, readonly reconsumeTimes: number, readonly batch: boolean,
+    readonly maxReconsumeTimes: number | undefined) {}
+
+  /** chars of the properties text, from binaryExtBytes to writeBinaryExt */
+  private propChars = 0;
+
+  /** The same header as a SendMessageRequestHeader (the map path, retries, results). */
+  header(): SendMessageRequestHeader {
+    const t = this.template;
+    return {
+      producerGroup: t.producerGroup, topic: t.topic, defaultTopic: t.defaultTopic, defaultTopicQueueNums: t.defaultTopicQueueNums,
+      queueId: this.queueId, sysFlag: this.sysFlag, bornTimestamp: this.bornTimestamp, flag: this.flag,
+      properties: propertiesToString(this.properties), reconsumeTimes: this.reconsumeTimes, unitMode: false, batch: this.batch,
+      maxReconsumeTimes: this.maxReconsumeTimes, brokerName: t.brokerName,
+    };
+  }
+
+  extFields(): Record<string, string> {
+    return encodeSendMessageRequestHeaderV2(this.header());
+  }
+
+  binaryExtBytes(): number {
+    const t = this.template;
+    if (t.head === null || t.tail === null) return -1;
+    const e = intChars(this.queueId);
+    const f = intChars(this.sysFlag);
+    const g = intChars(this.bornTimestamp);
+    const h = intChars(this.flag);
+    const j = intChars(this.reconsumeTimes);
+    const l = this.maxReconsumeTimes === undefined ? 0 : intChars(this.maxReconsumeTimes);
+    if (e < 0 || f < 0 || g < 0 || h < 0 || j < 0 || l < 0) return -1;
+    this.propChars = propertiesChars(this.properties);
+    // 7 bytes per one-letter pair besides its value: e f g h i j k m, [l]
+    return t.head.length + t.tail.length + 7 * 8 + e + f + g + h + this.propChars + j + FALSE_CHARS
+      + (this.maxReconsumeTimes === undefined ? 0 : 7 + l) + (this.batch ? TRUE_CHARS : FALSE_CHARS);
+  }
+
+  /** After binaryExtBytes (the codec calls the two in that order). */
+  writeBinaryExt(buf: Buffer, p: number): boolean {
+    const t = this.template;
+    let q = p + t.head!.copy(buf, p);
+    q = this.intPair(buf, q, KEY_E, this.queueId);
+    q = this.intPair(buf, q, KEY_E + 1, this.sysFlag);
+    q = this.intPair(buf, q, KEY_E + 2, this.bornTimestamp);
+    q = this.intPair(buf, q, KEY_E + 3, this.flag);
+    const propChars = this.propChars;
+    putPairHead(buf, q, 0x69, propChars);
+    if (!writeProperties(buf, q + 7, this.properties)) return false;
+    q += 7 + propChars;
+    q = this.intPair(buf, q, 0x6a, this.reconsumeTimes);
+    q = boolPair(buf, q, 0x6b, false);
+    if (this.maxReconsumeTimes !== undefined) q = this.intPair(buf, q, 0x6c, this.maxReconsumeTimes);
+    q = boolPair(buf, q, 0x6d, this.batch);
+    t.tail!.copy(buf, q);
+    return true;
+  }
+
+  private intPair(buf: Buffer, p: number, key: number, v: number): number {
+    const n = intChars(v);
+    putPairHead(buf, p, key, n);
+    writeInt(buf, p + 7, v, n);
+    return p + 7 + n;
+  }
+}
+
+function boolPair(buf: Buffer, p: number, key: number, v: boolean): number {
+  if (v) {
+    putPairHead(buf, p, key, TRUE_CHARS);
+    buf[p + 7] = 0x74; buf[p + 8] = 0x72; buf[p + 9] = 0x75; buf[p + 10] = 0x65;
+    return p + 7 + TRUE_CHARS;
+  }
+  putPairHead(buf, p, key, FALSE_CHARS);
+  buf[p + 7] = 0x66; buf[p + 8] = 0x61; buf[p + 9] = 0x6c; buf[p + 10] = 0x73; buf[p + 11] = 0x65;
+  return p + 7 + FALSE_CHARS;
 }
 
 /**
