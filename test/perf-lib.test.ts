@@ -125,6 +125,15 @@ t.test('verify: counts, duplicates, missing, corrupt, foreign', async (t) => {
   t.match(r, { corrupt: 1, foreign: 1, unexpected: 1 });
   t.ok(r.notes.some((n) => n.includes('crc=1')));
 
+  // as many distinct deliveries as expected messages, one of them never acknowledged: not complete
+  const extra = new Verifier({ runId: 7, duplicatesExpected: false });
+  for (let s = 0; s < 10; s++) extra.expect(0, s);
+  for (let s = 0; s < 9; s++) extra.receive(enc0.encode(s));
+  extra.receive(enc0.encode(100));
+  t.equal(extra.complete(), false, 'distinct = expected but seq 9 missing');
+  extra.receive(enc0.encode(9));
+  t.equal(extra.complete(), true);
+
   const retries = new Verifier({ runId: 7, duplicatesExpected: true });
   retries.expect(0, 0); retries.receive(enc0.encode(0)); retries.receive(enc0.encode(0));
   t.match(retries.report(), { passed: true, duplicates: 1, duplicatesExpected: true });

@@ -119,7 +119,11 @@ export class Verifier {
   /** True when every expected message has been seen (consumers can stop waiting). */
   complete(): boolean {
     if (!this.expectKnown) return false;
-    return this.seenExpected() >= this.expectedCount();
+    const expected = this.expectedCount();
+    // fewer distinct deliveries than expected messages: not complete, no need to scan the bitsets
+    // (the driver asks every 20 ms; the scan was 4-5 % of a consuming driver's CPU)
+    if (this.distinct() < expected) return false;
+    return this.seenExpected() >= expected;
   }
 
   private seenExpected(): number {
