@@ -131,16 +131,17 @@ export function processors(requests: (ctx: BrokerContext) => ReadonlyMap<number,
   };
 }
 
-export function fakeChannel(remoteAddress = '127.0.0.1:50000'): Channel & { oneway: RemotingCommand[]; invoked: RemotingCommand[]; reply?: (c: RemotingCommand) => RemotingCommand } {
+export function fakeChannel(remoteAddress = '127.0.0.1:50000'): Channel & { oneway: RemotingCommand[]; invoked: RemotingCommand[]; answerInvoke?: (c: RemotingCommand) => RemotingCommand } {
   const ch = {
     id: Math.floor(Math.random() * 1e9), remoteAddress, localAddress: '127.0.0.1:20911', closed: false,
     attrs: new Map<string, unknown>(), oneway: [] as RemotingCommand[], invoked: [] as RemotingCommand[],
-    reply: undefined as undefined | ((c: RemotingCommand) => RemotingCommand),
+    answerInvoke: undefined as undefined | ((c: RemotingCommand) => RemotingCommand),
     send() {},
+    reply() {},
     invoke(cmd: RemotingCommand) {
       ch.invoked.push(cmd);
-      if (!ch.reply) return Promise.reject(new Error('no reply configured'));
-      return Promise.resolve(ch.reply(cmd));
+      if (!ch.answerInvoke) return Promise.reject(new Error('no reply configured'));
+      return Promise.resolve(ch.answerInvoke(cmd));
     },
     invokeOneway(cmd: RemotingCommand) { ch.oneway.push(cmd); },
     close() { ch.closed = true; },

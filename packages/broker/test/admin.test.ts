@@ -352,7 +352,7 @@ t.test('306, 315, 307, 309', async (t) => {
   const offline = await call(request(307, { consumerGroup: 'G', clientId: 'c1', jstackEnable: false }));
   t.equal(offline.remark, 'The Consumer <G> <c1> not online');
   const ch = fakeChannel();
-  ch.reply = (c) => RemotingCommand.response(0, null, null, Buffer.from(`{"echo":${c.code}}`));
+  ch.answerInvoke = (c) => RemotingCommand.response(0, null, null, Buffer.from(`{"echo":${c.code}}`));
   ctx.consumerManager.registerConsumer('G', { channel: ch, clientId: 'c1', language: 'JAVA', version: 409, lastUpdateTimestamp: Date.now() },
     'CONSUME_PASSIVELY', 'CLUSTERING', 'CONSUME_FROM_LAST_OFFSET', [], false);
   const running = await call(request(307, { consumerGroup: 'G', clientId: 'c1', jstackEnable: false }));

@@ -76,7 +76,7 @@ t.test('consumer channels expire without heartbeats; close leaves the group', as
   const notified: string[] = [];
   const mkChannel = (id: number): Channel => ({
     id, remoteAddress: `127.0.0.1:${1000 + id}`, localAddress: '', closed: false, attrs: new Map(),
-    send() {}, invoke: async () => RemotingCommand.response(0), invokeOneway: (cmd) => { notified.push(`${id}:${cmd.code}`); }, close() {},
+    send() {}, reply() {}, invoke: async () => RemotingCommand.response(0), invokeOneway: (cmd) => { notified.push(`${id}:${cmd.code}`); }, close() {},
   });
   const a = mkChannel(1);
   const c = mkChannel(2);

@@ -70,8 +70,12 @@ function resolveExt(cmd: RemotingCommand): void {
   }
 }
 
-function writePrefix(buf: Buffer, p: number, serializeType: number, headerBytes: number, bodyBytes: number): void {
+function checkHeaderBytes(headerBytes: number): void {
   if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+}
+
+function writePrefix(buf: Buffer, p: number, serializeType: number, headerBytes: number, bodyBytes: number): void {
+  checkHeaderBytes(headerBytes);
   buf.writeInt32BE(4 + headerBytes + bodyBytes, p);
   buf.writeUInt32BE(((serializeType & 0xff) << 24) | headerBytes, p + 4);
 }
@@ -276,7 +280,7 @@ export class FrameOutput {
       const headerBytes = binaryAsciiHeaderBytes(cmd);
       if (headerBytes >= 0) {
         const frameBytes = 8 + headerBytes;
-        if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+        checkHeaderBytes(headerBytes);
         this.reserve(inline ? frameBytes + bodyBytes : frameBytes);
         if (writeBinaryAscii(cmd, this.buf!, this.pos, headerBytes, bodyBytes)) {
           this.pos += frameBytes;
@@ -290,7 +294,7 @@ export class FrameOutput {
     resolveExt(cmd);
     const text = jsonHeaderText(cmd);
     const headerBytes = Buffer.byteLength(text, 'utf8');
-    if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
+    checkHeaderBytes(headerBytes);
     this.reserve(inline ? 8 + headerBytes + bodyBytes : 8 + headerBytes);
     const buf = this.buf!;
     writePrefix(buf, this.pos, 0, headerBytes, bodyBytes);

@@ -24,6 +24,11 @@ export interface Channel {
   attrs: Map<string, unknown>;
   /** Queues the command; written with everything else queued in this event-loop turn. */
   send(cmd: RemotingCommand): void;
+  /**
+   * Answers req with resp (its opaque, the response flag, req's serialize type), as a processor's
+   * returned answer goes back; nothing for a oneway request, a null answer or a closed channel.
+   */
+  reply(req: RemotingCommand, resp: RemotingCommand | null | undefined): void;
   /** Sends a request on this connection and waits for the response with the same opaque. */
   invoke(cmd: RemotingCommand, timeoutMs: number): Promise<RemotingCommand>;
   invokeOneway(cmd: RemotingCommand): void;
@@ -245,7 +250,7 @@ export class Connection implements Channel {
   }
 
   /** The response goes back with the request's opaque and serialize type; oneway requests get none. */
-  private reply(req: RemotingCommand, resp: RemotingCommand | null | undefined): void {
+  reply(req: RemotingCommand, resp: RemotingCommand | null | undefined): void {
     if (resp === null || resp === undefined || req.isOneway() || this.isClosed) return;
     resp.opaque = req.opaque;
     resp.flag |= 1;

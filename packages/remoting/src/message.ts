@@ -467,12 +467,6 @@ function decodeRecordAt(buf: Buffer, start: number, size: number, magic: number,
   return record;
 }
 
-/** The commit log offset's 8 bytes at `p` as 16 uppercase hex chars. */
-function offsetHex(buf: Buffer, p: number): string {
-  return HEX_BYTE[buf[p]!]! + HEX_BYTE[buf[p + 1]!]! + HEX_BYTE[buf[p + 2]!]! + HEX_BYTE[buf[p + 3]!]! +
-    HEX_BYTE[buf[p + 4]!]! + HEX_BYTE[buf[p + 5]!]! + HEX_BYTE[buf[p + 6]!]! + HEX_BYTE[buf[p + 7]!]!;
-}
-
 function decodeFieldsAt(buf: Buffer, start: number, size: number, magic: number, decompress: boolean, skipBody: boolean, exact: boolean,
   into: StoredRecord): StoredRecord {
   const end = start + size;
@@ -516,7 +510,7 @@ function decodeFieldsAt(buf: Buffer, start: number, size: number, magic: number,
   into.storeTimestamp = storeTimestamp; into.storeHost = store.text; into.reconsumeTimes = reconsumeTimes;
   into.preparedTransactionOffset = preparedTransactionOffset; into.body = body; into.topic = topic; into.propertiesText = propertiesText;
   // the offset id is store host bytes + the commit log offset, read straight from the record
-  into.offsetMsgId = store.hex + offsetHex(buf, start + 28);
+  into.offsetMsgId = store.hex + hostIdHex(buf, start + 28, 8);
   return into;
 }
 

@@ -204,27 +204,26 @@ export class DefaultMessageStore implements MessageStoreApi {
   }
 
   putMessage(msg: MessageInner): Promise<PutResult> {
-    const refused = this.refuse();
-    if (refused) return Promise.resolve(refused);
-    try {
-      if (this.core.testHooks.failFileCreate) this.checkCreateHook(msg);
-      const r = this.appendOne(msg, -1);
-      if (r.status !== 'PUT_OK') return Promise.resolve(r);
-      return this.afterAppend(r, r.wroteOffset + r.wroteBytes);
-    } catch (e) { return Promise.resolve(this.ioFailure(e)); }
+    const r = this.appendSingle(msg);
+    if (r.status !== 'PUT_OK') return Promise.resolve(r);
+    return this.afterAppend(r, r.wroteOffset + r.wroteBytes);
   }
 
   putMessageThen<A>(msg: MessageInner, done: (r: PutResult, arg: A) => void, arg: A): void {
-    const refused = this.refuse();
-    if (refused) { done(refused, arg); return; }
-    let r: PutResult;
-    try {
-      if (this.core.testHooks.failFileCreate) this.checkCreateHook(msg);
-      r = this.appendOne(msg, -1);
-    } catch (e) { done(this.ioFailure(e), arg); return; }
+    const r = this.appendSingle(msg);
     if (r.status !== 'PUT_OK') { done(r, arg); return; }
     this.flush.schedule();
-    this.waiters.waitThen(r.wroteOffset + r.wroteBytes, r, Date.now() + this.config.syncFlushTimeout, done, arg);
+    this.waiters.waitThen(r.wroteOffset + r.wroteBytes, r, this.ackDeadline(), done, arg);
+  }
+
+  /** The synchronous part of a single put: the appended record (PUT_OK, not yet acknowledged) or the failure to answer. */
+  private appendSingle(msg: MessageInner): PutResult {
+    const refused = this.refuse();
+    if (refused) return refused;
+    try {
+      if (this.core.testHooks.failFileCreate) this.checkCreateHook(msg);
+      return this.appendOne(msg, -1);
+    } catch (e) { return this.ioFailure(e); }
   }
 
   putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult> {
@@ -277,8 +276,11 @@ export class DefaultMessageStore implements MessageStoreApi {
    */
   private afterAppend(r: PutResult, end: number): Promise<PutResult> {
     this.flush.schedule();
-    return this.waiters.wait(end, r, Date.now() + this.config.syncFlushTimeout);
+    return this.waiters.wait(end, r, this.ackDeadline());
   }
+
+  /** When a put appended now stops waiting for its acknowledgement (then a timeout status). */
+  private ackDeadline(): number { return Date.now() + this.config.syncFlushTimeout; }
 
   /** Writes dirty ConsumeQueue/IndexFile pages, syncs them, then the checkpoint that vouches for them. */
   flushLogic(): Promise<void> { return this.flush.flushLogic(); }

@@ -21,12 +21,10 @@ const INDEX_TASK_BYTES_MAX = 8 * 1024 * 1024;
 /**
  * Index tasks cover at least this much, or wait INDEX_BATCH_DELAY_MS for more: the commit log now
  * advances once per socket read, and a pool task per advance cost a quarter of the broker's CPU.
- * (Posting one costs ~0.15 ms of the main thread here; at 1 MiB that was 1.2 % of its busy time
- * under 64 synchronous senders, at 4 MiB a quarter of that.)
+ * Posting one (the message to the DISPATCH thread and its wake-up) showed as ~0.15 ms of the main
+ * thread's profile here: at 1 MiB / 20 ms that was 1.2-2 % of its busy time under load.
  */
 const INDEX_TASK_BYTES_MIN = 4 * 1024 * 1024;
-// (each task wakes the DISPATCH thread: Atomics.notify costs the main thread ~0.15 ms on this VM, so
-// at 20 ms a task per tick under load was 2 % of its busy time)
 const INDEX_BATCH_DELAY_MS = 50;
 
 // The DISPATCH pool, one per process (one thread: index entries are written in commit log order).

@@ -76,20 +76,15 @@ class PendingSend {
   ) {}
 }
 
-/** putMessageThen's callback: the reply goes to the channel as the connection's own reply() sends it. */
+/** putMessageThen's callback: the reply goes back through the channel, as a returned answer would. */
 function sendDone(r: PutResult, s: PendingSend): void {
-  const req = s.req;
   let resp: RemotingCommand;
   try {
     resp = s.proc.sendResult(s, r, performance.now() - s.startMs);
   } catch (e) {
     resp = RemotingCommand.response(RC.SYSTEM_ERROR, e instanceof Error ? e.message : String(e));
   }
-  if (req.isOneway() || s.ch.closed) return;
-  resp.opaque = req.opaque;
-  resp.flag |= 1;
-  resp.serializeType = req.serializeType;
-  s.ch.send(resp);
+  s.ch.reply(s.req, resp);
 }
 
 export class SendMessageProcessor {
@@ -298,8 +293,10 @@ export class SendMessageProcessor {
     return this.putResultResponse(r, queueId, r.msgIds && r.msgIds.length > 0 ? r.msgIds.join(',') : r.msgId);
   }
 
-  /** Apache's handlePutMessageResult: PutStatus -> response code and remark. */
-  /** jsonHeader: the reply goes out with a JSON header (its ext text is then built from a template). */
+  /**
+   * Apache's handlePutMessageResult: PutStatus -> response code and remark. jsonHeader: the reply goes
+   * out with a JSON header (its ext text is then built from a template).
+   */
   putResultResponse(r: PutResult, queueId: number, msgId: string, jsonHeader = true): RemotingCommand {
     let code: number;
     let remark: string | null = null;

@@ -3,7 +3,7 @@
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
 import {
   RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode, decodeOffsetResponseHeader, decodePullMessageResponseHeader,
-  encodeConsumerSendMsgBackRequestHeader, numOr, encodeEndTransactionRequestHeader,
+  decodeSendMessageResponseHeader, encodeConsumerSendMsgBackRequestHeader, encodeEndTransactionRequestHeader,
   encodeGetConsumerListByGroupRequestHeader, encodePullMessageRequestHeader, encodeQueryConsumerOffsetRequestHeader,
   encodeQueueOffsetRequestHeader, encodeSendMessageRequestHeaderV2, encodeUpdateConsumerOffsetRequestHeader,
 } from '@rmq/remoting';
@@ -56,8 +56,6 @@ const PULL_STATUS: Readonly<Record<number, PullStatus>> = {
   [ResponseCode.SUCCESS]: 'FOUND', [ResponseCode.PULL_NOT_FOUND]: 'NO_NEW_MSG',
   [ResponseCode.PULL_RETRY_IMMEDIATELY]: 'NO_MATCHED_MSG', [ResponseCode.PULL_OFFSET_MOVED]: 'OFFSET_ILLEGAL',
 };
-
-const NO_FIELDS: Readonly<Record<string, string>> = {};
 
 function bodyOf(cmd: RemotingCommand): Buffer | null {
   const b = cmd.body;
@@ -187,21 +185,17 @@ export class MQClientAPI {
   sendResult(r: RemotingCommand, addr: string, topic: string, brokerName: string, queueId: number, uniqMsgId: string): SendResult {
     const status = SEND_STATUS[r.code];
     if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
-    // decodeSendMessageResponseHeader's reading, straight into the result (no header object per send)
-    const e = r.extFields ?? NO_FIELDS;
+    const rh = decodeSendMessageResponseHeader(r.extFields, queueId);
     const res: SendResult = {
       status,
       msgId: uniqMsgId,
-      offsetMsgId: e['msgId'] ?? '',
-      queue: { topic, brokerName, queueId: numOr(e['queueId'], queueId) },
-      queueOffset: numOr(e['queueOffset'], -1),
+      offsetMsgId: rh.msgId,
+      queue: { topic, brokerName, queueId: rh.queueId },
+      queueOffset: rh.queueOffset,
     };
-    const transactionId = e['transactionId'];
-    if (transactionId) res.transactionId = transactionId;
-    const regionId = e['MSG_REGION'];
-    if (regionId) res.regionId = regionId;
-    const trace = e['TRACE_ON'];
-    if (trace !== undefined) res.traceOn = trace !== 'false';
+    if (rh.transactionId !== undefined) res.transactionId = rh.transactionId;
+    if (rh.regionId !== undefined) res.regionId = rh.regionId;
+    if (rh.traceOn !== undefined) res.traceOn = rh.traceOn;
     return res;
   }
 

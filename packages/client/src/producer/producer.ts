@@ -197,8 +197,7 @@ export class Producer implements ProducerInner {
     let props = p.properties;
     let reconsumeTimes = 0;
     let maxReconsumeTimes: number | undefined;
-    let sysFlag = p.sysFlag;
-    if (props.get(MessageConst.TRANSACTION_PREPARED) === 'true') sysFlag |= MessageSysFlag.TRANSACTION_PREPARED;
+    const sysFlag = sendSysFlag(p);
     if (p.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
       // A resend to %RETRY%group carries the counters in the header, not in the properties.
       props = new Map(props);
@@ -266,9 +265,7 @@ export class Producer implements ProducerInner {
     // properties string per send. Resends to a retry topic move properties into the header: map path.
     const conn = inst.api.remoting.rpcHook === undefined ? inst.api.remoting.connection(addr) : undefined;
     if (conn !== undefined && !p.topic.startsWith(MixAll.RETRY_GROUP_TOPIC_PREFIX)) {
-      let sysFlag = p.sysFlag;
-      if (p.properties.get(MessageConst.TRANSACTION_PREPARED) === 'true') sysFlag |= MessageSysFlag.TRANSACTION_PREPARED;
-      const call = new SendCall(this.headerTemplate(p.topic, mq.brokerName), mq.queueId, sysFlag, Date.now(), p.flag, p.properties, p.batch,
+      const call = new SendCall(this.headerTemplate(p.topic, mq.brokerName), mq.queueId, sendSysFlag(p), Date.now(), p.flag, p.properties, p.batch,
         this, inst.api, p, opts, info, mq, addr, begin, timesTotal);
       const promise = new Promise<SendResult>(captureSettlers);
       call.done = capturedResolve;
@@ -471,6 +468,11 @@ export class Producer implements ProducerInner {
     }
     return this.hostCache;
   }
+}
+
+/** The header's sysFlag: the message's, plus the prepared-transaction bit its properties ask for. */
+function sendSysFlag(p: { sysFlag: number; properties: Map<string, string> }): number {
+  return p.properties.get(MessageConst.TRANSACTION_PREPARED) === 'true' ? p.sysFlag | MessageSysFlag.TRANSACTION_PREPARED : p.sysFlag;
 }
 
 // The settling functions of the promise being made: one shared executor instead of a closure per send.

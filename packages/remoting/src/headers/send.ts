@@ -11,7 +11,7 @@
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
 import type { ExtWriter } from '../command.js';
-import { writeAscii } from '../codec.js';
+import { writeAscii, writeAsciiPair } from '../codec.js';
 import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
@@ -182,10 +182,7 @@ function writePairs(pairs: ReadonlyArray<readonly [string, string]>): Buffer | n
   const b = Buffer.allocUnsafe(n);
   let p = 0;
   for (const [k, v] of pairs) {
-    b.writeInt16BE(k.length, p);
-    if (!writeAscii(b, k, p + 2)) return null;
-    b.writeInt32BE(v.length, p + 2 + k.length);
-    if (!writeAscii(b, v, p + 6 + k.length)) return null;
+    if (!writeAsciiPair(b, p, k, v)) return null;
     p += pairBytes(k, v);
   }
   return b;
