@@ -120,6 +120,8 @@ export const configSchema: Readonly<Record<string, KeySpec>> = {
   pageCacheChunkBytes: { type: 'int', min: 4096, unit: 'bytes' },
   flushIntervalCommitLog: positive('ms'),
   flushIntervalConsumeQueue: positive('ms'),
+  flushConsumeQueueLeastPages: { type: 'int', min: 0, max: 1_000_000, unit: 'pages of 4 KiB' },
+  flushConsumeQueueThoroughInterval: positive('ms'),
   syncFlushTimeout: positive('ms'),
   maxHashSlotNum: positive(),
   maxIndexNum: positive(),

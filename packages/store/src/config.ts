@@ -10,6 +10,8 @@ export interface StoreConfig {
   flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH';
   flushIntervalCommitLog: number;       // ms
   flushIntervalConsumeQueue: number;    // ms
+  flushConsumeQueueLeastPages: number;  // a periodic flush writes a queue file once this many 4 KiB pages are dirty
+  flushConsumeQueueThoroughInterval: number; // ms: then every dirty queue file is written, however little
   syncFlushTimeout: number;             // ms -> FLUSH_DISK_TIMEOUT
   pageCacheBytesMax: number;            // SharedArrayBuffer pages kept in memory
   pageCacheChunkBytes: number;          // size of one commit log page
@@ -33,6 +35,8 @@ export function defaultStoreConfig(over: Partial<StoreConfig> = {}): StoreConfig
     flushDiskType: 'ASYNC_FLUSH',
     flushIntervalCommitLog: 500,
     flushIntervalConsumeQueue: 1000,
+    flushConsumeQueueLeastPages: 2,
+    flushConsumeQueueThoroughInterval: 60000,
     syncFlushTimeout: 5000,
     pageCacheBytesMax: 512 * 1024 * 1024,
     pageCacheChunkBytes: 4 * 1024 * 1024,
@@ -58,6 +62,8 @@ export const storeConfigHelp: Record<string, string> = {
   flushDiskType: 'ASYNC_FLUSH (acknowledge once in memory) or SYNC_FLUSH (acknowledge once on disk)',
   flushIntervalCommitLog: 'ASYNC_FLUSH: milliseconds between fdatasync calls on the commit log',
   flushIntervalConsumeQueue: 'milliseconds between writes of consume queue and index pages to disk',
+  flushConsumeQueueLeastPages: 'a periodic flush writes and syncs a consume queue file only once this many 4 KiB pages of it are dirty (0: always)',
+  flushConsumeQueueThoroughInterval: 'milliseconds between flushes that write every dirty consume queue file (the checkpoint then vouches for all of them)',
   syncFlushTimeout: 'SYNC_FLUSH: milliseconds to wait for the disk before answering FLUSH_DISK_TIMEOUT',
   pageCacheBytesMax: 'upper bound in bytes on commit log pages held in shared memory',
   pageCacheChunkBytes: 'size in bytes of one shared commit log page',

@@ -12,6 +12,8 @@ import { preadAll } from './fsio.js';
 import { invariant } from './invariant.js';
 
 export const CQ_UNIT = 20;
+/** The size field of the blank entries that fill a queue's first file up to its first entry. */
+const BLANK_SIZE = 0x7fffffff;
 
 interface CqFile { index: number; path: string; sab: SharedArrayBuffer | null; buf: Buffer | null; dirtyFrom: number; dirtyTo: number; lastUse: number }
 
@@ -58,7 +60,7 @@ export class ConsumeQueue {
     for (let i = 0; i < this.perFile; i++) {
       const size = first.readInt32BE(i * CQ_UNIT + 8);
       const phy = readInt64(first, i * CQ_UNIT);
-      if (size > 0 && size !== 0x7fffffff && phy >= 0) { min = idxs[0] * this.perFile + i; break; }
+      if (size > 0 && size !== BLANK_SIZE && phy >= 0) { min = idxs[0] * this.perFile + i; break; }
       min = idxs[0] * this.perFile + i + 1;
     }
     // max: scan the last files for the first invalid entry
@@ -69,7 +71,7 @@ export class ConsumeQueue {
         const size = buf.readInt32BE(i * CQ_UNIT + 8);
         const phy = readInt64(buf, i * CQ_UNIT);
         const q = idxs[k] * this.perFile + i;
-        if (size > 0 && phy >= 0 && size !== 0x7fffffff) {
+        if (size > 0 && phy >= 0 && size !== BLANK_SIZE) {
           if (q >= max) { max = q + 1; this.maxPhyEnd = Math.max(this.maxPhyEnd, phy + size); }
         } else if (size === 0 && phy === 0 && q >= min) break;
       }
@@ -132,7 +134,7 @@ export class ConsumeQueue {
     const buf = f.buf!;
     const pos = (q - idx * this.perFile) * CQ_UNIT;
     if (isNewQueue && pos > 0) {
-      for (let p = 0; p < pos; p += CQ_UNIT) { writeInt64(buf, 0, p); buf.writeInt32BE(0x7fffffff, p + 8); writeInt64(buf, 0, p + 12); }
+      for (let p = 0; p < pos; p += CQ_UNIT) { writeInt64(buf, 0, p); buf.writeInt32BE(BLANK_SIZE, p + 8); writeInt64(buf, 0, p + 12); }
       this.markDirty(f, 0, pos);
       this.minOffset = q;
     }
@@ -164,13 +166,29 @@ export class ConsumeQueue {
     return true;
   }
 
-  /** Dirty ranges as write ops; clears the dirty marks. */
-  takeWriteOps(ops: WriteOp[]): void {
+  /**
+   * Dirty ranges as write ops; clears their dirty marks. With leastPages > 0 (a periodic flush, as
+   * Apache's flushConsumeQueueLeastPages) a file whose dirty range spans fewer 4 KiB page boundaries
+   * stays dirty and unwritten: returns the commit log offset of its first held-back entry (the
+   * checkpoint must not vouch past it), else Infinity. Ranges that do not start at an appended entry
+   * (blank fill, truncation) are always written.
+   */
+  takeWriteOps(ops: WriteOp[], leastPages = 0): number {
+    let heldPhy = Infinity;
     for (const f of this.files.values()) {
       if (f.dirtyFrom < 0 || f.sab === null) continue;
+      if (leastPages > 0 && (f.dirtyTo >> 12) - (f.dirtyFrom >> 12) < leastPages) {
+        const size = f.buf!.readInt32BE(f.dirtyFrom + 8);
+        if (size > 0 && size !== BLANK_SIZE) {
+          const phy = readInt64(f.buf!, f.dirtyFrom);
+          if (phy < heldPhy) heldPhy = phy;
+          continue;
+        }
+      }
       ops.push({ path: f.path, fileOffset: f.dirtyFrom, sab: f.sab, sabOffset: f.dirtyFrom, length: f.dirtyTo - f.dirtyFrom });
       f.dirtyFrom = f.dirtyTo = -1;
     }
+    return heldPhy;
   }
 
   /** Files may need to exist before the flush worker writes them (it opens O_CREAT anyway). */
@@ -234,7 +252,7 @@ export class ConsumeQueue {
     const out = new Float64Array(3);
     const firstIdx = Math.min(...this.files.keys());
     let q = Math.max(this.minOffset, Number.isFinite(firstIdx) ? firstIdx * this.perFile : 0);
-    while (q < this.maxOffset && this.getRaw(q, out) && (out[0] < minPhy || out[1] === 0x7fffffff || out[1] <= 0)) q++;
+    while (q < this.maxOffset && this.getRaw(q, out) && (out[0] < minPhy || out[1] === BLANK_SIZE || out[1] <= 0)) q++;
     this.minOffset = Math.min(q, this.maxOffset);
   }
 

@@ -11,19 +11,37 @@ import { fdatasync, pwriteAll } from './fsio.js';
 /** @typedef {import('./flush-types.js').FlushTask} FlushTask */
 /** @typedef {import('./flush-types.js').FlushResult} FlushResult */
 
+/** Open descriptors by path, oldest first. */
 /** @type {Map<string, number>} */
 const fds = new Map();
+// Enough for a broker's every queue file (1024 queues of BenchmarkTest and more): a bound below the
+// number of files a flush touches made every flush open and close each of them again.
+const FD_CACHE_MAX = 4096;
+
+/** @param {number} n closes the n oldest cached descriptors */
+function closeOldest(n) {
+  for (const [p, fd] of fds) {
+    if (n-- <= 0) break;
+    fds.delete(p);
+    try { fs.closeSync(fd); } catch { /* already gone */ }
+  }
+}
 
 /** @param {string} path */
 function fdFor(path) {
   let fd = fds.get(path);
   if (fd === undefined) {
-    fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    fds.set(path, fd);
-    if (fds.size > 256) {
-      const first = /** @type {string} */ (fds.keys().next().value);
-      if (first !== path) { fs.closeSync(/** @type {number} */ (fds.get(first))); fds.delete(first); }
+    if (fds.size >= FD_CACHE_MAX) closeOldest(fds.size - FD_CACHE_MAX + 1);
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || fds.size === 0) throw e;
+      // the process's descriptor limit: give back half of the cache and try once more
+      closeOldest(Math.ceil(fds.size / 2));
+      fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     }
+    fds.set(path, fd);
   }
   return fd;
 }

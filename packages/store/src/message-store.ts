@@ -111,7 +111,7 @@ export class DefaultMessageStore implements MessageStoreApi {
     this.reput.start();
     const t = (ms: number, fn: () => void) => { const h = setInterval(fn, ms); h.unref(); this.timers.push(h); };
     if (cfg.flushDiskType === 'ASYNC_FLUSH') t(Math.max(1, cfg.flushIntervalCommitLog), () => this.flush.requestSync());
-    t(Math.max(10, cfg.flushIntervalConsumeQueue), () => { void this.flush.flushLogic(); });
+    t(Math.max(10, cfg.flushIntervalConsumeQueue), () => { void this.flush.flushLogic(true); });
     t(Math.max(20, Math.min(500, cfg.syncFlushTimeout / 4)), () => this.waiters.expire(Date.now()));
     t(DISK_FULL_PROBE_INTERVAL_MS, () => { if (this.core.diskFull) this.diskFull.probe(); });
     t(10000, () => { try { this.clean.deleteExpiredFiles(); } catch (e) { this.core.log.error(`retention: ${(e as Error).message}`); } });

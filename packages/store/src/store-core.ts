@@ -172,10 +172,21 @@ export class StoreCore {
     return p;
   }
 
-  /** Dirty ConsumeQueue and IndexFile pages as write ops. */
-  collectLogicOps(ops: WriteOp[]): void {
-    for (const cq of this.cqs) if (cq !== undefined) { cq.takeWriteOps(ops); cq.trimMemory(); }
+  /**
+   * Dirty ConsumeQueue and IndexFile pages as write ops; queue files with fewer than leastPages dirty
+   * pages are held back (ConsumeQueue.takeWriteOps). Returns the lowest commit log offset a held-back
+   * entry points at (Infinity when none is held back).
+   */
+  collectLogicOps(ops: WriteOp[], leastPages = 0): number {
+    let held = Infinity;
+    for (const cq of this.cqs) {
+      if (cq === undefined) continue;
+      const h = cq.takeWriteOps(ops, leastPages);
+      if (h < held) held = h;
+      cq.trimMemory();
+    }
     for (const f of this.indexFiles) f.takeWriteOps(ops);
+    return held;
   }
 
   /** Fills sab (default: the store's checkpoint image) with the positions the logic files vouch for. */

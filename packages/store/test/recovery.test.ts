@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BLANK_MAGIC_CODE, decodeRecord, type MessageStore } from '../src/index.js';
 import { msg, openStore, settle, smallConfig, tmpDir, waitFor } from './helpers.js';
+import { readCheckpoint } from '../src/checkpoint.js';
 
 async function fill(store: MessageStore, n: number): Promise<void> {
   const ps = [];
@@ -177,4 +178,46 @@ t.test('crash between a file roll and the blank record reaching the disk', async
     for (let i = 0; i < 200; i++) if (`T${i % 3}` === topic && i % 2 === q) after.push(`after-${i}`);
     t.same(bodies(store, topic, q), [...before.get(`${topic}/${q}`)!, ...after], `${topic}/${q}: every message of both lives`);
   }
+});
+
+t.test('periodic flushes hold back queue files with few dirty pages; the checkpoint never vouches for them', async (t) => {
+  const root = tmpDir('least-pages');
+  // queue files of 2,000 bytes never get 2 dirty pages: a periodic flush holds every one back
+  const over = { flushIntervalConsumeQueue: 10, flushConsumeQueueLeastPages: 2, flushConsumeQueueThoroughInterval: 600000 };
+  const store = await openStore(root, over);
+  t.teardown(() => store.shutdown());
+  await fill(store, 50);
+  await settle(store);
+  await store.flushLogic(); // an explicit flush writes everything
+  const vouched = store.getMaxPhyOffset();
+  t.equal(readCheckpoint(path.join(root, 'checkpoint'))?.ext?.logicPhyOffset, vouched, 'an explicit flush vouches for everything dispatched');
+  const ps = [];
+  for (let i = 50; i < 150; i++) ps.push(store.putMessage(msg(`T${i % 3}`, i % 2, `body-${i}-${'x'.repeat(i % 50)}`, { KEYS: `k${i}`, TAGS: `tag${i % 4}` })));
+  for (const r of await Promise.all(ps)) t.equal(r.status, 'PUT_OK');
+  await settle(store);
+  await new Promise((r) => setTimeout(r, 150)); // several periodic flushes
+  t.equal(readCheckpoint(path.join(root, 'checkpoint'))?.ext?.logicPhyOffset, vouched,
+    'periodic flushes hold the new entries back and the checkpoint stays below them');
+  // the disk image a kill -9 leaves now: recovery rebuilds the held-back entries from the commit log
+  const image = tmpDir('least-pages-image');
+  fs.cpSync(root, image, { recursive: true });
+  fs.writeFileSync(path.join(image, 'abort'), '');
+  const recovered = await openStore(image, over);
+  for (const topic of ['T0', 'T1', 'T2']) for (const q of [0, 1]) {
+    t.same(bodies(recovered, topic, q), expected(150, topic, q), `${topic}/${q}: every entry back after the crash`);
+  }
+  await recovered.shutdown();
+  // a thorough flush (explicit, or every flushConsumeQueueThoroughInterval) writes them and vouches for them
+  await store.flushLogic();
+  t.equal(readCheckpoint(path.join(root, 'checkpoint'))?.ext?.logicPhyOffset, store.getMaxPhyOffset());
+});
+
+t.test('flushConsumeQueueLeastPages=0: every periodic flush writes every dirty queue file', async (t) => {
+  const root = tmpDir('least-pages-0');
+  const store = await openStore(root, { flushIntervalConsumeQueue: 10, flushConsumeQueueLeastPages: 0, flushConsumeQueueThoroughInterval: 600000 });
+  t.teardown(() => store.shutdown());
+  await fill(store, 60);
+  await settle(store);
+  await waitFor(() => readCheckpoint(path.join(root, 'checkpoint'))?.ext?.logicPhyOffset === store.getMaxPhyOffset());
+  t.pass('the checkpoint reached the end of the log without an explicit flush');
 });
