@@ -15,6 +15,8 @@ export interface NativeFs {
   copyCrc(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView): number;
   /** Backs the array's memory now (MADV_POPULATE_WRITE; huge: MADV_HUGEPAGE first). true when the kernel did it in one call. */
   prefault(data: ArrayBufferView, huge?: boolean): boolean;
+  /** prefault on a libuv pool thread; callback(populated) runs on this thread once done. Leave the memory alone until then. */
+  prefaultAsync(data: ArrayBufferView, huge: boolean, callback: (populated: boolean) => void): void;
   pwrite(fd: number, data: ArrayBufferView, byteOffset: number, length: number, position: number): number;
 }
 /** null when the addon could not be loaded (or RMQ_NATIVE_DISABLE=1). */

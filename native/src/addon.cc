@@ -177,10 +177,27 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
 #define MADV_POPULATE_WRITE 23
 #endif
 
-// prefault(typedArray, huge): backs the array's memory now, in one call, instead of one page fault
-// per 4 KiB on first write (expensive in VMs). huge: ask for transparent huge pages first.
-// Returns true when the kernel populated the range (MADV_POPULATE_WRITE), false when it fell back
-// to touching every page.
+// Backs [p, p + len) now, in one call, instead of one page fault per 4 KiB on first write (expensive
+// in VMs). huge: ask for transparent huge pages first. true when the kernel populated the range
+// (MADV_POPULATE_WRITE), false when it fell back to touching every page.
+bool PrefaultRange(uint8_t* p, size_t len, bool huge) {
+  const uintptr_t page = 4096;
+  uintptr_t start = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(page - 1);
+  if (end <= start) return false;
+  if (huge) {
+    const uintptr_t hp = 2 * 1024 * 1024;
+    uintptr_t hs = (start + hp - 1) & ~(hp - 1);
+    uintptr_t he = end & ~(hp - 1);
+    if (he > hs) ::madvise(reinterpret_cast<void*>(hs), he - hs, MADV_HUGEPAGE);
+  }
+  if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE) == 0) return true;
+  volatile uint8_t* q = p;
+  for (size_t i = 0; i < len; i += page) q[i] = q[i];
+  return false;
+}
+
+// prefault(typedArray, huge): PrefaultRange on the calling thread.
 Napi::Value Prefault(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint8_t* p;
@@ -190,20 +207,38 @@ Napi::Value Prefault(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   bool huge = info.Length() > 1 && info[1].ToBoolean().Value();
-  const uintptr_t page = 4096;
-  uintptr_t start = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(page - 1);
-  if (end <= start) return Napi::Boolean::New(env, false);
-  if (huge) {
-    const uintptr_t hp = 2 * 1024 * 1024;
-    uintptr_t hs = (start + hp - 1) & ~(hp - 1);
-    uintptr_t he = end & ~(hp - 1);
-    if (he > hs) ::madvise(reinterpret_cast<void*>(hs), he - hs, MADV_HUGEPAGE);
+  return Napi::Boolean::New(env, PrefaultRange(p, len, huge));
+}
+
+// The work of prefaultAsync on a libuv pool thread; holds the array until the callback has run.
+class PrefaultWork : public Napi::AsyncWorker {
+ public:
+  PrefaultWork(Napi::Function cb, Napi::Object array, uint8_t* p, size_t len, bool huge)
+      : Napi::AsyncWorker(cb, "rmq:prefault"), array_(Napi::Persistent(array)), p_(p), len_(len), huge_(huge) {}
+  void Execute() override { populated_ = PrefaultRange(p_, len_, huge_); }
+  void OnOK() override { Callback().Call({Napi::Boolean::New(Env(), populated_)}); }
+
+ private:
+  Napi::ObjectReference array_;
+  uint8_t* p_;
+  size_t len_;
+  bool huge_;
+  bool populated_ = false;
+};
+
+// prefaultAsync(typedArray, huge, callback): PrefaultRange on a pool thread, then callback(populated)
+// on this thread. The caller must not touch the memory before the callback (nothing else writes it).
+Napi::Value PrefaultAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint8_t* p;
+  size_t len;
+  if (info.Length() < 3 || !TypedArrayBytes(env, info[0], &p, &len) || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "prefaultAsync(typedArray, huge, callback)").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
-  if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE) == 0) return Napi::Boolean::New(env, true);
-  volatile uint8_t* q = p;
-  for (size_t i = 0; i < len; i += page) q[i] = q[i];
-  return Napi::Boolean::New(env, false);
+  auto* work = new PrefaultWork(info[2].As<Napi::Function>(), info[0].As<Napi::Object>(), p, len, info[1].ToBoolean().Value());
+  work->Queue();
+  return env.Undefined();
 }
 
 // copyCrc(dst, dstOffset, src): copies all of src into dst at dstOffset and returns
@@ -244,6 +279,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("copyCrc", Napi::Function::New(env, CopyCrc, "copyCrc"));
   exports.Set("prefault", Napi::Function::New(env, Prefault, "prefault"));
+  exports.Set("prefaultAsync", Napi::Function::New(env, PrefaultAsync, "prefaultAsync"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("fdatasync", Napi::Function::New(env, Fdatasync, "fdatasync"));
   exports.Set("fsync", Napi::Function::New(env, Fsync, "fsync"));

@@ -51,6 +51,15 @@ export function prefault(data) {
   try { native.prefault(data, true); } catch { /* advisory only */ }
 }
 
+/**
+ * prefault on a libuv pool thread, then done() on this one; null without the addon. The memory must
+ * not be touched before done() runs.
+ * @type {((data: Uint8Array, done: () => void) => void) | null}
+ */
+export const prefaultAsync = native && typeof native.prefaultAsync === 'function'
+  ? (data, done) => /** @type {NonNullable<typeof native>} */ (native).prefaultAsync(data, true, done)
+  : null;
+
 /** @param {number} fd */
 export function fdatasync(fd) {
   if (native) native.fdatasync(fd); else fs.fdatasyncSync(fd);

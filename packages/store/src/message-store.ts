@@ -340,6 +340,7 @@ export class DefaultMessageStore implements MessageStoreApi {
       pageCacheEvictions: String(cl.cache.evictions),
       pageCacheDiskLoads: String(cl.cache.loads),
       pageCacheFreshPages: String(cl.cache.fresh),
+      pageCacheFreshAheadPages: String(cl.cache.freshAhead),
       pageCacheRecycledPages: String(cl.cache.recycled),
       flushDiskType: this.config.flushDiskType,
       flushTasks: String(st.flushTasks),

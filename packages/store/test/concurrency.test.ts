@@ -2,6 +2,7 @@
 // pages are evicted and re-read from disk; every message arrives once, in queue order, intact.
 import t from 'tap';
 import { decodeRecord } from '../src/index.js';
+import { native } from '@rmq/native';
 import { msg, openStore, settle, tmpDir } from './helpers.js';
 
 for (const mode of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
@@ -136,4 +137,27 @@ t.test('pulled records are copies: holding every reply pins no page, the cache s
   // a filter that reads the stored record sees the same bytes
   const some = store.getMessage('g', 'P', 0, 5, 4, 1 << 20, { matchByConsumeQueue: () => true, matchByCommitLog: (r) => (decodeRecord(r).body[0] & 1) === 1 });
   t.same(some.buffers.map((b) => decodeRecord(b).body[0]), [5, 7, 9, 11]);
+});
+
+t.test('while the cache grows, fresh pages come prefaulted ahead and hold what is appended', async (t) => {
+  const store = await openStore(tmpDir('ahead'), { mappedFileSizeCommitLog: 256 * 1024, pageCacheChunkBytes: 16 * 1024, pageCacheBytesMax: 1024 * 1024 });
+  t.teardown(() => store.shutdown());
+  for (let i = 0; i < 600; i++) {
+    const r = await store.putMessage(msg('A', 0, Buffer.alloc(900, i & 255)));
+    if (r.status !== 'PUT_OK') throw new Error(r.status);
+    if (i % 16 === 0) await new Promise((r) => setTimeout(r, 2)); // room for the pool thread's callback
+  }
+  await settle(store);
+  const info = store.runtimeInfo();
+  const ahead = Number(info.pageCacheFreshAheadPages);
+  t.ok(native === null ? ahead === 0 : ahead > 0, `pages prefaulted ahead: ${ahead} of ${info.pageCacheFreshPages} fresh`);
+  t.ok(Number(info.pageCacheResidentBytes) <= 1024 * 1024, `resident ${info.pageCacheResidentBytes} within the bound`);
+  let off = 0, n = 0;
+  for (;;) {
+    const g = store.getMessage('g', 'A', 0, off, 32, 1 << 20);
+    if (g.status !== 'FOUND') break;
+    for (const b of g.buffers) { const body = decodeRecord(b).body; t.equal(body.length === 900 && body[0] === (n & 255) && body[899] === (n & 255), true); n++; }
+    off = g.nextBeginOffset;
+  }
+  t.equal(n, 600, 'every record reads back intact');
 });

@@ -42,3 +42,17 @@ t.test('store falls back to node:fs without the addon and says so once', async (
   t.equal(out.size, 64 * 1024, 'file sized by ftruncate');
   t.equal(out.warnings.filter((w: string) => /native addon not loaded/.test(w)).length, 1, 'logged once');
 });
+
+t.test('prefaultAsync backs memory on a pool thread, then calls back', { skip: native === null ? 'addon not built' : false }, async (t) => {
+  const n = native!;
+  const sab = new SharedArrayBuffer(4 << 20);
+  const view = new Uint8Array(sab);
+  let sync = true;
+  const populated = await new Promise<boolean>((resolve) => { n.prefaultAsync(view, true, resolve); sync = false; });
+  t.notOk(sync, 'the callback runs after the call returns');
+  t.type(populated, 'boolean');
+  view[0] = 7; view[view.length - 1] = 9;
+  t.same([view[0], view[1], view[view.length - 1]], [7, 0, 9], 'the memory is usable, zeroed');
+  t.throws(() => n.prefaultAsync(view, true, undefined as unknown as () => void), TypeError);
+  t.throws(() => n.prefaultAsync({} as Uint8Array, true, () => {}), TypeError);
+});
