@@ -2,7 +2,7 @@
 // The decoder splits frames straight out of each socket chunk (bodies are views into it); only a frame
 // that spans chunks is copied, once, when it is complete. Bad input throws FrameError.
 import { LanguageCode, LanguageName } from './codes.js';
-import { RemotingCommand, type SerializeTypeValue } from './command.js';
+import { RemotingCommand, registerExtPairsDecoder, type SerializeTypeValue } from './command.js';
 
 export const MAX_FRAME_BYTES_DEFAULT = 16 * 1024 * 1024;
 const MAX_HEADER_BYTES = 0xffffff;
@@ -448,7 +448,7 @@ const fromCharCode = String.fromCharCode;
  * buf[p, p + n) as a string: short ASCII runs are made in JS (one flat string each, no native call;
  * up to 8 chars by one fromCharCode, without the intermediate strings of appending), the rest by utf8Slice.
  */
-function utf8String(buf: Buffer, p: number, n: number): string {
+export function utf8String(buf: Buffer, p: number, n: number): string {
   if (n === 1 && buf[p]! < 0x80) return ONE_BYTE_STRINGS[buf[p]!]!;
   if (n <= 12) {
     let bits = 0;
@@ -524,23 +524,40 @@ function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCo
   const extLen = readI32(buf, p); p += 4;
   if (extLen < 0 || extLen > end - p) truncated();
   if (extLen > 0) {
+    // the pairs are checked now (a malformed frame fails here, as a frame); the map is built on first use
     const extEnd = p + extLen;
-    const ext: Record<string, string> = {};
+    const extStart = p;
     while (p < extEnd) {
       if (extEnd - p < 2) truncated();
       const kLen = readI16(buf, p); p += 2;
       if (kLen < 0 || kLen > extEnd - p - 4) truncated();
-      const key = keyString(buf, p, kLen); p += kLen;
+      p += kLen;
       const vLen = readI32(buf, p); p += 4;
       if (vLen < 0 || vLen > extEnd - p) truncated();
-      const val = utf8String(buf, p, vLen); p += vLen;
-      if (key === '__proto__') Object.defineProperty(ext, key, { value: val, enumerable: true, writable: true, configurable: true });
-      else ext[key] = val;
+      p += vLen;
     }
-    cmd.extFields = ext;
+    cmd.extSrc = buf;
+    cmd.extStart = extStart;
+    cmd.extEnd = extEnd;
   }
   return cmd;
 }
+
+/** The ext map of checked binary pairs buf[start, end) (RemotingCommand.extFields builds it on first use). */
+function extPairsMap(buf: Buffer, start: number, end: number): Record<string, string> {
+  const ext: Record<string, string> = {};
+  let p = start;
+  while (p < end) {
+    const kLen = readI16(buf, p); p += 2;
+    const key = keyString(buf, p, kLen); p += kLen;
+    const vLen = readI32(buf, p); p += 4;
+    const val = utf8String(buf, p, vLen); p += vLen;
+    if (key === '__proto__') Object.defineProperty(ext, key, { value: val, enumerable: true, writable: true, configurable: true });
+    else ext[key] = val;
+  }
+  return ext;
+}
+registerExtPairsDecoder(extPairsMap);
 
 /** Decodes one frame whose bytes after the length field are buf[start, end). */
 export function decodeFrame(buf: Buffer, start: number, end: number): RemotingCommand {

@@ -51,6 +51,12 @@ export interface ExtWriter {
   extFields(): Record<string, string>;
 }
 
+/** Builds the ext map of a binary header's pairs buf[start, end) (the codec registers it; pairs already checked). */
+type ExtPairsDecoder = (buf: Buffer, start: number, end: number) => Record<string, string>;
+let decodeExtPairs: ExtPairsDecoder | null = null;
+/** The codec's pair decoder, for the lazily built extFields of binary headers. */
+export function registerExtPairsDecoder(d: ExtPairsDecoder): void { decodeExtPairs = d; }
+
 export class RemotingCommand {
   code: number;
   language: string = 'JAVA';
@@ -58,7 +64,15 @@ export class RemotingCommand {
   opaque: number = 0;
   flag: number = 0;
   remark: string | null = null;
-  extFields: Record<string, string> | null = null;
+  private extMap: Record<string, string> | null = null;
+  /**
+   * A decoded binary header's ext pairs, buf[extStart, extEnd), checked but not yet made into a map:
+   * extFields builds the map on first use; a hot reader (the SEND_MESSAGE_V2 header) reads the bytes
+   * without it. Frames' chunks are never reused (codec.ts), so the bytes stay valid.
+   */
+  extSrc: Buffer | null = null;
+  extStart = 0;
+  extEnd = 0;
   body: Buffer | Buffer[] | null = null;
   serializeType: SerializeTypeValue = 0;
   /**
@@ -76,6 +90,19 @@ export class RemotingCommand {
 
   constructor(code: number) {
     this.code = code;
+  }
+
+  get extFields(): Record<string, string> | null {
+    if (this.extSrc !== null) {
+      this.extMap = decodeExtPairs!(this.extSrc, this.extStart, this.extEnd);
+      this.extSrc = null;
+    }
+    return this.extMap;
+  }
+
+  set extFields(v: Record<string, string> | null) {
+    this.extSrc = null;
+    this.extMap = v;
   }
 
   static request(code: number, extFields?: ExtInput | null, body?: Buffer | null): RemotingCommand {

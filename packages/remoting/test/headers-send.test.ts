@@ -8,7 +8,7 @@ import { parseProperties } from '../src/message.js';
 import {
   RequestHeaderError, SEND_V1_NAMES, SEND_V2_NAMES, decodeSendMessageRequestHeader, decodeSendMessageRequestHeaderV2,
   decodeSendMessageResponseHeader, encodeSendMessageRequestHeaderV2, encodeSendMessageResponseHeader, isBatchSendHeader,
-  sendHeaderNames, SendHeaderV2Template, SendHeaderV2Writer,
+  sendHeaderNames, SendHeaderV2Template, SendHeaderV2Writer, decodeSendHeaderV2Pairs, isBatchSendRequest,
 } from '../src/headers/index.js';
 import { frameBytes, loadFixtures } from './fixtures.js';
 
@@ -171,4 +171,77 @@ t.test('SendHeaderV2Writer: numbers, optional l, batch, non-ASCII and odd values
   t.equal(cmd.ext('e'), '3', 'ext() reads a writer-built command');
   t.equal(cmd.extWriter, null);
   t.same(cmd.extFields, encodeSendMessageRequestHeaderV2(w.header()));
+});
+
+/** A binary SEND_MESSAGE_V2 request with these ext pairs, decoded again (extFields not built yet). */
+function binarySend(ext: Record<string, string>): RemotingCommand {
+  const cmd = RemotingCommand.request(310, ext, Buffer.from('body'));
+  cmd.serializeType = 1;
+  return decodeCommand(encodeCommandToBuffer(cmd));
+}
+
+t.test('decodeSendHeaderV2Pairs: the captured binary sends, read without the ext map, give what the map path gives', async (t) => {
+  const binary = sendRequests.filter((f) => f.serializeType === 1);
+  t.ok(binary.length > 0, `${binary.length} binary send requests`);
+  for (const f of binary) {
+    const cmd = decodeCommand(frameBytes(f));
+    t.ok(cmd.extSrc !== null, 'the pairs are kept as bytes until the map is asked for');
+    const fast = decodeSendHeaderV2Pairs(cmd.extSrc!, cmd.extStart, cmd.extEnd);
+    t.equal(isBatchSendRequest(cmd), f.code === 320, 'batch read from the bytes');
+    t.ok(cmd.extSrc !== null, 'neither read built the map');
+    t.same(fast, decodeSendMessageRequestHeaderV2(cmd.extFields), `${f.file} opaque ${f.opaque}`);
+    t.equal(cmd.extSrc, null, 'extFields built the map');
+  }
+});
+
+t.test('decodeSendHeaderV2Pairs: numbers, optional fields, repeats and odd values', async (t) => {
+  const base = { a: 'PG', b: 'TopicA', c: 'TBW102', d: '4', e: '3', f: '0', g: '1700000000123', h: '0' };
+  const cases: Array<Record<string, string>> = [
+    base,
+    { ...base, i: 'UNIQ_KEY\u0001AB\u0002WAIT\u0001true', j: '2', k: 'true', l: '16', m: 'false', n: 'broker-a' },
+    { ...base, e: '-1', j: '0', k: 'TRUE', m: 'true' },
+    { ...base, b: 'Tópico-ü', a: 'PG' }, // non-ASCII strings
+    { ...base, g: '007' },
+    { ...base, b: 'TopicB' }, { ...base, b: 'TopicA' }, // the repeated-strings cache hands back the right one
+  ];
+  for (const ext of cases) {
+    const cmd = binarySend(ext);
+    const fast = decodeSendHeaderV2Pairs(cmd.extSrc!, cmd.extStart, cmd.extEnd);
+    t.not(fast, null, JSON.stringify(ext));
+    t.same(fast, decodeSendMessageRequestHeaderV2(cmd.extFields), JSON.stringify(ext));
+  }
+  for (let i = 0; i < 40; i++) { // more distinct strings than the cache holds
+    const ext = { ...base, b: `T${i}`, a: `G${i % 7}` };
+    const cmd = binarySend(ext);
+    const fast = decodeSendHeaderV2Pairs(cmd.extSrc!, cmd.extStart, cmd.extEnd)!;
+    t.equal(fast.topic, `T${i}`); t.equal(fast.producerGroup, `G${i % 7}`);
+  }
+  // what only the map path may answer (its errors, its number rules): null
+  const general: Array<Record<string, string>> = [
+    { ...base, d: ' 4' }, { ...base, e: '1e2' }, { ...base, g: '' }, { ...base, e: '+3' }, { ...base, h: 'x' },
+    { ...base, g: '1234567890123456' }, { a: 'PG', b: 'T', c: 'TBW102', d: '4', e: '0', f: '0', g: '1' } /* no h */,
+    { ...base, topic: 'long form' }, { ...base, l: 'many' },
+  ];
+  for (const ext of general) {
+    const cmd = binarySend(ext);
+    t.equal(decodeSendHeaderV2Pairs(cmd.extSrc!, cmd.extStart, cmd.extEnd), null, `general path for ${JSON.stringify(ext)}`);
+  }
+  t.equal(isBatchSendRequest(binarySend({ ...base, batch: 'true' })), true, 'the long batch key');
+  t.equal(isBatchSendRequest(binarySend({ ...base, m: 'false', batch: 'true' })), false, 'm decides when present, as in the map');
+  t.equal(isBatchSendRequest(binarySend(base)), false);
+});
+
+t.test('binary ext pairs: built into the map on first use, identical to an eager decode; set clears the bytes', async (t) => {
+  const ext = { a: 'PG', b: 'T', __proto__x: 'y', k: '' };
+  const cmd = binarySend(ext);
+  t.ok(cmd.extSrc !== null);
+  t.same(cmd.extFields, ext);
+  t.equal(cmd.extSrc, null);
+  const again = binarySend(ext);
+  again.extFields = { z: '1' };
+  t.equal(again.extSrc, null, 'a set map replaces the bytes');
+  t.same(again.extFields, { z: '1' });
+  const none = RemotingCommand.request(310, null);
+  none.serializeType = 1;
+  t.equal(decodeCommand(encodeCommandToBuffer(none)).extFields, null, 'no pairs: null, as before');
 });

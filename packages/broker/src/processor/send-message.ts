@@ -4,7 +4,7 @@
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
 import {
-  RemotingCommand, decodeSendMessageRequestHeader, encodeSendMessageResponseHeader, isBatchSendHeader, recordStageMs,
+  RemotingCommand, decodeSendHeaderV2Pairs, decodeSendMessageRequestHeader, encodeSendMessageResponseHeader, isBatchSendRequest, recordStageMs,
   sendHeaderNames, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer, type SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
@@ -28,9 +28,15 @@ const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties len
 
 /** Reads a V2 (short names) or V1 (long names) header. */
 export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
-  const ext = req.extFields;
   const code = req.code;
-  return decodeSendMessageRequestHeader(ext, sendHeaderNames(code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE, ext));
+  const v1 = code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE;
+  if (!v1 && req.extSrc !== null) {
+    // a binary header: read straight from its pairs (no ext map) unless they need the general path
+    const h = decodeSendHeaderV2Pairs(req.extSrc, req.extStart, req.extEnd);
+    if (h !== null) return h;
+  }
+  const ext = req.extFields;
+  return decodeSendMessageRequestHeader(ext, sendHeaderNames(v1, ext));
 }
 
 /** "ip:port" of a channel's peer, parsed once per connection. */
@@ -404,5 +410,5 @@ export function register(server: Pick<RemotingServer, 'registerProcessor'> & Par
 }
 
 function isBatch(req: RemotingCommand): boolean {
-  return isBatchSendHeader(req.extFields);
+  return isBatchSendRequest(req);
 }

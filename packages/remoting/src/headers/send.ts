@@ -10,8 +10,8 @@
 // of names and builds one object of a fixed shape (no maps, no closures).
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
-import type { ExtWriter } from '../command.js';
-import { writeAscii, writeAsciiPair } from '../codec.js';
+import type { ExtWriter, RemotingCommand } from '../command.js';
+import { utf8String, writeAscii, writeAsciiPair } from '../codec.js';
 import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
@@ -93,6 +93,108 @@ export function decodeSendMessageRequestHeader(ext: RawExt | null | undefined, n
   };
 }
 
+// ------------------------------------------------------------------ V2 header straight from binary pairs
+
+/**
+ * The short strings that repeat from send to send (group, topic, TBW102, broker name): the string
+ * made for the same bytes last time is reused instead of decoding the bytes again (a few entries,
+ * replaced oldest first).
+ */
+class RepeatedStrings {
+  private readonly bytes: Buffer[] = [];
+  private readonly strs: string[] = [];
+  private next = 0;
+
+  get(buf: Buffer, p: number, n: number): string {
+    const bytes = this.bytes;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (b.length !== n) continue;
+      let j = 0;
+      while (j < n && b[j] === buf[p + j]) j++;
+      if (j === n) return this.strs[i]!;
+    }
+    const s = utf8String(buf, p, n);
+    if (n <= 255) {
+      const copy = Buffer.from(buf.subarray(p, p + n));
+      if (bytes.length < 16) { bytes.push(copy); this.strs.push(s); }
+      else { bytes[this.next] = copy; this.strs[this.next] = s; this.next = (this.next + 1) & 15; }
+    }
+    return s;
+  }
+}
+
+const repeated = new RepeatedStrings();
+
+/** A plain decimal integer (optional '-') in buf[p, p + n); NaN for anything else (the map path then decides). */
+function decimalAt(buf: Buffer, p: number, n: number): number {
+  if (n === 0 || n > 15) return NaN;
+  let i = p;
+  const neg = buf[i] === 0x2d;
+  if (neg) { i++; if (n === 1) return NaN; }
+  let v = 0;
+  for (const end = p + n; i < end; i++) {
+    const c = buf[i]! - 0x30;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
+
+function isTrue(buf: Buffer, p: number, n: number): boolean {
+  return n === 4 && buf[p] === 0x74 && buf[p + 1] === 0x72 && buf[p + 2] === 0x75 && buf[p + 3] === 0x65;
+}
+
+function pairI16(buf: Buffer, p: number): number { return ((buf[p]! << 24) | (buf[p + 1]! << 16)) >> 16; }
+function pairI32(buf: Buffer, p: number): number { return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!; }
+
+const REQUIRED_V2 = 0xff; // a..h
+
+/**
+ * The V2 send header read straight from a binary header's ext pairs buf[start, end) (checked by the
+ * codec: RemotingCommand.extSrc), without building the ext map: the same object
+ * decodeSendMessageRequestHeaderV2 makes from the map. null for anything but plain one-letter a..n
+ * pairs with decimal numbers and a..h present: the map path then decides, with its errors.
+ */
+export function decodeSendHeaderV2Pairs(buf: Buffer, start: number, end: number): SendMessageRequestHeader | null {
+  let producerGroup = '', topic = '', defaultTopic = '', properties = '';
+  let brokerName: string | undefined;
+  let queueNums = 0, queueId = 0, sysFlag = 0, born = 0, flag = 0, reconsume = 0;
+  let maxReconsume: number | undefined;
+  let unitMode = false, batch = false;
+  let seen = 0;
+  let p = start;
+  while (p < end) {
+    if (pairI16(buf, p) !== 1) return null;
+    const key = buf[p + 2]!;
+    const n = pairI32(buf, p + 3);
+    p += 7;
+    switch (key) {
+      case 0x61: producerGroup = repeated.get(buf, p, n); seen |= 1; break;
+      case 0x62: topic = repeated.get(buf, p, n); seen |= 2; break;
+      case 0x63: defaultTopic = repeated.get(buf, p, n); seen |= 4; break;
+      case 0x64: queueNums = decimalAt(buf, p, n); if (queueNums !== queueNums) return null; seen |= 8; break;
+      case 0x65: queueId = decimalAt(buf, p, n); if (queueId !== queueId) return null; seen |= 16; break;
+      case 0x66: sysFlag = decimalAt(buf, p, n); if (sysFlag !== sysFlag) return null; seen |= 32; break;
+      case 0x67: born = decimalAt(buf, p, n); if (born !== born) return null; seen |= 64; break;
+      case 0x68: flag = decimalAt(buf, p, n); if (flag !== flag) return null; seen |= 128; break;
+      case 0x69: properties = utf8String(buf, p, n); break;
+      case 0x6a: reconsume = decimalAt(buf, p, n); if (reconsume !== reconsume) return null; break;
+      case 0x6b: unitMode = isTrue(buf, p, n); break;
+      case 0x6c: maxReconsume = decimalAt(buf, p, n); if (maxReconsume !== maxReconsume) return null; break;
+      case 0x6d: batch = isTrue(buf, p, n); break;
+      case 0x6e: brokerName = repeated.get(buf, p, n); break;
+      default: return null;
+    }
+    p += n;
+  }
+  if ((seen & REQUIRED_V2) !== REQUIRED_V2) return null;
+  return {
+    producerGroup, topic, defaultTopic, defaultTopicQueueNums: queueNums, queueId, sysFlag, bornTimestamp: born, flag,
+    properties, reconsumeTimes: reconsume, unitMode, maxReconsumeTimes: maxReconsume, batch, brokerName,
+  };
+}
+
 /** SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE / SEND_REPLY_MESSAGE_V2 header. */
 export function decodeSendMessageRequestHeaderV2(ext: RawExt | null | undefined): SendMessageRequestHeader {
   return decodeSendMessageRequestHeader(ext, SEND_V2_NAMES);
@@ -111,6 +213,23 @@ export function sendHeaderNames(v1Code: boolean, ext: RawExt | null | undefined)
 export function isBatchSendHeader(ext: RawExt | null | undefined): boolean {
   if (!ext) return false;
   return String(ext['m'] ?? ext['batch']) === 'true';
+}
+
+/** isBatchSendHeader of a request, read from its binary pairs when the ext map is not built yet. */
+export function isBatchSendRequest(cmd: RemotingCommand): boolean {
+  const buf = cmd.extSrc;
+  if (buf === null) return isBatchSendHeader(cmd.extFields);
+  let m = -1, batch = -1; // -1 absent, else 0/1
+  for (let p = cmd.extStart; p < cmd.extEnd;) {
+    const kLen = pairI16(buf, p);
+    const k = p + 2;
+    const n = pairI32(buf, k + kLen);
+    const v = k + kLen + 4;
+    if (kLen === 1 && buf[k] === 0x6d) m = isTrue(buf, v, n) ? 1 : 0;
+    else if (kLen === 5 && buf.toString('latin1', k, k + 5) === 'batch') batch = isTrue(buf, v, n) ? 1 : 0;
+    p = v + n;
+  }
+  return m >= 0 ? m === 1 : batch === 1;
 }
 
 function encodeV2Rest(h: SendMessageRequestHeader): Record<string, string> {
