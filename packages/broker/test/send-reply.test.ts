@@ -53,3 +53,21 @@ t.test('setExt after the template drops the pre-serialized text', async (t) => {
   b.setExt('extra', 'v');
   t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'));
 });
+
+t.test('template reply encoded before anything reads its extFields (the ext writer path) = general reply', async (t) => {
+  for (const [n, c] of cases.entries()) {
+    for (const json of [true, false]) {
+      const a = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, json);
+      const b = general(...c);
+      a.opaque = b.opaque = 7;
+      a.serializeType = b.serializeType = 1;
+      t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame first, case ${n}`);
+      const a2 = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, json);
+      a2.opaque = 7;
+      const g = general(...c);
+      g.opaque = 7;
+      if (json) t.equal(encodeCommandToBuffer(a2).toString('latin1'), encodeCommandToBuffer(g).toString('latin1'), `JSON frame first, case ${n}`);
+      t.same(a.extFields, b.extFields, `extFields after the encode, case ${n}`);
+    }
+  }
+});

@@ -43,7 +43,8 @@ function extJsonSlow(ext: Record<string, unknown>): string {
 /** The JSON header text in fastjson's order (alphabetical keys); absent remark/extFields are omitted. */
 export function jsonHeaderText(cmd: RemotingCommand): string {
   let s = '{"code":' + (cmd.code | 0);
-  if (cmd.extFields !== null) s += ',"extFields":' + (cmd.extJson ?? extJson(cmd.extFields));
+  if (cmd.extJson !== null) s += ',"extFields":' + cmd.extJson;
+  else if (cmd.extFields !== null) s += ',"extFields":' + extJson(cmd.extFields);
   s += ',"flag":' + (cmd.flag | 0);
   s += ',"language":' + (LANGUAGE_JSON.get(cmd.language) ?? JSON.stringify(cmd.language));
   s += ',"opaque":' + (cmd.opaque | 0);

@@ -83,8 +83,9 @@ export class RemotingCommand {
    */
   extJson: string | null = null;
   /**
-   * When set, the codec writes the ext fields from it instead of extFields (which stays null until a
-   * JSON or non-ASCII encode fills it from the writer). Only for requests encoded without an RPC hook.
+   * When set, the codec writes the ext fields from it instead of a map (a JSON or non-ASCII encode,
+   * or any read of extFields, makes the map from the writer). For requests encoded without an RPC
+   * hook and for the SEND reply.
    */
   extWriter: ExtWriter | null = null;
 
@@ -92,10 +93,14 @@ export class RemotingCommand {
     this.code = code;
   }
 
+  /** The ext map; built on first use from the binary pairs (extSrc) or from the ext writer. */
   get extFields(): Record<string, string> | null {
     if (this.extSrc !== null) {
       this.extMap = decodeExtPairs!(this.extSrc, this.extStart, this.extEnd);
       this.extSrc = null;
+    } else if (this.extWriter !== null) {
+      this.extMap = this.extWriter.extFields();
+      this.extWriter = null;
     }
     return this.extMap;
   }

@@ -4,7 +4,7 @@
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
 import {
-  RemotingCommand, decodeSendHeaderV2Pairs, decodeSendMessageRequestHeader, encodeSendMessageResponseHeader, isBatchSendRequest, recordStageMs,
+  RemotingCommand, SendReplyExtWriter, decodeSendHeaderV2Pairs, decodeSendMessageRequestHeader, isBatchSendRequest, recordStageMs,
   sendHeaderNames, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer, type SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
@@ -348,15 +348,16 @@ export function sendReply(code: number, remark: string | null, msgId: string, qu
     return RemotingCommand.response(code, remark, { msgId, queueId, queueOffset, MSG_REGION: region, TRACE_ON: traceOn });
   }
   const cmd = RemotingCommand.response(code, remark);
-  const ext = encodeSendMessageResponseHeader({ msgId, queueId, queueOffset, regionId: region, traceOn });
-  cmd.extFields = ext;
+  // the pairs without a map: a binary reply writes them from the writer, readers of extFields get the map
+  const traceText = traceOn ? 'true' : 'false';
+  cmd.extWriter = new SendReplyExtWriter(msgId, queueId, queueOffset, region, traceText);
   if (!jsonHeader) return cmd;
   if (region !== tplRegion || traceOn !== tplTrace) {
     tplRegion = region; tplTrace = traceOn;
-    tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":' + JSON.stringify(ext['TRACE_ON']) + '}';
+    tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":"' + traceText + '"}';
   }
   // queueId and queueOffset are integers: their decimal text needs no escaping
-  cmd.extJson = '{"msgId":' + quoted(msgId) + ',"queueId":"' + ext['queueId'] + '","queueOffset":"' + ext['queueOffset'] + '"' + tplTail;
+  cmd.extJson = '{"msgId":' + quoted(msgId) + ',"queueId":"' + queueId + '","queueOffset":"' + queueOffset + '"' + tplTail;
   return cmd;
 }
 

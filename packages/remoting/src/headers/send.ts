@@ -482,6 +482,43 @@ export function encodeSendMessageResponseHeader(h: SendMessageResponseHeader): R
   return f;
 }
 
+const REPLY_KEYS_BYTES = 6 * 5 + 'msgId'.length + 'queueId'.length + 'queueOffset'.length + 'MSG_REGION'.length + 'TRACE_ON'.length;
+
+/**
+ * The SEND reply's five pairs written without a map (what encodeSendMessageResponseHeader gives for
+ * a reply with region and trace flag and no transaction id, in its order).
+ */
+export class SendReplyExtWriter implements ExtWriter {
+  private queueIdText = '';
+  private queueOffsetText = '';
+
+  constructor(readonly msgId: string, readonly queueId: number, readonly queueOffset: number,
+    readonly regionId: string, readonly traceOnText: string) {}
+
+  binaryExtBytes(): number {
+    this.queueIdText = String(this.queueId);
+    this.queueOffsetText = String(this.queueOffset);
+    return REPLY_KEYS_BYTES + this.msgId.length + this.queueIdText.length + this.queueOffsetText.length
+      + this.regionId.length + this.traceOnText.length;
+  }
+
+  writeBinaryExt(buf: Buffer, p: number): boolean {
+    if (!writeAsciiPair(buf, p, 'msgId', this.msgId)) return false;
+    p += 11 + this.msgId.length;
+    writeAsciiPair(buf, p, 'queueId', this.queueIdText);
+    p += 13 + this.queueIdText.length;
+    writeAsciiPair(buf, p, 'queueOffset', this.queueOffsetText);
+    p += 17 + this.queueOffsetText.length;
+    if (!writeAsciiPair(buf, p, 'MSG_REGION', this.regionId)) return false;
+    p += 16 + this.regionId.length;
+    return writeAsciiPair(buf, p, 'TRACE_ON', this.traceOnText);
+  }
+
+  extFields(): Record<string, string> {
+    return { msgId: this.msgId, queueId: String(this.queueId), queueOffset: String(this.queueOffset), MSG_REGION: this.regionId, TRACE_ON: this.traceOnText };
+  }
+}
+
 /**
  * A send reply's header, read as the client always has: leniently (absent numbers give
  * queueId = `queueIdIfAbsent`, queueOffset = -1; an empty transactionId or region counts as absent).
