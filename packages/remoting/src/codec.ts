@@ -2,7 +2,8 @@
 // The decoder splits frames straight out of each socket chunk (bodies are views into it); only a frame
 // that spans chunks is copied, once, when it is complete. Bad input throws FrameError.
 import { LanguageCode, LanguageName } from './codes.js';
-import { RemotingCommand, registerExtPairsDecoder, type SerializeTypeValue } from './command.js';
+import { RemotingCommand, registerExtDecoders, type SerializeTypeValue } from './command.js';
+import { scanJavaSendHeaderV2 } from './headers/send-json.js';
 
 export const MAX_FRAME_BYTES_DEFAULT = 16 * 1024 * 1024;
 const MAX_HEADER_BYTES = 0xffffff;
@@ -413,6 +414,18 @@ function extFieldsFrom(v: unknown): Record<string, string> | null {
 type SliceableBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 function decodeJsonHeader(buf: Buffer, start: number, end: number): RemotingCommand {
+  // the Java client's SEND_MESSAGE_V2 header: one scan, no JSON.parse (the ext map is made on first use)
+  const s = buf[start + 8] === 0x33 ? scanJavaSendHeaderV2(buf, start, end) : null;
+  if (s !== null) {
+    const cmd = new RemotingCommand(s.code);
+    cmd.language = s.language;
+    cmd.version = s.version;
+    cmd.opaque = s.opaque;
+    cmd.flag = s.flag;
+    cmd.decodedSendHeader = s.send;
+    cmd.extSrc = buf; cmd.extSrcJson = true; cmd.extStart = s.extStart; cmd.extEnd = s.extEnd;
+    return cmd;
+  }
   let h: unknown;
   try {
     // utf8Slice: Buffer#toString's argument handling costs ~10 % of the text conversion here
@@ -558,7 +571,11 @@ function extPairsMap(buf: Buffer, start: number, end: number): Record<string, st
   }
   return ext;
 }
-registerExtPairsDecoder(extPairsMap);
+/** The ext map of a scanned JSON send header's extFields object text (string values only: checked by the scan). */
+function extJsonMap(buf: Buffer, start: number, end: number): Record<string, string> {
+  return JSON.parse((buf as SliceableBuffer).utf8Slice(start, end)) as Record<string, string>;
+}
+registerExtDecoders(extPairsMap, extJsonMap);
 
 /** Decodes one frame whose bytes after the length field are buf[start, end). */
 export function decodeFrame(buf: Buffer, start: number, end: number): RemotingCommand {

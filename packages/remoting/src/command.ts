@@ -2,6 +2,7 @@
 // extFields hold strings only (what Java peers send and expect); builders stringify numbers/booleans so
 // callers can pass them directly. The codec (codec.ts) turns commands into frames and back.
 import { MQ_VERSION_4_9_8 } from './codes.js';
+import type { SendMessageRequestHeader } from './headers/send.js';
 
 // design.md places LanguageCode beside the command; it lives with the other code tables
 export { LanguageCode } from './codes.js';
@@ -51,11 +52,12 @@ export interface ExtWriter {
   extFields(): Record<string, string>;
 }
 
-/** Builds the ext map of a binary header's pairs buf[start, end) (the codec registers it; pairs already checked). */
-type ExtPairsDecoder = (buf: Buffer, start: number, end: number) => Record<string, string>;
-let decodeExtPairs: ExtPairsDecoder | null = null;
-/** The codec's pair decoder, for the lazily built extFields of binary headers. */
-export function registerExtPairsDecoder(d: ExtPairsDecoder): void { decodeExtPairs = d; }
+/** Builds the ext map of a header's ext bytes buf[start, end), already checked (the codec registers them). */
+type ExtDecoder = (buf: Buffer, start: number, end: number) => Record<string, string>;
+let decodeExtPairs: ExtDecoder | null = null;
+let decodeExtJson: ExtDecoder | null = null;
+/** The codec's decoders, for the lazily built extFields: binary pairs, and a JSON extFields object's text. */
+export function registerExtDecoders(pairs: ExtDecoder, json: ExtDecoder): void { decodeExtPairs = pairs; decodeExtJson = json; }
 
 export class RemotingCommand {
   code: number;
@@ -73,6 +75,10 @@ export class RemotingCommand {
   extSrc: Buffer | null = null;
   extStart = 0;
   extEnd = 0;
+  /** extSrc holds a JSON header's extFields object text (a scanned send header), not binary pairs. */
+  extSrcJson = false;
+  /** The SEND_MESSAGE_V2 header the codec read while decoding the frame (headers/send-json.ts), else null. */
+  decodedSendHeader: SendMessageRequestHeader | null = null;
   body: Buffer | Buffer[] | null = null;
   serializeType: SerializeTypeValue = 0;
   /**
@@ -96,7 +102,7 @@ export class RemotingCommand {
   /** The ext map; built on first use from the binary pairs (extSrc) or from the ext writer. */
   get extFields(): Record<string, string> | null {
     if (this.extSrc !== null) {
-      this.extMap = decodeExtPairs!(this.extSrc, this.extStart, this.extEnd);
+      this.extMap = (this.extSrcJson ? decodeExtJson! : decodeExtPairs!)(this.extSrc, this.extStart, this.extEnd);
       this.extSrc = null;
     } else if (this.extWriter !== null) {
       this.extMap = this.extWriter.extFields();
@@ -107,6 +113,7 @@ export class RemotingCommand {
 
   set extFields(v: Record<string, string> | null) {
     this.extSrc = null;
+    this.decodedSendHeader = null;
     this.extMap = v;
   }
 

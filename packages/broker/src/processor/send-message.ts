@@ -28,9 +28,10 @@ const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties len
 
 /** Reads a V2 (short names) or V1 (long names) header. */
 export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
+  if (req.decodedSendHeader !== null) return req.decodedSendHeader; // read by the codec (a Java client's JSON header)
   const code = req.code;
   const v1 = code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE;
-  if (!v1 && req.extSrc !== null) {
+  if (!v1 && req.extSrc !== null && !req.extSrcJson) {
     // a binary header: read straight from its pairs (no ext map) unless they need the general path
     const h = decodeSendHeaderV2Pairs(req.extSrc, req.extStart, req.extEnd);
     if (h !== null) return h;

@@ -126,8 +126,11 @@ class RepeatedStrings {
 
 const repeated = new RepeatedStrings();
 
+/** A short string of a send header, reused while the bytes repeat (RepeatedStrings). */
+export function repeatedString(buf: Buffer, p: number, n: number): string { return repeated.get(buf, p, n); }
+
 /** A plain decimal integer (optional '-') in buf[p, p + n); NaN for anything else (the map path then decides). */
-function decimalAt(buf: Buffer, p: number, n: number): number {
+export function decimalAt(buf: Buffer, p: number, n: number): number {
   if (n === 0 || n > 15) return NaN;
   let i = p;
   const neg = buf[i] === 0x2d;
@@ -217,8 +220,9 @@ export function isBatchSendHeader(ext: RawExt | null | undefined): boolean {
 
 /** isBatchSendHeader of a request, read from its binary pairs when the ext map is not built yet. */
 export function isBatchSendRequest(cmd: RemotingCommand): boolean {
+  if (cmd.decodedSendHeader !== null) return cmd.decodedSendHeader.batch;
   const buf = cmd.extSrc;
-  if (buf === null) return isBatchSendHeader(cmd.extFields);
+  if (buf === null || cmd.extSrcJson) return isBatchSendHeader(cmd.extFields);
   let m = -1, batch = -1; // -1 absent, else 0/1
   for (let p = cmd.extStart; p < cmd.extEnd;) {
     const kLen = pairI16(buf, p);
