@@ -8,7 +8,7 @@ import { parseProperties } from '../src/message.js';
 import {
   RequestHeaderError, SEND_V1_NAMES, SEND_V2_NAMES, decodeSendMessageRequestHeader, decodeSendMessageRequestHeaderV2,
   decodeSendMessageResponseHeader, encodeSendMessageRequestHeaderV2, encodeSendMessageResponseHeader, isBatchSendHeader,
-  sendHeaderNames, SendHeaderV2Template, SendHeaderV2Writer, decodeSendHeaderV2Pairs, isBatchSendRequest,
+  sendHeaderNames, SendHeaderV2Template, SendHeaderV2Writer, decodeSendHeaderV2Pairs, isBatchSendRequest, sendResponseHeaderOf,
 } from '../src/headers/index.js';
 import { frameBytes, loadFixtures } from './fixtures.js';
 
@@ -244,4 +244,24 @@ t.test('binary ext pairs: built into the map on first use, identical to an eager
   const none = RemotingCommand.request(310, null);
   none.serializeType = 1;
   t.equal(decodeCommand(encodeCommandToBuffer(none)).extFields, null, 'no pairs: null, as before');
+});
+
+t.test('sendResponseHeaderOf: a binary reply read from its pairs = decodeSendMessageResponseHeader of its map', async (t) => {
+  const replies: Array<Record<string, string>> = [
+    { msgId: '7F00000100002A9F0000000000000000', queueId: '3', queueOffset: '12', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' },
+    { msgId: 'A,B', queueId: '0', queueOffset: '9007199254740991', transactionId: 'tx-1', MSG_REGION: 'régión', TRACE_ON: 'false' },
+    { msgId: 'X', queueId: '', queueOffset: '', MSG_REGION: '', TRACE_ON: 'x', other: 'ignored' },
+    { msgId: 'X', queueId: ' 3', queueOffset: '4' }, // the map path's number rules
+    { queueOffset: '-1', queueId: '-2' },
+    {},
+  ];
+  for (const ext of replies) {
+    for (const st of [1, 0] as const) {
+      const resp = RemotingCommand.response(0, null, ext);
+      resp.serializeType = st;
+      const back = decodeCommand(encodeCommandToBuffer(resp));
+      const fast = sendResponseHeaderOf(back, 5);
+      t.same(fast, decodeSendMessageResponseHeader(back.extFields, 5), `${st === 1 ? 'binary' : 'JSON'} ${JSON.stringify(ext)}`);
+    }
+  }
 });

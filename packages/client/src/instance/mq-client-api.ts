@@ -3,7 +3,7 @@
 // transport failures into MQTimeoutError / MQConnectError. Name-server calls fail over down the list.
 import {
   RemotingClient, RemotingCommand, RemotingError, RemotingErrorCode, decodeOffsetResponseHeader, decodePullMessageResponseHeader,
-  decodeSendMessageResponseHeader, encodeConsumerSendMsgBackRequestHeader, encodeEndTransactionRequestHeader,
+  sendResponseHeaderOf, encodeConsumerSendMsgBackRequestHeader, encodeEndTransactionRequestHeader,
   encodeGetConsumerListByGroupRequestHeader, encodePullMessageRequestHeader, encodeQueryConsumerOffsetRequestHeader,
   encodeQueueOffsetRequestHeader, encodeSendMessageRequestHeaderV2, encodeUpdateConsumerOffsetRequestHeader,
 } from '@rmq/remoting';
@@ -185,7 +185,7 @@ export class MQClientAPI {
   sendResult(r: RemotingCommand, addr: string, topic: string, brokerName: string, queueId: number, uniqMsgId: string): SendResult {
     const status = SEND_STATUS[r.code];
     if (status === undefined) throw new MQBrokerError(r.code, r.remark, addr);
-    const rh = decodeSendMessageResponseHeader(r.extFields, queueId);
+    const rh = sendResponseHeaderOf(r, queueId);
     const res: SendResult = {
       status,
       msgId: uniqMsgId,

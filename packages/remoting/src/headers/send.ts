@@ -523,6 +523,52 @@ export class SendReplyExtWriter implements ExtWriter {
   }
 }
 
+const K_MSG_ID = Buffer.from('msgId'), K_QUEUE_ID = Buffer.from('queueId'), K_QUEUE_OFFSET = Buffer.from('queueOffset');
+const K_TRANSACTION_ID = Buffer.from('transactionId'), K_REGION = Buffer.from('MSG_REGION'), K_TRACE_ON = Buffer.from('TRACE_ON');
+
+function keyIs(buf: Buffer, p: number, n: number, k: Buffer): boolean {
+  if (n !== k.length) return false;
+  for (let i = 0; i < n; i++) if (buf[p + i] !== k[i]) return false;
+  return true;
+}
+
+/**
+ * decodeSendMessageResponseHeader of a reply, read straight from its binary pairs when its ext map
+ * is not built yet (the client's hot path); other keys are ignored, as the map path ignores them. A
+ * number that is not a plain decimal sends it to the map path.
+ */
+export function sendResponseHeaderOf(cmd: RemotingCommand, queueIdIfAbsent: number): SendMessageResponseHeader {
+  const buf = cmd.extSrc;
+  if (buf === null || cmd.extSrcJson) return decodeSendMessageResponseHeader(cmd.extFields, queueIdIfAbsent);
+  let msgId = '', queueId = queueIdIfAbsent, queueOffset = -1;
+  let transactionId: string | undefined, regionId: string | undefined, traceOn: boolean | undefined;
+  for (let p = cmd.extStart; p < cmd.extEnd;) {
+    const kLen = pairI16(buf, p);
+    const k = p + 2;
+    const n = pairI32(buf, k + kLen);
+    const v = k + kLen + 4;
+    p = v + n;
+    switch (kLen) {
+      case 5: if (keyIs(buf, k, kLen, K_MSG_ID)) msgId = utf8String(buf, v, n); break;
+      case 7: if (keyIs(buf, k, kLen, K_QUEUE_ID)) {
+        const x = n === 0 ? queueIdIfAbsent : decimalAt(buf, v, n);
+        if (x !== x) return decodeSendMessageResponseHeader(cmd.extFields, queueIdIfAbsent);
+        queueId = x;
+      } break;
+      case 11: if (keyIs(buf, k, kLen, K_QUEUE_OFFSET)) {
+        const x = n === 0 ? -1 : decimalAt(buf, v, n);
+        if (x !== x) return decodeSendMessageResponseHeader(cmd.extFields, queueIdIfAbsent);
+        queueOffset = x;
+      } break;
+      case 13: if (keyIs(buf, k, kLen, K_TRANSACTION_ID)) transactionId = n === 0 ? undefined : utf8String(buf, v, n); break;
+      case 10: if (keyIs(buf, k, kLen, K_REGION)) regionId = n === 0 ? undefined : repeated.get(buf, v, n); break;
+      case 8: if (keyIs(buf, k, kLen, K_TRACE_ON)) traceOn = !(n === 5 && buf.toString('latin1', v, v + 5) === 'false'); break;
+      default: break;
+    }
+  }
+  return { msgId, queueId, queueOffset, transactionId, regionId, traceOn };
+}
+
 /**
  * A send reply's header, read as the client always has: leniently (absent numbers give
  * queueId = `queueIdIfAbsent`, queueOffset = -1; an empty transactionId or region counts as absent).
