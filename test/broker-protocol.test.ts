@@ -243,3 +243,18 @@ t.test('request-reply: SEND_REPLY_MESSAGE_V2 is pushed to the requester (326) an
   t.equal(gone.code, 0, 'requester gone: still stored (storeReplyMessageEnable), as Apache does');
   t.equal(pushed.length, 1);
 });
+
+t.test('SEND_MESSAGE_V2: properties over 32767 UTF-8 bytes are MESSAGE_ILLEGAL, up to the limit stored', async (t) => {
+  const { c, call } = await setup(t);
+  await createTopic(c, 'PropsTopic');
+  // 3-byte chars: 10,900 of them are 32,700 bytes (stored with CLUSTER: under the limit); 11,000 are 33,000
+  const fits = await call(310, sendHeader('PropsTopic', 0, 'BIG\u0001' + '€'.repeat(10900)), Buffer.from('a'));
+  t.equal(fits.code, 0, 'under the limit: stored');
+  for (const props of ['BIG\u0001' + '€'.repeat(11000), 'BIG\u0001' + 'x'.repeat(33000)]) {
+    const r = await call(310, sendHeader('PropsTopic', 0, props), Buffer.from('b'));
+    t.equal(r.code, 13, `${props.length} chars, ${Buffer.byteLength(props)} bytes: MESSAGE_ILLEGAL`);
+  }
+  const after = await call(310, sendHeader('PropsTopic', 0, 'TAGS\u0001T'), Buffer.from('c'));
+  t.equal(after.code, 0, 'the broker keeps serving');
+  t.equal(after.extFields!.queueOffset, '1', 'only the message under the limit was stored before it');
+});

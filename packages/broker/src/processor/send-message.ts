@@ -26,6 +26,11 @@ const TRANSACTION_TYPE_MASK = 0xc;
 const MAX_PROPERTIES_BYTES = 32767;
 const ILLEGAL_REMARK = 'the message is illegal, maybe msg body or properties length not matched. msg body length limit 128k, msg properties length limit 32k.';
 
+/** Over Apache's 32767-byte limit in UTF-8 (a string of up to 10922 chars cannot be: no byte count then). */
+function propertiesTooLong(props: string): boolean {
+  return props.length * 3 > MAX_PROPERTIES_BYTES && Buffer.byteLength(props) > MAX_PROPERTIES_BYTES;
+}
+
 /** Reads a V2 (short names) or V1 (long names) header. */
 export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
   if (req.decodedSendHeader !== null) return req.decodedSendHeader; // read by the codec (a Java client's JSON header)
@@ -192,7 +197,7 @@ export class SendMessageProcessor {
     const body = bodyOf(req);
     if (body.length > ctx.config.maxMessageSize) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
     let properties = storedProperties(h.properties, ctx.config.brokerClusterName);
-    if (Buffer.byteLength(properties) > MAX_PROPERTIES_BYTES) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+    if (propertiesTooLong(properties)) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
 
     let tagsCode: number | undefined;
     const sysFlag = h.sysFlag;
@@ -284,7 +289,7 @@ export class SendMessageProcessor {
       while (end > 0 && props.charCodeAt(end - 1) === 2) end--;
       props = props.slice(0, end);
       props = props.length === 0 ? batchProps : props + '\u0002' + batchProps;
-      if (Buffer.byteLength(props) > MAX_PROPERTIES_BYTES) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
+      if (propertiesTooLong(props)) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
       batch.push({
         topic: h.topic, queueId, flag: m.flag, body: m.body, properties: props, sysFlag: h.sysFlag,
         bornTimestamp: h.bornTimestamp, bornHost, reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
