@@ -34,8 +34,16 @@ export function indexKeyHash(key) {
  * @param {number} indexNum @param {string} key @param {number} phyOffset @param {number} storeTimestamp
  */
 export function putIndexKey(dv, dirty, h, hashSlotNum, indexNum, key, phyOffset, storeTimestamp) {
+  return putIndexHash(dv, dirty, h, hashSlotNum, indexNum, indexKeyHash(key), phyOffset, storeTimestamp);
+}
+
+/**
+ * putIndexKey with the key's indexKeyHash already computed.
+ * @param {DataView} dv @param {Uint8Array} dirty @param {IndexHeader} h @param {number} hashSlotNum
+ * @param {number} indexNum @param {number} keyHash @param {number} phyOffset @param {number} storeTimestamp
+ */
+export function putIndexHash(dv, dirty, h, hashSlotNum, indexNum, keyHash, phyOffset, storeTimestamp) {
   if (h.indexCount >= indexNum) return false;
-  const keyHash = indexKeyHash(key);
   const absSlot = INDEX_HEADER_SIZE + (keyHash % hashSlotNum) * HASH_SLOT_SIZE;
   let slotValue = dv.getInt32(absSlot);
   if (slotValue <= 0 || slotValue > h.indexCount) slotValue = 0;
@@ -88,4 +96,63 @@ export function messageIndexKeys(topic, props, out) {
     i = end + 1;
   }
   return out;
+}
+
+/** Java's hash continued over bytes b[p, e), or NaN at a byte that is not ASCII. @param {Uint8Array} b @param {number} p @param {number} e @param {number} h */
+function hashAscii(b, p, e, h) {
+  for (let i = p; i < e; i++) {
+    const c = b[i];
+    if (c > 0x7f) return NaN;
+    h = (Math.imul(31, h) + c) | 0;
+  }
+  return h;
+}
+
+/** Math.abs as indexKeyHash does. @param {number} h */
+function absHash(h) { return h === -2147483648 ? 0 : Math.abs(h); }
+
+/**
+ * messageIndexKeys + indexKeyHash straight from a stored record's bytes (no strings): the hashes of
+ * "topic#UNIQ_KEY" and of "topic#k" for each KEYS entry, in that order, into out. false when the
+ * topic or a key is not ASCII (UTF-16 units then differ from bytes: use the string path).
+ * @param {Uint8Array} b @param {number} topicPos @param {number} topicLen @param {number} propsPos
+ * @param {number} propsLen @param {number[]} out cleared and filled
+ */
+export function messageIndexHashes(b, topicPos, topicLen, propsPos, propsLen, out) {
+  out.length = 0;
+  const base = hashAscii(b, topicPos, topicPos + topicLen, 0);
+  if (base !== base) return false;
+  const prefix = (Math.imul(31, base) + 0x23) | 0; // '#'
+  const pe = propsPos + propsLen;
+  let i = propsPos;
+  while (i < pe) {
+    let sep = i;
+    while (sep < pe && b[sep] !== 1) sep++;
+    if (sep >= pe) break;
+    let end = sep + 1;
+    while (end < pe && b[end] !== 2) end++;
+    const n = sep - i;
+    if (n === 8 && b[i] === 0x55 && b[i + 1] === 0x4e && b[i + 2] === 0x49 && b[i + 3] === 0x51 && b[i + 4] === 0x5f
+      && b[i + 5] === 0x4b && b[i + 6] === 0x45 && b[i + 7] === 0x59) { // UNIQ_KEY
+      if (end > sep + 1) {
+        const h = hashAscii(b, sep + 1, end, prefix);
+        if (h !== h) return false;
+        out.push(absHash(h));
+      }
+    } else if (n === 4 && b[i] === 0x4b && b[i + 1] === 0x45 && b[i + 2] === 0x59 && b[i + 3] === 0x53) { // KEYS
+      let s = sep + 1;
+      while (s < end) {
+        let e = s;
+        while (e < end && b[e] !== 0x20) e++;
+        if (e > s) {
+          const h = hashAscii(b, s, e, prefix);
+          if (h !== h) return false;
+          out.push(absHash(h));
+        }
+        s = e + 1;
+      }
+    }
+    i = end + 1;
+  }
+  return true;
 }
