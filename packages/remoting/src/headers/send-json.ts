@@ -10,7 +10,7 @@
 // client's ~400-byte header was 13-16 % of the broker's main thread with the Java client's load.
 
 import type { SendMessageRequestHeader } from './send.js';
-import { decimalAt, repeatedString } from './send.js';
+import { SendHeaderFields, repeatedString } from './send.js';
 import { utf8String } from '../codec.js';
 
 /** What the scan gives: the command's header fields, the send header, where the extFields object text lies. */
@@ -59,8 +59,8 @@ function jsonInt(buf: Buffer, end: number): number {
 
 /**
  * The end of the JSON string whose text starts at q (after its opening quote): the index of the
- * closing quote, or -1 for an escape, a control char or no end. hasEscape: the properties field,
- * whose \u0001 / \u0002 (and \" \\) are allowed; escapes then counts them (-1 when there are none).
+ * closing quote, or -1 for an escape, a control char or no end. allowEscapes (the properties field):
+ * \u0001, \u0002, \" and \\ are allowed and counted in `escapes`.
  */
 function stringEnd(buf: Buffer, end: number, allowEscapes: boolean): number {
   for (let i = q; i < end; i++) {
@@ -97,53 +97,33 @@ function unescapeProperties(buf: Buffer, p: number, e: number): string {
   return utf8String(out, 0, o);
 }
 
-const REQUIRED = 0xff; // a..h
+const jsonFields = new SendHeaderFields();
 
 /** Scans buf[start, end) (a JSON header); null when it is not in the exact form above. */
 export function scanJavaSendHeaderV2(buf: Buffer, start: number, end: number): ScannedSendHeader | null {
   if (!at(buf, start, end, PREFIX)) return null;
   const extStart = start + PREFIX.length - 1;
   q = extStart + 1;
-  let producerGroup = '', topic = '', defaultTopic = '', properties = '';
-  let brokerName: string | undefined;
-  let queueNums = 0, queueId = 0, sysFlag = 0, born = 0, flag = 0, reconsume = 0;
-  let maxReconsume: number | undefined;
-  let unitMode = false, batch = false;
-  let seen = 0;
+  const f = jsonFields.reset();
   for (;;) {
     // "k":"value"
     if (q + 6 > end || buf[q] !== 0x22 || buf[q + 2] !== 0x22 || buf[q + 3] !== 0x3a || buf[q + 4] !== 0x22) return null;
     const key = buf[q + 1]!;
     const bit = key - 0x61;
-    if (bit < 0 || bit > 13 || (seen >> bit) & 1) return null; // a..n, each once
-    seen |= 1 << bit;
+    if (bit < 0 || bit > 13 || (f.seen >> bit) & 1) return null; // a..n, each once
     q += 5;
     const p = q;
     escapes = 0;
     const e = stringEnd(buf, end, key === 0x69);
     if (e < 0) return null;
-    const n = e - p;
-    switch (key) {
-      case 0x61: producerGroup = repeatedString(buf, p, n); break;
-      case 0x62: topic = repeatedString(buf, p, n); break;
-      case 0x63: defaultTopic = repeatedString(buf, p, n); break;
-      case 0x64: queueNums = decimalAt(buf, p, n); if (queueNums !== queueNums) return null; break;
-      case 0x65: queueId = decimalAt(buf, p, n); if (queueId !== queueId) return null; break;
-      case 0x66: sysFlag = decimalAt(buf, p, n); if (sysFlag !== sysFlag) return null; break;
-      case 0x67: born = decimalAt(buf, p, n); if (born !== born) return null; break;
-      case 0x68: flag = decimalAt(buf, p, n); if (flag !== flag) return null; break;
-      case 0x69: properties = escapes > 0 ? unescapeProperties(buf, p, e) : utf8String(buf, p, n); break;
-      case 0x6a: reconsume = decimalAt(buf, p, n); if (reconsume !== reconsume) return null; break;
-      case 0x6b: unitMode = n === 4 && buf[p] === 0x74 && buf[p + 1] === 0x72 && buf[p + 2] === 0x75 && buf[p + 3] === 0x65; break;
-      case 0x6c: maxReconsume = decimalAt(buf, p, n); if (maxReconsume !== maxReconsume) return null; break;
-      case 0x6d: batch = n === 4 && buf[p] === 0x74 && buf[p + 1] === 0x72 && buf[p + 2] === 0x75 && buf[p + 3] === 0x65; break;
-      default: brokerName = repeatedString(buf, p, n); break; // n
-    }
+    if (escapes > 0) { f.properties = unescapeProperties(buf, p, e); f.seen |= 1 << bit; } // only i has escapes
+    else if (!f.set(key, buf, p, e - p)) return null;
     q = e + 1;
     if (buf[q] === 0x2c) { q++; continue; }
     break;
   }
-  if ((seen & REQUIRED) !== REQUIRED) return null;
+  const send = f.header();
+  if (send === null) return null;
   const extEnd = q + 1;
   if (!at(buf, q, end, AFTER_EXT)) return null;
   q += AFTER_EXT.length;
@@ -162,11 +142,5 @@ export function scanJavaSendHeaderV2(buf: Buffer, start: number, end: number): S
   q += SERIALIZE.length;
   const version = jsonInt(buf, end);
   if (version !== version || q + 1 !== end || buf[q] !== 0x7d) return null;
-  return {
-    code: 310, flag: cmdFlag, language, opaque, version, extStart, extEnd,
-    send: {
-      producerGroup, topic, defaultTopic, defaultTopicQueueNums: queueNums, queueId, sysFlag, bornTimestamp: born, flag,
-      properties, reconsumeTimes: reconsume, unitMode, maxReconsumeTimes: maxReconsume, batch, brokerName,
-    },
-  };
+  return { code: 310, flag: cmdFlag, language, opaque, version, extStart, extEnd, send };
 }

@@ -130,7 +130,7 @@ const repeated = new RepeatedStrings();
 export function repeatedString(buf: Buffer, p: number, n: number): string { return repeated.get(buf, p, n); }
 
 /** A plain decimal integer (optional '-') in buf[p, p + n); NaN for anything else (the map path then decides). */
-export function decimalAt(buf: Buffer, p: number, n: number): number {
+function decimalAt(buf: Buffer, p: number, n: number): number {
   if (n === 0 || n > 15) return NaN;
   let i = p;
   const neg = buf[i] === 0x2d;
@@ -154,48 +154,87 @@ function pairI32(buf: Buffer, p: number): number { return (buf[p]! << 24) | (buf
 const REQUIRED_V2 = 0xff; // a..h
 
 /**
+ * The fields of a V2 send header as its a..n pairs are read, one at a time, from bytes (binary pairs
+ * here, the JSON scan in send-json.ts). One instance is reused: reset(), set() per pair, header().
+ */
+export class SendHeaderFields {
+  producerGroup = ''; topic = ''; defaultTopic = ''; properties = '';
+  brokerName: string | undefined = undefined;
+  queueNums = 0; queueId = 0; sysFlag = 0; born = 0; flag = 0; reconsume = 0;
+  maxReconsume: number | undefined = undefined;
+  unitMode = false; batch = false;
+  /** bit k: key 'a' + k was read */
+  seen = 0;
+
+  reset(): this {
+    this.producerGroup = this.topic = this.defaultTopic = this.properties = '';
+    this.brokerName = undefined; this.maxReconsume = undefined;
+    this.queueNums = this.queueId = this.sysFlag = this.born = this.flag = this.reconsume = 0;
+    this.unitMode = this.batch = false;
+    this.seen = 0;
+    return this;
+  }
+
+  /** Key a..n with its value in buf[p, p + n); false for another key or a number the map path must judge. */
+  set(key: number, buf: Buffer, p: number, n: number): boolean {
+    let v = 0;
+    switch (key) {
+      case 0x61: this.producerGroup = repeated.get(buf, p, n); break;
+      case 0x62: this.topic = repeated.get(buf, p, n); break;
+      case 0x63: this.defaultTopic = repeated.get(buf, p, n); break;
+      case 0x69: this.properties = utf8String(buf, p, n); break;
+      case 0x6b: this.unitMode = isTrue(buf, p, n); break;
+      case 0x6d: this.batch = isTrue(buf, p, n); break;
+      case 0x6e: this.brokerName = repeated.get(buf, p, n); break;
+      case 0x64: case 0x65: case 0x66: case 0x67: case 0x68: case 0x6a: case 0x6c:
+        v = decimalAt(buf, p, n);
+        if (v !== v) return false;
+        if (key === 0x64) this.queueNums = v;
+        else if (key === 0x65) this.queueId = v;
+        else if (key === 0x66) this.sysFlag = v;
+        else if (key === 0x67) this.born = v;
+        else if (key === 0x68) this.flag = v;
+        else if (key === 0x6a) this.reconsume = v;
+        else this.maxReconsume = v;
+        break;
+      default: return false;
+    }
+    this.seen |= 1 << (key - 0x61);
+    return true;
+  }
+
+  /** The header once a..h were read, else null. */
+  header(): SendMessageRequestHeader | null {
+    if ((this.seen & REQUIRED_V2) !== REQUIRED_V2) return null;
+    return {
+      producerGroup: this.producerGroup, topic: this.topic, defaultTopic: this.defaultTopic, defaultTopicQueueNums: this.queueNums,
+      queueId: this.queueId, sysFlag: this.sysFlag, bornTimestamp: this.born, flag: this.flag, properties: this.properties,
+      reconsumeTimes: this.reconsume, unitMode: this.unitMode, maxReconsumeTimes: this.maxReconsume, batch: this.batch,
+      brokerName: this.brokerName,
+    };
+  }
+}
+
+const pairFields = new SendHeaderFields();
+
+/**
  * The V2 send header read straight from a binary header's ext pairs buf[start, end) (checked by the
  * codec: RemotingCommand.extSrc), without building the ext map: the same object
  * decodeSendMessageRequestHeaderV2 makes from the map. null for anything but plain one-letter a..n
  * pairs with decimal numbers and a..h present: the map path then decides, with its errors.
  */
 export function decodeSendHeaderV2Pairs(buf: Buffer, start: number, end: number): SendMessageRequestHeader | null {
-  let producerGroup = '', topic = '', defaultTopic = '', properties = '';
-  let brokerName: string | undefined;
-  let queueNums = 0, queueId = 0, sysFlag = 0, born = 0, flag = 0, reconsume = 0;
-  let maxReconsume: number | undefined;
-  let unitMode = false, batch = false;
-  let seen = 0;
+  const f = pairFields.reset();
   let p = start;
   while (p < end) {
     if (pairI16(buf, p) !== 1) return null;
     const key = buf[p + 2]!;
     const n = pairI32(buf, p + 3);
     p += 7;
-    switch (key) {
-      case 0x61: producerGroup = repeated.get(buf, p, n); seen |= 1; break;
-      case 0x62: topic = repeated.get(buf, p, n); seen |= 2; break;
-      case 0x63: defaultTopic = repeated.get(buf, p, n); seen |= 4; break;
-      case 0x64: queueNums = decimalAt(buf, p, n); if (queueNums !== queueNums) return null; seen |= 8; break;
-      case 0x65: queueId = decimalAt(buf, p, n); if (queueId !== queueId) return null; seen |= 16; break;
-      case 0x66: sysFlag = decimalAt(buf, p, n); if (sysFlag !== sysFlag) return null; seen |= 32; break;
-      case 0x67: born = decimalAt(buf, p, n); if (born !== born) return null; seen |= 64; break;
-      case 0x68: flag = decimalAt(buf, p, n); if (flag !== flag) return null; seen |= 128; break;
-      case 0x69: properties = utf8String(buf, p, n); break;
-      case 0x6a: reconsume = decimalAt(buf, p, n); if (reconsume !== reconsume) return null; break;
-      case 0x6b: unitMode = isTrue(buf, p, n); break;
-      case 0x6c: maxReconsume = decimalAt(buf, p, n); if (maxReconsume !== maxReconsume) return null; break;
-      case 0x6d: batch = isTrue(buf, p, n); break;
-      case 0x6e: brokerName = repeated.get(buf, p, n); break;
-      default: return null;
-    }
+    if (!f.set(key, buf, p, n)) return null;
     p += n;
   }
-  if ((seen & REQUIRED_V2) !== REQUIRED_V2) return null;
-  return {
-    producerGroup, topic, defaultTopic, defaultTopicQueueNums: queueNums, queueId, sysFlag, bornTimestamp: born, flag,
-    properties, reconsumeTimes: reconsume, unitMode, maxReconsumeTimes: maxReconsume, batch, brokerName,
-  };
+  return f.header();
 }
 
 /** SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE / SEND_REPLY_MESSAGE_V2 header. */
