@@ -98,7 +98,7 @@ class SyncWorker {
 
 export class FlushService {
   private pool: Piscina<FlushTask, FlushResult> | null = null;
-  /** SYNC threads: two, so a new group's fdatasync starts while the previous one runs */
+  /** SYNC threads: two under SYNC_FLUSH, so a new group's fdatasync starts while the previous one runs; one under ASYNC_FLUSH */
   private syncers: SyncWorker[] = [];
   private idleSyncers: SyncWorker[] = [];
   /** end of the range handed to fdatasync so far (>= flushedPos) */
@@ -136,7 +136,10 @@ export class FlushService {
     if (this.syncers.length > 0) { this.syncSubmittedTo = Math.max(this.syncSubmittedTo, cl.flushedPos); return; }
     this.pool = flushPool();
     this.syncSubmittedTo = cl.flushedPos;
-    this.syncers = [new SyncWorker(cl.dir, cl.fileSize), new SyncWorker(cl.dir, cl.fileSize)];
+    // SYNC_FLUSH: two, so a group's fdatasync starts while the previous one runs; ASYNC_FLUSH syncs on a
+    // timer, one thread does (a worker isolate is ~8-10 MiB of RSS)
+    const threads = this.core.config.flushDiskType === 'SYNC_FLUSH' ? 2 : 1;
+    this.syncers = Array.from({ length: threads }, () => new SyncWorker(cl.dir, cl.fileSize));
     this.idleSyncers = [...this.syncers];
     await Promise.all(this.syncers.map((w) => w.ready()));
   }
