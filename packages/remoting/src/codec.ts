@@ -293,14 +293,16 @@ export class FrameOutput {
       this.pushHead(encodeBinaryUtf8(cmd), b, inline, bodyBytes);
       return;
     }
-    resolveExt(cmd);
+    if (cmd.extJson === null) resolveExt(cmd); // (the text is there: no map needed)
     const text = jsonHeaderText(cmd);
-    const headerBytes = Buffer.byteLength(text, 'utf8');
-    checkHeaderBytes(headerBytes);
-    this.reserve(inline ? 8 + headerBytes + bodyBytes : 8 + headerBytes);
+    // Usual headers are written in one pass (room for the UTF-8 worst case, 3 bytes per UTF-16 unit;
+    // the prefix after): Buffer.byteLength first was a second pass over the text. Long ones are counted.
+    const most = text.length <= 65536 ? text.length * 3 : Buffer.byteLength(text, 'utf8');
+    if (most > MAX_HEADER_BYTES) checkHeaderBytes(most);
+    this.reserve(inline ? 8 + most + bodyBytes : 8 + most);
     const buf = this.buf!;
+    const headerBytes = (buf as WritableBuffer).utf8Write(text, this.pos + 8, most);
     writePrefix(buf, this.pos, 0, headerBytes, bodyBytes);
-    buf.write(text, this.pos + 8, 'utf8');
     this.pos += 8 + headerBytes;
     this.pushBody(b, inline);
   }
@@ -409,6 +411,9 @@ function extFieldsFrom(v: unknown): Record<string, string> | null {
   }
   return ext as Record<string, string>;
 }
+
+/** Buffer's own UTF-8 encoder, without write()'s argument handling: returns the bytes written. */
+type WritableBuffer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
 
 /** Buffer's own UTF-8 decoder, without toString's argument handling (bounds are checked by the callers). */
 type SliceableBuffer = Buffer & { utf8Slice(start: number, end: number): string };

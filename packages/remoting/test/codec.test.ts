@@ -393,3 +393,20 @@ t.test('FrameOutput: frames in one arena are the bytes encodeCommand gives, acro
   t.throws(() => out.push(huge), FrameError, 'a header over 16 MiB is refused');
   t.equal(out.isEmpty(), true, '... and nothing of it is queued');
 });
+
+t.test('FrameOutput, JSON headers written in one pass: the bytes encodeCommand gives for any text', async (t) => {
+  const texts = ['plain', 'rémark', '€'.repeat(100), '😀 pair', 'lone \ud800 surrogate', 'x'.repeat(70000), 'é'.repeat(70000), '\u0001\u0002"\\\n'];
+  for (const s of texts) {
+    for (const body of [null, Buffer.alloc(100, 7), Buffer.alloc(8000, 1)]) {
+      const c = RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, { a: s, b: 'T' }, body);
+      c.remark = s.slice(0, 50);
+      const out = new FrameOutput();
+      out.push(c);
+      out.push(c); // a second frame right after the first (the header's room was not over-claimed)
+      const want = encodeCommandToBuffer(c);
+      t.equal(Buffer.concat(out.take()).toString('hex'), Buffer.concat([want, want]).toString('hex'), `${s.slice(0, 20)} (${s.length} chars), body ${body?.length ?? 0}`);
+    }
+  }
+  const huge = RemotingCommand.request(1, { a: 'é'.repeat(0x900000) }); // 18 MiB of UTF-8 in 9M chars
+  t.throws(() => new FrameOutput().push(huge), FrameError, 'a JSON header over 16 MiB is refused');
+});
