@@ -63,14 +63,6 @@ function bodyParts(cmd: RemotingCommand, head: Buffer): Buffer[] {
   return out;
 }
 
-/** A command built with an ext writer gets its map when a path needs one (JSON, non-ASCII binary). */
-function resolveExt(cmd: RemotingCommand): void {
-  const w = cmd.extWriter;
-  if (w !== null) {
-    cmd.extFields = w.extFields();
-    cmd.extWriter = null;
-  }
-}
 
 function checkHeaderBytes(headerBytes: number): void {
   if (headerBytes > MAX_HEADER_BYTES) throw new FrameError(`header of ${headerBytes} bytes exceeds 24-bit length`);
@@ -83,7 +75,6 @@ function writePrefix(buf: Buffer, p: number, serializeType: number, headerBytes:
 }
 
 function encodeJson(cmd: RemotingCommand): Buffer {
-  resolveExt(cmd);
   const text = jsonHeaderText(cmd);
   const headerBytes = Buffer.byteLength(text, 'utf8');
   const buf = Buffer.allocUnsafe(8 + headerBytes);
@@ -185,7 +176,6 @@ function writeBinaryAscii(cmd: RemotingCommand, buf: Buffer, p: number, headerBy
 }
 
 function encodeBinaryUtf8(cmd: RemotingCommand): Buffer {
-  resolveExt(cmd);
   const remarkBytes = cmd.remark ? Buffer.byteLength(cmd.remark, 'utf8') : 0;
   const ext = cmd.extFields;
   let keys: string[] = [];
@@ -293,7 +283,7 @@ export class FrameOutput {
       this.pushHead(encodeBinaryUtf8(cmd), b, inline, bodyBytes);
       return;
     }
-    if (cmd.extJson === null) resolveExt(cmd); // (the text is there: no map needed)
+    // (a command with an ext writer gets its map from RemotingCommand.extFields, unless extJson is there)
     const text = jsonHeaderText(cmd);
     // Usual headers are written in one pass (room for the UTF-8 worst case, 3 bytes per UTF-16 unit;
     // the prefix after): Buffer.byteLength first was a second pass over the text. Long ones are counted.
@@ -520,11 +510,12 @@ function keyString(buf: Buffer, p: number, n: number): string {
   return k;
 }
 
-function readI16(buf: Buffer, p: number): number {
+/** Big-endian int16 / int32 at p (the binary header's and ext pairs' lengths). */
+export function readI16(buf: Buffer, p: number): number {
   return ((buf[p]! << 24) | (buf[p + 1]! << 16)) >> 16;
 }
 
-function readI32(buf: Buffer, p: number): number {
+export function readI32(buf: Buffer, p: number): number {
   return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
 }
 

@@ -77,7 +77,7 @@ export class RemotingCommand {
   extEnd = 0;
   /** extSrc holds a JSON header's extFields object text (a scanned send header), not binary pairs. */
   extSrcJson = false;
-  /** The SEND_MESSAGE_V2 header the codec read while decoding the frame (headers/send-json.ts), else null. */
+  /** A send request's V2 header read without the ext map (the codec's JSON scan, or sendHeaderFromBytes), else null. */
   decodedSendHeader: SendMessageRequestHeader | null = null;
   body: Buffer | Buffer[] | null = null;
   serializeType: SerializeTypeValue = 0;
@@ -170,7 +170,6 @@ export class RemotingCommand {
 
   /** One ext field, undefined when absent. */
   ext(name: string): string | undefined {
-    if (this.extWriter !== null) { this.extFields = this.extWriter.extFields(); this.extWriter = null; }
     const e = this.extFields;
     return e === null ? undefined : Object.prototype.hasOwnProperty.call(e, name) ? e[name] : undefined;
   }
@@ -178,7 +177,6 @@ export class RemotingCommand {
   /** Sets (stringifying) or, for null/undefined, removes one ext field. */
   setExt(name: string, value: ExtValue): this {
     this.extJson = null;
-    if (this.extWriter !== null) { this.extFields = this.extWriter.extFields(); this.extWriter = null; }
     if (value === null || value === undefined) {
       if (this.extFields !== null) delete this.extFields[name];
       return this;

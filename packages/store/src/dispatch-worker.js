@@ -5,7 +5,7 @@
 // Plain JS (checked by tsc): workers start without a TypeScript loader.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { messageIndexHashes, messageIndexKeys, putIndexHash, putIndexKey } from './index-core.js';
+import { indexKeyHash, messageIndexHashes, messageIndexKeys, putIndexHash } from './index-core.js';
 
 /** @typedef {import('./dispatch-types.js').IndexTask} IndexTask */
 /** @typedef {import('./dispatch-types.js').IndexResult} IndexResult */
@@ -123,15 +123,14 @@ export default function indexRange(task) {
       const propsPos = topicPos + topicLen + 2;
       const propsLen = b.readUInt16BE(propsPos - 2);
       if (propsLen > 0) {
-        if (messageIndexHashes(b, topicPos, topicLen, propsPos, propsLen, hashes)) {
-          // ASCII topic and keys (the usual case): hashed from the bytes, no strings
-          if (hashes.length > 0 && h.indexCount + hashes.length > idx.indexNum) return { reached: pos, header: h, full: true, keys: added };
-          for (let k = 0; k < hashes.length; k++) { putIndexHash(dv, dirty, h, idx.hashSlotNum, idx.indexNum, hashes[k], pos, storeTs); added++; }
-        } else {
+        // ASCII topic and keys (the usual case) are hashed from the bytes, no strings; the rest as strings
+        if (!messageIndexHashes(b, topicPos, topicLen, propsPos, propsLen, hashes)) {
           messageIndexKeys(b.toString('utf8', topicPos, topicPos + topicLen), b.toString('utf8', propsPos, propsPos + propsLen), keys);
-          if (keys.length > 0 && h.indexCount + keys.length > idx.indexNum) return { reached: pos, header: h, full: true, keys: added };
-          for (const k of keys) { putIndexKey(dv, dirty, h, idx.hashSlotNum, idx.indexNum, k, pos, storeTs); added++; }
+          hashes.length = 0;
+          for (const k of keys) hashes.push(indexKeyHash(k));
         }
+        if (hashes.length > 0 && h.indexCount + hashes.length > idx.indexNum) return { reached: pos, header: h, full: true, keys: added };
+        for (let k = 0; k < hashes.length; k++) { putIndexHash(dv, dirty, h, idx.hashSlotNum, idx.indexNum, hashes[k], pos, storeTs); added++; }
       }
     }
     pos += size;

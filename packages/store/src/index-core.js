@@ -18,9 +18,11 @@ export function javaHashCode(s) {
 
 /** Math.abs of the Java hash, 0 for Integer.MIN_VALUE, as RocketMQ's index does. @param {string} key */
 export function indexKeyHash(key) {
-  const h = javaHashCode(key);
-  return h === -2147483648 ? 0 : Math.abs(h);
+  return absHash(javaHashCode(key));
 }
+
+/** Math.abs of a Java hash, 0 for Integer.MIN_VALUE. @param {number} h */
+function absHash(h) { return h === -2147483648 ? 0 : Math.abs(h); }
 
 /**
  * @typedef {{ beginTimestamp: number, endTimestamp: number, beginPhyOffset: number, endPhyOffset: number,
@@ -108,8 +110,6 @@ function hashAscii(b, p, e, h) {
   return h;
 }
 
-/** Math.abs as indexKeyHash does. @param {number} h */
-function absHash(h) { return h === -2147483648 ? 0 : Math.abs(h); }
 
 /**
  * messageIndexKeys + indexKeyHash straight from a stored record's bytes (no strings): the hashes of

@@ -27,9 +27,9 @@ export interface Page {
 export class PageCache {
   private readonly pages = new Map<number, Page>();
   private readonly free: Page[] = [];
-  /** fresh pages prefaulted ahead (at most one), and whether one is being prefaulted */
-  private readonly spares: Page[] = [];
-  private sparePending = false;
+  /** the next fresh page, prefaulted ahead on a pool thread (usable once spareReady), or null */
+  private spare: Page | null = null;
+  private spareReady = false;
   private readonly freeMax: number;
   // The held value must not reach the alias (it would never be collected): page + the WeakRef only.
   private readonly aliases = new FinalizationRegistry<{ page: Page; ref: WeakRef<SharedArrayBuffer> }>((t) => this.aliasDied(t.page, t.ref));
@@ -66,8 +66,10 @@ export class PageCache {
    */
   create(index: number, evictableBelow: number, fill?: (buf: Buffer) => void): Page {
     let p = this.free.pop();
-    if (p === undefined && this.spares.length > 0) {
-      p = this.spares.pop()!;
+    if (p === undefined && this.spareReady) {
+      p = this.spare!;
+      this.spare = null;
+      this.spareReady = false;
       this.prepareSpare();
     } else {
       if (p === undefined && this.residentBytes + this.chunkBytes > this.bytesMax) p = this.steal(evictableBelow);
@@ -94,15 +96,14 @@ export class PageCache {
 
   /** While the cache grows: the next fresh page, prefaulted on a pool thread (at most one ahead). */
   private prepareSpare(): void {
-    if (prefaultAsync === null || this.sparePending || this.spares.length > 0) return;
+    if (prefaultAsync === null || this.spare !== null) return;
+    // (create() counts the page it is making only after this: room for both)
     if (this.residentBytes + 2 * this.chunkBytes > this.bytesMax) return;
     const p = this.newPage(-1);
     this.freshAhead++;
-    this.sparePending = true;
-    prefaultAsync(p.buf, () => {
-      this.sparePending = false;
-      if (this.residentBytes + this.chunkBytes <= this.bytesMax) this.spares.push(p);
-    });
+    this.spare = p;
+    // dropped meanwhile (evict): the callback finds another spare or none and leaves it
+    prefaultAsync(p.buf, () => { if (this.spare === p) this.spareReady = true; });
   }
 
   /** Takes the LRU evictable page without live reader views out of the cache; retires those with views. */
@@ -161,7 +162,8 @@ export class PageCache {
   evict(evictableBelow: number): void {
     if (this.residentBytes <= this.bytesMax) return;
     this.free.length = 0;
-    this.spares.length = 0;
+    this.spare = null;
+    this.spareReady = false;
     if (this.bytes <= this.bytesMax) return;
     const candidates = [...this.pages.values()].filter((p) => p.index < evictableBelow && !this.pinned(p)).sort((a, b) => a.lastUse - b.lastUse);
     for (const p of candidates) {
@@ -174,7 +176,7 @@ export class PageCache {
   private pinned(p: Page): boolean { return p.index >= this.pinFrom && p.index < this.pinTo; }
 
   get residentBytes(): number {
-    return this.bytes + (this.free.length + this.spares.length + (this.sparePending ? 1 : 0)) * this.chunkBytes;
+    return this.bytes + (this.free.length + (this.spare !== null ? 1 : 0)) * this.chunkBytes;
   }
   get size(): number { return this.pages.size; }
 }

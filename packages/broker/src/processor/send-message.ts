@@ -4,7 +4,7 @@
 // and the reply carries msgId (offset message id), queueId, queueOffset, MSG_REGION, TRACE_ON.
 
 import {
-  RemotingCommand, SendReplyExtWriter, decodeSendHeaderV2Pairs, decodeSendMessageRequestHeader, isBatchSendRequest, recordStageMs,
+  RemotingCommand, SendReplyExtWriter, decodeSendMessageRequestHeader, isBatchSendRequest, recordStageMs, sendHeaderFromBytes,
   sendHeaderNames, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer, type SendMessageRequestHeader,
 } from '@rmq/remoting';
 import type { MessageInner, PutResult } from '@rmq/store';
@@ -33,16 +33,11 @@ function propertiesTooLong(props: string): boolean {
 
 /** Reads a V2 (short names) or V1 (long names) header. */
 export function parseSendHeader(req: RemotingCommand): SendMessageRequestHeader {
-  if (req.decodedSendHeader !== null) return req.decodedSendHeader; // read by the codec (a Java client's JSON header)
-  const code = req.code;
-  const v1 = code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE;
-  if (!v1 && req.extSrc !== null && !req.extSrcJson) {
-    // a binary header: read straight from its pairs (no ext map) unless they need the general path
-    const h = decodeSendHeaderV2Pairs(req.extSrc, req.extStart, req.extEnd);
-    if (h !== null) return h;
-  }
+  const h = sendHeaderFromBytes(req); // the JSON scan or the binary pairs, without the ext map
+  if (h !== null) return h;
   const ext = req.extFields;
-  return decodeSendMessageRequestHeader(ext, sendHeaderNames(v1, ext));
+  const code = req.code;
+  return decodeSendMessageRequestHeader(ext, sendHeaderNames(code === SEND_MESSAGE || code === SEND_REPLY_MESSAGE, ext));
 }
 
 /** "ip:port" of a channel's peer, parsed once per connection. */

@@ -11,7 +11,7 @@
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
 import type { ExtWriter, RemotingCommand } from '../command.js';
-import { utf8String, writeAscii, writeAsciiPair } from '../codec.js';
+import { readI16, readI32, utf8String, writeAscii, writeAsciiPair } from '../codec.js';
 import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
@@ -148,8 +148,6 @@ function isTrue(buf: Buffer, p: number, n: number): boolean {
   return n === 4 && buf[p] === 0x74 && buf[p + 1] === 0x72 && buf[p + 2] === 0x75 && buf[p + 3] === 0x65;
 }
 
-function pairI16(buf: Buffer, p: number): number { return ((buf[p]! << 24) | (buf[p + 1]! << 16)) >> 16; }
-function pairI32(buf: Buffer, p: number): number { return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!; }
 
 const REQUIRED_V2 = 0xff; // a..h
 
@@ -227,9 +225,9 @@ export function decodeSendHeaderV2Pairs(buf: Buffer, start: number, end: number)
   const f = pairFields.reset();
   let p = start;
   while (p < end) {
-    if (pairI16(buf, p) !== 1) return null;
+    if (readI16(buf, p) !== 1) return null;
     const key = buf[p + 2]!;
-    const n = pairI32(buf, p + 3);
+    const n = readI32(buf, p + 3);
     p += 7;
     if (!f.set(key, buf, p, n)) return null;
     p += n;
@@ -257,22 +255,24 @@ export function isBatchSendHeader(ext: RawExt | null | undefined): boolean {
   return String(ext['m'] ?? ext['batch']) === 'true';
 }
 
-/** isBatchSendHeader of a request, read from its binary pairs when the ext map is not built yet. */
-export function isBatchSendRequest(cmd: RemotingCommand): boolean {
-  if (cmd.decodedSendHeader !== null) return cmd.decodedSendHeader.batch;
-  const buf = cmd.extSrc;
-  if (buf === null || cmd.extSrcJson) return isBatchSendHeader(cmd.extFields);
-  let m = -1, batch = -1; // -1 absent, else 0/1
-  for (let p = cmd.extStart; p < cmd.extEnd;) {
-    const kLen = pairI16(buf, p);
-    const k = p + 2;
-    const n = pairI32(buf, k + kLen);
-    const v = k + kLen + 4;
-    if (kLen === 1 && buf[k] === 0x6d) m = isTrue(buf, v, n) ? 1 : 0;
-    else if (kLen === 5 && buf.toString('latin1', k, k + 5) === 'batch') batch = isTrue(buf, v, n) ? 1 : 0;
-    p = v + n;
+/**
+ * A send request's V2 header when it can be had without the ext map: read by the codec (the Java
+ * client's JSON header) or from its binary pairs (decodeSendHeaderV2Pairs), kept on the request so
+ * the batch check and the processor read the bytes once. null: the map path (a V1 header, other
+ * keys, numbers it must judge). A header of only a..n pairs is what the map path makes of it too,
+ * for V1 codes as well (sendHeaderNames then picks the short names).
+ */
+export function sendHeaderFromBytes(cmd: RemotingCommand): SendMessageRequestHeader | null {
+  if (cmd.decodedSendHeader === null && cmd.extSrc !== null && !cmd.extSrcJson) {
+    cmd.decodedSendHeader = decodeSendHeaderV2Pairs(cmd.extSrc, cmd.extStart, cmd.extEnd);
   }
-  return m >= 0 ? m === 1 : batch === 1;
+  return cmd.decodedSendHeader;
+}
+
+/** isBatchSendHeader of a request, without the ext map when its header reads from bytes (no 'batch' key then). */
+export function isBatchSendRequest(cmd: RemotingCommand): boolean {
+  const h = sendHeaderFromBytes(cmd);
+  return h !== null ? h.batch : isBatchSendHeader(cmd.extFields);
 }
 
 function encodeV2Rest(h: SendMessageRequestHeader): Record<string, string> {
@@ -564,7 +564,9 @@ export class SendReplyExtWriter implements ExtWriter {
 
 const K_MSG_ID = Buffer.from('msgId'), K_QUEUE_ID = Buffer.from('queueId'), K_QUEUE_OFFSET = Buffer.from('queueOffset');
 const K_TRANSACTION_ID = Buffer.from('transactionId'), K_REGION = Buffer.from('MSG_REGION'), K_TRACE_ON = Buffer.from('TRACE_ON');
+const FALSE_TEXT = Buffer.from('false');
 
+/** buf[p, p + n) holds exactly the bytes of k. */
 function keyIs(buf: Buffer, p: number, n: number, k: Buffer): boolean {
   if (n !== k.length) return false;
   for (let i = 0; i < n; i++) if (buf[p + i] !== k[i]) return false;
@@ -582,9 +584,9 @@ export function sendResponseHeaderOf(cmd: RemotingCommand, queueIdIfAbsent: numb
   let msgId = '', queueId = queueIdIfAbsent, queueOffset = -1;
   let transactionId: string | undefined, regionId: string | undefined, traceOn: boolean | undefined;
   for (let p = cmd.extStart; p < cmd.extEnd;) {
-    const kLen = pairI16(buf, p);
+    const kLen = readI16(buf, p);
     const k = p + 2;
-    const n = pairI32(buf, k + kLen);
+    const n = readI32(buf, k + kLen);
     const v = k + kLen + 4;
     p = v + n;
     switch (kLen) {
@@ -601,7 +603,7 @@ export function sendResponseHeaderOf(cmd: RemotingCommand, queueIdIfAbsent: numb
       } break;
       case 13: if (keyIs(buf, k, kLen, K_TRANSACTION_ID)) transactionId = n === 0 ? undefined : utf8String(buf, v, n); break;
       case 10: if (keyIs(buf, k, kLen, K_REGION)) regionId = n === 0 ? undefined : repeated.get(buf, v, n); break;
-      case 8: if (keyIs(buf, k, kLen, K_TRACE_ON)) traceOn = !(n === 5 && buf.toString('latin1', v, v + 5) === 'false'); break;
+      case 8: if (keyIs(buf, k, kLen, K_TRACE_ON)) traceOn = !keyIs(buf, v, n, FALSE_TEXT); break;
       default: break;
     }
   }
