@@ -258,3 +258,26 @@ t.test('SEND_MESSAGE_V2: properties over 32767 UTF-8 bytes are MESSAGE_ILLEGAL, 
   t.equal(after.code, 0, 'the broker keeps serving');
   t.equal(after.extFields!.queueOffset, '1', 'only the message under the limit was stored before it');
 });
+
+t.test('PULL_MESSAGE bodies from the pooled memory: many pulls in flight read as stored, every lease comes back', async (t) => {
+  const { c, call } = await setup(t);
+  await createTopic(c, 'PoolTopic');
+  for (let i = 0; i < 300; i++) {
+    const r = await call(310, sendHeader('PoolTopic', 0, `TAGS\u0001T${i % 3}`), Buffer.alloc(100 + (i * 37) % 3000, i & 0xff));
+    t.equal(r.code, 0);
+  }
+  await waitFor(() => c.broker.store.getMaxOffsetInQueue('PoolTopic', 0) === 300, 5000, 'dispatch');
+  // 40 pulls in flight on one connection, at overlapping offsets, each compared with a plain read
+  const offsets = Array.from({ length: 40 }, (_, i) => (i * 7) % 290);
+  const pulls = await Promise.all(offsets.map((o) => call(11, { consumerGroup: 'pool_group', topic: 'PoolTopic', queueId: 0, queueOffset: o,
+    maxMsgNums: 32, sysFlag: 6, commitOffset: 0, suspendTimeoutMillis: 1000, subscription: '*', subVersion: Date.now(), expressionType: 'TAG' })));
+  pulls.forEach((p, i) => {
+    const stored = c.broker.store.getMessage('x', 'PoolTopic', 0, offsets[i]!, 32, 1 << 20, null);
+    t.equal(p.code, 0);
+    t.ok(Buffer.concat(stored.buffers).equals(p.body as Buffer), `pull at ${offsets[i]} is the stored records`);
+  });
+  const info = () => c.broker.store.runtimeInfo() as Record<string, string>;
+  await waitFor(() => info().pullBodyLeases === '0', 5000, 'leases released once written');
+  t.equal(info().pullBodyLeases, '0', 'no lease outstanding');
+  t.ok(Number(info().pullBodySlabs) <= 4, `a few slabs served them (${info().pullBodySlabs})`);
+});

@@ -2,7 +2,7 @@
 // The decoder splits frames straight out of each socket chunk (bodies are views into it); only a frame
 // that spans chunks is copied, once, when it is complete. Bad input throws FrameError.
 import { LanguageCode, LanguageName } from './codes.js';
-import { RemotingCommand, registerExtDecoders, type SerializeTypeValue } from './command.js';
+import { RemotingCommand, registerExtDecoders, type Releasable, type SerializeTypeValue } from './command.js';
 import { scanJavaSendHeaderV2 } from './headers/send-json.js';
 
 export const MAX_FRAME_BYTES_DEFAULT = 16 * 1024 * 1024;
@@ -242,6 +242,12 @@ const ARENA_MAX_BYTES = 256 * 1024;
  * arena is only appended to, and a full one is left to that write and replaced (twice the size, up to
  * 256 KiB). Bodies over 4 KiB (pull results) and headers with non-ASCII text go out as their own buffers.
  */
+/** Releases each lease of the list (null: none). */
+export function releaseAll(leases: Releasable[] | null): void {
+  if (leases === null) return;
+  for (let i = 0; i < leases.length; i++) leases[i]!.release();
+}
+
 export class FrameOutput {
   private buf: Buffer | null = null;
   /** First byte of the region not yet taken. */
@@ -249,6 +255,8 @@ export class FrameOutput {
   private pos = 0;
   private parts: Buffer[] = [];
   private partsBytes = 0;
+  /** bodyLeases of the bodies among `parts`: released once the socket has taken them */
+  private leases: Releasable[] | null = null;
 
   /** Bytes queued and not yet taken. */
   bytes(): number {
@@ -259,8 +267,27 @@ export class FrameOutput {
     return this.pos === this.start && this.parts.length === 0;
   }
 
-  /** Appends cmd's frame (throws FrameError for a header over 16 MiB, queueing nothing). */
+  /**
+   * Appends cmd's frame (throws FrameError for a header over 16 MiB, queueing nothing). A leased body
+   * copied into the arena is released at once; one queued as it is, with the parts (takeLeases).
+   */
   push(cmd: RemotingCommand): void {
+    this.pushFrame(cmd);
+    const lease = cmd.bodyLease;
+    if (lease === null) return;
+    cmd.bodyLease = null;
+    if (cmd.bodyLength() <= INLINE_BODY_MAX) lease.release();
+    else (this.leases ??= []).push(lease);
+  }
+
+  /** The leases of the bodies in what take() returned (null: none); the caller releases them when the socket has taken those. */
+  takeLeases(): Releasable[] | null {
+    const l = this.leases;
+    this.leases = null;
+    return l;
+  }
+
+  private pushFrame(cmd: RemotingCommand): void {
     const b = cmd.body;
     let bodyBytes = 0;
     let inline = true;
@@ -364,10 +391,12 @@ export class FrameOutput {
   }
 
   /** Drops what is queued (the connection closed). */
+  /** Drops everything queued (the connection is closed): leased bodies are released, never to be written. */
   clear(): void {
     this.parts = [];
     this.partsBytes = 0;
     this.start = this.pos;
+    releaseAll(this.takeLeases());
   }
 }
 

@@ -52,6 +52,11 @@ export interface ExtWriter {
   extFields(): Record<string, string>;
 }
 
+/** A hold on pooled memory (a pull reply's body): released exactly once, when nothing reads it any more. */
+export interface Releasable {
+  release(): void;
+}
+
 /** Builds the ext map of a header's ext bytes buf[start, end), already checked (the codec registers them). */
 type ExtDecoder = (buf: Buffer, start: number, end: number) => Record<string, string>;
 let decodeExtPairs: ExtDecoder | null = null;
@@ -80,6 +85,12 @@ export class RemotingCommand {
   /** A send request's V2 header read without the ext map (the codec's JSON scan, or sendHeaderFromBytes), else null. */
   decodedSendHeader: SendMessageRequestHeader | null = null;
   body: Buffer | Buffer[] | null = null;
+  /**
+   * The body's memory is leased from a pool (a pull's records): the connection releases it once the
+   * socket has taken the frame, or once the body has been copied into its output buffer; a frame that
+   * is never written keeps it (then it is garbage, never reused).
+   */
+  bodyLease: Releasable | null = null;
   serializeType: SerializeTypeValue = 0;
   /**
    * extFields already in the JSON header's text form (exactly what the codec would write for them).

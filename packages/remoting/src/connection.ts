@@ -4,7 +4,7 @@
 // arena buffer (FrameOutput, reused once the socket has taken the bytes), large bodies ride beside it
 // (cork/uncork -> one writev).
 import type { Socket } from 'node:net';
-import { FrameDecoder, FrameError, FrameOutput } from './codec.js';
+import { FrameDecoder, FrameError, FrameOutput, releaseAll } from './codec.js';
 import { FastJsonError } from './fastjson.js';
 import { ResponseCode } from './codes.js';
 import { RemotingCommand, type SerializeTypeValue } from './command.js';
@@ -279,13 +279,18 @@ export class Connection implements Channel {
     this.flushScheduled = false;
     if (this.isClosed || this.out.isEmpty()) return;
     const out = this.out.take();
+    const leases = this.out.takeLeases();
+    // pooled bodies are released when the socket has taken the last part (or failed: then it never will)
+    const written = leases === null ? undefined : (): void => releaseAll(leases);
     const s = this.socket;
-    if (out.length === 1) {
-      s.write(out[0]!);
+    const last = out.length - 1;
+    if (last === 0) {
+      s.write(out[0]!, written);
     } else {
       // large bodies (pull results) go out as they are, beside the arena's headers: one writev
       s.cork();
-      for (let i = 0; i < out.length; i++) s.write(out[i]!);
+      for (let i = 0; i < last; i++) s.write(out[i]!);
+      s.write(out[last]!, written);
       s.uncork();
     }
     // Nothing left in the socket's queue: the kernel has the bytes, the arena can be written again.

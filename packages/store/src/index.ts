@@ -5,6 +5,8 @@ export type {
   StoreTestHooks, NewMessageListener,
 } from './store-api.js';
 export { PositionWaiters } from './position-waiters.js';
+export { BodyPool, BodyLease } from './body-pool.js';
+export type { Releasable } from './body-pool.js';
 export { InvariantError } from './invariant.js';
 export { FLUSH_SOURCE } from './flush-service.js';
 export { defaultStoreConfig, storeConfigHelp } from './config.js';

@@ -288,9 +288,9 @@ export class DefaultMessageStore implements MessageStoreApi {
   // ---------------------------------------------------------------- read (read-service.ts)
 
   getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number,
-    maxTotalBytes: number, filter?: MessageFilter | null): GetResult {
+    maxTotalBytes: number, filter?: MessageFilter | null, pooled = false): GetResult {
     void group;
-    return this.read.getMessage(topic, queueId, offset, maxMsgNums, maxTotalBytes, filter);
+    return this.read.getMessage(topic, queueId, offset, maxMsgNums, maxTotalBytes, filter, pooled);
   }
   getMaxOffsetInQueue(topic: string, queueId: number): number { return this.read.getMaxOffsetInQueue(topic, queueId); }
   getMinOffsetInQueue(topic: string, queueId: number): number { return this.read.getMinOffsetInQueue(topic, queueId); }
@@ -342,6 +342,8 @@ export class DefaultMessageStore implements MessageStoreApi {
       pageCacheFreshPages: String(cl.cache.fresh),
       pageCacheFreshAheadPages: String(cl.cache.freshAhead),
       pageCacheRecycledPages: String(cl.cache.recycled),
+      pullBodySlabs: String(this.read.bodyPool.slabsAllocated),
+      pullBodyLeases: String(this.read.bodyPool.outstanding),
       flushDiskType: this.config.flushDiskType,
       flushTasks: String(st.flushTasks),
       fdatasyncCount: String(st.syncs),

@@ -1,6 +1,7 @@
 // The store's public contract: the types a broker codes against and the MessageStore interface that
 // the disk store (DefaultMessageStore) and the broker's test MemoryStore both implement.
 import type { HostAddress } from './record.js';
+import type { Releasable } from './body-pool.js';
 
 export interface Logger { debug(msg: string, ...a: unknown[]): void; info(msg: string, ...a: unknown[]): void; warn(msg: string, ...a: unknown[]): void; error(msg: string, ...a: unknown[]): void }
 
@@ -26,6 +27,11 @@ export interface MessageFilter { matchByConsumeQueue(tagsCode: number): boolean;
 export interface GetResult {
   status: GetStatus; nextBeginOffset: number; minOffset: number; maxOffset: number;
   buffers: Buffer[]; messageCount: number; bufferTotalSize: number;
+  /**
+   * A pooled read's (getMessage with pooled) hold on the memory of `buffers`: release it exactly once,
+   * when nothing reads them any more; until then they stay as read. null: plain memory, nothing to do.
+   */
+  lease?: Releasable | null;
   /** why, when status is INVARIANT_VIOLATED */
   error?: string;
 }
@@ -50,8 +56,12 @@ export interface MessageStore {
   putMessageThen<A>(msg: MessageInner, done: (r: PutResult, arg: A) => void, arg: A): void;
   /** A batch to one queue: contiguous records, one result. */
   putMessages(topic: string, queueId: number, batch: MessageInner[]): Promise<PutResult>;
+  /**
+   * Up to maxMsgNums records of a queue from offset, copied into one buffer (result.buffers are views
+   * of it). pooled: that buffer is leased from a reusable pool; the caller must release result.lease.
+   */
   getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number,
-    maxTotalBytes: number, filter?: MessageFilter | null): GetResult;
+    maxTotalBytes: number, filter?: MessageFilter | null, pooled?: boolean): GetResult;
   getMaxOffsetInQueue(topic: string, queueId: number): number;
   getMinOffsetInQueue(topic: string, queueId: number): number;
   getCommitLogOffsetInQueue(topic: string, queueId: number, cqOffset: number): number;

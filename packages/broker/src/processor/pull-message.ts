@@ -2,7 +2,8 @@
 // permissions, queue range, subscription from the request or from the group's heartbeat),
 // filters by ConsumeQueue tags hash or SQL92 over the stored properties, maps the store's
 // GetStatus to a response code, and holds an empty pull (sysFlag bit 1) in the long-polling
-// service. The FOUND body is the store's records as one buffer (they are views of one); every reply carries nextBeginOffset,
+// service. The FOUND body is the store's records as one buffer (they are views of one), leased from the
+// store's body pool and released by the connection once written; every reply carries nextBeginOffset,
 // minOffset, maxOffset and suggestWhichBrokerId. A commit offset rides along with sysFlag bit 0.
 
 import {
@@ -185,7 +186,7 @@ export class PullMessageProcessor {
 
     const maxNums = Math.min(Math.max(h.maxMsgNums, 1), cfg.maxTransferCountOnMessageInMemory);
     const r: GetResult = ctx.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxNums,
-      cfg.maxTransferBytesOnMessageInMemory, f.filter);
+      cfg.maxTransferBytesOnMessageInMemory, f.filter, true);
     let code = pullResponseCode(r.status, h.queueOffset);
     if (code === RC.PULL_OFFSET_MOVED) {
       if (cfg.brokerRole === 'SLAVE') code = RC.PULL_RETRY_IMMEDIATELY;
@@ -229,8 +230,12 @@ export class PullMessageProcessor {
       this.ctx.stats.getMessages += r.messageCount;
       this.ctx.stats.getBytes += r.bufferTotalSize;
       this.ctx.stats.groupGetNums.add(`${h.topic}@${h.consumerGroup}`, r.messageCount);
-      return RemotingCommand.response(code, r.status, ext, replyBody(r));
+      const resp = RemotingCommand.response(code, r.status, ext, replyBody(r));
+      // the body's pooled memory goes back when the connection has written it
+      resp.bodyLease = r.lease ?? null;
+      return resp;
     }
+    r.lease?.release();
     return RemotingCommand.response(code, r.status, ext);
   }
 
