@@ -16,9 +16,9 @@ for round in $(seq "$rounds"); do
     echo "=== round $round $label ($tree) $(uptime | sed 's/.*load/load/')"
     cd "$tree" || exit 2
     for sc in produce-1k sync-flush latency-20k; do
-      timeout 300 node perf/dist/run.js "$sc" --spawn-broker 2>&1 | grep -E '^(produce|send latency|broker|driver) ' | sed "s/^/$sc | /"
+      timeout 300 node perf/dist/run.js "$sc" --spawn-broker 2>&1 | grep -E '^(produce|send latency|broker|memory|driver) ' | sed "s/^/$sc | /"
     done
-    timeout 600 node perf/dist/run.js consume-1k --spawn-broker --count "$count" 2>&1 | grep -E '^(consume|broker|driver) ' | sed 's/^/consume-1k | /'
+    timeout 600 node perf/dist/run.js consume-1k --spawn-broker --count "$count" 2>&1 | grep -E '^(consume|broker|memory|driver) ' | sed 's/^/consume-1k | /'
     timeout 300 node perf/dist/sync-bench.js --spawn-broker --duration 15s --write-per-frame 2>&1 | grep -E '^ours' | sed 's/^/sync-bench-json-perframe | /'
   done
 done

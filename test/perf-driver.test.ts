@@ -50,6 +50,12 @@ t.test('perf driver against a spawned server', { skip: missing.length ? `not bui
     t.ok(s.broker.pid > 0, 'broker pid');
     t.ok(s.broker.rssMiB > 0, 'broker RSS read from /proc');
     t.ok(s.broker.cpuSeconds >= 0 && s.broker.messages === 3000, 'broker CPU accounted over the produced messages');
+    // the file images in the RSS, as our broker reports them in GET_BROKER_RUNTIME_INFO
+    t.ok(s.broker.memory, 'RSS split into file images and the rest');
+    const m = s.broker.memory;
+    t.ok(m.consumeQueueMiB > 0 && m.indexMiB > 0 && m.commitLogMiB > 0, `queues ${m.consumeQueueMiB}, index ${m.indexMiB}, commit log ${m.commitLogMiB} MiB`);
+    t.ok(Math.abs(m.fileCachesMiB - (m.commitLogMiB + m.consumeQueueMiB + m.indexMiB)) < 0.5, 'the parts add up');
+    t.match(r.stderr, /memory\s+RSS [\d.]+ MiB = file images/, 'printed');
     for (const f of ['timeline.json', 'chart.svg', 'chart.html', 'send-latency.hgrm', 'broker.log']) t.ok(existsSync(join(r.out, f)), f);
     t.match(r.stderr, /verify\s+PASSED/, 'the printed summary says verification passed');
     rmSync(r.out, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 const GET_ROUTEINFO_BY_TOPIC = 105;
 const GET_BROKER_CLUSTER_INFO = 106;
 const UPDATE_AND_CREATE_TOPIC = 17;
+const GET_BROKER_RUNTIME_INFO = 28;
 
 export interface Reply { code: number; remark: string | null; extFields: Record<string, string>; body: Buffer }
 
@@ -102,6 +103,31 @@ export async function masterBrokers(namesrv: string): Promise<BrokerInfo[]> {
     }
   }
   throw new Error(`no name server answered: ${errors.join('; ')}`);
+}
+
+/** GET_BROKER_RUNTIME_INFO: the broker's KVTable ({"table": {...}}) as a map; null when it does not answer. */
+export async function brokerRuntimeInfo(addr: string): Promise<Record<string, string> | null> {
+  try {
+    const r = await request(addr, GET_BROKER_RUNTIME_INFO, {});
+    if (r.code !== 0) return null;
+    const t = (parseLenientJson(r.body.toString('utf8')) as { table?: Record<string, unknown> }).table ?? {};
+    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The memory a broker of ours holds as file images (runtime info: commit log pages, consume queue
+ * and index files): part of its RSS, the part Apache keeps in the kernel's page cache through mmap.
+ * null for a broker that does not report them (Apache's).
+ */
+export async function brokerFileCaches(namesrv: string): Promise<{ commitLogBytes: number; consumeQueueBytes: number; indexBytes: number } | null> {
+  const masters = await masterBrokers(namesrv).catch(() => []);
+  if (masters.length !== 1) return null;
+  const info = await brokerRuntimeInfo(masters[0]!.masterAddr);
+  if (!info || info.pageCacheResidentBytes === undefined || info.consumeQueueCacheBytes === undefined || info.indexCacheBytes === undefined) return null;
+  return { commitLogBytes: Number(info.pageCacheResidentBytes), consumeQueueBytes: Number(info.consumeQueueCacheBytes), indexBytes: Number(info.indexCacheBytes) };
 }
 
 /** Creates `topics` with `queues` read/write queues on every master, then waits for the routes. */

@@ -19,7 +19,7 @@ import { HostCpu, ProcTracker } from './procstat.js';
 import { ProgressPrinter, formatProgress } from './progress.js';
 import { buildSummary, formatSummary, summaryRows, type RunRecord, type Summary, type Window } from './summary.js';
 import { renderChartHtml, renderChartSvg } from './chart.js';
-import { createTopics } from './admin.js';
+import { brokerFileCaches, createTopics } from './admin.js';
 import { SpawnedBroker } from './broker.js';
 import { profileReport } from './cpuprofile.js';
 
@@ -240,6 +240,8 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
     loopDelay.disable();
     const hostBusyCores = hostCpu.busyCores();
     tracker?.tick();
+    // the file images in the broker's RSS, as it reports them (ours; Apache's does not)
+    const fileCaches = tracker ? await brokerFileCaches(o.namesrv) : null;
     // One last timeline point for the tail of the run.
     if (sampler) (sampler as Sampler).sample(measureEnd, null);
     stopTicker();
@@ -260,7 +262,7 @@ export async function runDriver(o: RunOptions, deps: DriverDeps, command: string
       errorKinds: Object.fromEntries(stats.errorKinds),
       broker: tracker && tracker.last ? {
         pid: tracker.pid, spawned: broker !== null, cpuMs: tracker.cpuMsDelta(), wallMs: tracker.wallMsDelta(), rssBytes: tracker.last.rssBytes,
-        peakRssBytes: tracker.peakRssBytes, hwmBytes: tracker.last.hwmBytes, threads: tracker.last.threads,
+        peakRssBytes: tracker.peakRssBytes, hwmBytes: tracker.last.hwmBytes, threads: tracker.last.threads, fileCaches,
       } : null,
       driver: {
         cpuMs: driverCpuMs,

@@ -25,7 +25,9 @@ export interface RunRecord {
   };
   prefill: null | { count: number; acked: number; seconds: number; msgsPerSec: number };
   errorKinds: Record<string, number>;
-  broker: null | { pid: number; spawned: boolean; cpuMs: number; wallMs: number; rssBytes: number; peakRssBytes: number; hwmBytes: number; threads: number };
+  broker: null | { pid: number; spawned: boolean; cpuMs: number; wallMs: number; rssBytes: number; peakRssBytes: number; hwmBytes: number; threads: number;
+    /** file images inside the RSS at the end of the run (our broker's runtime info), null when not reported */
+    fileCaches?: { commitLogBytes: number; consumeQueueBytes: number; indexBytes: number } | null };
   driver: { cpuMs: number; wallMs: number; peakRssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
   verify: VerifyReport | null;
   host: { cpus: number; busyCores: number | null; loadavg1mStart: number; loadavg1mEnd: number; node: string };
@@ -42,7 +44,9 @@ export interface Summary {
   consume: null | { seconds: number; received: number; msgsPerSec: number; mbPerSec: number; e2eLatencyMs: LatencySummaryMs | null; drainTimedOut: boolean };
   prefill: RunRecord['prefill'];
   errors: { total: number; kinds: Record<string, number> };
-  broker: null | { pid: number; spawned: boolean; cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; messages: number; rssMiB: number; peakRssMiB: number; hwmMiB: number; threads: number };
+  broker: null | { pid: number; spawned: boolean; cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; messages: number; rssMiB: number; peakRssMiB: number; hwmMiB: number; threads: number;
+    /** RSS at the end split into file images (commit log pages, queue and index files) and the rest; null when not reported */
+    memory: null | { fileCachesMiB: number; commitLogMiB: number; consumeQueueMiB: number; indexMiB: number; otherMiB: number } };
   driver: { cpuSeconds: number; cpuCoresAvg: number; cpuUsPerMsg: number; peakRssMiB: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number };
   verify: VerifyReport | null;
   host: RunRecord['host'];
@@ -73,6 +77,10 @@ export function buildSummary(r: RunRecord): Summary {
     cpuCoresAvg: round(r.broker.wallMs > 0 ? r.broker.cpuMs / r.broker.wallMs : 0, 2),
     cpuUsPerMsg: round(messages > 0 ? (r.broker.cpuMs * 1000) / messages : 0, 2), messages,
     rssMiB: mib(r.broker.rssBytes), peakRssMiB: mib(r.broker.peakRssBytes), hwmMiB: mib(r.broker.hwmBytes), threads: r.broker.threads,
+    memory: r.broker.fileCaches ? ((c) => {
+      const files = c.commitLogBytes + c.consumeQueueBytes + c.indexBytes;
+      return { fileCachesMiB: mib(files), commitLogMiB: mib(c.commitLogBytes), consumeQueueMiB: mib(c.consumeQueueBytes), indexMiB: mib(c.indexBytes), otherMiB: mib(Math.max(0, r.broker!.rssBytes - files)) };
+    })(r.broker.fileCaches) : null,
   };
   const driver = {
     cpuSeconds: round(r.driver.cpuMs / 1000, 2), cpuCoresAvg: round(r.driver.wallMs > 0 ? r.driver.cpuMs / r.driver.wallMs : 0, 2),
@@ -119,6 +127,8 @@ export function summaryRows(s: Summary): Array<[string, string]> {
     : `${s.errors.total}: ${Object.entries(s.errors.kinds).map(([k, n]) => `${k} x${n}`).join('; ')}`]);
   if (s.broker) {
     rows.push(['broker', `pid ${s.broker.pid}${s.broker.spawned ? ' (spawned)' : ''}: CPU ${s.broker.cpuSeconds}s = ${s.broker.cpuCoresAvg} cores avg, ${s.broker.cpuUsPerMsg} µs/msg; RSS ${s.broker.rssMiB} MiB (peak ${s.broker.peakRssMiB}, VmHWM ${s.broker.hwmMiB}), ${s.broker.threads} threads`]);
+    const m = s.broker.memory;
+    if (m) rows.push(['memory', `RSS ${s.broker.rssMiB} MiB = file images ${m.fileCachesMiB} (commit log pages ${m.commitLogMiB}, consume queues ${m.consumeQueueMiB}, index ${m.indexMiB}) + other ${m.otherMiB} MiB`]);
   }
   rows.push(['driver', `CPU ${s.driver.cpuSeconds}s = ${s.driver.cpuCoresAvg} cores avg, ${s.driver.cpuUsPerMsg} µs/msg; peak RSS ${s.driver.peakRssMiB} MiB; event-loop delay p99 ${s.driver.eventLoopDelayP99Ms} ms, max ${s.driver.eventLoopDelayMaxMs} ms`]);
   if (s.verify) {

@@ -153,6 +153,20 @@ export class ConsumeQueue {
     if (to > f.dirtyTo) f.dirtyTo = to;
   }
 
+  /**
+   * Bytes of this queue's files held in memory, by 4 KiB pages touched: a whole file up to the last
+   * entry written (files read from disk are read whole), as the kernel would count them resident.
+   */
+  residentBytes(): number {
+    let n = 0;
+    for (const f of this.files.values()) {
+      if (f.buf === null) continue;
+      const used = Math.min(this.fileSize, Math.max(0, this.maxOffset - f.index * this.perFile) * CQ_UNIT);
+      n += Math.ceil(used / 4096) * 4096;
+    }
+    return n;
+  }
+
   /** The entry at queue offset q, or false; fills out[0..2] = phy, size, tagsCode. */
   get(q: number, out: Float64Array): boolean {
     if (q < this.minOffset || q >= this.maxOffset) return false;

@@ -107,6 +107,16 @@ export class IndexFile {
     Object.assign(this.h, next);
   }
 
+  /**
+   * Bytes of this file held in memory: header and hash slots (hashes spread over all of their pages
+   * within the first few thousand keys) and the entries written, in 4 KiB pages; 0 once released.
+   */
+  residentBytes(): number {
+    if (this.buf === null) return 0;
+    const used = INDEX_HEADER_SIZE + this.hashSlotNum * HASH_SLOT_SIZE + this.indexCount * INDEX_SIZE;
+    return Math.ceil(Math.min(used, this.fileSize) / 4096) * 4096;
+  }
+
   /** Loads header, slots and used entries into shared memory to keep writing this file. */
   openInMemory(load: boolean): void {
     this.sab = new SharedArrayBuffer(this.fileSize);

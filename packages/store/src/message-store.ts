@@ -342,6 +342,8 @@ export class DefaultMessageStore implements MessageStoreApi {
       pageCacheFreshPages: String(cl.cache.fresh),
       pageCacheFreshAheadPages: String(cl.cache.freshAhead),
       pageCacheRecycledPages: String(cl.cache.recycled),
+      consumeQueueCacheBytes: String(core.cqs.reduce((n, cq) => n + (cq ? cq.residentBytes() : 0), 0)),
+      indexCacheBytes: String(core.indexFiles.reduce((n, f) => n + f.residentBytes(), 0)),
       pullBodySlabs: String(this.read.bodyPool.slabsAllocated),
       pullBodyLeases: String(this.read.bodyPool.outstanding),
       flushDiskType: this.config.flushDiskType,

@@ -57,11 +57,14 @@ t.test('trim gives back the estimate it did not use', async (t) => {
   t.ok(b.buf.every((x) => x === 1));
 });
 
-t.test('getMessage pooled: the same bytes as plain, and the lease goes to the caller', async (t) => {
+t.test('getMessage pooled: the same bytes as plain, and the lease goes to the caller (and the file images in runtime info)', async (t) => {
   const store = await openStore(tmpDir('pool'));
   t.teardown(() => store.shutdown());
   for (let i = 0; i < 100; i++) await store.putMessage(msg('PoolT', 0, Buffer.alloc(200 + i, i)));
   await settle(store);
+  // file images counted by 4 KiB pages touched: 100 queue entries (2,000 bytes) are one page
+  t.equal(store.runtimeInfo().consumeQueueCacheBytes, '4096');
+  t.ok(Number(store.runtimeInfo().indexCacheBytes) >= 4096, `index image ${store.runtimeInfo().indexCacheBytes}`);
   const plain = store.getMessage('g', 'PoolT', 0, 0, 32, 1 << 20, null);
   const pooled = store.getMessage('g', 'PoolT', 0, 0, 32, 1 << 20, null, true);
   t.equal(plain.lease ?? null, null, 'plain read: no lease');
