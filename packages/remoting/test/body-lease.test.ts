@@ -1,7 +1,7 @@
 // RemotingCommand.bodyLease: a reply whose body is pooled memory gets the lease released only once the
 // socket has taken the bytes (a peer that stops reading holds it), at once when the body was copied
 // into the connection's output buffer, and when the connection is closed with the frame unwritten.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { RemotingServer } from '../src/server.js';
 import { RemotingCommand } from '../src/command.js';
@@ -42,11 +42,14 @@ t.test('FrameOutput: an inlined body is released at push, a queued one handed ov
   t.equal(droppedLease.released, 1, 'cleared unwritten: released');
 });
 
-t.test('over a socket: released only when the peer has read enough for the socket to take it all', async (t) => {
-  const body = Buffer.alloc(8 * 1024 * 1024, 0x5a);
+/**
+ * A server whose request `code` answers with an 8 MiB leased body, and a client socket that sent four
+ * such requests and does not read: resolves once the four replies are built.
+ */
+async function stalledPeer(t: Test, code: number, body: Buffer): Promise<{ leases: Lease[]; sock: net.Socket }> {
   const leases: Lease[] = [];
-  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger, name: 'lease-server', maxPendingWriteBytes: 64 * 1024 * 1024 });
-  server.registerProcessor(77, () => {
+  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger, name: `lease-${code}`, maxPendingWriteBytes: 64 * 1024 * 1024 });
+  server.registerProcessor(code, () => {
     const r = RemotingCommand.response(0, null, null, body);
     const l = new Lease();
     leases.push(l);
@@ -55,12 +58,17 @@ t.test('over a socket: released only when the peer has read enough for the socke
   });
   const port = await server.listen();
   t.teardown(() => server.close());
-
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   sock.pause();
-  for (let i = 0; i < 4; i++) sock.write(encodeCommandToBuffer(RemotingCommand.request(77)));
+  for (let i = 0; i < 4; i++) sock.write(encodeCommandToBuffer(RemotingCommand.request(code)));
   await waitFor(() => leases.length === 4, 5000, 'four replies built');
+  return { leases, sock };
+}
+
+t.test('over a socket: released only when the peer has read enough for the socket to take it all', async (t) => {
+  const body = Buffer.alloc(8 * 1024 * 1024, 0x5a);
+  const { leases, sock } = await stalledPeer(t, 77, body);
   await sleep(200);
   t.ok(leases.some((l) => l.released === 0), `a peer that does not read holds the leases (${leases.map((l) => l.released)})`);
   const dec = new FrameDecoder();
@@ -75,22 +83,7 @@ t.test('over a socket: released only when the peer has read enough for the socke
 });
 
 t.test('a connection closed with replies unwritten releases their leases', async (t) => {
-  const leases: Lease[] = [];
-  const server = new RemotingServer({ port: 0, host: '127.0.0.1', logger, name: 'lease-close', maxPendingWriteBytes: 64 * 1024 * 1024 });
-  server.registerProcessor(78, () => {
-    const r = RemotingCommand.response(0, null, null, Buffer.alloc(8 * 1024 * 1024, 1));
-    const l = new Lease();
-    leases.push(l);
-    r.bodyLease = l;
-    return r;
-  });
-  const port = await server.listen();
-  t.teardown(() => server.close());
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise((r) => sock.once('connect', r));
-  sock.pause();
-  for (let i = 0; i < 4; i++) sock.write(encodeCommandToBuffer(RemotingCommand.request(78)));
-  await waitFor(() => leases.length === 4, 5000, 'four replies built');
+  const { leases, sock } = await stalledPeer(t, 78, Buffer.alloc(8 * 1024 * 1024, 1));
   await sleep(100);
   sock.destroy();
   await waitFor(() => leases.every((l) => l.released === 1), 5000, 'released after the close');
