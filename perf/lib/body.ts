@@ -36,10 +36,10 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** zlib's crc32 of a few bytes, without a native call. */
-function crc32Small(b: Buffer): number {
+/** zlib's crc32 of b[from, to) (a few bytes), without a native call or a view. */
+function crc32Small(b: Buffer, from = 0, to = b.length): number {
   let c = -1;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
 
@@ -117,16 +117,25 @@ export class BodyEncoder {
   }
 }
 
+/** The body's CRC: its 20 header bytes in JS (no view, no native call), then the payload natively seeded with it. */
 export function bodyCrc(b: Buffer): number {
-  return crc32(b.subarray(BODY_HEADER_BYTES), crc32(b.subarray(4, 24))) >>> 0;
+  return crc32(b.subarray(BODY_HEADER_BYTES), crc32Small(b, 4, 24)) >>> 0;
 }
 
-export type DecodeResult = { ok: true; info: BodyInfo } | { ok: false; reason: 'short' | 'magic' | 'crc' };
+export type BodyFault = 'short' | 'magic' | 'crc';
+export type DecodeResult = { ok: true; info: BodyInfo } | { ok: false; reason: BodyFault };
+
+/** What is wrong with a body (structure, checksum), or null when it is intact: the consumer's per-message check, no objects. */
+export function checkBody(b: Buffer): BodyFault | null {
+  if (b.length < BODY_HEADER_BYTES) return 'short';
+  if (b.readUInt32BE(0) !== BODY_MAGIC) return 'magic';
+  if (b.readUInt32BE(24) !== bodyCrc(b)) return 'crc';
+  return null;
+}
 
 /** Checks one body: structure and checksum. */
 export function decodeBody(b: Buffer): DecodeResult {
-  if (b.length < BODY_HEADER_BYTES) return { ok: false, reason: 'short' };
-  if (b.readUInt32BE(0) !== BODY_MAGIC) return { ok: false, reason: 'magic' };
-  if (b.readUInt32BE(24) !== bodyCrc(b)) return { ok: false, reason: 'crc' };
+  const fault = checkBody(b);
+  if (fault !== null) return { ok: false, reason: fault };
   return { ok: true, info: { runId: b.readUInt32BE(4), stream: b.readUInt32BE(8), seq: b.readUInt32BE(12), bornMs: b.readDoubleBE(16) } };
 }
