@@ -265,8 +265,8 @@ function fakeClient(opts: { duplicateEvery?: number; corruptEvery?: number; fail
   const store = (m: PerfMessage): void => {
     n++;
     const e = q(m.topic);
-    let body = m.body;
-    if (opts.corruptEvery && n % opts.corruptEvery === 0) { body = Buffer.from(body); body[body.length - 1]! ^= 1; }
+    const body = Buffer.from(m.body); // the broker's copy: the producer's buffer may be written again once acknowledged
+    if (opts.corruptEvery && n % opts.corruptEvery === 0) body[body.length - 1]! ^= 1;
     const ext = { topic: m.topic, body, queueId: 0 };
     e.msgs.push(ext);
     for (const l of e.listeners) {
@@ -354,6 +354,70 @@ t.test('driver: verification catches duplicates, corruption; send errors are cou
   t.equal(fail.summary.produce!.acked, 190);
   t.match(fail.summary.errors.kinds, { 'MQClientError: fake timeout after N ms': 10 });
   t.match(fail.summary.verify, { passed: true, expected: 190, distinct: 190 }, 'failed sends are not expected');
+});
+
+// A client that watches the body buffers it is given: a buffer is "held" from send() until the send's
+// promise settles; a failed send's buffers stay held for ever (the frame may still be queued).
+function bodyWatchingClient(failEvery: number) {
+  const held = new Set<Buffer>();
+  const seen = new Set<Buffer>();
+  const w = { given: 0, reused: 0, givenWhileHeld: 0, seqs: new Map<number, number[]>() };
+  const take = (b: Buffer): Buffer => {
+    w.given++;
+    if (held.has(b)) w.givenWhileHeld++;
+    if (seen.has(b)) w.reused++;
+    seen.add(b); held.add(b);
+    const d = decodeBody(Buffer.from(b));
+    if (d.ok) { const l = w.seqs.get(d.info.stream) ?? []; l.push(d.info.seq); w.seqs.set(d.info.stream, l); }
+    return b;
+  };
+  let n = 0;
+  class Producer {
+    constructor(readonly o: ProducerOptions) {}
+    async start(): Promise<void> {}
+    async send(m: PerfMessage) {
+      take(m.body);
+      await new Promise((r) => setImmediate(r));
+      if (++n % failEvery === 0) throw Object.assign(new Error('fake timeout after 3000 ms'), { name: 'MQClientError' });
+      held.delete(m.body);
+      return { status: 'SEND_OK' };
+    }
+    async sendOneway(m: PerfMessage): Promise<void> { take(m.body); }
+    async sendBatch(ms: PerfMessage[]) {
+      ms.forEach((m) => take(m.body));
+      await new Promise((r) => setImmediate(r));
+      for (const m of ms) held.delete(m.body);
+      return { status: 'SEND_OK' };
+    }
+    async shutdown(): Promise<void> {}
+  }
+  class PushConsumer { subscribe(): void {} onMessage(): void {} async start(): Promise<void> {} async shutdown(): Promise<void> {} }
+  return { client: { Producer, PushConsumer } as unknown as ClientModule, w };
+}
+
+t.test('driver: a body buffer is written again only after its send was acknowledged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-lib-'));
+  const run = async (over: Partial<RunOptions>, failEvery = 1e9) => {
+    const { client, w } = bodyWatchingClient(failEvery);
+    const r = await runDriver(baseOptions({ scenario: 'produce', count: 400, durationMs: null, out: join(dir, String(Math.random())), ...over }),
+      { loadClient: async () => client, repoRoot: dir, skipAdmin: true, log: () => {} }, 'test');
+    return { r, w };
+  };
+  const a = await run({}, 9);
+  t.equal(a.w.given, 400);
+  t.equal(a.w.givenWhileHeld, 0, 'no buffer is handed out while a send of it is outstanding, nor after its send failed');
+  t.ok(a.w.reused > 300, `buffers of acknowledged sends are written again (${a.w.reused} of 400 sends)`);
+  t.match(a.r.summary.produce, { acked: 400 - Math.floor(400 / 9), errors: Math.floor(400 / 9) });
+  for (const [stream, seqs] of a.w.seqs) t.same(seqs, Array.from({ length: 200 }, (_, i) => i), `stream ${stream}: every body was intact when given, in sequence`);
+  const batch = await run({ batch: 4 });
+  t.match(batch.w, { given: 400, givenWhileHeld: 0 });
+  t.ok(batch.w.reused > 300, 'a batch slot reuses its buffers too');
+  const sync = await run({ mode: 'sync', inflight: 3 }, 7);
+  t.match(sync.w, { given: 400, givenWhileHeld: 0 });
+  const oneway = await run({ mode: 'oneway' });
+  t.match(oneway.w, { given: 400, reused: 0 }, 'oneway (no answer): a fresh buffer per message');
+  const retried = await run({ retries: 2 });
+  t.match(retried.w, { given: 400, reused: 0 }, 'sends that may be retried: a fresh buffer per message');
 });
 
 t.test('driver: consume what an earlier run left in fixed topics (--no-prefill --topic-prefix)', async (t) => {

@@ -104,11 +104,16 @@ export class BodyEncoder {
   }
 
   encode(seq: number, bornMs = nowEpochMs()): Buffer {
+    return this.encodeInto(Buffer.allocUnsafe(this.sizeBytes), seq, bornMs);
+  }
+
+  /** encode() into b (sizeBytes long, e.g. a buffer of an earlier send that has completed); returns b. */
+  encodeInto(b: Buffer, seq: number, bornMs = nowEpochMs()): Buffer {
+    if (b.length !== this.sizeBytes) throw new RangeError(`body buffer of ${b.length} bytes, not ${this.sizeBytes}`);
     const f = this.fields;
     f.writeUInt32BE(seq >>> 0, 8);
     f.writeDoubleBE(bornMs, 12);
     const start = (seq * 61) % POOL_WINDOWS;
-    const b = Buffer.allocUnsafe(this.sizeBytes);
     b.writeUInt32BE(BODY_MAGIC, 0);
     f.copy(b, 4);
     this.windows[start]!.copy(b, BODY_HEADER_BYTES);
