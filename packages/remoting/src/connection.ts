@@ -10,6 +10,7 @@ import { ResponseCode } from './codes.js';
 import { RemotingCommand, type SerializeTypeValue } from './command.js';
 import type { Logger } from './logger.js';
 import { recordStageMs, stageTimersOn, STAGE_DECODE, STAGE_REPLY, STAGE_TOTAL } from './stage-timers.js';
+import { PendingCalls } from './pending-calls.js';
 
 export * from './stage-timers.js';
 
@@ -148,7 +149,7 @@ export class Connection implements Channel {
   attrs = new Map<string, unknown>();
 
   private readonly decoder: FrameDecoder;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new PendingCalls<PendingCall>();
   /** No pending call's deadline is before this (the sweep skips the scan until then). */
   private earliestDeadline = Infinity;
   /** This turn's frames, encoded into one arena (see FrameOutput). */
@@ -345,7 +346,8 @@ export class Connection implements Channel {
     let next = Infinity;
     // calls registered while the rejections below run lower it again
     this.earliestDeadline = Infinity;
-    for (const [opaque, call] of this.pending) {
+    for (const [opaque, call] of this.pending.entries()) {
+      if (this.pending.get(opaque) !== call) continue; // answered, or failed by a close, while this loop ran
       if (call.deadline > now) {
         if (call.deadline < next) next = call.deadline;
         continue;
@@ -406,8 +408,9 @@ export class Connection implements Channel {
   private failPending(): void {
     if (this.pending.size === 0) return;
     const err = new RemotingError(RemotingErrorCode.CHANNEL_CLOSED, `connection to ${this.remoteAddress} closed`);
-    for (const call of this.pending.values()) call.reject(err);
+    const calls = this.pending.entries();
     this.pending.clear();
+    for (const [, call] of calls) call.reject(err);
   }
 
   private onSocketClose(): void {
