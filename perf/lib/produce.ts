@@ -148,12 +148,11 @@ class ProducerLoop {
    * only after its previous send was acknowledged in its one attempt: the broker has read those bytes,
    * so the client holds no queued frame that still points at them. A oneway send (no answer), a failed
    * one (a timeout may leave its frame queued behind a stalled socket) and any send that may be retried
-   * (an earlier attempt's frame may still be queued) leave their buffers to the client: fresh ones. A fresh Buffer per message is what the client sees from most applications, but here it set
-   * V8's GC off: the steady churn of body ArrayBuffers (external memory) kept incremental marking
-   * running, and while marking runs each scavenge keeps what marked objects point at, so 40 % of the
-   * driver's young generation survived (4-5 MB a scavenge, 5-8 ms pauses at 20k msgs/s) against 0.01 MB
-   * and 0.4 ms with reused bodies or --no-incremental-marking: driver pauses that the open-loop
-   * latency counted as the broker's (docs/design.md, Performance, session 7).
+   * (an earlier attempt's frame may still be queued) leave their buffers to the client: fresh ones.
+   * Reused buffers keep the driver's own allocation (and its external memory) out of what the broker's
+   * latency is measured with: with a fresh Buffer per message the driver's scavenges kept up to 4-5 MB
+   * and paused 5-8 ms at 20k msgs/s, most of it through the remoting Map fixed in PendingCalls, but
+   * the body churn made that chain likelier (docs/design.md, Performance, session 7).
    */
   private body(slot: SendSlot, i: number): Buffer {
     const seq = this.seq++;
