@@ -10,21 +10,14 @@
 // each young generation (4-5 MB a scavenge at 20k msgs/s) survived that way until the next full GC,
 // and the scavenges took 5-8 ms (docs/design.md, Performance, session 7).
 
-const EMPTY_CAPACITY = 16;
+/** Slots of a new table (a power of two): it doubles when more than half full, never shrinks. */
+const FIRST_CAPACITY = 16;
 
 export class PendingCalls<V extends object> {
-  private keys: Int32Array;
-  private vals: (V | undefined)[];
-  private mask: number;
+  private keys = new Int32Array(FIRST_CAPACITY);
+  private vals = new Array<V | undefined>(FIRST_CAPACITY).fill(undefined);
+  private mask = FIRST_CAPACITY - 1;
   private count = 0;
-
-  constructor(capacity = EMPTY_CAPACITY) {
-    let c = EMPTY_CAPACITY;
-    while (c < capacity) c *= 2;
-    this.keys = new Int32Array(c);
-    this.vals = new Array<V | undefined>(c).fill(undefined);
-    this.mask = c - 1;
-  }
 
   get size(): number { return this.count; }
 
