@@ -13,7 +13,8 @@ import { renderChartSvg, renderChartHtml } from '../perf/lib/chart.js';
 import { formatProgress, bar } from '../perf/lib/progress.js';
 import { splitCount, intendedStartMs } from '../perf/lib/produce.js';
 import { analyzeProfile } from '../perf/lib/cpuprofile.js';
-import { encodeRequest, decodeReply, parseLenientJson } from '../perf/lib/admin.js';
+import { encodeRequest, decodeReply, parseLenientJson, routedBrokers } from '../perf/lib/admin.js';
+import { parseScaleArgs, cpuCount } from '../perf/scale.js';
 import { runDriver } from '../perf/lib/driver.js';
 import { summaryTable } from '../perf/lib/table.js';
 import type { ClientModule, PerfMessage, PerfMessageExt, ProducerOptions, PushConsumerOptions } from '../perf/lib/client.js';
@@ -307,6 +308,27 @@ function fakeClient(opts: { duplicateEvery?: number; corruptEvery?: number; fail
 
 const baseOptions = (over: Partial<RunOptions>): RunOptions => ({
   ...defaultOptions(), progress: 'none', sizeBytes: 256, topics: 2, producers: 2, inflight: 8, drainTimeoutMs: 3000, ...over,
+});
+
+t.test('scale: options, CPU lists, routed brokers', async (t) => {
+  const o = parseScaleArgs(['--brokers', '2', '--broker-cpus', '0-1/2-3', '--drivers=4', '--driver-cpus', '8-15', '--duration', '5s', '--load', 'sync-bench']);
+  t.equal(o.brokers, 2);
+  t.same(o.brokerCpus, ['0-1', '2-3']);
+  t.equal(o.drivers, 4);
+  t.equal(o.driverCpus, '8-15');
+  t.equal(o.durationMs, 5000);
+  t.equal(o.load, 'sync-bench');
+  t.same(parseScaleArgs(['--brokers', '3', '--broker-cpus', '0-5']).brokerCpus, ['0-5'], 'one list for all brokers');
+  t.throws(() => parseScaleArgs(['--brokers', '3', '--broker-cpus', '0/1']), /one per broker/);
+  t.throws(() => parseScaleArgs(['--brokers', '0']), /integer >= 1/);
+  t.throws(() => parseScaleArgs(['--load', 'consume']), /produce or sync-bench/);
+  t.throws(() => parseScaleArgs(['--bogus']), /unknown option/);
+  t.equal(cpuCount('0-3,8,10-11'), 7);
+  t.equal(cpuCount(''), 0);
+  t.throws(() => cpuCount('a-b'), /bad CPU list/);
+  const route = Buffer.from('{"brokerDatas":[],"queueDatas":[{"brokerName":"broker-0","readQueueNums":8},{"brokerName":"broker-1"},{"brokerName":"broker-0"}]}');
+  t.same([...routedBrokers(route)].sort(), ['broker-0', 'broker-1']);
+  t.equal(routedBrokers(Buffer.from('not json')).size, 0);
 });
 
 t.test('driver: produce, consume, both against a fake client', async (t) => {

@@ -130,6 +130,16 @@ export async function brokerFileCaches(namesrv: string): Promise<{ commitLogByte
   return { commitLogBytes: Number(info.pageCacheResidentBytes), consumeQueueBytes: Number(info.consumeQueueCacheBytes), indexBytes: Number(info.indexCacheBytes) };
 }
 
+/** The broker names that a GET_ROUTEINFO_BY_TOPIC body gives queues to. */
+export function routedBrokers(body: Buffer): Set<string> {
+  try {
+    const route = parseLenientJson(body.toString('utf8')) as { queueDatas?: Array<{ brokerName?: string }> };
+    return new Set((route.queueDatas ?? []).map((q) => q.brokerName ?? '').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
 /** Creates `topics` with `queues` read/write queues on every master, then waits for the routes. */
 export async function createTopics(namesrv: string, topics: string[], queues: number, waitMs = 15_000): Promise<BrokerInfo[]> {
   const masters = await masterBrokers(namesrv);
@@ -148,7 +158,10 @@ export async function createTopics(namesrv: string, topics: string[], queues: nu
     for (;;) {
       const ns = namesrv.split(';')[0]!;
       const r = await request(ns, GET_ROUTEINFO_BY_TOPIC, { topic }).catch(() => null);
-      if (r && r.code === 0) break;
+      // Wait for every master's queues, not only the first to re-register: a run against several
+      // brokers would otherwise send to some of them for the whole run (the client's routes refresh
+      // every 30 s).
+      if (r && r.code === 0 && routedBrokers(r.body).size >= masters.length) break;
       if (Date.now() > deadline) throw new Error(`topic ${topic} has no route on ${ns} after ${waitMs} ms`);
       await new Promise((res) => setTimeout(res, 200));
     }
