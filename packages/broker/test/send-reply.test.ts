@@ -1,7 +1,8 @@
-// The SEND reply built from a template (sendReply) against the general path: the same frame, byte for
-// byte, for every value the template handles, and for values it hands to the general path.
+// The SEND reply written from its ext writer (sendReply) against the general path: the same frame, byte
+// for byte, JSON and binary, through encodeCommandToBuffer and through a connection's FrameOutput, for
+// every value the writer handles and for the values it hands to the map path.
 import t from 'tap';
-import { RemotingCommand, encodeCommandToBuffer } from '@rmq/remoting';
+import { FrameOutput, RemotingCommand, encodeCommandToBuffer } from '@rmq/remoting';
 import { sendReply } from '../src/processor/send-message.js';
 
 function general(code: number, remark: string | null, msgId: string, queueId: number, queueOffset: number,
@@ -15,59 +16,66 @@ const cases: [number, string | null, string, number, number, unknown, unknown][]
   [12, null, '7F00000100002A9F00000000000A1B2C', 3, 5, 'DefaultRegion', true],      // FLUSH_DISK_TIMEOUT
   [0, null, 'AA,BB,CC', 15, 9007199254740991, 'region "quoted" \\ back', true],     // batch ids; escapes
   [0, null, 'X', 1, 2, 'régión\u0001\n\u2028', false],                               // non-ASCII, control chars
+  [0, null, 'X', 1, -1, 'R', true],                                                 // negative offset
+  [0, null, 'X', 1, 2 ** 53, 'R', true],                                            // not a safe integer: map path
+  [0, null, 'X', 1, 1.5, 'R', true],                                                // not an integer: map path
+  [0, null, 'X', 65535, 10, 'R', true],
+  [0, null, 'é', 1, 2, 'R', true],                                                  // non-ASCII id
   [0, 'a remark', 'X', 1, 2, 'R', true],
   [0, null, 'X', 1, 2, '', true],
   [0, null, 'X', 1, 2, null, true],                                                 // general path: key dropped
   [0, null, 'X', 1, 2, 'R', 'true'],                                                // general path
 ];
 
-t.test('template reply = general reply, frame bytes and extFields', async (t) => {
+const viaOutput = (cmd: RemotingCommand): string => {
+  const out = new FrameOutput();
+  out.push(cmd);
+  return Buffer.concat(out.take()).toString('latin1');
+};
+
+t.test('writer reply = general reply: frame bytes (JSON, binary; encode and FrameOutput) and extFields', async (t) => {
   for (const [n, c] of cases.entries()) {
-    for (let i = 0; i < 2; i++) { // twice: the second uses the cached template tail
+    for (const st of [0, 1] as const) {
+      const want = general(...c);
+      want.opaque = 42;
+      want.serializeType = st;
+      const bytes = encodeCommandToBuffer(want).toString('latin1');
       const a = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean);
-      const b = general(...c);
-      for (const cmd of [a, b]) cmd.opaque = 42;
-      t.same(a.extFields, b.extFields, `extFields, case ${n}`);
-      t.equal(a.code, b.code);
-      t.equal(a.flag, b.flag);
-      t.equal(a.remark, b.remark);
-      t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `JSON frame, case ${n}`);
-      a.serializeType = 1; b.serializeType = 1;
-      t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame, case ${n}`);
-      // for a binary request the JSON text is not built; the frames are the same either way
-      const c2 = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, false);
+      a.opaque = 42;
+      a.serializeType = st;
+      t.equal(encodeCommandToBuffer(a).toString('latin1'), bytes, `case ${n} type ${st}: encodeCommandToBuffer`);
+      const b = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean);
+      b.opaque = 42;
+      b.serializeType = st;
+      t.equal(viaOutput(b), bytes, `case ${n} type ${st}: FrameOutput`);
+      // the plain cases are written from the writer itself: no map was made (reading extFields makes one)
+      if (n <= 2) t.not(b.extWriter, null, `case ${n} type ${st}: written without a map`);
+      // read first: the map is built from the writer, the frame stays the same
+      const c2 = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean);
       c2.opaque = 42;
-      t.same(c2.extFields, b.extFields, `extFields without the JSON text, case ${n}`);
-      c2.serializeType = 1;
-      t.equal(encodeCommandToBuffer(c2).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame without the JSON text, case ${n}`);
-      c2.serializeType = 0; b.serializeType = 0;
-      t.equal(encodeCommandToBuffer(c2).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `JSON frame from extFields, case ${n}`);
+      c2.serializeType = st;
+      t.same(c2.extFields, want.extFields, `case ${n}: extFields`);
+      t.equal(viaOutput(c2), bytes, `case ${n} type ${st}: FrameOutput after extFields`);
+      t.equal(a.code, want.code);
+      t.equal(a.flag, want.flag);
+      t.equal(a.remark, want.remark);
     }
   }
 });
 
-t.test('setExt after the template drops the pre-serialized text', async (t) => {
+t.test('opaque, flag, version and language as the general path writes them', async (t) => {
+  for (const [opaque, lang, version] of [[-2147483648, 'JAVA', 409], [2147483647, 'CPP', 0], [0, 'NODE_JS', -1], [7, 'GO', 32767]] as const) {
+    const a = sendReply(0, null, 'X', 1, 2, 'R', true);
+    const b = general(0, null, 'X', 1, 2, 'R', true);
+    for (const cmd of [a, b]) { cmd.opaque = opaque; cmd.language = lang; cmd.version = version; cmd.flag |= 2; }
+    t.equal(viaOutput(a), encodeCommandToBuffer(b).toString('latin1'), `opaque ${opaque} ${lang} ${version}`);
+  }
+});
+
+t.test('setExt after sendReply: the extra key is written too', async (t) => {
   const a = sendReply(0, null, 'X', 1, 2, 'R', true);
   a.setExt('extra', 'v');
   const b = general(0, null, 'X', 1, 2, 'R', true);
   b.setExt('extra', 'v');
   t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'));
-});
-
-t.test('template reply encoded before anything reads its extFields (the ext writer path) = general reply', async (t) => {
-  for (const [n, c] of cases.entries()) {
-    for (const json of [true, false]) {
-      const a = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, json);
-      const b = general(...c);
-      a.opaque = b.opaque = 7;
-      a.serializeType = b.serializeType = 1;
-      t.equal(encodeCommandToBuffer(a).toString('latin1'), encodeCommandToBuffer(b).toString('latin1'), `binary frame first, case ${n}`);
-      const a2 = sendReply(c[0], c[1], c[2], c[3], c[4], c[5] as string, c[6] as boolean, json);
-      a2.opaque = 7;
-      const g = general(...c);
-      g.opaque = 7;
-      if (json) t.equal(encodeCommandToBuffer(a2).toString('latin1'), encodeCommandToBuffer(g).toString('latin1'), `JSON frame first, case ${n}`);
-      t.same(a.extFields, b.extFields, `extFields after the encode, case ${n}`);
-    }
-  }
 });

@@ -54,6 +54,89 @@ export function jsonHeaderText(cmd: RemotingCommand): string {
   return s;
 }
 
+/**
+ * Decimal chars of n when n is a safe integer (what String(n) gives), else -1 (the caller uses
+ * String(n)). For the numbers of hot headers: no string per number.
+ */
+export function safeIntChars(n: number): number {
+  if (!Number.isSafeInteger(n)) return -1;
+  let len = n < 0 ? 2 : 1;
+  for (let a = Math.abs(n); a >= 10; a = Math.floor(a / 10)) len++;
+  return len;
+}
+
+/** Writes the decimal text of a safe integer n (safeIntChars(n) >= 0) at p; returns the position after it. */
+export function writeSafeInt(buf: Buffer, p: number, n: number): number {
+  let a = n;
+  if (a < 0) { buf[p++] = 45; a = -a; }
+  const end = p + safeIntChars(a);
+  for (let q = end - 1; q >= p; q--) {
+    const d = a % 10;
+    buf[q] = 48 + d;
+    a = (a - d) / 10;
+  }
+  return end;
+}
+
+/** A string JSON.stringify writes as '"' + s + '"' (printable ASCII, no quote or backslash). */
+export function jsonPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return false;
+  }
+  return true;
+}
+
+const J_CODE = '{"code":';
+const J_EXT = ',"extFields":';
+const J_FLAG = ',"flag":';
+const J_LANGUAGE = ',"language":';
+const J_OPAQUE = ',"opaque":';
+const J_TAIL = ',"serializeTypeCurrentRPC":"JSON","version":';
+/** The fixed keys, four int32s at 11 chars each, the closing brace. */
+const J_FIXED_MAX = J_CODE.length + J_EXT.length + J_FLAG.length + J_LANGUAGE.length + J_OPAQUE.length + J_TAIL.length + 4 * 11 + 1;
+
+function putAscii(buf: Buffer, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
+  return p + s.length;
+}
+
+/**
+ * The most bytes of the frame prefix + JSON header that writeJsonHead writes for cmd, -1 when it does
+ * not apply: no ext writer able to write JSON, a remark, or a language without a precomputed text.
+ */
+function jsonHeadMaxBytes(cmd: RemotingCommand): number {
+  const w = cmd.extWriter;
+  if (w === null || w.writeJsonExt === undefined || cmd.remark !== null) return -1;
+  const lang = LANGUAGE_JSON.get(cmd.language);
+  if (lang === undefined) return -1;
+  const ext = w.jsonExtMaxBytes!();
+  return ext < 0 ? -1 : 8 + J_FIXED_MAX + lang.length + ext;
+}
+
+/**
+ * Prefix and JSON header of cmd written straight at p, the same bytes as jsonHeaderText would give
+ * (after jsonHeadMaxBytes(cmd) >= 0, with that much room): no header text, no ext map. Returns the
+ * bytes written.
+ */
+function writeJsonHead(cmd: RemotingCommand, buf: Buffer, p: number, bodyBytes: number): number {
+  let q = putAscii(buf, p + 8, J_CODE);
+  q = writeSafeInt(buf, q, cmd.code | 0);
+  q = putAscii(buf, q, J_EXT);
+  q = cmd.extWriter!.writeJsonExt!(buf, q);
+  q = putAscii(buf, q, J_FLAG);
+  q = writeSafeInt(buf, q, cmd.flag | 0);
+  q = putAscii(buf, q, J_LANGUAGE);
+  q = putAscii(buf, q, LANGUAGE_JSON.get(cmd.language)!);
+  q = putAscii(buf, q, J_OPAQUE);
+  q = writeSafeInt(buf, q, cmd.opaque | 0);
+  q = putAscii(buf, q, J_TAIL);
+  q = writeSafeInt(buf, q, cmd.version | 0);
+  buf[q++] = 0x7d; // }
+  writePrefix(buf, p, 0, q - p - 8, bodyBytes);
+  return q - p;
+}
+
 function bodyParts(cmd: RemotingCommand, head: Buffer): Buffer[] {
   const b = cmd.body;
   if (b === null) return [head];
@@ -75,6 +158,11 @@ function writePrefix(buf: Buffer, p: number, serializeType: number, headerBytes:
 }
 
 function encodeJson(cmd: RemotingCommand): Buffer {
+  const most = jsonHeadMaxBytes(cmd);
+  if (most >= 0) {
+    const buf = Buffer.allocUnsafe(most);
+    return buf.subarray(0, writeJsonHead(cmd, buf, 0, cmd.bodyLength()));
+  }
   const text = jsonHeaderText(cmd);
   const headerBytes = Buffer.byteLength(text, 'utf8');
   const buf = Buffer.allocUnsafe(8 + headerBytes);
@@ -308,6 +396,14 @@ export class FrameOutput {
         }
       }
       this.pushHead(encodeBinaryUtf8(cmd), b, inline, bodyBytes);
+      return;
+    }
+    const direct = jsonHeadMaxBytes(cmd);
+    if (direct >= 0) {
+      // an ext writer that writes JSON (the SEND reply): no header text, no map
+      this.reserve(inline ? direct + bodyBytes : direct);
+      this.pos += writeJsonHead(cmd, this.buf!, this.pos, bodyBytes);
+      this.pushBody(b, inline);
       return;
     }
     // (a command with an ext writer gets its map from RemotingCommand.extFields, unless extJson is there)

@@ -50,6 +50,16 @@ export interface ExtWriter {
   writeBinaryExt(buf: Buffer, p: number): boolean;
   /** The same pairs as an ext map, in wire order. */
   extFields(): Record<string, string>;
+  /**
+   * Optional, for JSON headers written without building their text: the most bytes writeJsonExt can
+   * write, -1 when it cannot (a char that JSON escapes, or not ASCII: then the map path).
+   */
+  jsonExtMaxBytes?(): number;
+  /**
+   * Writes the extFields object exactly as JSON.stringify of extFields() gives it, at p; returns the
+   * position after it. Called only after jsonExtMaxBytes() returned >= 0, with that much room.
+   */
+  writeJsonExt?(buf: Buffer, p: number): number;
 }
 
 /** A hold on pooled memory (a pull reply's body): released exactly once, when nothing reads it any more. */

@@ -326,15 +326,29 @@ export function getProperty(properties: string, name: string): string | null {
   return null;
 }
 
-const HEX = '0123456789ABCDEF';
-/** The 32-hex-char offset message id: store IPv4 (4 bytes) + port (int32) + commit log offset (int64). */
+const HEX_BYTES = Buffer.from('0123456789ABCDEF', 'latin1');
+/** offsetMsgId's bytes: the host part stays while the store's host does. */
+const msgIdScratch = Buffer.alloc(32);
+let msgIdHost = '';
+/**
+ * The 32-hex-char offset message id: store IPv4 (4 bytes) + port (int32) + commit log offset (int64).
+ * Written into a scratch buffer and sliced once: one flat string per id (concatenating 16 chars made 16
+ * cons strings, ~0.5 KB a message, and 3x the time).
+ */
 export function offsetMsgId(ipBytesHex: string, commitLogOffset: number): string {
+  if (ipBytesHex !== msgIdHost) {
+    if (ipBytesHex.length !== 16) throw new Error(`store host hex must be 16 chars, got ${ipBytesHex.length}`);
+    msgIdScratch.write(ipBytesHex, 0, 'latin1');
+    msgIdHost = ipBytesHex;
+  }
   const hi = Math.floor(commitLogOffset / 4294967296);
   const lo = (commitLogOffset - hi * 4294967296) >>> 0;
-  let s = ipBytesHex;
-  for (let sh = 28; sh >= 0; sh -= 4) s += HEX[(hi >>> sh) & 15];
-  for (let sh = 28; sh >= 0; sh -= 4) s += HEX[(lo >>> sh) & 15];
-  return s;
+  const b = msgIdScratch;
+  for (let i = 0, sh = 28; i < 8; i++, sh -= 4) {
+    b[16 + i] = HEX_BYTES[(hi >>> sh) & 15]!;
+    b[24 + i] = HEX_BYTES[(lo >>> sh) & 15]!;
+  }
+  return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, 32); // Node's own, untyped
 }
 /** Hex of the store host part (ip + port), computed once per store. */
 export function hostHex(host: HostAddress): string {

@@ -60,15 +60,24 @@ function errorResponse(code: number, remark: string): RemotingCommand {
   return RemotingCommand.response(code, remark);
 }
 
+let clusterFor = '';
+let clusterSuffix = '\u0002CLUSTER\u0001';
+
 /** Properties as Apache stores them: without WAIT, with CLUSTER, no trailing separator. */
 export function storedProperties(props: string, cluster: string): string {
   let p = props;
-  if (p.indexOf('WAIT\u0001') >= 0) p = removeProperty(p, PROP_WAIT);
+  const wait = p.indexOf('WAIT\u0001');
+  if (wait > 0 && p.charCodeAt(wait - 1) === 2 && p.indexOf('\u0002', wait) < 0) {
+    p = p.slice(0, wait - 1); // the common case: WAIT is the last pair (the Java client puts it last)
+  } else if (wait >= 0) {
+    p = removeProperty(p, PROP_WAIT);
+  }
   if (p.indexOf('CLUSTER\u0001') >= 0) return putProperty(p, PROP_CLUSTER, cluster);
   let end = p.length;
   while (end > 0 && p.charCodeAt(end - 1) === 2) end--;
   if (end !== p.length) p = p.slice(0, end);
-  return p.length === 0 ? 'CLUSTER\u0001' + cluster : p + '\u0002CLUSTER\u0001' + cluster;
+  if (cluster !== clusterFor) { clusterFor = cluster; clusterSuffix = '\u0002CLUSTER\u0001' + cluster; }
+  return p.length === 0 ? clusterSuffix.slice(1) : p + clusterSuffix;
 }
 
 /** A single send between its checks and its put's completion (the put callback's argument). */
@@ -229,7 +238,7 @@ export class SendMessageProcessor {
     const r = await this.ctx.store.putMessage(s.inner);
     this.ctx.stats.putMessages++;
     if (r.status === 'PUT_OK') this.ctx.stats.topicPutNums.add(s.topic, 1);
-    return this.putResultResponse(r, s.queueId, r.msgId, s.req.serializeType === 0);
+    return this.putResultResponse(r, s.queueId, r.msgId);
   }
 
   private async putAwaited(s: PendingSend): Promise<RemotingCommand> {
@@ -250,7 +259,7 @@ export class SendMessageProcessor {
     stats.putMessages++;
     stats.putBytes += s.inner.body.length;
     if (r.status === 'PUT_OK' || r.status === 'FLUSH_DISK_TIMEOUT') stats.topicPutNums.add(s.reqTopic, 1);
-    return this.putResultResponse(r, s.queueId, r.msgId, s.req.serializeType === 0);
+    return this.putResultResponse(r, s.queueId, r.msgId);
   }
 
   async sendBatchMessage(req: RemotingCommand, ch: Channel): Promise<RemotingCommand> {
@@ -300,11 +309,8 @@ export class SendMessageProcessor {
     return this.putResultResponse(r, queueId, r.msgIds && r.msgIds.length > 0 ? r.msgIds.join(',') : r.msgId);
   }
 
-  /**
-   * Apache's handlePutMessageResult: PutStatus -> response code and remark. jsonHeader: the reply goes
-   * out with a JSON header (its ext text is then built from a template).
-   */
-  putResultResponse(r: PutResult, queueId: number, msgId: string, jsonHeader = true): RemotingCommand {
+  /** Apache's handlePutMessageResult: PutStatus -> response code and remark. */
+  putResultResponse(r: PutResult, queueId: number, msgId: string): RemotingCommand {
     let code: number;
     let remark: string | null = null;
     switch (r.status) {
@@ -326,49 +332,26 @@ export class SendMessageProcessor {
       this.ctx.stats.sendRejected++;
       return RemotingCommand.response(code, remark);
     }
-    return sendReply(code, remark, msgId, queueId, r.queueOffset, this.ctx.config.regionId, this.ctx.config.traceOn, jsonHeader);
+    return sendReply(code, remark, msgId, queueId, r.queueOffset, this.ctx.config.regionId, this.ctx.config.traceOn);
   }
 }
 
-// The SEND reply's extFields are the same five keys for every message: the header text is built from
-// a template (region and trace flag serialized once while they stay the same) instead of normalizing a
-// map and JSON-stringifying it per reply. Equal, byte for byte, to RemotingCommand.response with the
-// map {msgId, queueId, queueOffset, MSG_REGION, TRACE_ON} (tested in send-reply.test.ts).
-let tplRegion: string | null = null;
-let tplTrace: boolean | null = null;
-let tplTail = '';
+// The SEND reply's extFields are the same five keys for every message: an ext writer holds them and
+// the codec writes them straight into the connection's output, binary pairs or JSON text, without a
+// map or a header string (equal, byte for byte, to RemotingCommand.response with the map {msgId,
+// queueId, queueOffset, MSG_REGION, TRACE_ON}: tested in send-reply.test.ts).
 
-/**
- * A successful (or FLUSH_DISK_TIMEOUT) send's reply. jsonHeader false (a ROCKETMQ binary request: the
- * reply is encoded from extFields) skips the pre-serialized JSON text; the codec builds it if asked.
- */
+/** A successful (or FLUSH_DISK_TIMEOUT) send's reply. */
 export function sendReply(code: number, remark: string | null, msgId: string, queueId: number, queueOffset: number,
-  region: string, traceOn: boolean, jsonHeader = true): RemotingCommand {
+  region: string, traceOn: boolean): RemotingCommand {
   if (typeof region !== 'string' || typeof traceOn !== 'boolean' || typeof msgId !== 'string') {
     // a config value of another type (null drops the key): the general path
     return RemotingCommand.response(code, remark, { msgId, queueId, queueOffset, MSG_REGION: region, TRACE_ON: traceOn });
   }
   const cmd = RemotingCommand.response(code, remark);
-  // the pairs without a map: a binary reply writes them from the writer, readers of extFields get the map
-  const traceText = traceOn ? 'true' : 'false';
-  cmd.extWriter = new SendReplyExtWriter(msgId, queueId, queueOffset, region, traceText);
-  if (!jsonHeader) return cmd;
-  if (region !== tplRegion || traceOn !== tplTrace) {
-    tplRegion = region; tplTrace = traceOn;
-    tplTail = ',"MSG_REGION":' + JSON.stringify(region) + ',"TRACE_ON":"' + traceText + '"}';
-  }
-  // queueId and queueOffset are integers: their decimal text needs no escaping
-  cmd.extJson = '{"msgId":' + quoted(msgId) + ',"queueId":"' + queueId + '","queueOffset":"' + queueOffset + '"' + tplTail;
+  // the pairs without a map: the codec writes them from the writer, readers of extFields get the map
+  cmd.extWriter = new SendReplyExtWriter(msgId, queueId, queueOffset, region, traceOn ? 'true' : 'false');
   return cmd;
-}
-
-/** msgId as a JSON string: store ids are hex (quotes suffice; JSON.stringify cost ~0.1 µs a reply more). */
-function quoted(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
-  }
-  return '"' + s + '"';
 }
 
 export function bodyOf(req: RemotingCommand): Buffer {

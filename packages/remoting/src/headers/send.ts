@@ -11,7 +11,7 @@
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
 import type { ExtWriter, RemotingCommand } from '../command.js';
-import { readI16, readI32, utf8String, writeAscii, writeAsciiPair } from '../codec.js';
+import { jsonPlain, readI16, readI32, safeIntChars, utf8String, writeAscii, writeAsciiPair, writeSafeInt } from '../codec.js';
 import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
@@ -307,26 +307,6 @@ export function encodeSendMessageRequestHeaderV2(h: SendMessageRequestHeader): R
 
 // ---- the client's per-message V2 header, written without a map --------------------------------
 
-/** Chars of String(v) for a safe integer; -1 for anything else (then the map path, String() semantics). */
-function intChars(v: number): number {
-  if (!Number.isSafeInteger(v)) return -1;
-  let n = 1;
-  let a = v;
-  if (a < 0) { n++; a = -a; }
-  while (a >= 10) { a = Math.floor(a / 10); n++; }
-  return n;
-}
-
-/** Writes String(v) of a safe integer that takes `chars` chars, at p. */
-function writeInt(buf: Buffer, p: number, v: number, chars: number): void {
-  let a = v;
-  if (a < 0) { buf[p] = 0x2d; a = -a; }
-  let i = p + chars - 1;
-  do {
-    buf[i--] = 0x30 + (a % 10);
-    a = Math.floor(a / 10);
-  } while (a > 0);
-}
 
 function putPairHead(buf: Buffer, p: number, key: number, valueChars: number): void {
   buf[p] = 0; buf[p + 1] = 1; buf[p + 2] = key;
@@ -447,12 +427,12 @@ export class SendHeaderV2Writer implements ExtWriter {
   binaryExtBytes(): number {
     const t = this.template;
     if (t.head === null || t.tail === null) return -1;
-    const e = intChars(this.queueId);
-    const f = intChars(this.sysFlag);
-    const g = intChars(this.bornTimestamp);
-    const h = intChars(this.flag);
-    const j = intChars(this.reconsumeTimes);
-    const l = this.maxReconsumeTimes === undefined ? 0 : intChars(this.maxReconsumeTimes);
+    const e = safeIntChars(this.queueId);
+    const f = safeIntChars(this.sysFlag);
+    const g = safeIntChars(this.bornTimestamp);
+    const h = safeIntChars(this.flag);
+    const j = safeIntChars(this.reconsumeTimes);
+    const l = this.maxReconsumeTimes === undefined ? 0 : safeIntChars(this.maxReconsumeTimes);
     if (e < 0 || f < 0 || g < 0 || h < 0 || j < 0 || l < 0) return -1;
     this.propChars = propertiesChars(this.properties);
     // 7 bytes per one-letter pair besides its value: e f g h i j k m, [l]
@@ -481,9 +461,9 @@ export class SendHeaderV2Writer implements ExtWriter {
   }
 
   private intPair(buf: Buffer, p: number, key: number, v: number): number {
-    const n = intChars(v);
+    const n = safeIntChars(v);
     putPairHead(buf, p, key, n);
-    writeInt(buf, p + 7, v, n);
+    writeSafeInt(buf, p + 7, v);
     return p + 7 + n;
   }
 }
@@ -526,35 +506,75 @@ export function encodeSendMessageResponseHeader(h: SendMessageResponseHeader): R
 }
 
 const REPLY_KEYS_BYTES = 6 * 5 + 'msgId'.length + 'queueId'.length + 'queueOffset'.length + 'MSG_REGION'.length + 'TRACE_ON'.length;
+const J_MSG_ID = '{"msgId":"', J_QUEUE_ID = '","queueId":"', J_QUEUE_OFFSET = '","queueOffset":"';
+const J_REGION = '","MSG_REGION":"', J_TRACE_ON = '","TRACE_ON":"', J_END = '"}';
+const REPLY_JSON_KEYS_BYTES = J_MSG_ID.length + J_QUEUE_ID.length + J_QUEUE_OFFSET.length + J_REGION.length + J_TRACE_ON.length + J_END.length;
+
+function putKey(buf: Buffer, p: number, k: string): number {
+  for (let i = 0; i < k.length; i++) buf[p + i] = k.charCodeAt(i);
+  return p + k.length;
+}
+
+/** int16 keyLength | key | int32 valueLength | the decimal text of n (safeIntChars(n) = chars >= 0). */
+function writeIntPair(buf: Buffer, p: number, k: string, n: number, chars: number): number {
+  buf[p] = k.length >>> 8; buf[p + 1] = k.length & 0xff;
+  const q = putKey(buf, p + 2, k);
+  buf[q] = 0; buf[q + 1] = 0; buf[q + 2] = chars >>> 8; buf[q + 3] = chars & 0xff;
+  return writeSafeInt(buf, q + 4, n);
+}
 
 /**
  * The SEND reply's five pairs written without a map (what encodeSendMessageResponseHeader gives for
- * a reply with region and trace flag and no transaction id, in its order).
+ * a reply with region and trace flag and no transaction id, in its order), as binary pairs or as the
+ * JSON extFields object; the two numbers are written as digits, without their strings.
  */
 export class SendReplyExtWriter implements ExtWriter {
-  private queueIdText = '';
-  private queueOffsetText = '';
+  private queueIdChars = -1;
+  private queueOffsetChars = -1;
 
   constructor(readonly msgId: string, readonly queueId: number, readonly queueOffset: number,
     readonly regionId: string, readonly traceOnText: string) {}
 
+  /** Both numbers' digit counts, or false when one is not a safe integer (then the map path). */
+  private numbers(): boolean {
+    this.queueIdChars = safeIntChars(this.queueId);
+    this.queueOffsetChars = safeIntChars(this.queueOffset);
+    return this.queueIdChars >= 0 && this.queueOffsetChars >= 0;
+  }
+
   binaryExtBytes(): number {
-    this.queueIdText = String(this.queueId);
-    this.queueOffsetText = String(this.queueOffset);
-    return REPLY_KEYS_BYTES + this.msgId.length + this.queueIdText.length + this.queueOffsetText.length
+    if (!this.numbers()) return -1;
+    return REPLY_KEYS_BYTES + this.msgId.length + this.queueIdChars + this.queueOffsetChars
       + this.regionId.length + this.traceOnText.length;
   }
 
   writeBinaryExt(buf: Buffer, p: number): boolean {
     if (!writeAsciiPair(buf, p, 'msgId', this.msgId)) return false;
     p += 11 + this.msgId.length;
-    writeAsciiPair(buf, p, 'queueId', this.queueIdText);
-    p += 13 + this.queueIdText.length;
-    writeAsciiPair(buf, p, 'queueOffset', this.queueOffsetText);
-    p += 17 + this.queueOffsetText.length;
+    p = writeIntPair(buf, p, 'queueId', this.queueId, this.queueIdChars);
+    p = writeIntPair(buf, p, 'queueOffset', this.queueOffset, this.queueOffsetChars);
     if (!writeAsciiPair(buf, p, 'MSG_REGION', this.regionId)) return false;
     p += 16 + this.regionId.length;
     return writeAsciiPair(buf, p, 'TRACE_ON', this.traceOnText);
+  }
+
+  jsonExtMaxBytes(): number {
+    if (!this.numbers() || !jsonPlain(this.msgId) || !jsonPlain(this.regionId) || !jsonPlain(this.traceOnText)) return -1;
+    return REPLY_JSON_KEYS_BYTES + this.msgId.length + this.queueIdChars + this.queueOffsetChars + this.regionId.length + this.traceOnText.length;
+  }
+
+  writeJsonExt(buf: Buffer, p: number): number {
+    p = putKey(buf, p, J_MSG_ID);
+    p = putKey(buf, p, this.msgId);
+    p = putKey(buf, p, J_QUEUE_ID);
+    p = writeSafeInt(buf, p, this.queueId);
+    p = putKey(buf, p, J_QUEUE_OFFSET);
+    p = writeSafeInt(buf, p, this.queueOffset);
+    p = putKey(buf, p, J_REGION);
+    p = putKey(buf, p, this.regionId);
+    p = putKey(buf, p, J_TRACE_ON);
+    p = putKey(buf, p, this.traceOnText);
+    return putKey(buf, p, J_END);
   }
 
   extFields(): Record<string, string> {
