@@ -7,7 +7,8 @@
 //
 //   node perf/dist/scale.js --brokers 2 --broker-cpus 0-1/2-3 --drivers 4 --driver-cpus 8-15 --duration 10s
 //   node perf/dist/scale.js --load sync-bench --broker-cpus 0-1 --driver-cpus 8-15     (64 synchronous senders)
-//   --broker-arg=--key=value (server settings), --broker-node-arg=--cpu-prof (node flags of the brokers)
+//   --broker-arg=--key=value (server settings), --broker-node-arg=--cpu-prof (node flags of the brokers),
+//   --repo DIR (run that tree's server under this tree's drivers: an A/B of two builds)
 //
 // --broker-cpus takes one taskset list per broker, separated by '/' (one list for all when fewer are
 // given); without taskset on the machine the processes run unpinned and the line says so.
@@ -29,13 +30,15 @@ export interface ScaleOptions {
   load: 'produce' | 'sync-bench'; producers: number; inflight: number; threads: number;
   durationMs: number; warmupMs: number; queues: number; size: string;
   flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH'; brokerArgs: string[]; brokerNodeArgs: string[]; out: string; label: string;
+  /** the tree whose server the brokers and name server run (A/B of two builds under the same drivers) */
+  repo: string;
 }
 
 export function parseScaleArgs(argv: string[]): ScaleOptions {
   const o: ScaleOptions = {
     brokers: 1, brokerCpus: [], drivers: 1, driverCpus: '', load: 'produce', producers: 2, inflight: 256, threads: 64,
     durationMs: 10_000, warmupMs: 2_000, queues: 8, size: '1k', flushDiskType: 'ASYNC_FLUSH', brokerArgs: [], brokerNodeArgs: [],
-    out: join(tmpdir(), 'perf', `scale-${Date.now()}`), label: '',
+    out: join(tmpdir(), 'perf', `scale-${Date.now()}`), label: '', repo: repoRoot,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -70,6 +73,7 @@ export function parseScaleArgs(argv: string[]): ScaleOptions {
       case '--broker-node-arg': o.brokerNodeArgs.push(val()); break;
       case '--out': o.out = resolve(val()); break;
       case '--label': o.label = val(); break;
+      case '--repo': o.repo = resolve(val()); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -151,7 +155,7 @@ function readDriver(o: ScaleOptions, dir: string): DriverResult | null {
 async function main(): Promise<void> {
   const o = parseScaleArgs(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
-  const cli = join(repoRoot, 'packages/server/dist/cli.js');
+  const cli = join(o.repo, 'packages/server/dist/cli.js');
   const storeRoot = mkdtempSync(join(tmpdir(), 'rmq-scale-'));
   const children: ChildProcess[] = [];
   const cleanup = (): void => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); };
