@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  decodeCommand, encodeCommand, encodeCommandToBuffer, FrameDecoder, FrameError, FrameOutput, jsonHeaderText,
+  decodeCommand, encodeCommand, encodeCommandToBuffer, FrameDecoder, FrameError, FrameOutput, jsonHeaderText, safeIntChars, writeSafeInt, jsonPlain
 } from '../src/codec.js';
 import { RemotingCommand, nextOpaque, SerializeType } from '../src/command.js';
 import { RequestCode, ResponseCode, LanguageCode, LanguageName } from '../src/codes.js';
@@ -409,4 +409,26 @@ t.test('FrameOutput, JSON headers written in one pass: the bytes encodeCommand g
   }
   const huge = RemotingCommand.request(1, { a: 'é'.repeat(0x900000) }); // 18 MiB of UTF-8 in 9M chars
   t.throws(() => new FrameOutput().push(huge), FrameError, 'a JSON header over 16 MiB is refused');
+});
+
+t.test('safeIntChars / writeSafeInt write what String(n) gives; jsonPlain is what JSON.stringify leaves alone', async (t) => {
+  const values = [0, -0, 1, -1, 9, 10, 99, 100, 2147483647, -2147483648, 4294967296, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+  let seed = 7;
+  const rnd = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+  for (let i = 0; i < 2000; i++) values.push(Math.floor((rnd() - 0.5) * 2 * 10 ** Math.floor(rnd() * 16)));
+  const buf = Buffer.alloc(32, 0x78);
+  let bad = 0;
+  for (const v of values) {
+    const want = String(v);
+    if (safeIntChars(v) !== want.length) bad++;
+    const end = writeSafeInt(buf, 3, v);
+    if (end !== 3 + want.length || buf.toString('latin1', 3, end) !== want || buf[2] !== 0x78) bad++;
+    buf.fill(0x78);
+  }
+  t.equal(bad, 0, `${values.length} values`);
+  for (const v of [1.5, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53)]) t.equal(safeIntChars(v), -1, `${v} is not a safe integer`);
+  for (const s of ['', 'DefaultRegion', '7F000001', 'a b~', '"', '\\', '\u0001', 'é', '\u007f', '\u2028']) {
+    // (the message is escaped: a raw U+2028 in it would break the TAP line)
+    t.equal(jsonPlain(s), JSON.stringify(s) === '"' + s + '"' && !/[^\x20-\x7e]/.test(s), escape(s));
+  }
 });
