@@ -11,25 +11,70 @@ import type { PutResult, PutStatus } from './store-api.js';
 import { invariant } from './invariant.js';
 
 interface Source { name: string; pos: number; timeoutStatus: PutStatus }
-/** A pending put: settled through resolve (a promise's) or done(result, arg) (waitThen). */
-interface Waiter {
-  end: number; result: PutResult; deadline: number;
-  resolve: ((r: PutResult) => void) | null;
-  done: ((r: PutResult, arg: unknown) => void) | null; arg: unknown;
-}
+type Done = (r: PutResult, arg: unknown) => void;
 
 // A done callback runs inside advance()/expire()/failAll(), i.e. inside the flush turn: one that throws
 // must not stop the others (nor reach the flush service, which would take it for an I/O failure).
-function settle(w: Waiter, r: PutResult): void {
-  if (w.resolve !== null) { w.resolve(r); return; }
-  try { w.done!(r, w.arg); } catch (e) { console.error(`put callback failed: ${e instanceof Error && e.stack ? e.stack : String(e)}`); }
+function settle(resolve: ((r: PutResult) => void) | null, done: Done | null, arg: unknown, r: PutResult): void {
+  if (resolve !== null) { resolve(r); return; }
+  try { done!(r, arg); } catch (e) { console.error(`put callback failed: ${e instanceof Error && e.stack ? e.stack : String(e)}`); }
+}
+
+/**
+ * The pending puts, oldest first, in a ring of columns (no object per put; the columns are replaced
+ * only when the ring grows): each slot's end offset, deadline, result, and either a promise's resolve
+ * or a done(result, arg) callback.
+ */
+class WaiterRing {
+  ends = new Float64Array(64);
+  deadlines = new Float64Array(64);
+  results: Array<PutResult | null> = new Array<PutResult | null>(64).fill(null);
+  resolves: Array<((r: PutResult) => void) | null> = new Array<((r: PutResult) => void) | null>(64).fill(null);
+  dones: Array<Done | null> = new Array<Done | null>(64).fill(null);
+  args: unknown[] = new Array<unknown>(64).fill(null);
+  head = 0;
+  count = 0;
+
+  push(end: number, result: PutResult, deadline: number, resolve: ((r: PutResult) => void) | null, done: Done | null, arg: unknown): void {
+    if (this.count === this.ends.length) this.grow();
+    const i = (this.head + this.count) & (this.ends.length - 1);
+    this.ends[i] = end; this.deadlines[i] = deadline; this.results[i] = result;
+    this.resolves[i] = resolve; this.dones[i] = done; this.args[i] = arg;
+    this.count++;
+  }
+
+  lastEnd(): number { return this.count === 0 ? 0 : this.ends[(this.head + this.count - 1) & (this.ends.length - 1)]!; }
+
+  /** Takes the oldest out (count > 0) and settles it with r(result): the ring is consistent first, so the callback may wait again. */
+  settleHead(status: PutStatus | null, error: string | undefined): void {
+    const i = this.head;
+    const result = this.results[i]!, resolve = this.resolves[i]!, done = this.dones[i]!, arg = this.args[i];
+    this.results[i] = null; this.resolves[i] = null; this.dones[i] = null; this.args[i] = null;
+    this.head = (i + 1) & (this.ends.length - 1);
+    this.count--;
+    const r = status === null ? result : error === undefined ? { ...result, status } : { ...result, status, error };
+    settle(resolve, done, arg, r);
+  }
+
+  private grow(): void {
+    const n = this.ends.length, m = n * 2;
+    const ends = new Float64Array(m), deadlines = new Float64Array(m);
+    const results = new Array<PutResult | null>(m).fill(null), resolves = new Array<((r: PutResult) => void) | null>(m).fill(null);
+    const dones = new Array<Done | null>(m).fill(null), args = new Array<unknown>(m).fill(null);
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & (n - 1);
+      ends[k] = this.ends[i]!; deadlines[k] = this.deadlines[i]!; results[k] = this.results[i]!;
+      resolves[k] = this.resolves[i]!; dones[k] = this.dones[i]!; args[k] = this.args[i];
+    }
+    this.ends = ends; this.deadlines = deadlines; this.results = results; this.resolves = resolves; this.dones = dones; this.args = args;
+    this.head = 0;
+  }
 }
 
 export class PositionWaiters {
   private sources: Source[] = [];
   private acked = 0;
-  private waiters: Waiter[] = [];
-  private head = 0;
+  private waiters = new WaiterRing();
 
   /**
    * limit: the highest position a source may reach or a waiter wait for (the end of the log); with
@@ -81,13 +126,13 @@ export class PositionWaiters {
 
   /** Offset below which every source has acknowledged. */
   get ackedPosition(): number { return this.acked; }
-  get pending(): number { return this.waiters.length - this.head; }
+  get pending(): number { return this.waiters.count; }
 
   /** A promise resolved with result once end is acknowledged, or with a timeout status after deadline. */
   wait(end: number, result: PutResult, deadline: number): Promise<PutResult> {
     this.checkOrder(end);
     if (end <= this.acked && this.pending === 0) return Promise.resolve(result);
-    return new Promise<PutResult>((resolve) => { this.waiters.push({ end, result, deadline, resolve, done: null, arg: null }); });
+    return new Promise<PutResult>((resolve) => { this.waiters.push(end, result, deadline, resolve, null, null); });
   }
 
   /**
@@ -97,31 +142,25 @@ export class PositionWaiters {
   waitThen<A>(end: number, result: PutResult, deadline: number, done: (r: PutResult, arg: A) => void, arg: A): void {
     this.checkOrder(end);
     if (end <= this.acked && this.pending === 0) { done(result, arg); return; }
-    this.waiters.push({ end, result, deadline, resolve: null, done: done as (r: PutResult, arg: unknown) => void, arg });
+    this.waiters.push(end, result, deadline, null, done as Done, arg);
   }
 
   /** Resolves every waiter whose deadline passed with the status of the first source behind it. */
   expire(now: number): void {
     const w = this.waiters;
-    let i = this.head;
-    while (i < w.length && w[i].deadline <= now) {
-      settle(w[i], { ...w[i].result, status: this.timeoutStatusFor(w[i].end) });
-      i++;
-    }
-    this.compact(i);
+    while (w.count > 0 && w.deadlines[w.head]! <= now) w.settleHead(this.timeoutStatusFor(w.ends[w.head]!), undefined);
   }
 
   /** Resolves every pending waiter with status (write failure, shutdown). */
   failAll(status: PutStatus, why: string): void {
     const w = this.waiters;
-    const head = this.head;
-    this.waiters = []; this.head = 0; // (a callback may wait again: that goes to the new list)
-    for (let i = head; i < w.length; i++) settle(w[i], { ...w[i].result, status, error: why });
+    this.waiters = new WaiterRing(); // (a callback may wait again: that goes to the new ring)
+    while (w.count > 0) w.settleHead(status, why);
   }
 
   private checkOrder(end: number): void {
     if (this.limit === null) return;
-    const last = this.waiters.length > this.head ? this.waiters[this.waiters.length - 1].end : 0;
+    const last = this.waiters.lastEnd();
     const limit = this.limit();
     invariant(end >= last && end <= limit, 'sends wait in commit log order for ends already appended',
       'end,lastEnd,writePos', end, last, limit);
@@ -139,15 +178,7 @@ export class PositionWaiters {
   }
 
   private resolveUpTo(pos: number): void {
-    const w = this.waiters;
-    let i = this.head;
-    while (i < w.length && w[i].end <= pos) { settle(w[i], w[i].result); i++; }
-    this.compact(i);
-  }
-
-  private compact(head: number): void {
-    if (head >= this.waiters.length) { this.waiters = []; this.head = 0; }
-    else if (head > 1024 && head * 2 > this.waiters.length) { this.waiters = this.waiters.slice(head); this.head = 0; }
-    else this.head = head;
+    // (re-read each time: a callback may wait again, and its put may grow the ring)
+    while (this.waiters.count > 0 && this.waiters.ends[this.waiters.head]! <= pos) this.waiters.settleHead(null, undefined);
   }
 }

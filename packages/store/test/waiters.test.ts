@@ -95,3 +95,39 @@ t.test('waitThen: deadlines, failAll with a callback that waits again, a throwin
   w.advance('flush', 40);
   t.same(seen.at(-1), 'again:PUT_OK');
 });
+
+t.test('the waiter ring: growth while wrapped, thousands pending, callbacks that wait again, order kept', async (t) => {
+  const w = new PositionWaiters();
+  w.addSource('flush', 0, 'FLUSH_DISK_TIMEOUT');
+  const order: number[] = [];
+  const cb = (r: PutResult, end: number): void => { t.equal(Number(r.msgId), end); order.push(end); };
+  let end = 0;
+  // wrap the ring: 40 pending, 30 resolved, then grow it from a wrapped state (64 -> 128 -> ... slots)
+  for (let i = 0; i < 40; i++) { end += 10; w.waitThen(end, res(end), Date.now() + 60000, cb, end); }
+  w.advance('flush', 300);
+  t.equal(w.pending, 10);
+  for (let i = 0; i < 5000; i++) { end += 10; w.waitThen(end, res(end), Date.now() + 60000, cb, end); }
+  t.equal(w.pending, 5010);
+  // a callback that waits again while the ring is being drained: its put is answered in the same pass
+  const again: number[] = [];
+  w.waitThen(end + 5, res(end + 5), Date.now() + 60000, () => {
+    again.push(end + 5);
+    w.waitThen(end + 7, res(end + 7), Date.now() + 60000, () => again.push(end + 7), null);
+  }, null);
+  w.advance('flush', end + 10);
+  t.equal(w.pending, 0);
+  t.same(again, [end + 5, end + 7]);
+  t.equal(order.length, 5040);
+  t.ok(order.every((e, i) => i === 0 || e > order[i - 1]!), 'resolved in commit log order');
+  // deadlines from the head only, then failAll for the rest, on a ring that grew
+  const st: string[] = [];
+  end += 10; // past the acked position (a put already acked with nothing pending is answered at once)
+  for (let i = 0; i < 100; i++) { end += 10; w.waitThen(end, res(end), i < 60 ? 0 : Date.now() + 60000, (r) => st.push(r.status), null); }
+  w.expire(Date.now());
+  t.equal(st.length, 60);
+  t.ok(st.every((s) => s === 'FLUSH_DISK_TIMEOUT'));
+  w.failAll('SERVICE_NOT_AVAILABLE', 'shut down');
+  t.equal(st.length, 100);
+  t.ok(st.slice(60).every((s) => s === 'SERVICE_NOT_AVAILABLE'));
+  t.equal(w.pending, 0);
+});

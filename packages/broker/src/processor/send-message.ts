@@ -7,7 +7,7 @@ import {
   RemotingCommand, SendReplyExtWriter, decodeSendMessageRequestHeader, isBatchSendRequest, recordStageMs, sendHeaderFromBytes,
   sendHeaderNames, stageTimersOn, STAGE_ACK_WAIT, STAGE_APPEND, type Channel, type RemotingServer, type SendMessageRequestHeader,
 } from '@rmq/remoting';
-import type { MessageInner, PutResult } from '@rmq/store';
+import type { HostAddress, MessageInner, PutResult } from '@rmq/store';
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicConfig } from '../topic/topic-config-manager.js';
 import {
@@ -80,16 +80,31 @@ export function storedProperties(props: string, cluster: string): string {
   return p.length === 0 ? clusterSuffix.slice(1) : p + clusterSuffix;
 }
 
-/** A single send between its checks and its put's completion (the put callback's argument). */
-class PendingSend {
+/**
+ * A single send between its checks and its put's completion (the put callback's argument). It is also
+ * the message the store appends (one object per send, not two), except for a transaction's half
+ * message, whose stored form differs (`inner`).
+ */
+class PendingSend implements MessageInner {
   startMs = 0;
+  /** what the store appends: this object, or a half message's own */
+  inner: MessageInner = this;
+  flag = 0;
+  properties = '';
+  sysFlag = 0;
+  bornTimestamp = 0;
+  reconsumeTimes = 0;
+  preparedTransactionOffset = 0;
+  tagsCode: number | undefined = undefined;
   constructor(
-    readonly proc: SendMessageProcessor, readonly req: RemotingCommand, readonly ch: Channel, readonly inner: MessageInner,
-    /** the topic stored under (retry/DLQ applied), the queue the reply names (the stored one), the topic the producer named */
+    readonly proc: SendMessageProcessor, readonly req: RemotingCommand, readonly ch: Channel,
+    /** the topic stored under (retry/DLQ, timers, delay applied), the queue the reply names (the stored one), the topic the producer named */
     readonly topic: string, readonly queueId: number, readonly reqTopic: string,
-    /** a transaction's half message (the promise path) */
-    readonly half: boolean,
+    readonly body: Buffer, readonly bornHost: HostAddress,
   ) {}
+
+  /** a transaction's half message (the promise path) */
+  get half(): boolean { return this.inner !== this; }
 }
 
 /** putMessageThen's callback: the reply goes back through the channel, as a returned answer would. */
@@ -150,10 +165,11 @@ export class SendMessageProcessor {
 
   /**
    * Retry topics: a message that has been reconsumed maxReconsumeTimes goes to %DLQ%<group>.
-   * Returns the (possibly new) destination or an error reply.
+   * Returns the new destination, null to keep topic and queue (no object for the common case), or
+   * an error reply.
    */
-  private handleRetryAndDLQ(h: SendMessageRequestHeader, topic: string, queueId: number): { topic: string; queueId: number } | RemotingCommand {
-    if (!topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return { topic, queueId };
+  private handleRetryAndDLQ(h: SendMessageRequestHeader, topic: string, queueId: number): { topic: string; queueId: number } | RemotingCommand | null {
+    if (!topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) return null;
     const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
     const sgc = this.ctx.subscriptionGroupManager.findSubscriptionGroupConfig(group);
     if (!sgc) {
@@ -195,8 +211,7 @@ export class SendMessageProcessor {
     let topic = h.topic;
     const dest = this.handleRetryAndDLQ(h, topic, queueId);
     if (dest instanceof RemotingCommand) return dest;
-    topic = dest.topic;
-    queueId = dest.queueId;
+    if (dest !== null) { topic = dest.topic; queueId = dest.queueId; }
 
     const body = bodyOf(req);
     if (body.length > ctx.config.maxMessageSize) return errorResponse(RC.MESSAGE_ILLEGAL, ILLEGAL_REMARK);
@@ -211,27 +226,30 @@ export class SendMessageProcessor {
         return errorResponse(RC.NO_PERMISSION, `the broker[${this.brokerDesc}] sending transaction message is forbidden`);
       }
       const half = ctx.transactionalMessageService.stageHalf(topic, queueId, properties, sysFlag);
-      const inner: MessageInner = {
+      const s = new PendingSend(this, req, ch, topic, queueId, h.topic, body, bornHostOf(ch));
+      s.inner = {
         topic: half.topic, queueId: half.queueId, flag: h.flag, body, properties: half.properties, sysFlag: half.sysFlag,
-        bornTimestamp: h.bornTimestamp, bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
+        bornTimestamp: h.bornTimestamp, bornHost: s.bornHost, reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
       };
-      return new PendingSend(this, req, ch, inner, topic, queueId, h.topic, true);
+      return s;
     }
     const timer = properties.indexOf('TIMER_') >= 0 ? ctx.timerMessageService?.stage(topic, queueId, properties) : null;
     if (typeof timer === 'string') return errorResponse(RC.MESSAGE_ILLEGAL, timer);
     if (timer) ({ topic, queueId, properties, tagsCode } = timer); // timer/: held in rmq_sys_wheel_timer
     else if (properties.indexOf('DELAY\u0001') >= 0) {
       const level = Number(getProperty(properties, PROP_DELAY));
-      if (level > 0 && !dest.topic.startsWith('%DLQ%')) {
+      if (level > 0 && !topic.startsWith('%DLQ%')) { // (topic: the destination after retry/DLQ)
         ({ topic, queueId, properties, tagsCode } = ctx.scheduleMessageService.stage(topic, queueId, properties, level));
       }
     }
-    const inner: MessageInner = {
-      topic, queueId, flag: h.flag, body, properties, sysFlag, bornTimestamp: h.bornTimestamp,
-      bornHost: bornHostOf(ch), reconsumeTimes: h.reconsumeTimes, preparedTransactionOffset: 0,
-      tagsCode: tagsCode ?? tagsCodeOf(properties),
-    };
-    return new PendingSend(this, req, ch, inner, topic, queueId, h.topic, false);
+    const s = new PendingSend(this, req, ch, topic, queueId, h.topic, body, bornHostOf(ch));
+    s.flag = h.flag;
+    s.properties = properties;
+    s.sysFlag = sysFlag;
+    s.bornTimestamp = h.bornTimestamp;
+    s.reconsumeTimes = h.reconsumeTimes;
+    s.tagsCode = tagsCode ?? tagsCodeOf(properties);
+    return s;
   }
 
   private async putHalf(s: PendingSend): Promise<RemotingCommand> {
