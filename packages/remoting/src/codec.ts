@@ -65,16 +65,20 @@ export function safeIntChars(n: number): number {
   return len;
 }
 
-/** Writes the decimal text of a safe integer n (safeIntChars(n) >= 0) at p; returns the position after it. */
-export function writeSafeInt(buf: Buffer, p: number, n: number): number {
+/**
+ * Writes the decimal text of a safe integer n at p, `chars` = safeIntChars(n) long (pass it when known);
+ * returns the position after it.
+ */
+export function writeSafeInt(buf: Buffer, p: number, n: number, chars = safeIntChars(n)): number {
+  const end = p + chars;
   let a = n;
-  if (a < 0) { buf[p++] = 45; a = -a; }
-  const end = p + safeIntChars(a);
-  for (let q = end - 1; q >= p; q--) {
+  if (a < 0) { buf[p] = 45; a = -a; }
+  for (let q = end - 1; a >= 10; q--) {
     const d = a % 10;
     buf[q] = 48 + d;
     a = (a - d) / 10;
   }
+  buf[n < 0 ? p + 1 : p] = 48 + a;
   return end;
 }
 
@@ -96,7 +100,8 @@ const J_TAIL = ',"serializeTypeCurrentRPC":"JSON","version":';
 /** The fixed keys, four int32s at 11 chars each, the closing brace. */
 const J_FIXED_MAX = J_CODE.length + J_EXT.length + J_FLAG.length + J_LANGUAGE.length + J_OPAQUE.length + J_TAIL.length + 4 * 11 + 1;
 
-function putAscii(buf: Buffer, p: number, s: string): number {
+/** Copies a string known to be ASCII (a constant key or text checked before) at p; returns the position after it. */
+export function putAscii(buf: Buffer, p: number, s: string): number {
   for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
   return p + s.length;
 }

@@ -11,7 +11,7 @@
 
 import { RequestHeaderError, numOr, optStr, reqStr as str } from './fields.js';
 import type { ExtWriter, RemotingCommand } from '../command.js';
-import { jsonPlain, readI16, readI32, safeIntChars, utf8String, writeAscii, writeAsciiPair, writeSafeInt } from '../codec.js';
+import { jsonPlain, putAscii, readI16, readI32, safeIntChars, utf8String, writeAscii, writeAsciiPair, writeSafeInt } from '../codec.js';
 import { propertiesToString } from '../message.js';
 
 export interface SendMessageRequestHeader {
@@ -463,7 +463,7 @@ export class SendHeaderV2Writer implements ExtWriter {
   private intPair(buf: Buffer, p: number, key: number, v: number): number {
     const n = safeIntChars(v);
     putPairHead(buf, p, key, n);
-    writeSafeInt(buf, p + 7, v);
+    writeSafeInt(buf, p + 7, v, n);
     return p + 7 + n;
   }
 }
@@ -510,17 +510,12 @@ const J_MSG_ID = '{"msgId":"', J_QUEUE_ID = '","queueId":"', J_QUEUE_OFFSET = '"
 const J_REGION = '","MSG_REGION":"', J_TRACE_ON = '","TRACE_ON":"', J_END = '"}';
 const REPLY_JSON_KEYS_BYTES = J_MSG_ID.length + J_QUEUE_ID.length + J_QUEUE_OFFSET.length + J_REGION.length + J_TRACE_ON.length + J_END.length;
 
-function putKey(buf: Buffer, p: number, k: string): number {
-  for (let i = 0; i < k.length; i++) buf[p + i] = k.charCodeAt(i);
-  return p + k.length;
-}
-
 /** int16 keyLength | key | int32 valueLength | the decimal text of n (safeIntChars(n) = chars >= 0). */
 function writeIntPair(buf: Buffer, p: number, k: string, n: number, chars: number): number {
   buf[p] = k.length >>> 8; buf[p + 1] = k.length & 0xff;
-  const q = putKey(buf, p + 2, k);
+  const q = putAscii(buf, p + 2, k);
   buf[q] = 0; buf[q + 1] = 0; buf[q + 2] = chars >>> 8; buf[q + 3] = chars & 0xff;
-  return writeSafeInt(buf, q + 4, n);
+  return writeSafeInt(buf, q + 4, n, chars);
 }
 
 /**
@@ -564,17 +559,17 @@ export class SendReplyExtWriter implements ExtWriter {
   }
 
   writeJsonExt(buf: Buffer, p: number): number {
-    p = putKey(buf, p, J_MSG_ID);
-    p = putKey(buf, p, this.msgId);
-    p = putKey(buf, p, J_QUEUE_ID);
-    p = writeSafeInt(buf, p, this.queueId);
-    p = putKey(buf, p, J_QUEUE_OFFSET);
-    p = writeSafeInt(buf, p, this.queueOffset);
-    p = putKey(buf, p, J_REGION);
-    p = putKey(buf, p, this.regionId);
-    p = putKey(buf, p, J_TRACE_ON);
-    p = putKey(buf, p, this.traceOnText);
-    return putKey(buf, p, J_END);
+    p = putAscii(buf, p, J_MSG_ID);
+    p = putAscii(buf, p, this.msgId);
+    p = putAscii(buf, p, J_QUEUE_ID);
+    p = writeSafeInt(buf, p, this.queueId, this.queueIdChars);
+    p = putAscii(buf, p, J_QUEUE_OFFSET);
+    p = writeSafeInt(buf, p, this.queueOffset, this.queueOffsetChars);
+    p = putAscii(buf, p, J_REGION);
+    p = putAscii(buf, p, this.regionId);
+    p = putAscii(buf, p, J_TRACE_ON);
+    p = putAscii(buf, p, this.traceOnText);
+    return putAscii(buf, p, J_END);
   }
 
   extFields(): Record<string, string> {
