@@ -12,10 +12,11 @@ import { invariant } from './invariant.js';
 
 interface Source { name: string; pos: number; timeoutStatus: PutStatus }
 type Done = (r: PutResult, arg: unknown) => void;
+type Resolve = (r: PutResult) => void;
 
 // A done callback runs inside advance()/expire()/failAll(), i.e. inside the flush turn: one that throws
 // must not stop the others (nor reach the flush service, which would take it for an I/O failure).
-function settle(resolve: ((r: PutResult) => void) | null, done: Done | null, arg: unknown, r: PutResult): void {
+function settle(resolve: Resolve | null, done: Done | null, arg: unknown, r: PutResult): void {
   if (resolve !== null) { resolve(r); return; }
   try { done!(r, arg); } catch (e) { console.error(`put callback failed: ${e instanceof Error && e.stack ? e.stack : String(e)}`); }
 }
@@ -26,16 +27,28 @@ function settle(resolve: ((r: PutResult) => void) | null, done: Done | null, arg
  * or a done(result, arg) callback.
  */
 class WaiterRing {
-  ends = new Float64Array(64);
-  deadlines = new Float64Array(64);
-  results: Array<PutResult | null> = new Array<PutResult | null>(64).fill(null);
-  resolves: Array<((r: PutResult) => void) | null> = new Array<((r: PutResult) => void) | null>(64).fill(null);
-  dones: Array<Done | null> = new Array<Done | null>(64).fill(null);
-  args: unknown[] = new Array<unknown>(64).fill(null);
+  ends!: Float64Array;
+  deadlines!: Float64Array;
+  results!: Array<PutResult | null>;
+  resolves!: Array<Resolve | null>;
+  dones!: Array<Done | null>;
+  args!: unknown[];
   head = 0;
   count = 0;
 
-  push(end: number, result: PutResult, deadline: number, resolve: ((r: PutResult) => void) | null, done: Done | null, arg: unknown): void {
+  constructor() { this.alloc(64); }
+
+  /** Fresh, empty columns of `capacity` slots (a power of two). */
+  private alloc(capacity: number): void {
+    this.ends = new Float64Array(capacity);
+    this.deadlines = new Float64Array(capacity);
+    this.results = new Array<PutResult | null>(capacity).fill(null);
+    this.resolves = new Array<Resolve | null>(capacity).fill(null);
+    this.dones = new Array<Done | null>(capacity).fill(null);
+    this.args = new Array<unknown>(capacity).fill(null);
+  }
+
+  push(end: number, result: PutResult, deadline: number, resolve: Resolve | null, done: Done | null, arg: unknown): void {
     if (this.count === this.ends.length) this.grow();
     const i = (this.head + this.count) & (this.ends.length - 1);
     this.ends[i] = end; this.deadlines[i] = deadline; this.results[i] = result;
@@ -45,7 +58,10 @@ class WaiterRing {
 
   lastEnd(): number { return this.count === 0 ? 0 : this.ends[(this.head + this.count - 1) & (this.ends.length - 1)]!; }
 
-  /** Takes the oldest out (count > 0) and settles it with r(result): the ring is consistent first, so the callback may wait again. */
+  /**
+   * Takes the oldest out (count > 0) and settles it: with its result, or a copy with `status` (and
+   * `error`). The ring is consistent first, so the callback may wait again.
+   */
   settleHead(status: PutStatus | null, error: string | undefined): void {
     const i = this.head;
     const result = this.results[i]!, resolve = this.resolves[i]!, done = this.dones[i]!, arg = this.args[i];
@@ -57,16 +73,14 @@ class WaiterRing {
   }
 
   private grow(): void {
-    const n = this.ends.length, m = n * 2;
-    const ends = new Float64Array(m), deadlines = new Float64Array(m);
-    const results = new Array<PutResult | null>(m).fill(null), resolves = new Array<((r: PutResult) => void) | null>(m).fill(null);
-    const dones = new Array<Done | null>(m).fill(null), args = new Array<unknown>(m).fill(null);
+    const { ends, deadlines, results, resolves, dones, args } = this;
+    const mask = ends.length - 1;
+    this.alloc(ends.length * 2);
     for (let k = 0; k < this.count; k++) {
-      const i = (this.head + k) & (n - 1);
-      ends[k] = this.ends[i]!; deadlines[k] = this.deadlines[i]!; results[k] = this.results[i]!;
-      resolves[k] = this.resolves[i]!; dones[k] = this.dones[i]!; args[k] = this.args[i];
+      const i = (this.head + k) & mask;
+      this.ends[k] = ends[i]!; this.deadlines[k] = deadlines[i]!; this.results[k] = results[i]!;
+      this.resolves[k] = resolves[i]!; this.dones[k] = dones[i]!; this.args[k] = args[i];
     }
-    this.ends = ends; this.deadlines = deadlines; this.results = results; this.resolves = resolves; this.dones = dones; this.args = args;
     this.head = 0;
   }
 }
