@@ -168,6 +168,19 @@ t.test('histogram: percentiles in ms, clamping, intervals', async (t) => {
   t.match(r.distributionText(), /Value\s+Percentile/);
 });
 
+t.test('histogram: a percentile never exceeds the recorded maximum', async (t) => {
+  // 3 significant digits: values above 2048 µs share buckets 2 µs wide, above 16384 µs 16 µs wide, so the
+  // top of the bucket holding the max lies above the max itself (the CI failure of stop 22).
+  for (const top of [2049, 4097, 16385, 123457]) {
+    const r = new LatencyRecorder();
+    for (let i = 0; i < 99; i++) r.recordUs(100);
+    r.recordUs(top);
+    const s = r.summary();
+    t.ok(s.p50 <= s.p99 && s.p99 <= s.p999 && s.p999 <= s.max, `max ${top} µs: p99 ${s.p99} p99.9 ${s.p999} max ${s.max} ms`);
+    t.equal(s.max, top / 1000);
+  }
+});
+
 t.test('procstat: /proc parsing', async (t) => {
   const stat = '4242 (node (mq) x) S 1 4242 4242 0 -1 4194560 12345 0 0 0 1500 250 0 0 20 0 11 0 999 1234567 5000 18446744073709551615';
   t.equal(parseStatCpuTicks(stat), 1750, 'utime + stime, comm with spaces and parentheses');

@@ -22,15 +22,19 @@ const ms = (us: number): number => Math.round(us) / 1000;
 
 export function summarize(h: Histogram): LatencySummaryMs {
   if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  // A percentile is reported as the top of its bucket (up to 0.1 % above the recorded value), so near
+  // the top of a run it can exceed the exact maximum; clamp it there so p50 <= p99 <= max always holds.
+  const max = h.maxValue;
+  const at = (p: number): number => ms(Math.min(h.getValueAtPercentile(p), max));
   return {
     count: h.totalCount,
     min: ms(h.minNonZeroValue),
     mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: ms(max),
   };
 }
 
