@@ -13,6 +13,8 @@ export interface NativeFs {
   copy(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView, srcOffset: number, length: number): void;
   /** Copies src into dst at dstOffset; returns CRC32(src) & 0x7FFFFFFF (RocketMQ's body CRC). */
   copyCrc(dst: ArrayBufferView, dstOffset: number, src: ArrayBufferView): number;
+  /** zlib's CRC-32 of the bytes (PCLMULQDQ folding on x86-64 that has it); useZlib: zlib's own code, for comparison. */
+  crc32(data: ArrayBufferView, useZlib?: boolean): number;
   /** Backs the array's memory now (MADV_POPULATE_WRITE; huge: MADV_HUGEPAGE first). true when the kernel did it in one call. */
   prefault(data: ArrayBufferView, huge?: boolean): boolean;
   /** prefault on a libuv pool thread; callback(populated) runs on this thread once done. Leave the memory alone until then. */

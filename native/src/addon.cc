@@ -4,12 +4,17 @@
 #include <napi.h>
 #include <cerrno>
 #include <cstring>
+#include <cstdint>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <zlib.h>  // the zlib Node.js links in (its symbols are exported to addons)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define RMQ_HAVE_CLMUL_CRC 1
+#endif
 #include <string>
 
 namespace {
@@ -241,6 +246,92 @@ Napi::Value PrefaultAsync(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// CRC-32 (zlib's: reflected polynomial 0xEDB88320, pre- and post-inverted) by carry-less multiplication,
+// after Intel's white paper "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ Instruction"
+// (Gopal et al., 2009): fold 64 bytes a step in four 128-bit lanes, fold the lanes into one, then a
+// Barrett reduction to 32 bits. zlib's table-driven crc32 (the one Node links) does ~2.7 GB/s here;
+// this does several times that, which is a few hundred ns of the append path per 1 KiB message.
+// x86-64 with PCLMULQDQ and SSE4.1 only (checked at run time); zlib's crc32 everywhere else.
+#ifdef RMQ_HAVE_CLMUL_CRC
+// one folding step: x (128 bits, 4 x 32 bytes ahead) times the two constants of k, plus the next 16 bytes
+__attribute__((target("pclmul,sse4.1")))
+inline __m128i Fold(__m128i x, __m128i k, __m128i next) {
+  __m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
+  __m128i hi = _mm_clmulepi64_si128(x, k, 0x11);
+  return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+__attribute__((target("pclmul,sse4.1")))
+uint32_t Crc32Clmul(uint32_t crc, const uint8_t* p, size_t len) {
+  // len >= 64 here; crc is the running (inverted) state, as zlib keeps it internally
+  const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596LL, 0x154442bd4LL);  // x^(4*128+32), x^(4*128-32) mod P
+  const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009eLL, 0x1751997d0LL);  // x^(128+32), x^(128-32) mod P
+  const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124LL);                // x^64 mod P
+  const __m128i poly = _mm_set_epi64x(0x1f7011641LL, 0x1db710641LL);  // mu (floor(x^64 / P)), P
+  const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
+  __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32));
+  __m128i x4 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48));
+  x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128(static_cast<int>(crc)));
+  p += 64; len -= 64;
+  while (len >= 64) {
+    x1 = Fold(x1, k1k2, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    x2 = Fold(x2, k1k2, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)));
+    x3 = Fold(x3, k1k2, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32)));
+    x4 = Fold(x4, k1k2, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48)));
+    p += 64; len -= 64;
+  }
+  x1 = Fold(x1, k3k4, x2);
+  x1 = Fold(x1, k3k4, x3);
+  x1 = Fold(x1, k3k4, x4);
+  while (len >= 16) {
+    x1 = Fold(x1, k3k4, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    p += 16; len -= 16;
+  }
+  // 128 -> 64 bits (appending 32 zero bits), then 64 -> 32 by Barrett reduction
+  __m128i t = _mm_clmulepi64_si128(x1, k3k4, 0x10);  // x1.lo * k3k4.hi
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), t);
+  t = _mm_clmulepi64_si128(_mm_and_si128(x1, mask32), k5, 0x00);
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 4), t);
+  t = _mm_clmulepi64_si128(_mm_and_si128(x1, mask32), poly, 0x10);
+  t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
+  crc = static_cast<uint32_t>(_mm_extract_epi32(_mm_xor_si128(x1, t), 1));
+  // the last len (< 16) bytes through zlib, which takes the state un-inverted
+  if (len > 0) crc = ~static_cast<uint32_t>(::crc32(~crc & 0xFFFFFFFFUL, p, static_cast<uInt>(len)));
+  return crc;
+}
+
+bool ClmulSupported() {
+  static const bool ok = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return ok;
+}
+#endif
+
+// zlib's crc32(0, p, len) (RocketMQ masks the result to 31 bits).
+uint32_t Crc32(const uint8_t* p, size_t len) {
+#ifdef RMQ_HAVE_CLMUL_CRC
+  if (len >= 64 && ClmulSupported()) return ~Crc32Clmul(0xFFFFFFFFu, p, len);
+#endif
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  return static_cast<uint32_t>(::crc32(crc, p, static_cast<uInt>(len)));
+}
+
+// crc32(src[, useZlib]): zlib's CRC-32 of src; useZlib true forces zlib's own code (tests compare the two).
+Napi::Value Crc32Js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint8_t* src;
+  size_t srcLen;
+  if (info.Length() < 1 || !TypedArrayBytes(env, info[0], &src, &srcLen)) {
+    Napi::TypeError::New(env, "crc32(typedArray[, useZlib])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uint32_t crc = info.Length() > 1 && info[1].ToBoolean().Value()
+    ? static_cast<uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), src, static_cast<uInt>(srcLen)))
+    : Crc32(src, srcLen);
+  return Napi::Number::New(env, static_cast<double>(crc));
+}
+
 // copyCrc(dst, dstOffset, src): copies all of src into dst at dstOffset and returns
 // CRC32(src) & 0x7FFFFFFF, RocketMQ's body CRC: one pass over the body for the append path.
 Napi::Value CopyCrc(const Napi::CallbackInfo& info) {
@@ -257,9 +348,7 @@ Napi::Value CopyCrc(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::memcpy(dst + dOff, src, srcLen);
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  crc = ::crc32(crc, src, static_cast<uInt>(srcLen));
-  return Napi::Number::New(env, static_cast<double>(crc & 0x7FFFFFFFUL));
+  return Napi::Number::New(env, static_cast<double>(Crc32(src, srcLen) & 0x7FFFFFFFUL));
 }
 
 // flock(fd): exclusive, non-blocking flock(2). true when taken, false when another open file
@@ -278,6 +367,7 @@ Napi::Value Flock(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("copyCrc", Napi::Function::New(env, CopyCrc, "copyCrc"));
+  exports.Set("crc32", Napi::Function::New(env, Crc32Js, "crc32"));
   exports.Set("prefault", Napi::Function::New(env, Prefault, "prefault"));
   exports.Set("prefaultAsync", Napi::Function::New(env, PrefaultAsync, "prefaultAsync"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));

@@ -1,7 +1,9 @@
-// The N-API addon (fdatasync, fsync, fallocate, fadvise, pwrite from shared memory) and the store's
+// The N-API addon (fdatasync, fsync, fallocate, fadvise, pwrite from shared memory, crc32) and the store's
 // fallback to node:fs when it cannot be loaded.
 import t from 'tap';
 import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +29,28 @@ t.test('addon calls', { skip: native === null ? 'addon not built' : false }, asy
   t.equal(back.toString(), 'shared bytes');
   t.throws(() => n.fdatasync(987654), { code: 'EBADF' });
   t.throws(() => n.pwrite(fd, view, 60, 10, 0), RangeError);
+});
+
+t.test('crc32 by carry-less multiplication equals zlib for every length and alignment', { skip: native === null ? 'addon not built' : false }, async (t) => {
+  const n = native!;
+  const nodeCrc = (zlib as { crc32?: (b: Uint8Array) => number }).crc32; // Node >= 20.15
+  const data = randomBytes(70_000);
+  let mismatches = 0;
+  let first = '';
+  const check = (off: number, len: number): void => {
+    const b = data.subarray(off, off + len);
+    const fast = n.crc32(b), slow = n.crc32(b, true), node = nodeCrc ? nodeCrc(b) : slow;
+    if (fast !== slow || slow !== node) { if (!first) first = `len ${len} off ${off}: ${fast} / ${slow} / ${node}`; mismatches++; }
+  };
+  // every length 0..300 at every alignment 0..15 (the 64- and 16-byte folding boundaries and the tail)
+  for (let len = 0; len <= 300; len++) for (let off = 0; off < 16; off++) check(off, len);
+  for (let i = 0; i < 2000; i++) { const len = Math.floor(Math.random() * 66_000); check(Math.floor(Math.random() * (70_000 - len)), len); }
+  t.equal(mismatches, 0, `crc32 agrees with zlib over ${301 * 16 + 2000} buffers${first ? `; first mismatch ${first}` : ''}`);
+  t.equal(n.crc32(Buffer.from('123456789')), 0xcbf43926, 'the CRC-32 check value');
+  const sab = Buffer.from(new SharedArrayBuffer(2048));
+  const body = data.subarray(5, 1029);
+  t.equal(n.copyCrc(sab, 100, body), (n.crc32(body, true) & 0x7fffffff), 'copyCrc returns the 31-bit body CRC');
+  t.ok(sab.subarray(100, 1124).equals(body), 'and copies the body');
 });
 
 t.test('store falls back to node:fs without the addon and says so once', async (t) => {
