@@ -169,6 +169,15 @@ t.test('long polling hold service: wake on arrival, timeout, bound, dead channel
   s.sweep(2000);
   t.same(events.at(-1), 'cancel d', 'closed connection: dropped without a reply');
   t.equal(s.size, 0);
+  const seen = events.length;
+  s.notifyMessageArriving('T', 0, 100);
+  t.equal(events.length, seen, 'nothing held: a notify does nothing');
+  t.ok(s.suspend(held('e', 7)));
+  s.notifyMessageArriving('T', 1, 100);
+  t.equal(events.length, seen, 'another queue does not wake it');
+  s.notifyMessageArriving('T', 0, 8);
+  t.same(events.at(-1), 'wake e', 'held again after the table emptied: the next message wakes it');
+  t.equal(s.size, 0);
 });
 
 t.test('subscriptions and tag filters', async (t) => {

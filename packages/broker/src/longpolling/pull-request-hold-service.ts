@@ -53,6 +53,8 @@ export class PullRequestHoldService {
 
   /** From the dispatcher: the queue's max offset is now `maxOffset` (next offset to be written). */
   notifyMessageArriving(topic: string, queueId: number, maxOffset: number): void {
+    // called for every queue a dispatch touched: with nothing held (a producer-only load) no key is built
+    if (this.heldCount === 0) return;
     const k = key(topic, queueId);
     const list = this.table.get(k);
     if (!list) return;
