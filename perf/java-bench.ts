@@ -254,6 +254,9 @@ async function runOnce(o: JavaBenchOptions, server: Server, round: number, root:
     await running.stopAll();
     log.end();
     rmSync(join(dir, 'store'), { recursive: true, force: true });
+    // the run wrote gigabytes: let their write-back finish before the next server starts, or it lands
+    // (as iowait) in the next run's figures
+    spawnSync('sync');
   }
 }
 
