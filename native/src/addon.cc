@@ -308,13 +308,16 @@ bool ClmulSupported() {
 }
 #endif
 
+uint32_t ZlibCrc32(const uint8_t* p, size_t len) {
+  return static_cast<uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), p, static_cast<uInt>(len)));
+}
+
 // zlib's crc32(0, p, len) (RocketMQ masks the result to 31 bits).
 uint32_t Crc32(const uint8_t* p, size_t len) {
 #ifdef RMQ_HAVE_CLMUL_CRC
   if (len >= 64 && ClmulSupported()) return ~Crc32Clmul(0xFFFFFFFFu, p, len);
 #endif
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  return static_cast<uint32_t>(::crc32(crc, p, static_cast<uInt>(len)));
+  return ZlibCrc32(p, len);
 }
 
 // crc32(src[, useZlib]): zlib's CRC-32 of src; useZlib true forces zlib's own code (tests compare the two).
@@ -326,9 +329,7 @@ Napi::Value Crc32Js(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "crc32(typedArray[, useZlib])").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  uint32_t crc = info.Length() > 1 && info[1].ToBoolean().Value()
-    ? static_cast<uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), src, static_cast<uInt>(srcLen)))
-    : Crc32(src, srcLen);
+  uint32_t crc = info.Length() > 1 && info[1].ToBoolean().Value() ? ZlibCrc32(src, srcLen) : Crc32(src, srcLen);
   return Napi::Number::New(env, static_cast<double>(crc));
 }
 
