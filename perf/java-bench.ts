@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Side by side with Apache RocketMQ, measured by Apache's own benchmark (issue 15): the 4.9.x Java
 // benchmark Producer (org.apache.rocketmq.example.benchmark.Producer: N threads of synchronous sends)
-// against an Apache name server + broker, then against ours, alternated for --rounds rounds, each
-// server with a fresh store on the default ports 9876/10911. Prints one line a run and the ratio
+// against an Apache name server + broker (on the default ports 9876/10911, which must be free), then
+// against ours (perf's spawned server, free ports), alternated for --rounds rounds, each server with
+// a fresh store. Prints one line a run and the ratio
 // ours / Apache; writes java-bench.json. Nothing Java is shipped here: --java-cp names compiled RocketMQ
 // 4.9.x classes and their libraries, --rocketmq-home a RocketMQ distribution folder (bin/, conf/).
 // perf/JAVA.md says how to build both from the RocketMQ sources and Debian's packages.
@@ -18,14 +19,14 @@
 // first, which is JIT and connection warm-up. CPU per message: utime + stime of the broker process
 // (all threads; ours also holds its name server, Apache's runs apart and is left out) and of the
 // benchmark JVM between the first and the last of those lines, over the messages those lines count.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDurationMs } from './lib/options.js';
 import { HostCpu, sampleProc } from './lib/procstat.js';
+import { portOpen, SpawnedBroker } from './lib/broker.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 type Server = 'apache' | 'ours';
@@ -126,14 +127,6 @@ export function summarizeRun(server: Server, round: number, flush: Flush, report
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); res(true); });
-    s.once('error', () => res(false));
-  });
-}
-
 async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (await ok()) return; await sleep(200); }
@@ -146,8 +139,8 @@ function pgrep(pattern: string): number | null {
   return pids.length ? pids[pids.length - 1]! : null;
 }
 
-async function stop(child: ChildProcess | null, pid: number | null): Promise<void> {
-  const target = pid ?? child?.pid ?? null;
+/** SIGTERM to the JVM (the start script's child), SIGKILL after 15 s. */
+async function stop(target: number | null): Promise<void> {
   if (!target) return;
   try { process.kill(target, 'SIGTERM'); } catch { return; }
   const end = Date.now() + 15_000;
@@ -158,7 +151,7 @@ async function stop(child: ChildProcess | null, pid: number | null): Promise<voi
   try { process.kill(target, 'SIGKILL'); } catch { /* gone */ }
 }
 
-interface Running { brokerPid: number; stopAll: () => Promise<void> }
+interface Running { brokerPid: number; namesrv: string; stopAll: () => Promise<void> }
 
 async function startApache(o: JavaBenchOptions, dir: string, log: NodeJS.WritableStream): Promise<Running> {
   for (const port of [9876, 10911]) if (await portOpen(port)) throw new Error(`port ${port} is in use: stop what listens there first`);
@@ -183,31 +176,26 @@ async function startApache(o: JavaBenchOptions, dir: string, log: NodeJS.Writabl
   const brokerPid = pgrep(`BrokerStartup.*${conf}`);
   const nsPid = pgrep('org.apache.rocketmq.namesrv.NamesrvStartup');
   if (!brokerPid) throw new Error('the Apache broker JVM is not to be found (pgrep BrokerStartup)');
-  return { brokerPid, stopAll: async () => { await stop(br, brokerPid); await stop(ns, nsPid); } };
+  return { brokerPid, namesrv: '127.0.0.1:9876', stopAll: async () => { await stop(brokerPid); await stop(nsPid); } };
 }
 
-async function startOurs(o: JavaBenchOptions, dir: string, log: NodeJS.WritableStream): Promise<Running> {
-  for (const port of [9876, 10911]) if (await portOpen(port)) throw new Error(`port ${port} is in use: stop what listens there first`);
-  const cli = join(repoRoot, 'packages/server/dist/cli.js');
-  if (!existsSync(cli)) throw new Error(`${cli} not built (pnpm build)`);
-  const child = spawn(process.execPath, [cli, `--storePathRootDir=${join(dir, 'store')}`, `--flushDiskType=${o.flush}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
-  let started = false;
-  const seen = (d: Buffer): void => { if (/broker \S+ started at/.test(d.toString())) started = true; };
-  child.stdout!.on('data', seen); child.stderr!.on('data', seen);
-  child.stdout!.pipe(log, { end: false }); child.stderr!.pipe(log, { end: false });
-  await waitFor('our server ("started at")', 60_000, () => started);
-  return { brokerPid: child.pid!, stopAll: () => stop(child, null) };
+async function startOurs(o: JavaBenchOptions, dir: string): Promise<Running> {
+  // on free ports (the benchmark is told the name server), with perf's usual spawned server
+  const b = await SpawnedBroker.start({
+    repoRoot, flushDiskType: o.flush, queues: 4, extraArgs: [], nodeArgs: [], logPath: join(dir, 'server.log'), profileDir: null,
+    readyTimeoutMs: 60_000,
+  });
+  return { brokerPid: b.pid, namesrv: b.namesrv, stopAll: async () => { await b.stop(); } };
 }
 
 /** One run of the benchmark Producer for `ms`, its reports sampled with the broker's and its own CPU. */
-async function benchmark(o: JavaBenchOptions, server: Server, round: number, dir: string, brokerPid: number, ms: number, phase: string):
+async function benchmark(o: JavaBenchOptions, server: Server, round: number, dir: string, running: Running, ms: number, phase: string):
     Promise<{ reports: Sampled[]; rss: number | null; busy: number | null }> {
   const bench = spawn('java', [
     '-server', '-Xms1g', '-Xmx1g', '-Xmn256m', '-XX:+UseG1GC', '-XX:-OmitStackTraceInFastThrow', '-XX:+PerfDisableSharedMem',
     '-Dorg.apache.rocketmq.client.sendSmartMsg=true', `-Drocketmq.client.logRoot=${join(dir, 'client-logs')}`,
     '-cp', o.javaCp, 'org.apache.rocketmq.example.benchmark.Producer',
-    '-n', '127.0.0.1:9876', '-w', String(o.threads), '-s', String(o.size), '-t', 'BenchmarkTest',
+    '-n', running.namesrv, '-w', String(o.threads), '-s', String(o.size), '-t', 'BenchmarkTest',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const benchLog = createWriteStream(join(dir, `benchmark-${phase}.log`));
   bench.stderr!.pipe(benchLog, { end: false });
@@ -224,14 +212,14 @@ async function benchmark(o: JavaBenchOptions, server: Server, round: number, dir
       rest = rest.slice(nl + 1);
       if (!line) continue;
       if (!hostStarted) { host.start(); hostStarted = true; }
-      reports.push({ line, brokerCpuMs: sampleProc(brokerPid)?.cpuMs ?? null, clientCpuMs: sampleProc(bench.pid!)?.cpuMs ?? null });
+      reports.push({ line, brokerCpuMs: sampleProc(running.brokerPid)?.cpuMs ?? null, clientCpuMs: sampleProc(bench.pid!)?.cpuMs ?? null });
       const r = reports.length > 1 ? ` ${line.tps} msgs/s avg RT ${line.avgRtMs} ms` : ` ${line.tps} msgs/s (first, not counted)`;
       process.stderr.write(`  ${server} round ${round} ${phase}: report ${reports.length}${r}\n`);
     }
   });
   const exited = new Promise<void>((res) => bench.once('exit', () => res()));
   await Promise.race([sleep(ms + 2000), exited]);
-  const rss = sampleProc(brokerPid)?.rssBytes ?? null;
+  const rss = sampleProc(running.brokerPid)?.rssBytes ?? null;
   const busy = host.busyCores();
   bench.kill('SIGTERM');
   await exited;
@@ -242,17 +230,17 @@ async function benchmark(o: JavaBenchOptions, server: Server, round: number, dir
 async function runOnce(o: JavaBenchOptions, server: Server, round: number, root: string): Promise<RunResult> {
   const dir = join(root, `${server}-${round}`);
   mkdirSync(dir, { recursive: true });
-  const log = createWriteStream(join(dir, 'server.log'));
-  const running = server === 'apache' ? await startApache(o, dir, log) : await startOurs(o, dir, log);
+  const log = server === 'apache' ? createWriteStream(join(dir, 'server.log')) : null;
+  const running = log !== null ? await startApache(o, dir, log) : await startOurs(o, dir);
   try {
     await sleep(2000); // the broker's first registration with its name server
-    if (o.warmupMs > 0) await benchmark(o, server, round, dir, running.brokerPid, o.warmupMs, 'warm-up');
-    const { reports, rss, busy } = await benchmark(o, server, round, dir, running.brokerPid, o.durationMs, 'measured');
+    if (o.warmupMs > 0) await benchmark(o, server, round, dir, running, o.warmupMs, 'warm-up');
+    const { reports, rss, busy } = await benchmark(o, server, round, dir, running, o.durationMs, 'measured');
     if (reports.length < 2) throw new Error(`${server}: the benchmark printed ${reports.length} report(s); see ${join(dir, 'benchmark-measured.log')}`);
     return summarizeRun(server, round, o.flush, reports, rss === null ? null : Math.round(rss / 1048576), busy === null ? null : Math.round(busy * 100) / 100);
   } finally {
     await running.stopAll();
-    log.end();
+    log?.end();
     rmSync(join(dir, 'store'), { recursive: true, force: true });
     // the run wrote gigabytes: let their write-back finish before the next server starts, or it lands
     // (as iowait) in the next run's figures

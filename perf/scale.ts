@@ -14,13 +14,14 @@
 // given); without taskset on the machine the processes run unpinned and the line says so.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTopics, masterBrokers } from './lib/admin.js';
 import { HostCpu, sampleProc } from './lib/procstat.js';
 import { parseDurationMs as parseDuration } from './lib/options.js';
+import { portOpen } from './lib/broker.js';
 
 const perfDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(perfDir, '..');
@@ -119,13 +120,6 @@ async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-    s.once('error', () => r(false));
-  });
-}
-
 const exited = (c: ChildProcess): Promise<number | null> =>
   c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
 
@@ -167,7 +161,7 @@ async function main(): Promise<void> {
     const namesrv = `127.0.0.1:${nsPort}`;
     children.push(start(o.driverCpus, [cli, 'namesrv', `--namesrvListenPort=${nsPort}`, `--kvConfigPath=${join(storeRoot, 'kv.json')}`], join(o.out, 'namesrv.log')));
     // Brokers register at start and then every 30 s: the name server must be up first.
-    for (const until = Date.now() + 15_000; !(await canConnect(nsPort));) {
+    for (const until = Date.now() + 15_000; !(await portOpen(nsPort));) {
       if (Date.now() > until) throw new Error(`the name server did not listen within 15 s; see ${o.out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
