@@ -298,7 +298,7 @@ uint32_t Crc32Clmul(uint32_t crc, const uint8_t* p, size_t len) {
   t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
   crc = static_cast<uint32_t>(_mm_extract_epi32(_mm_xor_si128(x1, t), 1));
   // the last len (< 16) bytes through zlib, which takes the state un-inverted
-  if (len > 0) crc = ~static_cast<uint32_t>(::crc32(~crc & 0xFFFFFFFFUL, p, static_cast<uInt>(len)));
+  if (len > 0) crc = ~static_cast<uint32_t>(::crc32(~crc, p, static_cast<uInt>(len)));
   return crc;
 }
 
